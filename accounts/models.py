@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from .roles import ROLE_GROUP_NAMES, Role
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in with their email address."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name or self.email).split(" ")[0]
+
+    @cached_property
+    def roles(self) -> frozenset[Role]:
+        names = {group.name for group in self.groups.all()}
+        found = {role for role, name in ROLE_GROUP_NAMES.items() if name in names}
+        if self.is_superuser:
+            found.add(Role.ADMIN)
+        return frozenset(found)
+
+    @property
+    def is_clinician(self) -> bool:
+        return Role.CLINICIAN in self.roles
+
+    @property
+    def is_supervisor(self) -> bool:
+        return Role.SUPERVISOR in self.roles
+
+    @property
+    def is_curator(self) -> bool:
+        return Role.ADMIN in self.roles
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A unit or department: clinicians as members, one or more supervisors."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+    supervisors = models.ManyToManyField(User, related_name="supervised_teams", blank=True)
+
+    class Meta:
+        ordering = ["organization__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="team_unique_name_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organization})"
+
+
+class TeamMembershipQuerySet(models.QuerySet["TeamMembership"]):
+    def current(self) -> TeamMembershipQuerySet:
+        return self.filter(ended_at__isnull=True)
+
+
+class TeamMembership(models.Model):
+    """A clinician's membership of a team. Ended memberships are kept as history."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="team_memberships")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamMembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # A clinician belongs to at most one team at a time.
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(ended_at__isnull=True), name="membership_one_current_team"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="membership_end_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "ended_at"], name="membership_team_current")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"

@@ -1,0 +1,62 @@
+"""Write functions for accounts: roles and team membership."""
+
+from __future__ import annotations
+
+from django.apps import apps as global_apps
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Team, TeamMembership, User
+from .roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, Role
+
+
+def roles_sync() -> None:
+    """Create the role groups and give each exactly its listed permissions.
+
+    Idempotent; runs after every migrate (accounts.apps) and from seed_demo.
+    """
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    for app_config in global_apps.get_app_configs():
+        if app_config.models_module is not None:
+            create_permissions(app_config, verbosity=0)
+    for role, group_name in ROLE_GROUP_NAMES.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = [
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in ROLE_PERMISSIONS[role]
+        ]
+        group.permissions.set(wanted)
+
+
+def user_role_grant(*, user: User, role: Role) -> None:
+    """Put the user in the role's group; admins also get staff access to the Django admin."""
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name=ROLE_GROUP_NAMES[role])
+    user.groups.add(group)
+    if role is Role.ADMIN and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("roles", None)
+
+
+def team_member_add(*, team: Team, user: User) -> TeamMembership:
+    """Make the user a current member of the team, ending any other current membership.
+
+    Runs in one transaction; the ended membership stays as history.
+    """
+    with transaction.atomic():
+        current = TeamMembership.objects.select_for_update().current().filter(user=user).first()
+        if current is not None and current.team_id == team.pk:
+            return current
+        if current is not None:
+            current.ended_at = timezone.now()
+            current.save(update_fields=["ended_at"])
+        return TeamMembership.objects.create(team=team, user=user)
+
+
+def team_member_remove(*, team: Team, user: User) -> None:
+    """End the user's current membership of the team (kept as history)."""
+    TeamMembership.objects.current().filter(team=team, user=user).update(ended_at=timezone.now())

@@ -1,0 +1,23 @@
+"""Small helpers for views that serve a full page and an htmx partial of it."""
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    """True for an htmx request that swaps part of the page.
+
+    A history-restore request (back button after the cache expired) needs the
+    whole page, so it gets the full template.
+    """
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+
+
+def page_or_partial(request: HttpRequest, template: str, partial: str) -> str:
+    return f"{template}#{partial}" if wants_partial(request) else template
+
+
+def vary_on_htmx(response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["HX-Request"])
+    return response

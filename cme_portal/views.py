@@ -1,0 +1,68 @@
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is up. Touches nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """The database and the cache/broker (Redis when configured) answer."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        checks["database"] = "unavailable"
+    try:
+        cache.set("readyz", "1", 5)
+        checks["cache"] = "ok" if cache.get("readyz") == "1" else "unavailable"
+    except Exception:  # noqa: BLE001
+        checks["cache"] = "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503)
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to where their work starts."""
+    return redirect("programs:catalog")
+
+
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    from django.template import loader
+
+    template = loader.get_template("error.html")
+    return HttpResponse(template.render({"status": status, "title": title, "message": message}, request), status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "Bad request", "The request could not be understood.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "Not allowed", "You do not have access to this page.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "Not found", "There is nothing at this address, or you do not have access to it.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    from django.template import loader
+
+    # Rendered without the request context: the failure may be in a context processor.
+    html = loader.get_template("500.html").render({})
+    return HttpResponse(html, status=500)

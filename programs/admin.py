@@ -1,0 +1,240 @@
+"""Curation in the Django admin: listings, providers, credits, review and history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+
+from .choices import ProgramStatus
+from .exchange import program_record, provider_record
+from .models import ChangeLogEntry, ChangeSource, CreditOffering, DraftAwaitingReview, Program, Provider
+from .services import (
+    program_history_for_delete,
+    program_history_record,
+    program_scores_apply,
+    programs_set_status,
+    provider_history_record,
+)
+
+
+class CreditOfferingInline(admin.TabularInline):
+    model = CreditOffering
+    extra = 1
+
+
+class ProgramHistoryInline(admin.TabularInline):
+    model = ChangeLogEntry
+    fk_name = "program"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-created_at", "-id"]
+    fields = ["created_at", "actor", "source", "action", "changed_fields", "note"]
+    readonly_fields = fields
+    verbose_name_plural = "Change history (who, when, what changed)"
+
+    @admin.display(description="What changed")
+    def changed_fields(self, entry: ChangeLogEntry) -> str:
+        return format_html_join(
+            "", "<div><strong>{}</strong>: {} &rarr; {}</div>", ((k, v[0], v[1]) for k, v in entry.changes.items())
+        )
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["name", "accreditor", "accreditation_status", "jointly_accredited"]
+    list_filter = ["accreditor", "accreditation_status", "jointly_accredited"]
+    search_fields = ["name"]
+
+    def save_model(self, request: HttpRequest, obj: Provider, form: ModelForm, change: bool) -> None:
+        before = provider_record(Provider.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        provider_history_record(provider=obj, before=before, actor=request.user, source=ChangeSource.ADMIN)  # type: ignore[arg-type]
+
+
+class NeedsVerificationFilter(admin.SimpleListFilter):
+    title = "verification"
+    parameter_name = "verification"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("never", "Never verified"), ("stale", "Not verified in over a year")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Program]) -> QuerySet[Program]:
+        import datetime
+
+        from django.utils import timezone
+
+        if self.value() == "never":
+            return queryset.filter(last_verified_on__isnull=True)
+        if self.value() == "stale":
+            return queryset.filter(last_verified_on__lt=timezone.localdate() - datetime.timedelta(days=365))
+        return queryset
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["title", "provider", "status", "format", "delivery", "start_date", "fee_amount", "updated_at"]
+    list_filter = [
+        "status",
+        "format",
+        "delivery",
+        "provider__accreditor",
+        "commercial_support",
+        "outcome_level_measured",
+        NeedsVerificationFilter,
+    ]
+    search_fields = ["title", "external_id", "provider__name", "description"]
+    list_select_related = ["provider"]
+    autocomplete_fields = ["provider"]
+    date_hierarchy = "start_date"
+    inlines = [CreditOfferingInline, ProgramHistoryInline]
+    actions = ["publish_selected", "archive_selected"]
+    readonly_fields = ["score_outcome", "score_independence", "score_interprofessional", "created_at", "updated_at"]
+    fieldsets = [
+        ("Listing", {"fields": ["provider", "external_id", "title", "description", "status"]}),
+        (
+            "When and where",
+            {
+                "fields": [
+                    "format",
+                    "delivery",
+                    ("start_date", "end_date"),
+                    ("location_city", "location_state", "location_country"),
+                    "url",
+                ]
+            },
+        ),
+        (
+            "Cost and time",
+            {"fields": [("fee_amount", "fee_currency"), "time_commitment_hours", "leave_days", "moc_boards"]},
+        ),
+        (
+            "Audience and content",
+            {
+                "fields": [
+                    "professions",
+                    "planning_professions",
+                    "specialties",
+                    "topics",
+                    "competencies",
+                    "career_tracks",
+                ]
+            },
+        ),
+        (
+            "Outcomes",
+            {
+                "fields": [
+                    "outcome_level_measured",
+                    "designed_to_change",
+                    "publishes_outcomes",
+                    "outcomes_url",
+                    "requires_practice_project",
+                    "ehr_integration",
+                ]
+            },
+        ),
+        (
+            "Independence and interprofessional design",
+            {
+                "fields": [
+                    "commercial_support",
+                    "commercial_supporters",
+                    "disclosures_published",
+                    "ancillary_marketing",
+                    "ipce_credit",
+                ]
+            },
+        ),
+        ("Provenance", {"fields": ["source_url", ("last_verified_on", "verified_by")]}),
+        (
+            "Stored sub-scores (computed)",
+            {"classes": ["collapse"], "fields": ["score_outcome", "score_independence", "score_interprofessional"]},
+        ),
+        ("Dates", {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Program, form: ModelForm, change: bool) -> None:
+        if change:
+            stored = Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=obj.pk)
+            obj._history_before = program_record(stored)  # type: ignore[attr-defined]
+        else:
+            obj._history_before = None  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        program = (
+            Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=form.instance.pk)
+        )
+        program_scores_apply(program)
+        program.save(update_fields=["score_outcome", "score_independence", "score_interprofessional"])
+        program_history_record(
+            program=program,
+            before=getattr(form.instance, "_history_before", None),
+            actor=request.user,  # type: ignore[arg-type]
+            source=ChangeSource.ADMIN,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Program) -> None:
+        program_history_for_delete(program=obj, actor=request.user, source=ChangeSource.ADMIN)  # type: ignore[arg-type]
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        for program in queryset.select_related("provider").prefetch_related("credit_offerings"):
+            program_history_for_delete(program=program, actor=request.user, source=ChangeSource.ADMIN)  # type: ignore[arg-type]
+        super().delete_queryset(request, queryset)
+
+    @admin.action(description="Publish selected programs", permissions=["publish"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        count = programs_set_status(
+            program_ids=list(queryset.values_list("pk", flat=True)),
+            status=ProgramStatus.PUBLISHED,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        self.message_user(request, f"Published {count} program(s).", messages.SUCCESS)
+
+    @admin.action(description="Archive selected programs", permissions=["publish"])
+    def archive_selected(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        count = programs_set_status(
+            program_ids=list(queryset.values_list("pk", flat=True)),
+            status=ProgramStatus.ARCHIVED,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        self.message_user(request, f"Archived {count} program(s).", messages.SUCCESS)
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("programs.publish_program")
+
+
+@admin.register(DraftAwaitingReview)
+class DraftAwaitingReviewAdmin(ProgramAdmin):
+    list_display = ["title", "provider", "format", "start_date", "updated_at"]
+    list_filter = ["format", "delivery", "provider__accreditor"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Program]:
+        return super().get_queryset(request).filter(status=ProgramStatus.DRAFT).order_by("updated_at")
+
+
+@admin.register(ChangeLogEntry)
+class ChangeLogEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "object_repr", "action", "source", "actor", "import_job_id"]
+    list_filter = ["action", "source"]
+    search_fields = ["object_repr", "actor__email", "note"]
+    list_select_related = ["actor"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in ChangeLogEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,286 @@
+"""The program catalog: providers, programs (PARS activities), credit offerings, history."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .choices import (
+    AccreditationStatus,
+    Accreditor,
+    ActivityFormat,
+    CareerTrack,
+    CommercialSupport,
+    Competency,
+    CreditType,
+    Delivery,
+    DesignedToChange,
+    OutcomeLevel,
+    Profession,
+    ProgramStatus,
+)
+from .fields import CodeSetField, TagListField
+
+
+class Provider(models.Model):
+    """An organization that provides accredited (or unaccredited) education."""
+
+    name = models.CharField(max_length=300, unique=True)
+    accreditor = models.CharField(max_length=32, choices=Accreditor.choices, blank=True)
+    accreditation_status = models.CharField(max_length=32, choices=AccreditationStatus.choices, blank=True)
+    jointly_accredited = models.BooleanField(
+        null=True, blank=True, help_text="Joint Accreditation for Interprofessional Continuing Education."
+    )
+    url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramQuerySet(models.QuerySet["Program"]):
+    def published(self) -> ProgramQuerySet:
+        return self.filter(status=ProgramStatus.PUBLISHED)
+
+    def current(self, *, today: datetime.date | None = None) -> ProgramQuerySet:
+        """Not over yet: ends today or later, or has no end date (on-demand)."""
+        today = today or timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+
+    def visible_in_catalog(self) -> ProgramQuerySet:
+        return self.published().current()
+
+
+class Program(models.Model):
+    """A CME activity as PARS records it, with every field of the exchange format."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="programs")
+    external_id = models.CharField(max_length=200, help_text="The provider's own ID for the activity.")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    format = models.CharField(max_length=32, choices=ActivityFormat.choices)
+    delivery = models.CharField(max_length=32, choices=Delivery.choices, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    location_city = models.CharField(max_length=120, blank=True)
+    location_state = models.CharField(max_length=120, blank=True)
+    location_country = models.CharField(max_length=120, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    fee_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="0 = free; blank = unknown.",
+    )
+    fee_currency = models.CharField(max_length=3, default="USD")
+    time_commitment_hours = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    leave_days = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Working days away from practice.",
+    )
+    moc_boards = TagListField("MOC boards")
+
+    professions = CodeSetField(codes=Profession, help_text="Target audience; none ticked = open to all.")
+    planning_professions = CodeSetField(codes=Profession, help_text="Professions on the planning team.")
+    specialties = TagListField()
+    topics = TagListField()
+    competencies = CodeSetField(codes=Competency)
+    career_tracks = CodeSetField(codes=CareerTrack)
+
+    designed_to_change = CodeSetField(codes=DesignedToChange, help_text="What the activity intends to change.")
+    outcome_level_measured = models.CharField(
+        max_length=2,
+        choices=OutcomeLevel.choices,
+        blank=True,
+        help_text="Highest Moore level the provider actually measures.",
+    )
+    publishes_outcomes = models.BooleanField(null=True, blank=True)
+    outcomes_url = models.URLField("outcomes URL", max_length=500, blank=True)
+    requires_practice_project = models.BooleanField(null=True, blank=True)
+    ehr_integration = models.BooleanField("EHR integration", null=True, blank=True)
+
+    commercial_support = models.CharField(
+        max_length=16, choices=CommercialSupport.choices, blank=True, help_text="Blank = unknown."
+    )
+    commercial_supporters = TagListField()
+    disclosures_published = models.BooleanField(null=True, blank=True)
+    ancillary_marketing = models.BooleanField(null=True, blank=True)
+    ipce_credit = models.BooleanField("IPCE credit", null=True, blank=True)
+
+    status = models.CharField(max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT)
+
+    source_url = models.URLField(max_length=500, blank=True, help_text="Where this listing was taken from.")
+    last_verified_on = models.DateField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    # Goal-independent sub-scores (0..1), written by programs.services from
+    # programs.scoring whenever the listing changes; the ranking reads them.
+    score_outcome = models.FloatField(default=0, editable=False)
+    score_independence = models.FloatField(default=0, editable=False)
+    score_interprofessional = models.FloatField(default=0, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        permissions = [("publish_program", "Can publish or archive programs")]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "external_id"], name="program_unique_provider_external_id"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="program_end_not_before_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_amount__isnull=True) | Q(fee_amount__gte=0),
+                name="program_fee_not_negative",
+                violation_error_message="The fee cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(time_commitment_hours__isnull=True) | Q(time_commitment_hours__gte=0),
+                name="program_time_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(leave_days__isnull=True) | Q(leave_days__gte=0), name="program_leave_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(status__in=ProgramStatus.values), name="program_status_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome_level_measured__in=["", *OutcomeLevel.values]),
+                name="program_outcome_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(commercial_support__in=["", *CommercialSupport.values]),
+                name="program_commercial_support_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "end_date"], name="program_status_end"),
+            models.Index(fields=["status", "start_date"], name="program_status_start"),
+            models.Index(fields=["status", "fee_amount"], name="program_status_fee"),
+            models.Index(fields=["status", "format"], name="program_status_format"),
+            models.Index(fields=["status", "delivery"], name="program_status_delivery"),
+            models.Index(fields=["status", "outcome_level_measured"], name="program_status_outcome"),
+            models.Index(fields=["status", "title", "id"], name="program_status_title"),
+            models.Index(fields=["updated_at"], name="program_updated"),
+            # PostgreSQL-only GIN indexes (full-text search, topics, specialties)
+            # are created by migration 0002 so SQLite can run the same migrations.
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_free(self) -> bool:
+        return self.fee_amount is not None and self.fee_amount == 0
+
+    @property
+    def is_past(self) -> bool:
+        return self.end_date is not None and self.end_date < timezone.localdate()
+
+
+class CreditOffering(models.Model):
+    """Credit of one type that a program designates, e.g. 185 AMA PRA Category 1."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="credit_offerings")
+    credit_type = models.CharField(max_length=32, choices=CreditType.choices)
+    amount = models.DecimalField(max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))])
+
+    class Meta:
+        ordering = ["program", "credit_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "credit_type"], name="credit_unique_type_per_program"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_amount_positive"),
+            models.CheckConstraint(condition=Q(credit_type__in=CreditType.values), name="credit_type_valid"),
+        ]
+        indexes = [models.Index(fields=["credit_type", "program"], name="credit_type_program")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.get_credit_type_display()}"
+
+
+class DraftAwaitingReview(Program):
+    """Drafts, oldest first: the curators' review list in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "draft awaiting review"
+        verbose_name_plural = "drafts awaiting review"
+
+
+class ChangeSource(models.TextChoices):
+    ADMIN = "admin", "Django admin"
+    IMPORT = "import", "Import"
+    REVIEW = "review", "Review queue"
+    SEED = "seed", "Demo seed"
+    SYSTEM = "system", "System"
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    DELETED = "deleted", "Deleted"
+
+
+class ChangeLogEntry(models.Model):
+    """One change to a program or provider: who, when, from where, and what changed.
+
+    `changes` maps each changed exchange-format field to `[before, after]`.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.SET_NULL, null=True, blank=True, related_name="history")
+    provider = models.ForeignKey(Provider, on_delete=models.SET_NULL, null=True, blank=True, related_name="history")
+    object_repr = models.CharField(max_length=300)
+    action = models.CharField(max_length=16, choices=ChangeAction.choices)
+    source = models.CharField(max_length=16, choices=ChangeSource.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    import_job_id = models.BigIntegerField(null=True, blank=True)
+    changes = models.JSONField(default=dict)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "change history entry"
+        verbose_name_plural = "change history"
+        indexes = [
+            models.Index(fields=["program", "-created_at"], name="change_program_time"),
+            models.Index(fields=["provider", "-created_at"], name="change_provider_time"),
+            models.Index(fields=["import_job_id"], name="change_import_job"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(program__isnull=False) | Q(provider__isnull=False) | Q(action=ChangeAction.DELETED),
+                name="change_has_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"

@@ -1,0 +1,18 @@
+from django import template
+
+from programs.choices import CareerTrack, Competency, CreditType, Profession
+
+register = template.Library()
+
+_VOCABULARIES = {
+    "profession": dict(Profession.choices),
+    "competency": dict(Competency.choices),
+    "career_track": dict(CareerTrack.choices),
+    "credit_type": dict(CreditType.choices),
+}
+
+
+@register.filter
+def code_label(code: str, vocabulary: str) -> str:
+    """The human label of a vocabulary code, e.g. "nurse_practitioner" -> "Nurse practitioner"."""
+    return str(_VOCABULARIES[vocabulary].get(code, code))

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "programs"
+
+urlpatterns = [
+    path("", views.catalog, name="catalog"),
+    path("<int:program_id>/", views.program_detail, name="detail"),
+]

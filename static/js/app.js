@@ -1,0 +1,30 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target) target.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target) target.setAttribute("aria-busy", "false");
+  });
+  // Controls marked data-autosubmit submit their form when changed (weights, toggles).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.matches && el.matches("[data-autosubmit]") && el.form && !window.htmx) el.form.submit();
+  });
+  // Range inputs show their value next to them.
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (el && el.type === "range" && el.id) {
+      var out = document.querySelector('output[for="' + el.id + '"]');
+      if (out) out.textContent = el.value;
+    }
+  });
+  // Buttons with data-print open the print dialog.
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("[data-print]");
+    if (el) { event.preventDefault(); window.print(); }
+  });
+})();

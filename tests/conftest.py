@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import Team, User
+from tests.factories import (
+    AdminFactory,
+    ClinicianFactory,
+    SupervisorFactory,
+    TeamFactory,
+    TeamMembershipFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class RoleWorld:
+    """Everyone a permission test needs: an owner and every kind of other person."""
+
+    owner: User
+    other_clinician: User
+    team_supervisor: User
+    other_supervisor: User
+    admin: User
+    team: Team
+    other_team: Team
+
+    def by_role(self) -> dict[str, User | None]:
+        return {
+            "anonymous": None,
+            "owner": self.owner,
+            "other_clinician": self.other_clinician,
+            "team_supervisor": self.team_supervisor,
+            "other_supervisor": self.other_supervisor,
+            "admin": self.admin,
+        }
+
+
+@pytest.fixture
+def world(db) -> RoleWorld:
+    team_supervisor = SupervisorFactory(email="supervisor-a@example.test")
+    other_supervisor = SupervisorFactory(email="supervisor-b@example.test")
+    team = TeamFactory(name="Team A", supervisors=[team_supervisor])
+    other_team = TeamFactory(name="Team B", supervisors=[other_supervisor])
+    owner = ClinicianFactory(email="owner@example.test")
+    other_clinician = ClinicianFactory(email="other@example.test")
+    TeamMembershipFactory(team=team, user=owner)
+    TeamMembershipFactory(team=other_team, user=other_clinician)
+    admin = AdminFactory(email="curator@example.test")
+    return RoleWorld(owner, other_clinician, team_supervisor, other_supervisor, admin, team, other_team)
+
+
+ROLES = ["anonymous", "owner", "other_clinician", "team_supervisor", "other_supervisor", "admin"]
+
+
+def login_as(client, world: RoleWorld, role: str):
+    user = world.by_role()[role]
+    if user is not None:
+        client.force_login(user)
+    return user

@@ -1,0 +1,224 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from programs.choices import ProgramStatus
+from programs.forms import CatalogFilterForm
+from programs.selectors import catalog_page
+from tests.conftest import ROLES, login_as
+from tests.factories import ProgramFactory, ProviderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _titles(**query):
+    form = CatalogFilterForm(query)
+    page = catalog_page(filters=form.cleaned_filters(), page_number=1, per_page=100)
+    return {program.title for program in page.object_list}
+
+
+def test_keyword_search_matches_title_and_description():
+    ProgramFactory(title="Sepsis bundle leadership", description="Lead the sepsis response.")
+    ProgramFactory(title="Opioid prescribing", description="Safer prescribing of opioids for chronic pain.")
+    assert _titles(q="sepsis") == {"Sepsis bundle leadership"}
+    assert _titles(q="prescribing") == {"Opioid prescribing"}
+    assert _titles(q="nothing-like-this") == set()
+
+
+def test_profession_filter_keeps_programs_open_to_all():
+    ProgramFactory(title="Nurses", professions=["nurse"])
+    ProgramFactory(title="Physicians", professions=["physician"])
+    ProgramFactory(title="Everyone", professions=[])
+    assert _titles(profession="nurse") == {"Nurses", "Everyone"}
+
+
+def test_credit_type_filter():
+    ProgramFactory(title="ANCC", credits={"ancc": "5"})
+    ProgramFactory(title="AMA", credits={"ama_pra_1": "5"})
+    assert _titles(credit_type="ancc") == {"ANCC"}
+
+
+def test_format_and_delivery_filters():
+    ProgramFactory(title="PI online", format="pi_cme", delivery="live_online")
+    ProgramFactory(title="PI in person", format="pi_cme", delivery="in_person")
+    ProgramFactory(title="Course", format="course", delivery="in_person")
+    assert _titles(format="pi_cme") == {"PI online", "PI in person"}
+    assert _titles(format="pi_cme", delivery="in_person") == {"PI in person"}
+
+
+def test_free_and_maximum_cost_filters():
+    ProgramFactory(title="Free", fee_amount=Decimal("0"))
+    ProgramFactory(title="Cheap", fee_amount=Decimal("100"))
+    ProgramFactory(title="Dear", fee_amount=Decimal("5000"))
+    ProgramFactory(title="Unknown", fee_amount=None)
+    assert _titles(free_only="on") == {"Free"}
+    assert _titles(max_cost="100") == {"Free", "Cheap"}
+
+
+def test_accredited_only_and_no_commercial_support_filters():
+    ProgramFactory(title="Accredited", provider=ProviderFactory(accreditor="accme"), commercial_support="none")
+    ProgramFactory(title="Unaccredited", provider=ProviderFactory(accreditor="none"), commercial_support="none")
+    ProgramFactory(title="Sponsored", provider=ProviderFactory(accreditor="ancc"), commercial_support="undisclosed")
+    assert _titles(accredited_only="on") == {"Accredited", "Sponsored"}
+    assert _titles(no_commercial_support="on") == {"Accredited", "Unaccredited"}
+    assert _titles(accredited_only="on", no_commercial_support="on") == {"Accredited"}
+
+
+def test_specialty_and_topic_filters():
+    ProgramFactory(title="Peds UTI", specialties=["pediatrics"], topics=["antibiotic stewardship"])
+    ProgramFactory(title="Opioids", specialties=["family medicine"], topics=["opioids"])
+    assert _titles(specialty="pediatrics") == {"Peds UTI"}
+    assert _titles(topic="opioids") == {"Opioids"}
+
+
+def test_date_range_filter():
+    today = datetime.date.today()
+    ProgramFactory(title="Soon", start_date=today + datetime.timedelta(days=10), end_date=today + datetime.timedelta(days=11))
+    ProgramFactory(title="Later", start_date=today + datetime.timedelta(days=200), end_date=today + datetime.timedelta(days=201))
+    after = (today + datetime.timedelta(days=100)).isoformat()
+    before = (today + datetime.timedelta(days=100)).isoformat()
+    assert _titles(starts_after=after) == {"Later"}
+    assert _titles(ends_before=before) == {"Soon"}
+
+
+def test_outcome_level_at_least_filter_orders_moore_levels():
+    ProgramFactory(title="Level 3b", outcome_level_measured="3b")
+    ProgramFactory(title="Level 5", outcome_level_measured="5")
+    ProgramFactory(title="Level 7", outcome_level_measured="7")
+    ProgramFactory(title="Unknown", outcome_level_measured="")
+    assert _titles(outcome_level_min="5") == {"Level 5", "Level 7"}
+    assert _titles(outcome_level_min="3a") == {"Level 3b", "Level 5", "Level 7"}
+
+
+def test_drafts_archived_and_past_programs_never_appear():
+    ProgramFactory(title="Draft", status=ProgramStatus.DRAFT)
+    ProgramFactory(title="Archived", status=ProgramStatus.ARCHIVED)
+    ProgramFactory(title="Past", start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2020, 1, 2))
+    ProgramFactory(title="Live")
+    assert _titles() == {"Live"}
+
+
+def test_sorting_by_cost_puts_unknown_cost_last():
+    ProgramFactory(title="B", fee_amount=Decimal("10"))
+    ProgramFactory(title="A", fee_amount=None)
+    ProgramFactory(title="C", fee_amount=Decimal("0"))
+    page = catalog_page(filters=CatalogFilterForm({"sort": "cost"}).cleaned_filters(), page_number=1)
+    assert [p.title for p in page.object_list] == ["C", "B", "A"]
+
+
+def test_invalid_filter_values_are_reported_and_ignored(client, world):
+    ProgramFactory(title="Kept")
+    client.force_login(world.owner)
+    response = client.get(reverse("programs:catalog"), {"max_cost": "-3", "format": "bogus"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Some filters were not applied" in body
+    assert "Kept" in body
+
+
+def test_filters_combine_and_the_url_keeps_their_state(client, world):
+    ProgramFactory(title="Target", professions=["nurse"], fee_amount=Decimal("0"))
+    for _ in range(25):
+        ProgramFactory(professions=["nurse"], fee_amount=Decimal("0"))
+    client.force_login(world.owner)
+    response = client.get(reverse("programs:catalog"), {"profession": "nurse", "free_only": "on"})
+    body = response.content.decode()
+    assert "26 programs" in body
+    assert "profession=nurse&amp;free_only=on&amp;page=2" in body
+
+
+def test_htmx_request_gets_only_the_results_partial(client, world):
+    ProgramFactory(title="Partial")
+    client.force_login(world.owner)
+    response = client.get(reverse("programs:catalog"), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="results"')
+    assert "<html" not in body
+    assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_history_restore_gets_the_full_page(client, world):
+    client.force_login(world.owner)
+    response = client.get(
+        reverse("programs:catalog"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_catalog_requires_sign_in_and_is_open_to_every_role(client, world, role):
+    ProgramFactory(title="Visible")
+    user = login_as(client, world, role)
+    response = client.get(reverse("programs:catalog"))
+    if user is None:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == 200
+        assert "Visible" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_program_page_per_role(client, world, role):
+    program = ProgramFactory(title="Detail page")
+    user = login_as(client, world, role)
+    response = client.get(reverse("programs:detail", args=[program.pk]))
+    if user is None:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 200
+        assert "Detail page" in response.content.decode()
+
+
+@pytest.mark.parametrize("status", [ProgramStatus.DRAFT, ProgramStatus.ARCHIVED])
+def test_unpublished_program_page_is_not_found_for_clinicians(client, world, status):
+    program = ProgramFactory(status=status)
+    client.force_login(world.owner)
+    assert client.get(reverse("programs:detail", args=[program.pk])).status_code == 404
+
+
+def test_program_page_states_measured_level_apart_from_intent_and_names_supporters(client, world):
+    program = ProgramFactory(
+        outcome_level_measured="3a",
+        designed_to_change=["performance"],
+        commercial_support="disclosed",
+        commercial_supporters=["Novagen Pharmaceuticals"],
+        professions=["physician", "nurse", "pharmacist"],
+    )
+    client.force_login(world.owner)
+    body = client.get(reverse("programs:detail", args=[program.pk])).content.decode()
+    assert "Measures declarative knowledge (Moore level 3a: not a practice outcome)" in body
+    assert "Designed to change performance (intent, not measured)" in body
+    assert "Novagen Pharmaceuticals" in body
+    assert "Designed for 3 professions" in body
+
+
+def test_description_text_is_escaped(client, world):
+    program = ProgramFactory(description="<script>alert(1)</script>")
+    client.force_login(world.owner)
+    body = client.get(reverse("programs:detail", args=[program.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;" in body
+
+
+def _catalog_queries(client, django_assert_max_num_queries, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(reverse("programs:catalog"), {"profession": "physician"})  # warm the tag-option cache
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("programs:catalog"), {"profession": "physician", "sort": "cost"})
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_catalog_query_count_does_not_grow_with_the_catalog(client, world, django_assert_max_num_queries):
+    client.force_login(world.owner)
+    ProgramFactory.create_batch(10)
+    small = _catalog_queries(client, django_assert_max_num_queries, 10)
+    ProgramFactory.create_batch(990, credits={"ama_pra_1": "2", "ancc": "2"})
+    large = _catalog_queries(client, django_assert_max_num_queries, 1000)
+    assert small == large
+    assert large <= 6
