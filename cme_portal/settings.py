@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "programs",
     "careers",
     "outcomes",
+    "supervision",
 ]
 
 MIDDLEWARE = [

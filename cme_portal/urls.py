@@ -15,6 +15,7 @@ urlpatterns = [
     path("programs/", include("programs.urls")),
     path("careers/", include("careers.urls")),
     path("outcomes/", include("outcomes.urls")),
+    path("team/", include("supervision.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -238,6 +238,31 @@ class Weights:
         return sum(self.as_dict().values())
 
 
+@dataclass(frozen=True)
+class LicenceNeed:
+    """What one licence still needs in its current cycle, as the clinician entered it."""
+
+    licence_id: int
+    name: str  # e.g. "California physician and surgeon"
+    renewal_date: datetime.date
+    accepted_credit_types: frozenset[str]  # empty = any credit type counts
+    hours_short: Decimal  # hours still needed this cycle, >= 0
+    missing_topics: Mapping[str, Decimal] = field(default_factory=dict)  # mandated topic -> hours still needed
+
+
+@dataclass(frozen=True)
+class ClinicianContext:
+    """The clinician's situation, for the fit constraints (not for the four factors)."""
+
+    today: datetime.date
+    profession: str | None = None
+    remaining_budget: Decimal | None = None  # after employer reimbursement; None = not entered
+    remaining_leave_days: Decimal | None = None
+    horizon: datetime.date | None = None
+    next_review: datetime.date | None = None
+    licences: tuple[LicenceNeed, ...] = ()
+
+
 # --- Outputs --------------------------------------------------------------
 
 

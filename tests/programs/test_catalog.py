@@ -75,8 +75,9 @@ def test_specialty_and_topic_filters():
 
 def test_date_range_filter():
     today = datetime.date.today()
-    ProgramFactory(title="Soon", start_date=today + datetime.timedelta(days=10), end_date=today + datetime.timedelta(days=11))
-    ProgramFactory(title="Later", start_date=today + datetime.timedelta(days=200), end_date=today + datetime.timedelta(days=201))
+    days = datetime.timedelta
+    ProgramFactory(title="Soon", start_date=today + days(10), end_date=today + days(11))
+    ProgramFactory(title="Later", start_date=today + days(200), end_date=today + days(201))
     after = (today + datetime.timedelta(days=100)).isoformat()
     before = (today + datetime.timedelta(days=100)).isoformat()
     assert _titles(starts_after=after) == {"Later"}
