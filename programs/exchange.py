@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from .choices import CareerTrack, Competency, DesignedToChange, Profession
 from .models import Program
 
 FORMAT_VERSION = "1"
@@ -82,6 +83,14 @@ BOOLEAN_FIELDS = frozenset(
         "jointly_accredited",
     }
 )
+# Code sets are unordered; they are stored and exported in vocabulary order.
+CODE_SET_FIELDS: dict[str, list[str]] = {
+    "professions": Profession.values,
+    "planning_professions": Profession.values,
+    "competencies": Competency.values,
+    "career_tracks": CareerTrack.values,
+    "designed_to_change": DesignedToChange.values,
+}
 DECIMAL_FIELDS = frozenset({"fee_amount", "time_commitment_hours", "leave_days"})
 DATE_FIELDS = frozenset({"start_date", "end_date"})
 PROVIDER_FIELDS = {
@@ -159,7 +168,12 @@ def record_canonical(record: dict[str, Any]) -> dict[str, Any]:
     canonical: dict[str, Any] = {}
     for name in FIELDS:
         value = record.get(name)
-        if name in MULTI_VALUED_FIELDS:
+        if name in CODE_SET_FIELDS:
+            order = CODE_SET_FIELDS[name]
+            value = sorted(
+                set(value or []), key=lambda code, order=order: order.index(code) if code in order else len(order)
+            )
+        elif name in MULTI_VALUED_FIELDS:
             value = list(value or [])
         elif name == "credits":
             value = {key: decimal_text(Decimal(str(amount))) for key, amount in sorted((value or {}).items())}

@@ -234,7 +234,6 @@ def program_upsert_from_record(
             program = Program(provider=provider)
         program_apply_record(program, record)
         program.full_clean(exclude=["provider", "verified_by"], validate_unique=False)
-        program_scores_apply(program, has_verified_outcome_evidence=False)
         program.save()
         credits = record.get("credits") or {}
         program.credit_offerings.exclude(credit_type__in=list(credits)).delete()

@@ -16,3 +16,9 @@ _VOCABULARIES = {
 def code_label(code: str, vocabulary: str) -> str:
     """The human label of a vocabulary code, e.g. "nurse_practitioner" -> "Nurse practitioner"."""
     return str(_VOCABULARIES[vocabulary].get(code, code))
+
+
+@register.filter
+def code_labels(codes: list[str], vocabulary: str) -> str:
+    """Labels of a list of codes, comma separated."""
+    return ", ".join(code_label(code, vocabulary) for code in codes)

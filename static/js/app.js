@@ -9,6 +9,16 @@
     var target = event.detail.target;
     if (target) target.setAttribute("aria-busy", "false");
   });
+  // GET requests from filter forms leave out empty fields, so shared URLs stay short.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") return;
+    var params = event.detail.parameters;
+    var empty = [];
+    if (params && typeof params.forEach === "function") {
+      params.forEach(function (value, key) { if (value === "") empty.push(key); });
+      empty.forEach(function (key) { params.delete(key); });
+    }
+  });
   // Controls marked data-autosubmit submit their form when changed (weights, toggles).
   document.addEventListener("change", function (event) {
     var el = event.target;

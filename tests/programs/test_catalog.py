@@ -142,9 +142,7 @@ def test_htmx_request_gets_only_the_results_partial(client, world):
 
 def test_htmx_history_restore_gets_the_full_page(client, world):
     client.force_login(world.owner)
-    response = client.get(
-        reverse("programs:catalog"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
-    )
+    response = client.get(reverse("programs:catalog"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in response.content.decode()
 
 

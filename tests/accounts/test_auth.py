@@ -1,0 +1,80 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.roles import Role
+from tests.factories import TEST_PASSWORD, ClinicianFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_users_sign_in_with_their_email_address_in_any_case(client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    user = ClinicianFactory(email="maya@example.test")
+    user.set_password(TEST_PASSWORD)
+    user.save()
+    response = client.post(reverse("login"), {"username": "Maya@Example.test", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_passwords_are_hashed_with_argon2():
+    from cme_portal import settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_wrong_password_gets_a_clear_message(client):
+    ClinicianFactory(email="maya@example.test")
+    response = client.post(reverse("login"), {"username": "maya@example.test", "password": "wrong"})
+    assert response.status_code == 200
+    assert "Please enter a correct email address and password" in response.content.decode()
+
+
+def test_repeated_failed_sign_ins_lock_the_account_for_that_address(client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    ClinicianFactory(email="maya@example.test")
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "maya@example.test", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "maya@example.test", "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+
+
+def test_logout_needs_post_and_ends_the_session(client):
+    user = ClinicianFactory()
+    client.force_login(user)
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.post(reverse("logout")).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sends_a_link_by_email(client):
+    ClinicianFactory(email="maya@example.test")
+    response = client.post(reverse("password_reset"), {"email": "maya@example.test"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/" in mail.outbox[0].body
+
+
+def test_password_change_page_requires_sign_in(client):
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302
+    client.force_login(ClinicianFactory())
+    assert client.get(reverse("password_change")).status_code == 200
+
+
+def test_users_have_roles_from_their_groups():
+    user = ClinicianFactory()
+    assert user.roles == frozenset({Role.CLINICIAN})
+    assert User.objects.get(pk=user.pk).is_clinician
+
+
+def test_demo_logins_are_shown_only_in_demo_mode(client, settings):
+    settings.DEMO_MODE = True
+    assert "clinician@demo.test" in client.get(reverse("login")).content.decode()
+    settings.DEMO_MODE = False
+    body = client.get(reverse("login")).content.decode()
+    assert "clinician@demo.test" not in body
+    assert settings.DEMO_PASSWORD not in body
