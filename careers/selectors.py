@@ -1,0 +1,245 @@
+"""Read functions for careers: the ranking context, licence progress, plan and credits.
+
+Every function here runs a fixed number of queries whatever the number of
+licences, claims or users involved.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Sum
+from django.utils import timezone
+
+from accounts.models import User
+from programs import scoring
+
+from . import progress
+from .models import CareerGoal, ClinicianProfile, CreditAmount, CreditClaim, Licence, LicenceTopicRequirement
+from .progress import ClaimCredits, LicenceProgress, LicenceTerms
+
+
+@dataclass(frozen=True)
+class RankingContext:
+    """Everything the catalog ranking needs about one clinician with an active goal."""
+
+    goal: scoring.GoalCriteria
+    weights: scoring.Weights
+    clinician: scoring.ClinicianContext
+    goal_id: int
+
+
+# --- Budget and leave ---------------------------------------------------------
+
+
+def remaining_budget_for(profile: ClinicianProfile | None) -> Decimal | None:
+    """Money the clinician can still spend on CME this budget year; None when no profile.
+
+    The single place to add other funding (e.g. an employer allowance granted
+    through supervision) to what the clinician entered.
+    """
+    if profile is None:
+        return None
+    return profile.remaining_budget
+
+
+def remaining_leave_for(profile: ClinicianProfile | None) -> Decimal | None:
+    """Paid CME leave days still available; the single place to add leave granted elsewhere."""
+    if profile is None:
+        return None
+    return profile.remaining_leave_days
+
+
+# --- Licence progress ---------------------------------------------------------
+
+
+def licence_name(licence: Licence) -> str:
+    return f"{licence.jurisdiction} {licence.licence_type}".strip()
+
+
+def licence_terms(licence: Licence) -> LicenceTerms:
+    """The pure-arithmetic view of a licence; expects `topic_requirements` prefetched."""
+    return LicenceTerms(
+        licence_id=licence.pk,
+        name=licence_name(licence),
+        renewal_date=licence.renewal_date,
+        cycle_months=licence.cycle_months,
+        hours_required=licence.hours_required,
+        accepted_credit_types=frozenset(licence.accepted_credit_types),
+        topic_hours={item.topic: item.hours for item in licence.topic_requirements.all()},
+    )
+
+
+def _licences_for_users(user_ids: Iterable[int]) -> list[Licence]:
+    """Licences with their topic requirements: two queries."""
+    return list(
+        Licence.objects.filter(user_id__in=list(user_ids))
+        .prefetch_related(Prefetch("topic_requirements", queryset=LicenceTopicRequirement.objects.order_by("topic")))
+        .order_by("user_id", "renewal_date", "id")
+    )
+
+
+def _claims_in_windows(*, user_ids: Iterable[int], terms: Iterable[LicenceTerms]) -> dict[int, list[ClaimCredits]]:
+    """Per user, the claims completed between the earliest cycle start and the latest renewal: one query."""
+    terms = list(terms)
+    claims: dict[int, dict[int, ClaimCredits]] = defaultdict(dict)
+    if not terms:
+        return {}
+    earliest = min(progress.cycle_start(item.renewal_date, item.cycle_months) for item in terms)
+    latest = max(item.renewal_date for item in terms)
+    rows = (
+        CreditAmount.objects.filter(
+            claim__user_id__in=list(user_ids),
+            claim__completed_on__gte=earliest,
+            claim__completed_on__lte=latest,
+        )
+        .values_list("claim__user_id", "claim_id", "claim__completed_on", "claim__topics", "credit_type", "amount")
+        .order_by("claim_id", "credit_type")
+    )
+    amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    meta: dict[int, tuple[int, datetime.date, frozenset[str]]] = {}
+    for user_id, claim_id, completed_on, topics, credit_type, amount in rows:
+        amounts[claim_id][credit_type] = amount
+        meta[claim_id] = (user_id, completed_on, frozenset(topics or ()))
+    for claim_id, (user_id, completed_on, topics) in meta.items():
+        claims[user_id][claim_id] = ClaimCredits(
+            claim_id=claim_id, completed_on=completed_on, amounts=amounts[claim_id], topics=topics
+        )
+    return {user_id: list(by_id.values()) for user_id, by_id in claims.items()}
+
+
+def licence_progress_for_users(
+    *, user_ids: Iterable[int], today: datetime.date | None = None
+) -> dict[int, list[LicenceProgress]]:
+    """Each user's licences with progress against the hours entered as required, in three queries.
+
+    Users without licences map to an empty list. Licences come in renewal order.
+    """
+    today = today or timezone.localdate()
+    user_ids = list(dict.fromkeys(user_ids))
+    licences = _licences_for_users(user_ids)
+    terms = [(licence.user_id, licence_terms(licence)) for licence in licences]
+    claims = _claims_in_windows(user_ids=user_ids, terms=[item for _, item in terms])
+    result: dict[int, list[LicenceProgress]] = {user_id: [] for user_id in user_ids}
+    for user_id, item in terms:
+        result[user_id].append(progress.licence_progress(item, claims.get(user_id, []), today=today))
+    return result
+
+
+def licence_progress_for_user(*, user_id: int, today: datetime.date | None = None) -> list[LicenceProgress]:
+    return licence_progress_for_users(user_ids=[user_id], today=today)[user_id]
+
+
+def licence_need(item: LicenceProgress) -> scoring.LicenceNeed:
+    return scoring.LicenceNeed(
+        licence_id=item.licence_id,
+        name=item.name,
+        renewal_date=item.renewal_date,
+        accepted_credit_types=item.accepted_credit_types,
+        hours_short=item.hours_short,
+        missing_topics=item.missing_topics,
+    )
+
+
+@dataclass(frozen=True)
+class CreditTotals:
+    """Credits a user logged in a period, by credit type (each type summed on its own)."""
+
+    by_type: dict[str, Decimal]
+    activities: int
+
+
+def credits_last_12_months_for_users(
+    *, user_ids: Iterable[int], today: datetime.date | None = None
+) -> dict[int, CreditTotals]:
+    """Per user, credits completed in the 12 months up to today: two aggregate queries, no per-user query.
+
+    Sums by type count the same activity once per credit type it carried.
+    """
+    today = today or timezone.localdate()
+    user_ids = list(dict.fromkeys(user_ids))
+    since = progress.months_before(today, 12)
+    result = {user_id: CreditTotals(by_type={}, activities=0) for user_id in user_ids}
+    sums = (
+        CreditAmount.objects.filter(
+            claim__user_id__in=user_ids, claim__completed_on__gt=since, claim__completed_on__lte=today
+        )
+        .values_list("claim__user_id", "credit_type")
+        .annotate(total=Sum("amount"))
+        .order_by("claim__user_id", "credit_type")
+    )
+    for user_id, credit_type, total in sums:
+        result[user_id].by_type[credit_type] = total
+    counts = (
+        CreditClaim.objects.filter(user_id__in=user_ids, completed_on__gt=since, completed_on__lte=today)
+        .values_list("user_id")
+        .annotate(n=Count("id"))
+        .order_by("user_id")
+    )
+    for user_id, n in counts:
+        result[user_id] = CreditTotals(by_type=result[user_id].by_type, activities=n)
+    return result
+
+
+# --- Ranking context ----------------------------------------------------------
+
+
+def active_goal_for_user(*, user: User) -> CareerGoal | None:
+    return CareerGoal.objects.filter(user=user, is_active=True).first()
+
+
+def ranking_context_for_user(*, user: User | None, today: datetime.date | None = None) -> RankingContext | None:
+    """The goal, weights and fit-constraint situation of a clinician, or None without an active goal.
+
+    Queries: active goal, profile, licences, topic requirements, credit amounts
+    of the current cycles (five at most, one when there is no active goal).
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    today = today or timezone.localdate()
+    goal = active_goal_for_user(user=user)
+    if goal is None:
+        return None
+    profile = ClinicianProfile.objects.filter(user=user).first()
+    licences = licence_progress_for_users(user_ids=[user.pk], today=today)[user.pk]
+    clinician = scoring.ClinicianContext(
+        today=today,
+        profession=profile.profession if profile else None,
+        remaining_budget=remaining_budget_for(profile),
+        remaining_leave_days=remaining_leave_for(profile),
+        horizon=goal.horizon_date,
+        next_review=profile.next_review_date if profile else None,
+        licences=tuple(licence_need(item) for item in licences),
+    )
+    return RankingContext(
+        goal=goal_criteria(goal),
+        weights=goal_weights(goal),
+        clinician=clinician,
+        goal_id=goal.pk,
+    )
+
+
+def goal_criteria(goal: CareerGoal) -> scoring.GoalCriteria:
+    competencies = frozenset(goal.competencies)
+    return scoring.GoalCriteria(
+        track=goal.track,
+        competencies=competencies,
+        essential_competencies=frozenset(goal.essential_competencies) & competencies,
+    )
+
+
+def goal_weights(goal: CareerGoal) -> scoring.Weights:
+    """The goal's weights; falls back to equal weights if the stored ones are all zero."""
+    try:
+        return scoring.Weights(
+            outcome=goal.weight_outcome,
+            independence=goal.weight_independence,
+            interprofessional=goal.weight_interprofessional,
+            career=goal.weight_career,
+        )
+    except ValueError:
+        return scoring.Weights()
