@@ -1,0 +1,79 @@
+"""The demo clinician signs in, searches, filters and opens a program."""
+
+import re
+
+from django.core.management import call_command
+
+from tests.browser.conftest import sign_in
+
+
+def _seed():
+    import io
+
+    from django.conf import settings
+
+    call_command("seed_demo", stdout=io.StringIO())
+    return settings.DEMO_PASSWORD
+
+
+def test_demo_clinician_searches_filters_and_opens_a_program(page):
+    password = _seed()
+    sign_in(page, "clinician@demo.test", password)
+    page.goto("/programs/")
+    assert page.get_by_role("heading", name="Program catalog").is_visible()
+
+    page.get_by_label("Keywords").fill("antibiotic")
+    page.wait_for_url(re.compile(r"q=antibiotic"))
+    results = page.locator("#results")
+    results.get_by_role("link", name=re.compile("Urinary Tract", re.I)).first.wait_for()
+
+    page.get_by_label("Keywords").fill("")
+    page.get_by_label("Profession").select_option("nurse")
+    page.wait_for_url(re.compile(r"profession=nurse"))
+    page.get_by_label("Accredited providers only").check()
+    page.wait_for_url(re.compile(r"accredited_only=on"))
+    count_text = results.locator(".results-count").inner_text()
+    assert re.match(r"\d+ programs?", count_text)
+    assert "Product Theater" not in results.inner_text()
+
+    # The URL holds the whole state: reloading it shows the same filtered results.
+    page.reload()
+    assert page.get_by_label("Profession").input_value() == "nurse"
+    assert page.locator("#results .results-count").inner_text() == count_text
+
+    page.locator("#results .program-card h3 a").first.click()
+    page.get_by_role("heading", name="Selection factors").wait_for()
+    assert page.get_by_role("heading", name="Outcome tracking").is_visible()
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"profession=nurse"))
+
+
+def test_catalog_works_without_javascript(browser, live_server, transactional_db):
+    password = _seed()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, "nurse@demo.test", password)
+    page.goto("/programs/")
+    page.get_by_label("Profession").select_option("pharmacist")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"profession=pharmacist"))
+    assert page.locator("#results .program-card").count() > 0
+    context.close()
+
+
+def test_catalog_is_usable_by_keyboard_on_a_phone(phone_page):
+    password = _seed()
+    page = phone_page
+    sign_in(page, "np@demo.test", password)
+    page.goto("/programs/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"page scrolls sideways on a phone ({width}px)"
+    page.get_by_label("Keywords").focus()
+    page.keyboard.type("leadership")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=leadership"))
+    assert page.locator("#results .program-card").count() > 0
