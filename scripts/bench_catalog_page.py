@@ -1,7 +1,8 @@
 """Server time of the plain (unranked) catalog page, as issue 2 asks.
 
 Usage (PostgreSQL):
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cme_bench .venv/bin/python scripts/bench_catalog_page.py --programs 20000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cme_bench \
+        .venv/bin/python scripts/bench_catalog_page.py --programs 20000
 
 Creates the database tables if needed, tops the catalog up to N synthetic
 published programs, then times R requests of the first catalog page (and a
