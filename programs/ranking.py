@@ -1,0 +1,230 @@
+"""The ranked catalog: SQL orders by the scoring module's exact integer points.
+
+Why SQL: at 100,000 listings, scoring every program in Python per request is too
+slow. The goal-independent sub-scores are stored on each program (as points /
+1000, written by programs.services from programs.scoring); the goal-dependent
+career points are a CASE sum whose coefficients come from
+`scoring.career_alignment_coefficients`. No arithmetic of the scoring lives
+here: this module only adds up what the scoring module hands it, and
+tests/programs/test_ranking_sql.py proves the SQL order equals
+`scoring.rank_programs` and the SQL fit filter equals `scoring.program_fits`.
+
+Only the page shown (about 20 programs) is then scored in Python, for the bars,
+the reasons and the fit badges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models.expressions import Expression
+from django.db.models.functions import Cast, Collate, Round
+
+from . import scoring
+from .models import CreditOffering, Program, ProgramQuerySet
+from .selectors import CatalogFilters, catalog_base, catalog_filter, catalog_order, program_signals
+
+RANKED_SORT = "fit"
+PER_PAGE = 20
+
+
+def stored_points(field_name: str) -> Expression:
+    """A stored sub-score (points / FULL as a float) back as exact integer points.
+
+    Exact because the stored value is k / FULL for a whole k: rounding k / FULL * FULL gives k.
+    """
+    return Cast(Round(F(field_name) * Value(scoring.FULL), precision=0), IntegerField())
+
+
+def career_points_expression(goal: scoring.GoalCriteria) -> Expression:
+    """The goal's career points for each row, summed from the module's coefficients."""
+    coefficients = scoring.career_alignment_coefficients(goal)
+    parts: list[Expression] = [
+        Case(When(competencies__has_any=[code], then=Value(points)), default=Value(0), output_field=IntegerField())
+        for code, points in sorted(coefficients.competency_points.items())
+        if points
+    ]
+    if coefficients.program_track and coefficients.track_points:
+        parts.append(
+            Case(
+                When(career_tracks__has_any=[coefficients.program_track], then=Value(coefficients.track_points)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+    if coefficients.integration_points:
+        parts.append(
+            Case(
+                When(ehr_integration=True, then=Value(coefficients.integration_points)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+    return _sum(parts)
+
+
+def _sum(parts: list[Expression]) -> Expression:
+    if not parts:
+        return Value(0, output_field=IntegerField())
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return ExpressionWrapper(total, output_field=IntegerField())
+
+
+def _binary_title() -> Expression:
+    """Titles ordered by code point, as Python compares strings."""
+    return Collate(F("title"), "C" if connection.vendor == "postgresql" else "BINARY")
+
+
+def rank_annotate(queryset: ProgramQuerySet, goal: scoring.GoalCriteria, weights: scoring.Weights) -> ProgramQuerySet:
+    """Annotate `career_points` and `weighted_points` (the exact ordering key of scoring.ScoredProgram)."""
+    queryset = queryset.annotate(career_points=career_points_expression(goal))
+    parts = [
+        Value(weight) * expression
+        for weight, expression in (
+            (weights.outcome, stored_points("score_outcome")),
+            (weights.independence, stored_points("score_independence")),
+            (weights.interprofessional, stored_points("score_interprofessional")),
+            (weights.career, F("career_points")),
+        )
+        if weight
+    ]
+    return queryset.annotate(weighted_points=_sum(parts))
+
+
+def rank_order(queryset: ProgramQuerySet, weights: scoring.Weights) -> ProgramQuerySet:
+    """Order an annotated queryset exactly as scoring.ranking_key does."""
+    ordering = [F("weighted_points").desc()]
+    if weights.career:
+        ordering.append(F("career_points").desc())
+    ordering += [
+        F("fee_amount").asc(nulls_last=True),
+        F("start_date").asc(nulls_last=True),
+        _binary_title().asc(),
+        F("id").asc(),
+    ]
+    return queryset.order_by(*ordering)
+
+
+def fits_filter(clinician: scoring.ClinicianContext) -> Q:
+    """SQL mirror of `scoring.program_fits(scoring.fit_checks(program, clinician))`.
+
+    Unknown never excludes: a missing fee, leave or profession keeps the program.
+    """
+    today = clinician.today
+    condition = Q(end_date__isnull=True) | Q(end_date__gte=today)
+    if clinician.profession is not None:
+        condition &= Q(professions=[]) | Q(professions__has_any=[clinician.profession])
+    if clinician.licences:
+        offerings = CreditOffering.objects.filter(program=OuterRef("pk"))
+        if all(licence.accepted_credit_types for licence in clinician.licences):
+            accepted = sorted(set().union(*(licence.accepted_credit_types for licence in clinician.licences)))
+            offerings = offerings.filter(credit_type__in=accepted)
+        condition &= Exists(offerings)
+    if clinician.remaining_budget is not None:
+        condition &= Q(fee_amount__isnull=True) | ~Q(fee_currency="USD") | Q(fee_amount__lte=clinician.remaining_budget)
+    if clinician.remaining_leave_days is not None:
+        condition &= Q(leave_days__isnull=True) | Q(leave_days__lte=clinician.remaining_leave_days)
+    for deadline in (clinician.horizon, clinician.next_review):
+        if deadline is not None and deadline >= today:
+            condition &= Q(end_date__isnull=True) | Q(end_date__lte=deadline)
+    return condition
+
+
+def ranked_queryset(
+    *,
+    goal: scoring.GoalCriteria,
+    weights: scoring.Weights,
+    clinician: scoring.ClinicianContext,
+    filters: CatalogFilters,
+    fits_only: bool = False,
+    order_by_fit: bool = True,
+) -> ProgramQuerySet:
+    """Published, current programs matching the filters, annotated with points and ordered by fit."""
+    queryset = catalog_filter(catalog_base(), filters)
+    if fits_only:
+        queryset = queryset.filter(fits_filter(clinician))
+    queryset = rank_annotate(queryset, goal, weights)
+    if order_by_fit:
+        return rank_order(queryset, weights)
+    return catalog_order(queryset, filters.effective_sort)
+
+
+@dataclass(frozen=True)
+class RankedResult:
+    """One program on the page with its scores, reasons and fit badges."""
+
+    program: Program
+    scored: scoring.ScoredProgram
+    checks: tuple[scoring.FitCheck, ...]
+
+    @property
+    def fits(self) -> bool:
+        return scoring.program_fits(self.checks)
+
+    @property
+    def top_reasons(self) -> list[str]:
+        """The evidence of the factors that earned the most weighted points, best first."""
+        weights = self.scored.weights.as_dict()
+        ordered = sorted(self.scored.factors, key=lambda item: (-weights[item.factor] * item.points, item.factor))
+        reasons = [item.evidence[0] for item in ordered if weights[item.factor] and item.evidence]
+        return reasons[:3]
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    page: Page
+    results: list[RankedResult]
+
+
+def ranked_results(
+    programs: list[Program],
+    *,
+    goal: scoring.GoalCriteria,
+    weights: scoring.Weights,
+    clinician: scoring.ClinicianContext,
+) -> list[RankedResult]:
+    """Score already-loaded programs (provider and credit offerings prefetched) in Python."""
+    results = []
+    for program in programs:
+        signals = program_signals(program)
+        results.append(
+            RankedResult(
+                program=program,
+                scored=scoring.score_program(signals, goal, weights),
+                checks=scoring.fit_checks(signals, clinician),
+            )
+        )
+    return results
+
+
+def ranked_catalog_page(
+    *,
+    goal: scoring.GoalCriteria,
+    weights: scoring.Weights,
+    clinician: scoring.ClinicianContext,
+    filters: CatalogFilters,
+    page_number: str | int | None,
+    fits_only: bool = False,
+    order_by_fit: bool = True,
+    per_page: int = PER_PAGE,
+) -> RankedPage:
+    """One page of the catalog ranked for a goal: three queries whatever the catalog size.
+
+    (Count, page rows with their provider, credit offerings of the page.)
+    """
+    queryset = ranked_queryset(
+        goal=goal,
+        weights=weights,
+        clinician=clinician,
+        filters=filters,
+        fits_only=fits_only,
+        order_by_fit=order_by_fit,
+    )
+    page = Paginator(queryset, per_page).get_page(page_number)
+    results = ranked_results(list(page.object_list), goal=goal, weights=weights, clinician=clinician)
+    return RankedPage(page=page, results=results)
