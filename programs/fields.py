@@ -99,7 +99,11 @@ class CodeSetField(models.BigIntegerField):
             "label": self.verbose_name[:1].upper() + self.verbose_name[1:],
             "help_text": self.help_text,
         }
+        widget = kwargs.pop("widget", None)
         defaults.update(kwargs)
+        # The admin offers an integer widget for integer columns; a code set needs checkboxes.
+        if isinstance(widget, forms.SelectMultiple):
+            defaults["widget"] = widget
         form_class = defaults.pop("form_class")
         for unwanted in ("max_value", "min_value", "step_size"):
             defaults.pop(unwanted, None)

@@ -1,0 +1,136 @@
+"""Curation in the Django admin: history of every change, bulk actions, review list."""
+
+import pytest
+from django.urls import reverse
+
+from programs.choices import ProgramStatus
+from programs.models import ChangeLogEntry, Program
+from tests.factories import ProgramFactory, ProviderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _change_form_data(program: Program, **overrides):
+    data = {
+        "provider": program.provider_id,
+        "external_id": program.external_id,
+        "title": program.title,
+        "description": program.description,
+        "status": program.status,
+        "format": program.format,
+        "delivery": program.delivery,
+        "start_date": program.start_date.isoformat(),
+        "end_date": program.end_date.isoformat(),
+        "fee_amount": "500",
+        "fee_currency": "USD",
+        "time_commitment_hours": "8",
+        "leave_days": "1",
+        "professions": ["physician"],
+        "credit_offerings-TOTAL_FORMS": "1",
+        "credit_offerings-INITIAL_FORMS": "1",
+        "credit_offerings-MIN_NUM_FORMS": "0",
+        "credit_offerings-MAX_NUM_FORMS": "1000",
+        "credit_offerings-0-id": program.credit_offerings.get().pk,
+        "credit_offerings-0-program": program.pk,
+        "credit_offerings-0-credit_type": "ama_pra_1",
+        "credit_offerings-0-amount": "8",
+        "history-TOTAL_FORMS": "0",
+        "history-INITIAL_FORMS": "0",
+        "history-MIN_NUM_FORMS": "0",
+        "history-MAX_NUM_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_edit_records_who_changed_what(client, world):
+    program = ProgramFactory(title="Old title")
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("admin:programs_program_change", args=[program.pk]),
+        _change_form_data(program, title="New title", **{"credit_offerings-0-amount": "10"}),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = ChangeLogEntry.objects.get(program=program)
+    assert entry.actor == world.admin
+    assert entry.source == "admin"
+    assert entry.changes["title"] == ["Old title", "New title"]
+    assert entry.changes["credits"] == [{"ama_pra_1": "8"}, {"ama_pra_1": "10"}]
+
+
+def test_saving_without_changes_records_nothing(client, world):
+    program = ProgramFactory()
+    client.force_login(world.admin)
+    client.post(reverse("admin:programs_program_change", args=[program.pk]), _change_form_data(program))
+    assert not ChangeLogEntry.objects.filter(program=program).exists()
+
+
+def test_bulk_publish_and_archive_record_history(client, world):
+    drafts = ProgramFactory.create_batch(3, status=ProgramStatus.DRAFT)
+    client.force_login(world.admin)
+    client.post(
+        reverse("admin:programs_program_changelist"),
+        {"action": "publish_selected", "_selected_action": [p.pk for p in drafts]},
+    )
+    assert set(Program.objects.values_list("status", flat=True)) == {ProgramStatus.PUBLISHED}
+    assert ChangeLogEntry.objects.filter(changes__status=["draft", "published"]).count() == 3
+    client.post(
+        reverse("admin:programs_program_changelist"),
+        {"action": "archive_selected", "_selected_action": [drafts[0].pk]},
+    )
+    assert Program.objects.get(pk=drafts[0].pk).status == ProgramStatus.ARCHIVED
+
+
+def test_provider_changes_are_recorded(client, world):
+    provider = ProviderFactory(name="Acme CME", accreditor="none")
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("admin:programs_provider_change", args=[provider.pk]),
+        {
+            "name": "Acme CME",
+            "accreditor": "accme",
+            "accreditation_status": "accredited",
+            "jointly_accredited": "unknown",
+        },
+    )
+    assert response.status_code == 302
+    entry = ChangeLogEntry.objects.get(provider=provider)
+    assert entry.changes["provider_accreditor"] == ["none", "accme"]
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:programs_program_changelist",
+        "admin:programs_draftawaitingreview_changelist",
+        "admin:programs_changelogentry_changelist",
+        "admin:programs_provider_changelist",
+        "admin:programs_program_add",
+    ],
+)
+def test_curation_pages_open_for_admins_only(client, world, url_name):
+    ProgramFactory(status=ProgramStatus.DRAFT)
+    client.force_login(world.admin)
+    assert client.get(reverse(url_name)).status_code == 200
+    for user in (world.owner, world.team_supervisor):
+        client.force_login(user)
+        assert client.get(reverse(url_name)).status_code == 302  # not staff: sent to the admin login
+
+
+def test_drafts_awaiting_review_lists_only_drafts(client, world):
+    ProgramFactory(title="Draft one", status=ProgramStatus.DRAFT)
+    ProgramFactory(title="Live one")
+    client.force_login(world.admin)
+    body = client.get(reverse("admin:programs_draftawaitingreview_changelist")).content.decode()
+    assert "Draft one" in body
+    assert "Live one" not in body
+
+
+def test_program_change_page_shows_the_history(client, world):
+    program = ProgramFactory()
+    ChangeLogEntry.objects.create(
+        program=program, object_repr=program.title, action="updated", source="import", changes={"title": ["A", "B"]}
+    )
+    client.force_login(world.admin)
+    body = client.get(reverse("admin:programs_program_change", args=[program.pk])).content.decode()
+    assert "Change history (who, when, what changed)" in body
