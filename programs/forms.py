@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from .choices import ActivityFormat, CreditType, Delivery, OutcomeLevel, Profession
+from .ranking import RANKED_SORT
 from .selectors import CATALOG_SORTS, CatalogFilters
 
 
@@ -40,6 +41,12 @@ class CatalogFilterForm(forms.Form):
         choices=_with_blank(OutcomeLevel.choices, "Any"),
     )
     sort = forms.ChoiceField(label="Sort by", required=False, choices=list(CATALOG_SORTS.items()))
+
+    def __init__(self, *args: object, ranked: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if ranked:
+            # "Best fit" exists only for a clinician with an active goal; first, so it is the default.
+            self.fields["sort"].choices = [(RANKED_SORT, "Best fit for your goal"), *CATALOG_SORTS.items()]
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

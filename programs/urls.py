@@ -7,4 +7,5 @@ app_name = "programs"
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("<int:program_id>/", views.program_detail, name="detail"),
+    path("compare/", views.compare, name="compare"),
 ]

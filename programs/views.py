@@ -3,26 +3,56 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from careers.selectors import ranking_context_for_user
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 
-from . import selectors
+from . import ranking, selectors
+from .compare import MAX_COMPARE, MIN_COMPARE, program_comparison
 from .forms import CatalogFilterForm
 from .models import Program
+from .ranking_forms import RankingForm
 
 
 @require_GET
 @login_required
 def catalog(request: HttpRequest) -> HttpResponse:
-    """The published catalog: search, filters, sorting, pages. htmx gets the results partial."""
-    form = CatalogFilterForm(request.GET)
+    """The published catalog: search, filters, sorting, pages. htmx gets the results partial.
+
+    With an active career goal the results are ranked for it (weights from the
+    goal unless the sliders override them) and carry scores, reasons and fit badges.
+    """
+    goal_context = ranking_context_for_user(user=request.user)
+    form = CatalogFilterForm(request.GET, ranked=goal_context is not None)
     filters = form.cleaned_filters()
-    page = selectors.catalog_page(filters=filters, page_number=request.GET.get("page"))
+    ranking_form = ranked = ranking_choice = None
+    if goal_context is not None:
+        ranking_form = RankingForm(request.GET, goal_weights=goal_context.weights)
+        ranking_choice = ranking_form.choice()
+        ranked = ranking.ranked_catalog_page(
+            goal=goal_context.goal,
+            weights=ranking_choice.weights,
+            clinician=goal_context.clinician,
+            filters=filters,
+            page_number=request.GET.get("page"),
+            fits_only=ranking_choice.fits_only,
+            order_by_fit=filters.sort in ("", ranking.RANKED_SORT),
+        )
+        page = ranked.page
+    else:
+        page = selectors.catalog_page(filters=filters, page_number=request.GET.get("page"))
     context = {
         "form": form,
         "filters": filters,
         "page": page,
+        "ranked": ranked,
+        "ranking_form": ranking_form,
+        "ranking_choice": ranking_choice,
+        "invite_goal": goal_context is None and request.user.is_clinician,
+        "goals_url": _goals_url(),
+        "compare_limits": (MIN_COMPARE, MAX_COMPARE),
         "query_without_page": _query_without_page(request),
         "topic_options": selectors.catalog_tag_options("topics"),
         "specialty_options": selectors.catalog_tag_options("specialties"),
@@ -40,7 +70,36 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
     except Program.DoesNotExist:
         raise Http404("No such program") from None
     context = {"program": program, "factors": selectors.program_static_factors(program)}
+    goal_context = ranking_context_for_user(user=request.user)
+    if goal_context is not None:
+        (context["fit"],) = ranking.ranked_results(
+            [program], goal=goal_context.goal, weights=goal_context.weights, clinician=goal_context.clinician
+        )
+    context["invite_goal"] = goal_context is None and request.user.is_clinician
+    context["goals_url"] = _goals_url()
     return render(request, "programs/program_detail.html", context)
+
+
+@require_GET
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    """2 to 4 published programs side by side (?ids=1&ids=2), ranked for the viewer's goal if any."""
+    goal_context = ranking_context_for_user(user=request.user)
+    comparison = program_comparison(raw_ids=request.GET.getlist("ids"), ranking=goal_context)
+    context = {
+        "comparison": comparison,
+        "invite_goal": goal_context is None and request.user.is_clinician,
+        "goals_url": _goals_url(),
+        "compare_limits": (MIN_COMPARE, MAX_COMPARE),
+    }
+    return render(request, "programs/compare.html", context)
+
+
+def _goals_url() -> str:
+    try:
+        return reverse("careers:goals")
+    except NoReverseMatch:
+        return "/careers/goals/"
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -1,0 +1,228 @@
+"""Compare 2 to 4 published programs side by side, with the best value of each row marked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from . import scoring
+from .choices import CreditType
+from .models import Program
+from .ranking import RankedResult, ranked_results
+from .selectors import catalog_base, program_static_factors
+
+MIN_COMPARE = 2
+MAX_COMPARE = 4
+
+
+class RankingInputs(Protocol):
+    goal: scoring.GoalCriteria
+    weights: scoring.Weights
+    clinician: scoring.ClinicianContext
+
+
+@dataclass(frozen=True)
+class CompareCell:
+    text: str
+    details: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    checks: tuple[scoring.FitCheck, ...] = ()
+    best: bool = False
+    points: int | None = None  # for a factor bar
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    label: str
+    cells: tuple[CompareCell, ...]
+    best_rule: str = ""  # e.g. "highest", "lowest"; empty when no value is better
+
+
+@dataclass(frozen=True)
+class Comparison:
+    programs: list[Program]
+    rows: list[CompareRow]
+    messages: list[str] = field(default_factory=list)
+    weights: scoring.Weights | None = None
+
+    @property
+    def ok(self) -> bool:
+        return MIN_COMPARE <= len(self.programs) <= MAX_COMPARE
+
+
+def parse_ids(raw: Iterable[str]) -> tuple[list[int], int]:
+    """Distinct positive integer ids in the order given, and how many values were not ids."""
+    ids: list[int] = []
+    invalid = 0
+    for value in raw:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            invalid += 1
+            continue
+        if number <= 0:
+            invalid += 1
+        elif number not in ids:
+            ids.append(number)
+    return ids, invalid
+
+
+def _best_flags(values: Sequence[Decimal | int | None], rule: str) -> list[bool]:
+    """Which cells hold the best value; none when fewer than two are known or all are equal."""
+    known = [value for value in values if value is not None]
+    if not rule or len(known) < 2 or len(set(known)) == 1:
+        return [False] * len(values)
+    best = max(known) if rule == "highest" else min(known)
+    return [value is not None and value == best for value in values]
+
+
+def _row(label: str, cells: list[CompareCell], values: Sequence[Any], rule: str) -> CompareRow:
+    flags = _best_flags(values, rule)
+    marked = tuple(
+        CompareCell(cell.text, cell.details, cell.missing, cell.checks, flag, cell.points)
+        for cell, flag in zip(cells, flags, strict=True)
+    )
+    return CompareRow(label=label, cells=marked, best_rule=rule)
+
+
+def _money(program: Program) -> str:
+    if program.fee_amount is None:
+        return "Not stated"
+    if program.fee_amount == 0:
+        return "Free"
+    return scoring.format_money(program.fee_amount, program.fee_currency)
+
+
+def _dates(program: Program) -> str:
+    if program.start_date is None:
+        return "On demand"
+    text = scoring.format_date(program.start_date)
+    if program.end_date and program.end_date != program.start_date:
+        text += f" to {scoring.format_date(program.end_date)}"
+    return text
+
+
+def _factor_row(factor_scores: list[scoring.FactorScore], weight: int | None) -> CompareRow:
+    label = factor_scores[0].label + (f" (weight {weight})" if weight is not None else "")
+    cells = [
+        CompareCell(f"{item.points / 10:g} / 100", item.evidence, item.missing, points=item.points)
+        for item in factor_scores
+    ]
+    return _row(label, cells, [item.points for item in factor_scores], "highest")
+
+
+def _simple_row(
+    label: str, programs: list[Program], text: Callable[[Program], str], value: Callable[[Program], Any], rule: str
+) -> CompareRow:
+    return _row(label, [CompareCell(text(program)) for program in programs], [value(p) for p in programs], rule)
+
+
+def comparison_rows(programs: list[Program], results: list[RankedResult] | None) -> list[CompareRow]:
+    """The rows of the compare table; `results` (same order as programs) when the viewer has a goal."""
+    rows: list[CompareRow] = []
+    if results is not None:
+        weights = results[0].scored.weights
+        rows.append(
+            _row(
+                "Total fit for your goal",
+                [CompareCell(f"{result.scored.total:g} / 100") for result in results],
+                [result.scored.weighted_points for result in results],
+                "highest",
+            )
+        )
+        for factor, weight in weights.as_dict().items():
+            rows.append(_factor_row([result.scored.factor(factor) for result in results], weight))
+    else:
+        static = [program_static_factors(program) for program in programs]
+        for index in range(3):
+            rows.append(_factor_row([factors[index] for factors in static], None))
+    rows.append(
+        _simple_row(
+            "Cost",
+            programs,
+            _money,
+            lambda p: p.fee_amount if p.fee_amount is not None and p.fee_currency == "USD" else None,
+            "lowest",
+        )
+    )
+    credits = [{offering.credit_type: offering.amount for offering in p.credit_offerings.all()} for p in programs]
+    for credit_type in CreditType:
+        if any(credit_type.value in offered for offered in credits):
+            values = [offered.get(credit_type.value) for offered in credits]
+            cells = [CompareCell(scoring.format_amount(v) if v is not None else "None") for v in values]
+            rows.append(_row(f"Credit: {credit_type.label}", cells, values, "highest"))
+    if not any(credits):
+        rows.append(_simple_row("Credit", programs, lambda p: "None designated", lambda p: None, ""))
+    rows.append(
+        _simple_row(
+            "Time needed",
+            programs,
+            lambda p: (
+                f"{scoring.format_amount(p.time_commitment_hours)} hours"
+                if p.time_commitment_hours is not None
+                else "Not stated"
+            ),
+            lambda p: None,
+            "",
+        )
+    )
+    rows.append(
+        _simple_row(
+            "Leave from practice",
+            programs,
+            lambda p: f"{scoring.format_amount(p.leave_days)} days" if p.leave_days is not None else "Not stated",
+            lambda p: p.leave_days,
+            "lowest",
+        )
+    )
+    rows.append(_simple_row("Dates", programs, _dates, lambda p: None, ""))
+    if results is not None:
+        rows.append(
+            CompareRow(
+                label="Fit with your situation",
+                cells=tuple(
+                    CompareCell(
+                        "Fits your constraints" if result.fits else "Does not fit every constraint",
+                        checks=result.checks,
+                    )
+                    for result in results
+                ),
+            )
+        )
+    return rows
+
+
+def program_comparison(*, raw_ids: Iterable[str], ranking: RankingInputs | None) -> Comparison:
+    """Published, current programs side by side; unknown or hidden ids are left out with a message.
+
+    Two queries (programs with providers, their credit offerings), whatever is asked.
+    """
+    ids, invalid = parse_ids(raw_ids)
+    messages: list[str] = []
+    if len(ids) > MAX_COMPARE:
+        messages.append(
+            f"You chose {len(ids)} programs. Compare at most {MAX_COMPARE} at once: untick some and try again."
+        )
+        return Comparison(programs=[], rows=[], messages=messages)
+    found = {program.pk: program for program in catalog_base().filter(pk__in=ids)}
+    programs = [found[pk] for pk in ids if pk in found]
+    left_out = len(ids) - len(programs) + invalid
+    if left_out:
+        messages.append(
+            f"{left_out} of the programs asked for {'is' if left_out == 1 else 'are'} not in the catalog "
+            "(unknown, unpublished or past) and left out."
+        )
+    if len(programs) < MIN_COMPARE:
+        messages.append(f"Choose at least {MIN_COMPARE} programs in the catalog to compare (up to {MAX_COMPARE}).")
+        return Comparison(programs=programs, rows=[], messages=messages)
+    results = None
+    if ranking is not None:
+        results = ranked_results(programs, goal=ranking.goal, weights=ranking.weights, clinician=ranking.clinician)
+    return Comparison(
+        programs=programs,
+        rows=comparison_rows(programs, results),
+        messages=messages,
+        weights=ranking.weights if ranking is not None else None,
+    )

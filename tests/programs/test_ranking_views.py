@@ -1,0 +1,212 @@
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from programs.choices import ProgramStatus
+from programs.synthetic import synthetic_programs_create
+from tests.conftest import ROLES, login_as
+from tests.factories import ProgramFactory
+from tests.programs.ranking_helpers import goal_for
+
+pytestmark = pytest.mark.django_db
+
+CATALOG = reverse("programs:catalog")
+
+
+def _titles_in_order(body: str) -> list[str]:
+    return re.findall(r'<h3><a href="/programs/\d+/">([^<]+)</a></h3>', body)
+
+
+@pytest.fixture
+def leader_and_clinician():
+    """A leadership program and a clinical update: which wins depends on the weights."""
+    ProgramFactory(
+        title="CMO leadership",
+        competencies=["healthcare_finance", "strategic_planning"],
+        career_tracks=["executive_leadership"],
+        outcome_level_measured="",
+        fee_amount=Decimal("900"),
+    )
+    ProgramFactory(
+        title="Clinical update",
+        outcome_level_measured="6",
+        publishes_outcomes=True,
+        requires_practice_project=True,
+        fee_amount=Decimal("100"),
+    )
+
+
+def test_clinician_with_goal_sees_ranked_catalog_with_totals_bars_and_reasons(client, world, leader_and_clinician):
+    goal_for(world.owner, weights=(0, 0, 0, 5))
+    client.force_login(world.owner)
+    body = client.get(CATALOG).content.decode()
+    assert _titles_in_order(body) == ["CMO leadership", "Clinical update"]
+    assert "/ 100 for your goal" in body
+    assert body.count("<meter") >= 8
+    assert "Covers 2 of your 2 competencies: finance, strategy" in body
+    assert 'type="range"' in body and 'name="w_career"' in body
+    assert "Best fit for your goal" in body
+
+
+def test_weights_in_the_query_override_the_goal_and_reorder(client, world, leader_and_clinician):
+    goal_for(world.owner, weights=(0, 0, 0, 5))
+    client.force_login(world.owner)
+    response = client.get(CATALOG, {"w_outcome": 5, "w_independence": 0, "w_interprofessional": 0, "w_career": 0})
+    assert _titles_in_order(response.content.decode()) == ["Clinical update", "CMO leadership"]
+
+
+def test_htmx_rerank_returns_the_results_partial_only(client, world, leader_and_clinician):
+    goal_for(world.owner)
+    client.force_login(world.owner)
+    response = client.get(CATALOG, {"w_outcome": 5}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="results"')
+    assert "/ 100 for your goal" in body
+
+
+def test_all_zero_weights_give_a_message_and_use_the_goals_weights(client, world, leader_and_clinician):
+    goal_for(world.owner, weights=(0, 0, 0, 5))
+    client.force_login(world.owner)
+    response = client.get(CATALOG, {"w_outcome": 0, "w_independence": 0, "w_interprofessional": 0, "w_career": 0})
+    body = response.content.decode()
+    assert "All four weights are 0" in body
+    assert _titles_in_order(body) == ["CMO leadership", "Clinical update"]
+
+
+def test_invalid_weight_is_reported_and_ignored(client, world, leader_and_clinician):
+    goal_for(world.owner, weights=(0, 0, 0, 5))
+    client.force_login(world.owner)
+    body = client.get(CATALOG, {"w_outcome": "9"}).content.decode()
+    assert "whole number from 0 to 5" in body
+    assert _titles_in_order(body) == ["CMO leadership", "Clinical update"]
+
+
+def test_only_programs_that_fit_hides_those_over_budget(client, world):
+    ProgramFactory(title="Affordable", fee_amount=Decimal("500"))
+    ProgramFactory(title="Too dear", fee_amount=Decimal("9000"))
+    goal_for(world.owner, budget="2000")
+    client.force_login(world.owner)
+    everything = client.get(CATALOG).content.decode()
+    assert set(_titles_in_order(everything)) == {"Affordable", "Too dear"}
+    assert "$7,000 over your remaining budget" in everything
+    fitting = client.get(CATALOG, {"fits_only": "on"}).content.decode()
+    assert _titles_in_order(fitting) == ["Affordable"]
+
+
+def test_catalog_filters_still_work_with_ranking(client, world):
+    ProgramFactory(title="Nurses only", professions=["nurse"])
+    ProgramFactory(title="Physicians", professions=["physician"])
+    goal_for(world.owner)
+    client.force_login(world.owner)
+    body = client.get(CATALOG, {"profession": "nurse"}).content.decode()
+    assert _titles_in_order(body) == ["Nurses only"]
+    assert "1 program" in body
+
+
+def test_another_sort_keeps_scores_but_orders_by_it(client, world):
+    ProgramFactory(title="B later", fee_amount=Decimal("10"))
+    ProgramFactory(title="A cheap", fee_amount=Decimal("0"))
+    goal_for(world.owner)
+    client.force_login(world.owner)
+    body = client.get(CATALOG, {"sort": "title"}).content.decode()
+    assert _titles_in_order(body) == ["A cheap", "B later"]
+    assert "/ 100 for your goal" in body
+
+
+def test_clinician_without_goal_is_invited_and_sees_unranked_catalog(client, world):
+    ProgramFactory(title="Any")
+    client.force_login(world.owner)
+    body = client.get(CATALOG).content.decode()
+    assert "Set a career goal" in body
+    assert "/careers/goals/" in body or "careers" in body
+    assert "/ 100 for your goal" not in body
+    assert 'name="w_outcome"' not in body
+    assert "Best fit for your goal" not in body
+
+
+def test_another_clinicians_goal_never_ranks_my_catalog(client, world, leader_and_clinician):
+    goal_for(world.other_clinician)
+    client.force_login(world.owner)
+    body = client.get(CATALOG).content.decode()
+    assert "/ 100 for your goal" not in body
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_catalog_permissions_for_every_role(client, world, role):
+    ProgramFactory(title="Visible")
+    goal_for(world.owner)
+    user = login_as(client, world, role)
+    response = client.get(CATALOG)
+    if user is None:
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+        return
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Visible" in body
+    # Only the owner has a goal: only the owner's catalog is ranked.
+    assert ("/ 100 for your goal" in body) is (role == "owner")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_program_page_breakdown_for_every_role(client, world, role):
+    program = ProgramFactory(title="Detail", topics=["opioids"], credits={"ama_pra_1": "20"})
+    goal_for(world.owner)
+    user = login_as(client, world, role)
+    response = client.get(reverse("programs:detail", args=[program.pk]))
+    if user is None:
+        assert response.status_code == 302
+        return
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert ("How it fits your goal" in body) is (role == "owner")
+
+
+def test_program_page_shows_full_breakdown_and_fit_numbers(client, world):
+    program = ProgramFactory(
+        title="Detail",
+        topics=["opioids"],
+        credits={"ama_pra_1": "20"},
+        fee_amount=Decimal("3200"),
+        competencies=["healthcare_finance"],
+    )
+    goal_for(world.owner, budget="2000")
+    client.force_login(world.owner)
+    body = client.get(reverse("programs:detail", args=[program.pk])).content.decode()
+    assert "Score breakdown by factor" in body
+    assert "Weight (0 to 5)" in body
+    assert "Covers 1 of your 2 competencies: finance" in body
+    assert "Does not cover strategy" in body
+    assert "$1,200 over your remaining budget" in body
+    assert "counts 20 AMA PRA Category 1 toward your California MD licence" in body
+    assert "covers opioids: 3 h still missing for California MD" in body
+
+
+def test_program_page_for_hidden_programs_is_404_even_with_a_goal(client, world):
+    draft = ProgramFactory(status=ProgramStatus.DRAFT)
+    goal_for(world.owner)
+    client.force_login(world.owner)
+    assert client.get(reverse("programs:detail", args=[draft.pk])).status_code == 404
+
+
+def test_ranked_page_query_count_does_not_grow_with_the_catalog(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    goal_for(world.owner)
+    client.force_login(world.owner)
+    synthetic_programs_create(count=100, seed=3)
+    client.get(CATALOG)  # warm the tag-option cache
+    with CaptureQueriesContext(connection) as small:
+        response = client.get(CATALOG)
+    assert "/ 100 for your goal" in response.content.decode()
+    synthetic_programs_create(count=1900, seed=4)
+    client.get(CATALOG)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(CATALOG, {"fits_only": "on", "w_career": 5})
+    assert "/ 100 for your goal" in response.content.decode()
+    assert len(small.captured_queries) == len(large.captured_queries) == 11, [
+        q["sql"][:90] for q in large.captured_queries
+    ]
