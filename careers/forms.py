@@ -1,0 +1,222 @@
+"""Forms for the clinician's profile, licences, goals, shortlist and credits. Validation only."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.forms import inlineformset_factory
+from django.utils import timezone
+
+from programs.choices import CreditType, MandatedTopic
+
+from .models import (
+    CareerGoal,
+    ClinicianProfile,
+    Licence,
+    LicenceTopicRequirement,
+    ShortlistEntry,
+)
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
+# Extension -> the file signature (magic bytes) it must start with.
+CERTIFICATE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = ClinicianProfile
+        fields = [
+            "profession",
+            "specialty",
+            "budget_year_start",
+            "yearly_budget_amount",
+            "budget_used_amount",
+            "yearly_leave_days",
+            "leave_used_days",
+            "next_review_date",
+        ]
+        widgets = {"budget_year_start": DATE_WIDGET, "next_review_date": DATE_WIDGET}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        budget, used = data.get("yearly_budget_amount"), data.get("budget_used_amount")
+        if budget is not None and used is not None and used > budget:
+            self.add_error("budget_used_amount", "Budget already used cannot be more than the yearly budget.")
+        leave, leave_used = data.get("yearly_leave_days"), data.get("leave_used_days")
+        if leave is not None and leave_used is not None and leave_used > leave:
+            self.add_error("leave_used_days", "Leave already used cannot be more than the yearly leave days.")
+        return data
+
+
+class LicenceForm(forms.ModelForm):
+    class Meta:
+        model = Licence
+        fields = [
+            "jurisdiction",
+            "licence_type",
+            "renewal_date",
+            "cycle_months",
+            "hours_required",
+            "accepted_credit_types",
+        ]
+        labels = {"cycle_months": "Cycle length (months)", "hours_required": "Hours required per cycle"}
+        widgets = {"renewal_date": DATE_WIDGET}
+
+
+TopicRequirementFormSet = inlineformset_factory(
+    Licence,
+    LicenceTopicRequirement,
+    fields=["topic", "hours"],
+    extra=2,
+    can_delete=True,
+    labels={"topic": "Mandated topic", "hours": "Hours per cycle"},
+)
+
+
+WEIGHT_WIDGET = forms.NumberInput(attrs={"min": 0, "max": 5, "step": 1})
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = CareerGoal
+        fields = [
+            "track",
+            "target_role",
+            "competencies",
+            "essential_competencies",
+            "horizon_date",
+            "weight_outcome",
+            "weight_independence",
+            "weight_interprofessional",
+            "weight_career",
+        ]
+        labels = {
+            "track": "Target track",
+            "horizon_date": "Horizon (when you aim to be there)",
+            "weight_outcome": "Weight: outcome tracking (0-5)",
+            "weight_independence": "Weight: commercial independence (0-5)",
+            "weight_interprofessional": "Weight: interprofessional design (0-5)",
+            "weight_career": "Weight: career alignment (0-5)",
+        }
+        help_texts = {"essential_competencies": "Tick only competencies you also ticked above."}
+        widgets = {
+            "horizon_date": DATE_WIDGET,
+            "weight_outcome": WEIGHT_WIDGET,
+            "weight_independence": WEIGHT_WIDGET,
+            "weight_interprofessional": WEIGHT_WIDGET,
+            "weight_career": WEIGHT_WIDGET,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        wanted = set(data.get("competencies") or [])
+        essential = set(data.get("essential_competencies") or [])
+        if essential - wanted:
+            self.add_error(
+                "essential_competencies", "An essential competency must also be ticked as a target competency."
+            )
+        return data
+
+
+class ShortlistStatusForm(forms.ModelForm):
+    class Meta:
+        model = ShortlistEntry
+        fields = ["status", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"note": "Only you can see this note."}
+
+
+def validate_certificate(upload: UploadedFile) -> str:
+    """Check size, extension and magic bytes; returns the normalized extension or raises ValidationError."""
+    if upload.size is not None and upload.size > MAX_CERTIFICATE_BYTES:
+        raise ValidationError("The certificate is larger than 5 MB.")
+    if not upload.size:
+        raise ValidationError("The certificate file is empty.")
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if extension not in CERTIFICATE_SIGNATURES:
+        raise ValidationError("Upload the certificate as a PDF, PNG or JPEG file.")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(CERTIFICATE_SIGNATURES[extension]):
+        raise ValidationError("The file's content is not a PDF, PNG or JPEG matching its name.")
+    return extension
+
+
+class CreditClaimForm(forms.Form):
+    """Credits of one activity: per credit type amounts, topics, optional certificate."""
+
+    title = forms.CharField(max_length=300, label="Activity title")
+    provider_name = forms.CharField(max_length=300, required=False, label="Provider")
+    completed_on = forms.DateField(label="Completed on", widget=DATE_WIDGET)
+    topics = forms.MultipleChoiceField(
+        choices=MandatedTopic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Mandated topics this activity covered",
+    )
+    certificate = forms.FileField(
+        required=False, label="Certificate (optional)", help_text="PDF, PNG or JPEG, at most 5 MB."
+    )
+
+    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        for code, label in CreditType.choices:
+            self.fields[f"amount_{code}"] = forms.DecimalField(
+                label=f"{label} (hours)",
+                required=False,
+                min_value=Decimal("0"),
+                max_digits=7,
+                decimal_places=2,
+                widget=forms.NumberInput(attrs={"step": "0.25", "min": "0"}),
+            )
+
+    @property
+    def amount_fields(self) -> list[forms.BoundField]:
+        return [self[f"amount_{code}"] for code in CreditType.values]
+
+    @property
+    def other_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("title", "provider_name", "completed_on")]
+
+    def clean_completed_on(self) -> datetime.date:
+        value = self.cleaned_data["completed_on"]
+        if value > self.today:
+            raise ValidationError("The completion date cannot be in the future.")
+        return value
+
+    def clean_certificate(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("certificate")
+        if upload:
+            validate_certificate(upload)
+        return upload or None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        amounts = {}
+        for code in CreditType.values:
+            value = data.get(f"amount_{code}")
+            if value is None or value == 0:
+                continue
+            if value < Decimal("0.25"):
+                self.add_error(f"amount_{code}", "Enter at least 0.25 hours, or leave it empty.")
+                continue
+            amounts[code] = value
+        if not amounts and not self.errors:
+            raise ValidationError("Enter the hours of at least one credit type.")
+        data["amounts"] = amounts
+        return data

@@ -1,0 +1,215 @@
+"""Write functions for careers. Each runs in one transaction and writes nothing when it fails."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from programs.choices import MandatedTopic
+from programs.models import Program
+
+from .forms import validate_certificate
+from .models import (
+    CareerGoal,
+    ClinicianProfile,
+    CreditAmount,
+    CreditClaim,
+    Licence,
+    ShortlistEntry,
+    ShortlistStatus,
+    new_calendar_token,
+)
+
+STATUS_DATE_FIELDS: dict[str, str] = {
+    ShortlistStatus.PLANNED: "planned_on",
+    ShortlistStatus.ENROLLED: "enrolled_on",
+    ShortlistStatus.COMPLETED: "completed_on",
+    ShortlistStatus.DROPPED: "dropped_on",
+}
+
+
+class NotAllowed(Exception):
+    """The clinician may not do this (e.g. shortlist an unpublished program)."""
+
+
+def profile_get_or_default(*, user: User) -> ClinicianProfile:
+    """The saved profile, or an unsaved one for the form to start from."""
+    profile = ClinicianProfile.objects.filter(user=user).first()
+    return profile or ClinicianProfile(user=user)
+
+
+def profile_save(*, user: User, profile: ClinicianProfile) -> ClinicianProfile:
+    """Save a validated profile for its owner."""
+    profile.user = user
+    with transaction.atomic():
+        profile.save()
+    return profile
+
+
+def licence_save(*, user: User, form: Any, topic_formset: Any) -> Licence:
+    """Save a validated licence form and its topic requirements together."""
+    with transaction.atomic():
+        licence = form.save(commit=False)
+        licence.user = user
+        licence.save()
+        topic_formset.instance = licence
+        topic_formset.save()
+    return licence
+
+
+def licence_delete(*, user: User, licence_id: int) -> None:
+    with transaction.atomic():
+        Licence.objects.filter(user=user, pk=licence_id).delete()
+
+
+def goal_save(*, user: User, goal: CareerGoal, make_active: bool = False) -> CareerGoal:
+    """Save a validated goal; the user's first goal, or one asked to be, becomes the active one."""
+    with transaction.atomic():
+        goal.user = user
+        first = not CareerGoal.objects.filter(user=user).exclude(pk=goal.pk).exists()
+        activate = make_active or first
+        if activate:
+            CareerGoal.objects.filter(user=user, is_active=True).exclude(pk=goal.pk).update(is_active=False)
+            goal.is_active = True
+        goal.save()
+    return goal
+
+
+def goal_activate(*, user: User, goal_id: int) -> CareerGoal:
+    """Make one goal the active one; the others stay, inactive. Raises DoesNotExist for others' goals."""
+    with transaction.atomic():
+        goal = CareerGoal.objects.select_for_update().get(user=user, pk=goal_id)
+        CareerGoal.objects.filter(user=user, is_active=True).exclude(pk=goal.pk).update(is_active=False)
+        if not goal.is_active:
+            goal.is_active = True
+            goal.save(update_fields=["is_active", "updated_at"])
+    return goal
+
+
+def goal_delete(*, user: User, goal_id: int) -> None:
+    with transaction.atomic():
+        CareerGoal.objects.get(user=user, pk=goal_id).delete()
+
+
+def shortlist_toggle(*, user: User, program_id: int) -> ShortlistEntry | None:
+    """Add a published program to the shortlist, or remove it if it is there. Returns the entry or None.
+
+    Removing keeps any credits logged from it (the claim loses only its link).
+    """
+    with transaction.atomic():
+        entry = ShortlistEntry.objects.filter(user=user, program_id=program_id).first()
+        if entry is not None:
+            entry.delete()
+            return None
+        if not Program.objects.published().filter(pk=program_id).exists():
+            raise NotAllowed("Only published programs can be shortlisted.")
+        entry, _ = ShortlistEntry.objects.get_or_create(user=user, program_id=program_id)
+        return entry
+
+
+def shortlist_update(
+    *, user: User, entry_id: int, status: str, note: str, today: datetime.date | None = None
+) -> ShortlistEntry:
+    """Change status and note; the date of each status is recorded the first time it is reached."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        entry = ShortlistEntry.objects.select_for_update().get(user=user, pk=entry_id)
+        entry.status = status
+        entry.note = note
+        date_field = STATUS_DATE_FIELDS.get(status)
+        if date_field and getattr(entry, date_field) is None:
+            setattr(entry, date_field, today)
+        entry.save()
+    return entry
+
+
+def credit_prefill(*, entry: ShortlistEntry, today: datetime.date) -> dict[str, Any]:
+    """Initial values of the credit form for a shortlisted program: its offerings, dates and topics."""
+    program = entry.program
+    initial: dict[str, Any] = {
+        "title": program.title,
+        "provider_name": program.provider.name,
+        "completed_on": min(today, program.end_date) if program.end_date else today,
+        "topics": [topic for topic in program.topics if topic in MandatedTopic.values],
+    }
+    for offering in program.credit_offerings.all():
+        initial[f"amount_{offering.credit_type}"] = offering.amount
+    return initial
+
+
+def credit_claim_create(
+    *,
+    user: User,
+    title: str,
+    provider_name: str,
+    completed_on: datetime.date,
+    topics: list[str],
+    amounts: dict[str, Decimal],
+    certificate: UploadedFile | None = None,
+    entry_id: int | None = None,
+) -> CreditClaim:
+    """Log credits of one activity; with a shortlist entry, marks it completed on that date.
+
+    The certificate is checked again (type by extension and magic bytes, size)
+    and stored under a random name; nothing is written when any check fails.
+    """
+    extension = validate_certificate(certificate) if certificate else None
+    with transaction.atomic():
+        entry = None
+        if entry_id is not None:
+            entry = ShortlistEntry.objects.select_for_update().select_related("program").get(user=user, pk=entry_id)
+        claim = CreditClaim(
+            user=user,
+            program=entry.program if entry else None,
+            shortlist_entry=entry,
+            title=title,
+            provider_name=provider_name,
+            completed_on=completed_on,
+            topics=sorted(set(topics)),
+        )
+        if certificate is not None:
+            certificate.name = f"{secrets.token_hex(16)}{extension}"
+            claim.certificate = certificate
+        try:
+            claim.save()
+            CreditAmount.objects.bulk_create(
+                [CreditAmount(claim=claim, credit_type=kind, amount=amount) for kind, amount in sorted(amounts.items())]
+            )
+        except Exception:
+            if claim.certificate:
+                claim.certificate.storage.delete(claim.certificate.name)
+            raise
+        if entry is not None:
+            entry.status = ShortlistStatus.COMPLETED
+            entry.completed_on = completed_on
+            entry.save()
+    return claim
+
+
+def credit_claim_delete(*, user: User, claim_id: int) -> None:
+    """Delete a claim and its stored certificate file (after the transaction commits)."""
+    with transaction.atomic():
+        claim = CreditClaim.objects.get(user=user, pk=claim_id)
+        certificate = claim.certificate
+        claim.delete()
+        if certificate:
+            name, storage = certificate.name, certificate.storage
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+def calendar_token_regenerate(*, user: User) -> ClinicianProfile:
+    """Give the calendar feed a new private address; the old one stops working at once."""
+    with transaction.atomic():
+        profile = ClinicianProfile.objects.select_for_update().filter(user=user).first()
+        if profile is None:
+            raise ClinicianProfile.DoesNotExist
+        profile.calendar_token = new_calendar_token()
+        profile.save(update_fields=["calendar_token", "updated_at"])
+    return profile

@@ -1,0 +1,354 @@
+"""Clinician pages: profile and goals, licences, shortlist and plan, credits, calendar feed.
+
+Every page is the signed-in clinician's own; another user's object gives 404.
+Supervisors and curators without the clinician role get 403 (these pages are personal).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.selectors import team_current_for_user
+from cme_portal.htmx import vary_on_htmx, wants_partial
+from programs.models import Program
+
+from . import selectors, services
+from .forms import CreditClaimForm, GoalForm, LicenceForm, ProfileForm, ShortlistStatusForm, TopicRequirementFormSet
+from .models import CareerGoal, ClinicianProfile, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
+
+View = Callable[..., HttpResponse]
+
+
+def clinician_required(view: View) -> View:
+    """Signed in and holding the clinician role; others get 403 before any object is looked up."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_clinician:
+            raise PermissionDenied("These pages are for clinicians.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _own(queryset: Any, **lookup: Any) -> Any:
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404("Not found") from None
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+# --- Profile and goals ----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Profile and budget form, with the list of goals."""
+    instance = services.profile_get_or_default(user=request.user)
+    form = ProfileForm(request.POST or None, instance=instance)
+    if request.method == "POST":
+        if form.is_valid():
+            services.profile_save(user=request.user, profile=form.save(commit=False))
+            messages.success(request, "Profile saved.")
+            return redirect("careers:profile")
+        messages.error(request, "Please correct the fields marked below.")
+    context = {
+        "form": form,
+        "profile": instance,
+        "team": team_current_for_user(user=request.user),
+        "goals": selectors.goals_for_user(user=request.user),
+    }
+    return render(request, "careers/profile.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def goal_edit(request: HttpRequest, goal_id: int | None = None) -> HttpResponse:
+    """Create or edit a career goal; weights 0-5 per factor, not all zero."""
+    goal = _own(CareerGoal.objects.filter(user=request.user), pk=goal_id) if goal_id else CareerGoal(user=request.user)
+    form = GoalForm(request.POST or None, instance=goal)
+    if request.method == "POST":
+        if form.is_valid():
+            saved = services.goal_save(
+                user=request.user, goal=form.save(commit=False), make_active=bool(request.POST.get("make_active"))
+            )
+            messages.success(request, f"Goal “{saved.target_role}” saved{' and active' if saved.is_active else ''}.")
+            return redirect("careers:profile")
+        messages.error(request, "Please correct the fields marked below.")
+    return render(request, "careers/goal_form.html", {"form": form, "goal": goal}, status=400 if form.errors else 200)
+
+
+@require_POST
+@clinician_required
+def goal_activate(request: HttpRequest, goal_id: int) -> HttpResponse:
+    try:
+        goal = services.goal_activate(user=request.user, goal_id=goal_id)
+    except CareerGoal.DoesNotExist:
+        raise Http404("No such goal") from None
+    messages.success(request, f"“{goal.target_role}” is now your active goal; your other goals are kept.")
+    return redirect("careers:profile")
+
+
+@require_POST
+@clinician_required
+def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
+    try:
+        services.goal_delete(user=request.user, goal_id=goal_id)
+    except CareerGoal.DoesNotExist:
+        raise Http404("No such goal") from None
+    messages.success(request, "Goal deleted.")
+    return redirect("careers:profile")
+
+
+# --- Licences -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def licence_edit(request: HttpRequest, licence_id: int | None = None) -> HttpResponse:
+    """Add or edit a licence with its mandated topic hours (inline formset)."""
+    licence = (
+        _own(Licence.objects.filter(user=request.user), pk=licence_id) if licence_id else Licence(user=request.user)
+    )
+    form = LicenceForm(request.POST or None, instance=licence)
+    topics = TopicRequirementFormSet(request.POST or None, instance=licence, prefix="topics")
+    if request.method == "POST":
+        if form.is_valid() and topics.is_valid():
+            try:
+                saved = services.licence_save(user=request.user, form=form, topic_formset=topics)
+            except IntegrityError:
+                messages.error(request, "Each mandated topic can appear only once per licence.")
+            else:
+                messages.success(request, f"Licence “{saved}” saved.")
+                return redirect("careers:credits")
+        else:
+            messages.error(request, "Please correct the fields marked below.")
+    context = {"form": form, "topics": topics, "licence": licence}
+    return render(request, "careers/licence_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@clinician_required
+def licence_delete(request: HttpRequest, licence_id: int) -> HttpResponse:
+    _own(Licence.objects.filter(user=request.user), pk=licence_id)
+    services.licence_delete(user=request.user, licence_id=licence_id)
+    messages.success(request, "Licence deleted.")
+    return redirect("careers:credits")
+
+
+# --- Shortlist and plan -----------------------------------------------------------
+
+
+@require_POST
+@clinician_required
+def shortlist_toggle(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Add or remove a program with one click; htmx gets the button back, others are redirected."""
+    try:
+        entry = services.shortlist_toggle(user=request.user, program_id=program_id)
+    except services.NotAllowed:
+        raise Http404("No such program") from None
+    if wants_partial(request):
+        program = Program.objects.get(pk=program_id)
+        context = {
+            "program": program,
+            "shortlisted_override": entry is not None,
+            "announce": True,
+            "next_url": _safe_next(request, reverse("careers:plan")),
+        }
+        return vary_on_htmx(render(request, "careers/_shortlist_button.html", context))
+    program_title = entry.program.title if entry else "The program"
+    messages.success(
+        request, f"“{program_title}” added to your shortlist." if entry else "Removed from your shortlist."
+    )
+    return redirect(_safe_next(request, reverse("careers:plan")))
+
+
+@require_GET
+@clinician_required
+def plan(request: HttpRequest) -> HttpResponse:
+    """The shortlist with statuses and notes, and the 12-month plan against review and renewals."""
+    entries = selectors.shortlist_for_user(user=request.user)
+    context = {
+        "entries": entries,
+        "plan": selectors.plan_for_user(user=request.user, entries=entries),
+        "statuses": ShortlistStatus.choices,
+    }
+    return render(request, "careers/plan.html", context)
+
+
+@require_POST
+@clinician_required
+def shortlist_update(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Change status and private note; choosing "completed" goes on to logging the credits."""
+    entry = _own(ShortlistEntry.objects.filter(user=request.user).select_related("program"), pk=entry_id)
+    form = ShortlistStatusForm(request.POST, instance=entry)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed statuses; the note was not saved.")
+        return redirect("careers:plan")
+    entry = services.shortlist_update(
+        user=request.user, entry_id=entry.pk, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+    )
+    if entry.status == ShortlistStatus.COMPLETED and not CreditClaim.objects.filter(shortlist_entry=entry).exists():
+        messages.success(request, "Marked completed. Log the credits you earned below.")
+        return redirect("careers:entry_complete", entry_id=entry.pk)
+    messages.success(request, f"“{entry.program.title}” is now {entry.get_status_display().lower()}.")
+    return redirect("careers:plan")
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def entry_complete(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """Credit form prefilled from the program's credit offerings; saving marks the entry completed."""
+    try:
+        entry = selectors.shortlist_entry_for_user(user=request.user, entry_id=entry_id)
+    except ShortlistEntry.DoesNotExist:
+        raise Http404("No such shortlist entry") from None
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = CreditClaimForm(request.POST, request.FILES, today=today)
+        if form.is_valid():
+            return _claim_create(request, form, entry_id=entry.pk)
+        messages.error(request, "Please correct the fields marked below; nothing was saved.")
+    else:
+        form = CreditClaimForm(initial=services.credit_prefill(entry=entry, today=today), today=today)
+    status = 400 if form.is_bound else 200
+    return render(request, "careers/credit_form.html", {"form": form, "entry": entry}, status=status)
+
+
+# --- Credits and licences ---------------------------------------------------------
+
+
+@require_GET
+@clinician_required
+def credits(request: HttpRequest) -> HttpResponse:
+    """Per licence progress against the hours entered as required, and the list of logged credits."""
+    context = {
+        "progress": selectors.licence_progress_for_user(user_id=request.user.pk),
+        "claims": selectors.credit_claims_for_user(user=request.user),
+    }
+    return render(request, "careers/credits.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def credit_new(request: HttpRequest) -> HttpResponse:
+    """Log credits of an activity outside the catalog."""
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = CreditClaimForm(request.POST, request.FILES, today=today)
+        if form.is_valid():
+            return _claim_create(request, form, entry_id=None)
+        messages.error(request, "Please correct the fields marked below; nothing was saved.")
+    else:
+        form = CreditClaimForm(initial={"completed_on": today}, today=today)
+    status = 400 if form.is_bound else 200
+    return render(request, "careers/credit_form.html", {"form": form, "entry": None}, status=status)
+
+
+def _claim_create(request: HttpRequest, form: CreditClaimForm, *, entry_id: int | None) -> HttpResponse:
+    data = form.cleaned_data
+    claim = services.credit_claim_create(
+        user=request.user,
+        title=data["title"],
+        provider_name=data["provider_name"],
+        completed_on=data["completed_on"],
+        topics=data["topics"],
+        amounts=data["amounts"],
+        certificate=data.get("certificate"),
+        entry_id=entry_id,
+    )
+    messages.success(request, f"Credits for “{claim.title}” logged.")
+    return redirect("careers:credits")
+
+
+@require_POST
+@clinician_required
+def credit_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
+    try:
+        services.credit_claim_delete(user=request.user, claim_id=claim_id)
+    except CreditClaim.DoesNotExist:
+        raise Http404("No such credit claim") from None
+    messages.success(request, "Credit entry deleted.")
+    return redirect("careers:credits")
+
+
+@require_GET
+@clinician_required
+def certificate_download(request: HttpRequest, claim_id: int) -> FileResponse:
+    """The certificate file, to its owner only, always as an attachment."""
+    claim = _own(CreditClaim.objects.filter(user=request.user), pk=claim_id)
+    if not claim.certificate:
+        raise Http404("No certificate")
+    try:
+        handle = claim.certificate.open("rb")
+    except FileNotFoundError:
+        raise Http404("Certificate file missing") from None
+    extension = os.path.splitext(claim.certificate.name)[1].lower()
+    response = FileResponse(handle, as_attachment=True, filename=f"certificate-{claim.pk}{extension}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Calendar -------------------------------------------------------------------
+
+
+@require_GET
+@clinician_required
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    """Shows the private feed address and lets the owner replace it."""
+    profile = services.profile_get_or_default(user=request.user)
+    feed_url = (
+        request.build_absolute_uri(reverse("careers:calendar_feed", args=[profile.calendar_token]))
+        if profile.pk
+        else None
+    )
+    return render(request, "careers/calendar.html", {"profile": profile, "feed_url": feed_url})
+
+
+@require_POST
+@clinician_required
+def calendar_regenerate(request: HttpRequest) -> HttpResponse:
+    try:
+        services.calendar_token_regenerate(user=request.user)
+    except ClinicianProfile.DoesNotExist:
+        messages.error(request, "Save your profile first; the calendar address belongs to it.")
+        return redirect("careers:profile")
+    messages.success(request, "New calendar address created. The old address no longer works.")
+    return redirect("careers:calendar")
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The iCalendar feed; the token is the only key, a wrong one gives 404."""
+    body = selectors.calendar_feed_for_token(token=token, base_url=request.build_absolute_uri("/"))
+    if body is None:
+        raise Http404("No such calendar")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="cme-plan.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
