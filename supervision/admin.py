@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from .models import EmployerCmePolicy, FundingRequest, Invitation, Reminder, ReminderPreference, RequestDecision
+
+
+@admin.register(EmployerCmePolicy)
+class EmployerCmePolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "profession",
+        "organization",
+        "team",
+        "yearly_reimbursement_amount",
+        "paid_leave_days",
+        "over_allowance_rule",
+        "confirmed_on",
+    ]
+    list_filter = ["profession", "over_allowance_rule", "organization"]
+    autocomplete_fields = ["confirmed_by"]
+    raw_id_fields = ["team", "organization"]
+
+
+class RequestDecisionInline(admin.TabularInline):
+    model = RequestDecision
+    extra = 0
+    can_delete = False
+    readonly_fields = ["decided_by", "outcome", "amount_approved", "leave_days_approved", "reason", "decided_at"]
+
+
+@admin.register(FundingRequest)
+class FundingRequestAdmin(admin.ModelAdmin):
+    list_display = ["pk", "requester", "program", "team", "status", "amount_requested", "created_at", "decided_at"]
+    list_filter = ["status", "profession"]
+    search_fields = ["requester__email", "program__title"]
+    raw_id_fields = ["requester", "program", "team", "shortlist_entry", "decided_by"]
+    readonly_fields = ["snapshot"]
+    inlines = [RequestDecisionInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "team", "created_at", "expires_at", "accepted_at"]
+    readonly_fields = ["token"]
+    raw_id_fields = ["team", "invited_by", "accepted_by"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "subject", "due_on", "created_at", "emailed_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(ReminderPreference)
+class ReminderPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "enabled"]
+    raw_id_fields = ["user"]

@@ -1,0 +1,163 @@
+"""Fair access to CME by profession: the arithmetic of the equity view.
+
+Pure Python: no Django, no database. A selector turns rows into `MemberFigures`;
+this module groups them by profession, computes the rates, applies the
+four-fifths (adverse-impact) rule and suppresses groups too small to show.
+
+- Four-fifths rule: a profession whose rate is below 0.8 x the rate of the
+  best-served profession is flagged. Only shown (not suppressed) groups take
+  part in the comparison, so a suppressed group can neither be flagged nor set
+  the bar for others.
+- Groups of fewer than `MIN_GROUP_SIZE` people are suppressed: their figures are
+  not returned at all, only their existence and the reason.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+MIN_GROUP_SIZE = 5
+FOUR_FIFTHS = Decimal("0.8")
+
+# Metrics where more is better access; the four-fifths rule applies to these.
+COMPARED_METRICS: dict[str, str] = {
+    "participation_rate": "CME participation (last 12 months)",
+    "funding_per_member": "Funding approved per member",
+    "leave_per_member": "Paid leave days approved per member",
+    "approval_rate": "Request approval rate",
+}
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    """One team member's access figures over the period."""
+
+    profession: str
+    participated: bool  # completed any CME in the last 12 months
+    funding_approved: Decimal = Decimal("0")
+    leave_days_approved: Decimal = Decimal("0")
+    requests_decided: int = 0  # approved, partially approved or declined (withdrawn ones do not count)
+    requests_approved: int = 0  # approved in full or in part
+    days_to_decision: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProfessionFigures:
+    """A profession's figures, or only its size band when suppressed."""
+
+    profession: str
+    suppressed: bool
+    size: int | None = None  # None when suppressed: not even the exact count is shown
+    participation_rate: Decimal | None = None
+    funding_per_member: Decimal | None = None
+    leave_per_member: Decimal | None = None
+    approval_rate: Decimal | None = None  # None when no request was decided
+    median_days_to_decision: float | None = None
+    flagged: frozenset[str] = field(default_factory=frozenset)  # metric names under four-fifths of the best
+
+    def value(self, metric: str) -> Decimal | None:
+        return getattr(self, metric)
+
+
+@dataclass(frozen=True)
+class EquityReport:
+    professions: tuple[ProfessionFigures, ...]
+    best: Mapping[str, Decimal]  # best value per compared metric among shown groups
+
+    @property
+    def shown(self) -> tuple[ProfessionFigures, ...]:
+        return tuple(group for group in self.professions if not group.suppressed)
+
+    @property
+    def any_flag(self) -> bool:
+        return any(group.flagged for group in self.professions)
+
+
+def _rate(numerator: int | Decimal, denominator: int) -> Decimal | None:
+    if denominator == 0:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+
+
+def below_four_fifths(value: Decimal | None, best: Decimal | None) -> bool:
+    """True when `value` is under 0.8 x `best`. Nothing is flagged when the best is 0 or unknown."""
+    if value is None or best is None or best <= 0:
+        return False
+    return value < FOUR_FIFTHS * best
+
+
+def group_figures(profession: str, members: list[MemberFigures]) -> ProfessionFigures:
+    """The unflagged figures of one profession (suppressed when under the minimum size)."""
+    size = len(members)
+    if size < MIN_GROUP_SIZE:
+        return ProfessionFigures(profession=profession, suppressed=True)
+    decided = sum(member.requests_decided for member in members)
+    approved = sum(member.requests_approved for member in members)
+    durations = [days for member in members for days in member.days_to_decision]
+    return ProfessionFigures(
+        profession=profession,
+        suppressed=False,
+        size=size,
+        participation_rate=_rate(sum(1 for member in members if member.participated), size),
+        funding_per_member=(sum((m.funding_approved for m in members), Decimal("0")) / size).quantize(Decimal("0.01")),
+        leave_per_member=(sum((m.leave_days_approved for m in members), Decimal("0")) / size).quantize(Decimal("0.01")),
+        approval_rate=_rate(approved, decided),
+        median_days_to_decision=round(statistics.median(durations), 1) if durations else None,
+    )
+
+
+def equity_report(members: Iterable[MemberFigures]) -> EquityReport:
+    """Figures per profession with four-fifths flags; professions in a stable (alphabetical) order."""
+    by_profession: dict[str, list[MemberFigures]] = {}
+    for member in members:
+        by_profession.setdefault(member.profession, []).append(member)
+    groups = [group_figures(profession, rows) for profession, rows in sorted(by_profession.items())]
+    shown = [group for group in groups if not group.suppressed]
+    best: dict[str, Decimal] = {}
+    for metric in COMPARED_METRICS:
+        values = [value for group in shown if (value := group.value(metric)) is not None]
+        if values:
+            best[metric] = max(values)
+    flagged_groups = []
+    for group in groups:
+        if group.suppressed:
+            flagged_groups.append(group)
+            continue
+        flags = frozenset(
+            metric for metric in COMPARED_METRICS if below_four_fifths(group.value(metric), best.get(metric))
+        )
+        flagged_groups.append(replace(group, flagged=flags))
+    return EquityReport(professions=tuple(flagged_groups), best=best)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a horizontal SVG bar chart, in SVG user units."""
+
+    label: str
+    value_text: str
+    y: int
+    width: int
+    flagged: bool
+
+
+BAR_CHART_WIDTH = 300
+BAR_HEIGHT = 22
+BAR_GAP = 10
+
+
+def bar_chart(rows: list[tuple[str, Decimal | None, str, bool]], *, width: int = BAR_CHART_WIDTH) -> list[Bar]:
+    """Lay out (label, value, value text, flagged) rows as bars scaled to the largest value."""
+    largest = max((value for _, value, _, _ in rows if value is not None), default=Decimal("0"))
+    bars = []
+    for index, (label, value, text, flagged) in enumerate(rows):
+        scaled = 0 if value is None or largest <= 0 else round(width * float(value / largest))
+        bars.append(Bar(label=label, value_text=text, y=index * (BAR_HEIGHT + BAR_GAP), width=scaled, flagged=flagged))
+    return bars
+
+
+def chart_height(bar_count: int) -> int:
+    return max(1, bar_count) * (BAR_HEIGHT + BAR_GAP)

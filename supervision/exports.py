@@ -1,0 +1,64 @@
+"""CSV export of the team dashboard, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from .selectors import MemberRow
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_HEADER = [
+    "Name",
+    "Email",
+    "Profession",
+    "CME activities (last 12 months)",
+    "Licences: hours logged / hours entered as required",
+    "Days to next renewal",
+    "At risk (renewal within 90 days, hours short)",
+    "Funding used (USD)",
+    "Funding allowance (USD)",
+    "Leave days used",
+    "Leave days allowance",
+    "Pending requests",
+]
+
+
+def csv_cell(value: object) -> object:
+    """Neutralize text a spreadsheet would run as a formula (CWE-1236) by prefixing a quote. Numbers pass."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, Decimal)):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def dashboard_csv_rows(rows: Iterable[MemberRow]) -> Iterator[list[object]]:
+    """The header, then one neutralized line per member."""
+    yield CSV_HEADER
+    for row in rows:
+        licences = "; ".join(f"{line.name}: {line.hours_earned} / {line.hours_required}" for line in row.licences)
+        allowance = row.allowance
+        yield [
+            csv_cell(value)
+            for value in (
+                row.name,
+                row.email,
+                row.profession_label,
+                row.activities_12_months,
+                licences,
+                row.days_to_next_renewal,
+                row.at_risk,
+                row.funding_used,
+                allowance.amount_total if allowance else "no policy",
+                row.leave_used,
+                allowance.leave_total if allowance else "no policy",
+                row.pending_requests,
+            )
+        ]

@@ -1,0 +1,158 @@
+"""Reminder services: find who needs a reminder today, record it once, email it.
+
+Each reminder is a Reminder row whose unique key (user, kind, subject, due date)
+makes it go out once even when a job runs twice or two workers overlap.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Team, TeamMembership, User
+from careers.models import ClinicianProfile, ShortlistEntry, ShortlistStatus
+from careers.selectors import licence_progress_for_users
+
+from . import selectors
+from .models import Reminder, ReminderKind, ReminderPreference
+
+RENEWAL_WINDOWS = ((30, ReminderKind.RENEWAL_30), (90, ReminderKind.RENEWAL_90))
+REVIEW_DAYS = 60
+
+
+def reminder_send(
+    *, user: User, kind: str, subject: str, due_on: datetime.date, title: str, body: str, link: str = ""
+) -> Reminder | None:
+    """Record and email one reminder unless it exists already or the user switched this kind off.
+
+    Returns the new reminder, or None when nothing was sent. Safe to call twice.
+    """
+    if ReminderPreference.objects.filter(user=user, kind=kind, enabled=False).exists():
+        return None
+    if Reminder.objects.filter(user=user, kind=kind, subject=subject, due_on=due_on).exists():
+        return None
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                user=user, kind=kind, subject=subject, due_on=due_on, title=title, body=body, link=link
+            )
+    except IntegrityError:
+        return None  # another run recorded it first
+    send_mail(
+        subject=title,
+        message=f"{body}\n\n{link}".strip(),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+    Reminder.objects.filter(pk=reminder.pk).update(emailed_at=timezone.now())
+    return reminder
+
+
+def reminder_preference_set(*, user: User, kind: str, enabled: bool) -> None:
+    """Switch one kind of reminder on or off for the user."""
+    if kind not in ReminderKind.values:
+        raise ValueError(kind)
+    ReminderPreference.objects.update_or_create(user=user, kind=kind, defaults={"enabled": enabled})
+
+
+def renewal_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Remind clinicians whose licence renews within 90 (then 30) days while hours are still short."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=90)
+    user_ids = list(
+        User.objects.filter(licences__renewal_date__gte=today, licences__renewal_date__lte=horizon)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    if not user_ids:
+        return 0
+    users = User.objects.in_bulk(user_ids)
+    progress = licence_progress_for_users(user_ids=user_ids, today=today)
+    sent = 0
+    for user_id, items in progress.items():
+        for item in items:
+            if item.hours_short <= 0 or not 0 <= item.days_to_renewal <= 90:
+                continue
+            kind = next(kind for days, kind in RENEWAL_WINDOWS if item.days_to_renewal <= days)
+            reminder = reminder_send(
+                user=users[user_id],
+                kind=kind,
+                subject=f"licence:{item.licence_id}",
+                due_on=item.renewal_date,
+                title=f"{item.name} renews in {item.days_to_renewal} days: {item.hours_short} hours still to go",
+                body=(
+                    f"Your {item.name} renews on {item.renewal_date:%d %B %Y}. Against the requirement you entered, "
+                    f"{item.hours_short} hours are still short. This is progress against what you entered, "
+                    "not a statement of legal compliance."
+                ),
+                link="/programs/",
+            )
+            sent += reminder is not None
+    return sent
+
+
+def review_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Remind clinicians whose performance review is within 60 days and who have no CME planned."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=REVIEW_DAYS)
+    profiles = list(
+        ClinicianProfile.objects.filter(next_review_date__gte=today, next_review_date__lte=horizon).select_related(
+            "user"
+        )
+    )
+    planned = set(
+        ShortlistEntry.objects.filter(
+            user_id__in=[p.user_id for p in profiles], status__in=[ShortlistStatus.PLANNED, ShortlistStatus.ENROLLED]
+        ).values_list("user_id", flat=True)
+    )
+    sent = 0
+    for profile in profiles:
+        if profile.user_id in planned:
+            continue
+        days = (profile.next_review_date - today).days
+        reminder = reminder_send(
+            user=profile.user,
+            kind=ReminderKind.REVIEW_60,
+            subject="review",
+            due_on=profile.next_review_date,
+            title=f"Your performance review is in {days} days and no CME is planned",
+            body="Plan a program from your shortlist so it lands before the review.",
+            link="/programs/",
+        )
+        sent += reminder is not None
+    return sent
+
+
+def supervisor_digests_send(*, today: datetime.date | None = None) -> int:
+    """A weekly digest per supervisor and team: pending requests and members at risk."""
+    today = today or timezone.localdate()
+    week_start = today - datetime.timedelta(days=today.weekday())
+    sent = 0
+    teams = Team.objects.prefetch_related("supervisors").filter(supervisors__isnull=False).distinct()
+    for team in teams:
+        if not TeamMembership.objects.current().filter(team=team).exists():
+            continue
+        pending = list(selectors.pending_requests_for_team(team=team))
+        at_risk = [row for row in selectors.team_member_rows(team=team, today=today) if row.at_risk]
+        if not pending and not at_risk:
+            continue
+        lines = [f"Pending requests: {len(pending)}"]
+        lines += [f"- {r.requester}: {r.program.title} (since {r.created_at:%d %b})" for r in pending]
+        lines.append(f"Members at risk (renewal within 90 days, hours short): {len(at_risk)}")
+        lines += [f"- {row.name}: renewal in {row.days_to_next_renewal} days" for row in at_risk]
+        for supervisor in team.supervisors.all():
+            reminder = reminder_send(
+                user=supervisor,
+                kind=ReminderKind.SUPERVISOR_DIGEST,
+                subject=f"team:{team.pk}",
+                due_on=week_start,
+                title=f"{team.name}: {len(pending)} pending request(s), {len(at_risk)} member(s) at risk",
+                body="\n".join(lines),
+                link=f"/team/{team.pk}/",
+            )
+            sent += reminder is not None
+    return sent

@@ -1,0 +1,309 @@
+"""Write functions for supervision: invitations, policies, funding and leave requests and their decisions."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.models import Team, TeamMembership, User
+from accounts.roles import Role
+from accounts.services import team_member_add, team_member_remove, user_role_grant
+from careers.models import ClinicianProfile, ShortlistEntry
+
+from . import selectors
+from .models import (
+    EmployerCmePolicy,
+    FundingRequest,
+    Invitation,
+    OverAllowanceRule,
+    RequestDecision,
+    RequestStatus,
+)
+
+INVITATION_DAYS = 7
+
+
+class RequestAlreadyDecided(Exception):
+    """The request was decided (or withdrawn) by someone else first."""
+
+    def __init__(self, request: FundingRequest) -> None:
+        self.request = request
+        who = str(request.decided_by) if request.decided_by else "its requester"
+        when = date_format(timezone.localtime(request.decided_at), "DATETIME_FORMAT") if request.decided_at else "?"
+        super().__init__(f"This request was already {request.get_status_display().lower()} by {who} at {when}.")
+
+
+class InvitationUnusable(Exception):
+    """The invitation link was used already or has expired."""
+
+
+# --- Invitations and membership ---------------------------------------------
+
+
+def invitation_create(*, team: Team, email: str, invited_by: User, accept_url_base: str = "") -> Invitation:
+    """Create a single-use invitation valid for 7 days and email its link.
+
+    Refuses to invite someone who is already a current member of the team.
+    """
+    email = email.strip().lower()
+    if TeamMembership.objects.current().filter(team=team, user__email__iexact=email).exists():
+        raise ValidationError("This person is already a member of the team.")
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            team=team,
+            email=email,
+            invited_by=invited_by,
+            expires_at=timezone.now() + datetime.timedelta(days=INVITATION_DAYS),
+        )
+    link = f"{accept_url_base}/team/invitations/{invitation.token}/"
+    send_mail(
+        subject=f"Invitation to join {team.name} on CME Portal",
+        message=(
+            f"{invited_by} invites you to join the team {team} on CME Portal.\n\n"
+            f"Accept within {INVITATION_DAYS} days: {link}\n\nThe link works once."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[email],
+    )
+    return invitation
+
+
+def invitation_usable(invitation: Invitation) -> bool:
+    return invitation.accepted_at is None and invitation.expires_at > timezone.now()
+
+
+def invitation_accept(*, token: str, user: User) -> TeamMembership:
+    """Join the invitation's team as the signed-in clinician; the link is spent afterwards.
+
+    Runs in one transaction with the invitation row locked, so a link cannot be used twice.
+    Raises InvitationUnusable (used or expired) or PermissionDenied (another person's invitation).
+    """
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("team").filter(token=token).first()
+        if invitation is None or not invitation_usable(invitation):
+            raise InvitationUnusable("This invitation link was already used or has expired.")
+        if invitation.email.lower() != user.email.lower():
+            raise PermissionDenied("This invitation was sent to another email address.")
+        if not user.is_clinician:
+            user_role_grant(user=user, role=Role.CLINICIAN)
+        membership = team_member_add(team=invitation.team, user=user)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def invitation_sign_up(*, token: str, full_name: str, password: str, profession: str) -> User:
+    """Create the invited clinician's account (email from the invitation) and join the team, in one transaction."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().filter(token=token).first()
+        if invitation is None or not invitation_usable(invitation):
+            raise InvitationUnusable("This invitation link was already used or has expired.")
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError("An account with this email exists: sign in to accept.")
+        user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
+        user_role_grant(user=user, role=Role.CLINICIAN)
+        ClinicianProfile.objects.create(user=user, profession=profession)
+        invitation_accept(token=token, user=user)
+    return user
+
+
+def member_remove(*, team: Team, user: User, removed_by: User) -> None:
+    """End the member's current membership of the team; the history stays."""
+    if not team.supervisors.filter(pk=removed_by.pk).exists():
+        raise PermissionDenied
+    team_member_remove(team=team, user=user)
+
+
+# --- Policy -----------------------------------------------------------------
+
+
+def policy_save(*, policy: EmployerCmePolicy, confirmed_by: User) -> EmployerCmePolicy:
+    """Validate and save a written policy, recording who confirmed it."""
+    policy.confirmed_by = confirmed_by
+    policy.full_clean()
+    with transaction.atomic():
+        policy.save()
+    return policy
+
+
+# --- Funding and leave requests ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllowanceCheck:
+    over: bool
+    refused: bool
+    message: str
+
+
+def allowance_check(
+    *, allowance: selectors.Allowance | None, amount: Decimal, leave_days: Decimal, when: str
+) -> AllowanceCheck:
+    """Compare an amount with what is left of the allowance and say what the policy wants done."""
+    if allowance is None:
+        return AllowanceCheck(False, False, "")
+    parts = []
+    if amount > allowance.amount_remaining:
+        parts.append(f"${amount:,.2f} is more than the ${allowance.amount_remaining:,.2f} left this policy year")
+    if leave_days > allowance.leave_remaining:
+        parts.append(f"{leave_days} leave days is more than the {allowance.leave_remaining} days left")
+    if not parts:
+        return AllowanceCheck(False, False, "")
+    refused = allowance.policy.over_allowance_rule == OverAllowanceRule.REFUSE
+    detail = "; ".join(parts)
+    if refused:
+        return AllowanceCheck(True, True, f"The employer policy refuses {when} over the allowance: {detail}.")
+    return AllowanceCheck(True, False, f"Over the allowance ({detail}). The policy allows this with a warning.")
+
+
+def funding_request_create(
+    *,
+    requester: User,
+    shortlist_entry: ShortlistEntry,
+    amount: Decimal,
+    leave_days: Decimal,
+    justification: str,
+) -> tuple[FundingRequest, str]:
+    """Ask the supervisor for money and/or paid leave for a shortlisted program.
+
+    Stores a snapshot of the program's factor breakdown, outcome evidence and goal
+    link. Returns the request and a warning ("" when none). Raises ValidationError
+    (and writes nothing) without a team, with nothing asked, or over the allowance
+    when the policy refuses.
+    """
+    if shortlist_entry.user_id != requester.pk:
+        raise PermissionDenied
+    if amount < 0 or leave_days < 0 or (amount == 0 and leave_days == 0):
+        raise ValidationError("Ask for an amount, paid leave days, or both.")
+    if not justification.strip():
+        raise ValidationError("Say why this program matters for your practice or career.")
+    membership = TeamMembership.objects.current().filter(user=requester).select_related("team").first()
+    if membership is None:
+        raise ValidationError("You are not in a team yet, so there is no supervisor to ask.")
+    allowance = selectors.employer_allowance_for_user(user=requester)
+    check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="requests")
+    if check.refused:
+        raise ValidationError(check.message)
+    profile = ClinicianProfile.objects.filter(user=requester).first()
+    snapshot = selectors.funding_request_snapshot(program=shortlist_entry.program, user=requester)
+    with transaction.atomic():
+        request = FundingRequest.objects.create(
+            requester=requester,
+            team=membership.team,
+            program=shortlist_entry.program,
+            shortlist_entry=shortlist_entry,
+            profession=profile.profession if profile else "",
+            amount_requested=amount,
+            leave_days_requested=leave_days,
+            justification=justification.strip(),
+            snapshot=snapshot,
+            exceeds_allowance=check.over,
+        )
+    return request, check.message
+
+
+def funding_request_decide(
+    *,
+    request_id: int,
+    supervisor: User,
+    outcome: str,
+    reason: str,
+    amount: Decimal | None = None,
+    leave_days: Decimal | None = None,
+) -> tuple[FundingRequest, str]:
+    """Record a supervisor's decision (approve in full, approve in part, decline) with a reason.
+
+    Locks the request row so two supervisors cannot both decide it; the second
+    gets RequestAlreadyDecided naming who decided and when. Nobody decides their
+    own request, and only a supervisor of the requester's current team decides.
+    Returns the request and an over-allowance warning ("" when none); raises
+    ValidationError and writes nothing when the input or the policy refuses.
+    """
+    if not reason.strip():
+        raise ValidationError("Give a reason: the requester sees it.")
+    if outcome not in {RequestStatus.APPROVED, RequestStatus.PARTIALLY_APPROVED, RequestStatus.DECLINED}:
+        raise ValidationError("Choose approve in full, approve in part or decline.")
+    with transaction.atomic():
+        request = FundingRequest.objects.select_for_update().filter(pk=request_id).first()
+        if (
+            request is None
+            or not selectors.funding_requests_visible_to_supervisor(supervisor=supervisor)
+            .filter(pk=request_id)
+            .exists()
+        ):
+            raise FundingRequest.DoesNotExist
+        if request.requester_id == supervisor.pk:
+            raise PermissionDenied("Nobody decides their own request.")
+        if request.status != RequestStatus.PENDING:
+            request = FundingRequest.objects.select_related("decided_by").get(pk=request.pk)
+            raise RequestAlreadyDecided(request)
+        if outcome == RequestStatus.APPROVED:
+            amount, leave_days = request.amount_requested, request.leave_days_requested
+        elif outcome == RequestStatus.DECLINED:
+            amount, leave_days = Decimal("0"), Decimal("0")
+        else:
+            amount = amount if amount is not None else Decimal("0")
+            leave_days = leave_days if leave_days is not None else Decimal("0")
+            if amount < 0 or leave_days < 0:
+                raise ValidationError("Approved amounts cannot be negative.")
+            if amount > request.amount_requested or leave_days > request.leave_days_requested:
+                raise ValidationError("A partial approval cannot exceed what was requested.")
+            if amount == request.amount_requested and leave_days == request.leave_days_requested:
+                outcome = RequestStatus.APPROVED
+            elif amount == 0 and leave_days == 0:
+                raise ValidationError("A partial approval approves some amount or some leave; otherwise decline.")
+        warning = ""
+        if outcome != RequestStatus.DECLINED:
+            requester = User.objects.get(pk=request.requester_id)
+            allowance = selectors.employer_allowance_for_user(user=requester)
+            check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="approvals")
+            if check.refused:
+                raise ValidationError(check.message)
+            warning = check.message
+        now = timezone.now()
+        request.status = outcome
+        request.amount_approved = amount
+        request.leave_days_approved = leave_days
+        request.decided_by = supervisor
+        request.decided_at = now
+        request.save(update_fields=["status", "amount_approved", "leave_days_approved", "decided_by", "decided_at"])
+        RequestDecision.objects.create(
+            request=request,
+            decided_by=supervisor,
+            outcome=outcome,
+            amount_approved=amount,
+            leave_days_approved=leave_days,
+            reason=reason.strip(),
+            over_allowance_warning=bool(warning),
+        )
+    return request, warning
+
+
+def funding_request_withdraw(*, request_id: int, requester: User, reason: str = "") -> FundingRequest:
+    """The requester takes back a pending request; a decided one cannot be withdrawn."""
+    with transaction.atomic():
+        request = FundingRequest.objects.select_for_update().filter(pk=request_id, requester=requester).first()
+        if request is None:
+            raise FundingRequest.DoesNotExist
+        if request.status != RequestStatus.PENDING:
+            request = FundingRequest.objects.select_related("decided_by").get(pk=request.pk)
+            raise RequestAlreadyDecided(request)
+        request.status = RequestStatus.WITHDRAWN
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "decided_at"])
+        RequestDecision.objects.create(
+            request=request,
+            decided_by=requester,
+            outcome=RequestStatus.WITHDRAWN,
+            reason=reason.strip() or "Withdrawn by the requester.",
+        )
+    return request

@@ -1,0 +1,477 @@
+"""Supervision pages. Supervisors see only their own teams (404 otherwise); clinicians only their own requests."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Team, User
+from cme_portal.htmx import page_or_partial, vary_on_htmx
+from programs.choices import Profession
+
+from . import equity, reminders, selectors, services
+from .exports import dashboard_csv_rows
+from .forms import (
+    DashboardFilterForm,
+    DecisionForm,
+    FundingRequestForm,
+    InvitationSignUpForm,
+    InviteForm,
+    PolicyForm,
+    ReminderPreferencesForm,
+    WithdrawForm,
+)
+from .models import EmployerCmePolicy, FundingRequest, Invitation, ReminderKind
+
+
+def _team_or_404(request: HttpRequest, team_id: int) -> Team:
+    team = selectors.team_for_supervisor(supervisor=request.user, team_id=team_id)
+    if team is None:
+        raise Http404("No such team")
+    return team
+
+
+def _message_from(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- Supervisor pages -------------------------------------------------------
+
+
+@require_GET
+@login_required
+def team_home(request: HttpRequest) -> HttpResponse:
+    """Send a supervisor to their (first) team's dashboard."""
+    if not request.user.is_supervisor:
+        raise Http404
+    teams = list(selectors.teams_supervised_by(supervisor=request.user))
+    if len(teams) == 1:
+        return redirect("supervision:dashboard", team_id=teams[0].pk)
+    return render(request, "supervision/team_home.html", {"teams": teams})
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The team's CME access: participation, credits against licences, at-risk, allowances, pending requests."""
+    team = _team_or_404(request, team_id)
+    form = DashboardFilterForm(request.GET)
+    filters = form.filters()
+    all_rows = selectors.team_member_rows(team=team)
+    rows = selectors.dashboard_rows_filtered(all_rows, **filters)
+    params = request.GET.copy()
+    params.pop("sort", None)
+    params.pop("order", None)
+    context = {
+        "team": team,
+        "form": form,
+        "filters": filters,
+        "rows": rows,
+        "member_count": len(all_rows),
+        "at_risk_count": sum(1 for row in all_rows if row.at_risk),
+        "pending": list(selectors.pending_requests_for_team(team=team)),
+        "invitations": list(selectors.open_invitations_for_team(team=team)),
+        "sorts": selectors.DASHBOARD_SORTS,
+        "query_without_sort": params.urlencode(),
+        "invite_form": InviteForm(),
+    }
+    template = page_or_partial(request, "supervision/dashboard.html", "members")
+    return vary_on_htmx(render(request, template, context))
+
+
+@require_GET
+@login_required
+def dashboard_csv(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The dashboard figures as CSV; cells that a spreadsheet would run as formulas are neutralized."""
+    team = _team_or_404(request, team_id)
+    form = DashboardFilterForm(request.GET)
+    rows = selectors.dashboard_rows_filtered(selectors.team_member_rows(team=team), **form.filters())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="team-{team.pk}-cme-{stamp}.csv"'
+    writer = csv.writer(response)
+    for line in dashboard_csv_rows(rows):
+        writer.writerow(line)
+    return response
+
+
+@require_GET
+@login_required
+def equity_view(request: HttpRequest, team_id: int) -> HttpResponse:
+    """Access to CME by profession, with the four-fifths flag and small groups suppressed."""
+    team = _team_or_404(request, team_id)
+    figures = selectors.team_member_figures(team=team)
+    report = equity.equity_report(figures)
+    labels = dict(Profession.choices) | {"not_entered": "Profession not entered"}
+    charts = []
+    formats = {
+        "participation_rate": lambda v: f"{v * 100:.0f}%",
+        "funding_per_member": lambda v: f"${v:,.0f}",
+        "leave_per_member": lambda v: f"{v:.1f} days",
+        "approval_rate": lambda v: f"{v * 100:.0f}%",
+    }
+    for metric, title in equity.COMPARED_METRICS.items():
+        rows = [
+            (
+                labels.get(group.profession, group.profession),
+                group.value(metric),
+                _fmt(formats[metric], group.value(metric)),
+                metric in group.flagged,
+            )
+            for group in report.shown
+        ]
+        bars = equity.bar_chart(rows)
+        charts.append({"metric": metric, "title": title, "bars": bars, "height": equity.chart_height(len(bars))})
+    table = [
+        {
+            "label": labels.get(group.profession, group.profession),
+            "group": group,
+            "cells": [
+                (_fmt(formats[metric], group.value(metric)), metric in group.flagged)
+                for metric in equity.COMPARED_METRICS
+            ],
+        }
+        for group in report.professions
+    ]
+    context = {
+        "team": team,
+        "report": report,
+        "charts": charts,
+        "table": table,
+        "metrics": equity.COMPARED_METRICS,
+        "min_group": equity.MIN_GROUP_SIZE,
+        "bar_width": equity.BAR_CHART_WIDTH,
+        "bar_height": equity.BAR_HEIGHT,
+    }
+    return render(request, "supervision/equity.html", context)
+
+
+def _fmt(formatter: Any, value: Decimal | None) -> str:
+    return "no data" if value is None else formatter(value)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def invite(request: HttpRequest, team_id: int) -> HttpResponse:
+    """Invite a clinician by email: a single-use link valid for 7 days."""
+    team = _team_or_404(request, team_id)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                team=team,
+                email=form.cleaned_data["email"],
+                invited_by=request.user,
+                accept_url_base=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except ValidationError as error:
+            form.add_error("email", _message_from(error))
+        else:
+            messages.success(
+                request, f"Invitation sent to {form.cleaned_data['email']}. The link works once, for 7 days."
+            )
+            return redirect("supervision:dashboard", team_id=team.pk)
+    return render(request, "supervision/invite.html", {"team": team, "form": form})
+
+
+@require_POST
+@login_required
+def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
+    """End a member's membership (kept as history)."""
+    team = _team_or_404(request, team_id)
+    member = selectors.team_member_for_supervisor(team=team, user_id=user_id)
+    if member is None:
+        raise Http404
+    services.member_remove(team=team, user=member, removed_by=request.user)
+    messages.success(request, f"{member} is no longer a member of {team.name}. Their history is kept.")
+    return redirect("supervision:dashboard", team_id=team.pk)
+
+
+@require_GET
+@login_required
+def policies(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The written employer policies that apply in this team (team policies override the organization's)."""
+    team = _team_or_404(request, team_id)
+    return render(
+        request, "supervision/policies.html", {"team": team, "policies": selectors.policies_for_team(team=team)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def policy_edit(request: HttpRequest, team_id: int, policy_id: int | None = None) -> HttpResponse:
+    """Record (or correct) the team's written policy for one profession."""
+    team = _team_or_404(request, team_id)
+    instance = None
+    if policy_id is not None:
+        instance = EmployerCmePolicy.objects.filter(pk=policy_id, team=team).first()
+        if instance is None:
+            raise Http404
+    form = PolicyForm(request.POST or None, request.FILES or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        policy = form.save(commit=False)
+        policy.team = team
+        policy.organization = None
+        try:
+            services.policy_save(policy=policy, confirmed_by=request.user)
+        except ValidationError as error:
+            form.add_error(None, _message_from(error))
+        else:
+            messages.success(request, f"{policy.get_profession_display()} policy saved.")
+            return redirect("supervision:policies", team_id=team.pk)
+    return render(request, "supervision/policy_form.html", {"team": team, "form": form, "policy": instance})
+
+
+@require_GET
+@login_required
+def policy_document(request: HttpRequest, policy_id: int) -> HttpResponse:
+    """The uploaded policy document, from private storage, to people the policy concerns."""
+    policy = selectors.policy_document_for_viewer(viewer=request.user, policy_id=policy_id)
+    if policy is None or not policy.source_document:
+        raise Http404
+    return FileResponse(
+        policy.source_document.open("rb"), as_attachment=True, filename=policy.source_document.name.split("/")[-1]
+    )
+
+
+# --- Requests ---------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """A request with what the clinician saw, its decisions, and (for the supervisor) the decision form."""
+    funding_request = selectors.funding_request_for_viewer(viewer=request.user, request_id=request_id)
+    if funding_request is None:
+        raise Http404
+    is_requester = funding_request.requester_id == request.user.pk
+    may_decide = funding_request.is_pending and not is_requester
+    allowance = selectors.employer_allowance_for_user(user=funding_request.requester)
+    context = {
+        "req": funding_request,
+        "snapshot": funding_request.snapshot,
+        "decisions": list(funding_request.decisions.select_related("decided_by")),
+        "is_requester": is_requester,
+        "may_decide": may_decide,
+        "decision_form": DecisionForm() if may_decide else None,
+        "withdraw_form": WithdrawForm() if is_requester and funding_request.is_pending else None,
+        "allowance": allowance,
+    }
+    return render(request, "supervision/request_detail.html", context)
+
+
+@require_POST
+@login_required
+def request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Approve in full, in part, or decline, always with a reason."""
+    funding_request = selectors.funding_request_for_viewer(viewer=request.user, request_id=request_id)
+    if funding_request is None:
+        raise Http404
+    form = DecisionForm(request.POST)
+    back = _decision_return_url(request, funding_request)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect(back)
+    try:
+        decided, warning = services.funding_request_decide(
+            request_id=funding_request.pk,
+            supervisor=request.user,
+            outcome=form.cleaned_data["outcome"],
+            reason=form.cleaned_data["reason"],
+            amount=form.cleaned_data.get("amount"),
+            leave_days=form.cleaned_data.get("leave_days"),
+        )
+    except services.RequestAlreadyDecided as error:
+        messages.error(request, str(error))
+    except PermissionDenied as error:
+        messages.error(request, str(error) or "You cannot decide this request.")
+    except ValidationError as error:
+        messages.error(request, _message_from(error))
+    except FundingRequest.DoesNotExist:
+        raise Http404 from None
+    else:
+        if warning:
+            messages.warning(request, warning)
+        messages.success(
+            request, f"Request {decided.get_status_display().lower()}. {decided.requester} can see the decision."
+        )
+    return redirect(back)
+
+
+def _decision_return_url(request: HttpRequest, funding_request: FundingRequest) -> str:
+    if request.POST.get("return_to") == "dashboard":
+        return reverse("supervision:dashboard", kwargs={"team_id": funding_request.team_id})
+    return reverse("supervision:request_detail", kwargs={"request_id": funding_request.pk})
+
+
+@require_POST
+@login_required
+def request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The requester withdraws a pending request."""
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.funding_request_withdraw(request_id=request_id, requester=request.user, reason=reason)
+    except FundingRequest.DoesNotExist:
+        raise Http404 from None
+    except services.RequestAlreadyDecided as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Request withdrawn.")
+    return redirect("supervision:request_detail", request_id=request_id)
+
+
+@require_GET
+@login_required
+def my_requests(request: HttpRequest) -> HttpResponse:
+    """The clinician's own funding and leave requests, with their allowance."""
+    context = {
+        "requests": list(selectors.funding_requests_for_requester(user=request.user)),
+        "allowance": selectors.employer_allowance_for_user(user=request.user),
+    }
+    return render(request, "supervision/my_requests.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def request_new(request: HttpRequest) -> HttpResponse:
+    """Ask for funding and/or paid leave for a shortlisted program."""
+    if not request.user.is_clinician:
+        raise Http404
+    shortlist = selectors.shortlist_for_request(user=request.user)
+    initial = {}
+    program_id = request.GET.get("program")
+    if program_id and program_id.isdigit():
+        entry = shortlist.filter(program_id=int(program_id)).first()
+        if entry is not None:
+            initial = {
+                "shortlist_entry": entry.pk,
+                "amount": entry.program.fee_amount or Decimal("0"),
+                "leave_days": entry.program.leave_days or Decimal("0"),
+            }
+    form = FundingRequestForm(request.POST or None, shortlist=shortlist, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, warning = services.funding_request_create(
+                requester=request.user,
+                shortlist_entry=form.cleaned_data["shortlist_entry"],
+                amount=form.cleaned_data["amount"],
+                leave_days=form.cleaned_data["leave_days"],
+                justification=form.cleaned_data["justification"],
+            )
+        except ValidationError as error:
+            form.add_error(None, _message_from(error))
+        else:
+            if warning:
+                messages.warning(request, warning)
+            messages.success(request, "Request sent to your supervisor.")
+            return redirect("supervision:request_detail", request_id=created.pk)
+    context = {
+        "form": form,
+        "has_shortlist": shortlist.exists(),
+        "allowance": selectors.employer_allowance_for_user(user=request.user),
+    }
+    return render(request, "supervision/request_form.html", context)
+
+
+@require_GET
+@login_required
+def my_policy(request: HttpRequest) -> HttpResponse:
+    """The employer policy that applies to the clinician and what is left of it this policy year."""
+    allowance = selectors.employer_allowance_for_user(user=request.user)
+    return render(request, "supervision/my_policy.html", {"allowance": allowance})
+
+
+# --- Reminders --------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reminder_list(request: HttpRequest) -> HttpResponse:
+    """The user's reminders, and which kinds they want."""
+    current = selectors.reminder_preferences_for_user(user=request.user)
+    kinds = _reminder_kinds_for(request.user)
+    form = ReminderPreferencesForm(request.POST or None, kinds=kinds, initial_values=current)
+    if request.method == "POST" and form.is_valid():
+        for kind in kinds:
+            reminders.reminder_preference_set(user=request.user, kind=kind, enabled=form.cleaned_data[kind])
+        messages.success(request, "Reminder choices saved.")
+        return redirect("supervision:reminders")
+    context = {"reminders": list(selectors.reminders_for_user(user=request.user)[:100]), "form": form}
+    return render(request, "supervision/reminders.html", context)
+
+
+def _reminder_kinds_for(user: User) -> list[str]:
+    kinds = []
+    if user.is_clinician:
+        kinds += [ReminderKind.RENEWAL_90, ReminderKind.RENEWAL_30, ReminderKind.REVIEW_60]
+    if user.is_supervisor:
+        kinds.append(ReminderKind.SUPERVISOR_DIGEST)
+    return [str(kind) for kind in kinds]
+
+
+# --- Invitations ------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept an invitation: join as the signed-in clinician, or create an account with a password."""
+    invitation = Invitation.objects.select_related("team__organization").filter(token=token).first()
+    if invitation is None:
+        raise Http404
+    if not services.invitation_usable(invitation):
+        return render(request, "supervision/invitation.html", {"invitation": invitation, "unusable": True}, status=410)
+    existing = User.objects.filter(email__iexact=invitation.email).exists()
+    signup_form = None
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                services.invitation_accept(token=token, user=request.user)
+            except services.InvitationUnusable as error:
+                messages.error(request, str(error))
+            except PermissionDenied as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"You joined {invitation.team.name}.")
+                return redirect("home")
+            return redirect("supervision:invitation", token=token)
+    elif not existing:
+        signup_form = InvitationSignUpForm(request.POST or None, email=invitation.email)
+        if request.method == "POST" and signup_form.is_valid():
+            try:
+                user = services.invitation_sign_up(
+                    token=token,
+                    full_name=signup_form.cleaned_data["full_name"],
+                    password=signup_form.cleaned_data["password1"],
+                    profession=signup_form.cleaned_data["profession"],
+                )
+            except (services.InvitationUnusable, ValidationError) as error:
+                messages.error(
+                    request, str(error) if isinstance(error, services.InvitationUnusable) else _message_from(error)
+                )
+                return redirect("supervision:invitation", token=token)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome. You joined {invitation.team.name}.")
+            return redirect("home")
+    context = {
+        "invitation": invitation,
+        "unusable": False,
+        "existing": existing,
+        "signup_form": signup_form,
+        "email_matches": request.user.is_authenticated and request.user.email.lower() == invitation.email.lower(),
+        "login_url": f"{reverse('login')}?next={reverse('supervision:invitation', kwargs={'token': token})}",
+    }
+    return render(request, "supervision/invitation.html", context)
