@@ -204,6 +204,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE["supervision-renewal-reminders"] = {
+    "task": "supervision.renewal_reminders",
+    "schedule": 24 * 60 * 60,  # daily; each reminder is sent once (unique key), so reruns are harmless
+}
+CELERY_BEAT_SCHEDULE["supervision-review-reminders"] = {
+    "task": "supervision.review_reminders",
+    "schedule": 24 * 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["supervision-supervisor-digests"] = {
+    "task": "supervision.supervisor_digests",
+    "schedule": 7 * 24 * 60 * 60,  # weekly; keyed by the week's Monday
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -38,6 +38,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each user to where their work starts."""
+    if request.user.is_supervisor and request.user.supervised_teams.exists():
+        return redirect("supervision:team_home")
     return redirect("programs:catalog")
 
 
