@@ -204,6 +204,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Import jobs the broker never received (it was down) or whose worker died are queued again.
+CELERY_BEAT_SCHEDULE["programs-requeue-stale-import-jobs"] = {
+    "task": "programs.tasks.import_jobs_requeue_stale",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["supervision-renewal-reminders"] = {
     "task": "supervision.renewal_reminders",
     "schedule": 24 * 60 * 60,  # daily; each reminder is sent once (unique key), so reruns are harmless

@@ -284,3 +284,131 @@ class ChangeLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Finished"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected (file not imported)"
+
+
+class ImportFileFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    JSON = "json", "JSON"
+
+
+class ImportJob(models.Model):
+    """One uploaded exchange-format file and what importing it did (programs.imports).
+
+    The file lives in private media (MEDIA_ROOT, never served statically).
+    `run_token` and `heartbeat_at` form the lease that keeps a job to one run
+    at a time; `last_row` is the last row whose batch committed, so a re-run
+    resumes after it.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300, blank=True)
+    file_name = models.CharField(max_length=255)
+    file_size = models.BigIntegerField(default=0)
+    sha256 = models.CharField("SHA-256 checksum", max_length=64, blank=True)
+    file_format = models.CharField(max_length=8, choices=ImportFileFormat.choices)
+    publish = models.BooleanField(default=False, help_text="Publish imported listings instead of queueing for review.")
+    status = models.CharField(max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    message = models.TextField(blank=True, help_text="Why the file was rejected or the job failed.")
+    notice = models.TextField(blank=True, help_text="Warnings about the whole file, e.g. unknown columns ignored.")
+
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    last_row = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    held_count = models.PositiveIntegerField(default=0, help_text="Changes to published listings held for review.")
+    error_count = models.PositiveIntegerField(default=0)
+
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    run_token = models.CharField(max_length=64, blank=True)
+    enqueue_attempts = models.PositiveIntegerField(default=0)
+    last_enqueue_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [models.Index(fields=["status", "queued_at"], name="importjob_status_queued")]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} {self.file_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ImportJobStatus.SUCCEEDED, ImportJobStatus.FAILED, ImportJobStatus.REJECTED}
+
+    @property
+    def percent_done(self) -> int:
+        if not self.rows_total:
+            return 100 if self.is_finished else 0
+        return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+class ImportRowError(models.Model):
+    """One row the import did not write, with the field, the bad value and what is allowed."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField()
+    field = models.CharField(max_length=100, blank=True)
+    value = models.TextField(blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["row_number", "id"]
+        indexes = [models.Index(fields=["job", "row_number"], name="importrowerror_job_row")]
+
+    def __str__(self) -> str:
+        return f"Row {self.row_number}: {self.field} {self.message}"
+
+
+class RevisionStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class ProgramRevision(models.Model):
+    """A proposed change to a published listing, held until a curator reviews it.
+
+    `record` is the full canonical exchange record to apply on approval; the
+    live listing stays as it is until then.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="revisions")
+    record = models.JSONField()
+    import_job = models.ForeignKey(
+        ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="revisions"
+    )
+    status = models.CharField(max_length=16, choices=RevisionStatus.choices, default=RevisionStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program"], condition=Q(status="pending"), name="revision_one_pending_per_program"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="revision_status_created")]
+
+    def __str__(self) -> str:
+        return f"Revision of {self.program}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("<int:program_id>/", views.program_detail, name="detail"),
     path("compare/", views.compare, name="compare"),
+    path("curation/", include(("programs.curation_urls", "curation"), namespace="curation")),
 ]

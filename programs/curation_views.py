@@ -1,0 +1,178 @@
+"""Curator pages: import with live progress and report, export, the review queue.
+
+Only curators (user.is_curator) may use them: anonymous users are sent to the
+login page, everyone else gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from cme_portal.htmx import page_or_partial, vary_on_htmx
+
+from . import exports
+from . import imports as import_services
+from . import review as review_services
+from .curation_forms import ExportForm, ImportUploadForm, ReviewDecisionForm
+from .forms import CatalogFilterForm
+from .models import ImportJob, Program
+from .selectors import catalog_base, catalog_filter
+
+
+def curator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else the login page) and a curator (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not getattr(request.user, "is_curator", False):
+            raise PermissionDenied("Only curators may import, export or review listings.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_GET
+@curator_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    """Upload form, export links and the recent import jobs."""
+    return _imports_page(request, ImportUploadForm())
+
+
+def _imports_page(request: HttpRequest, form: ImportUploadForm, status: int = 200) -> HttpResponse:
+    jobs = Paginator(ImportJob.objects.select_related("created_by"), 20).get_page(request.GET.get("page"))
+    context = {"form": form, "jobs": jobs, "export_form": ExportForm(), "counts": review_services.review_counts()}
+    return render(request, "programs/curation/imports.html", context, status=status)
+
+
+@require_POST
+@curator_required
+def import_start(request: HttpRequest) -> HttpResponse:
+    """Store the upload as a job, queue it, and go to its progress page."""
+    form = ImportUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _imports_page(request, form, status=400)
+    upload = form.cleaned_data["file"]
+    job = import_services.import_job_create(
+        upload=upload,
+        file_name=upload.name,
+        actor=request.user,  # type: ignore[arg-type]
+        publish=form.cleaned_data["publish"],
+        file_format=form.cleaned_data["file_format"],
+    )
+    if job.is_finished:
+        messages.error(request, job.message)
+    elif not import_services.import_job_enqueue(job=job):
+        messages.warning(
+            request,
+            "The file is saved, but the job queue is not reachable right now. "
+            "The import will start automatically when the queue is back; this page shows its progress.",
+        )
+    return redirect("programs:curation:import_detail", job_id=job.pk)
+
+
+@require_GET
+@curator_required
+def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Live progress (htmx polls the `progress` partial every second until done), then the report."""
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
+    errors = Paginator(job.row_errors.all(), 100).get_page(request.GET.get("page")) if job.is_finished else None
+    template = page_or_partial(request, "programs/curation/import_detail.html", "progress")
+    return vary_on_htmx(render(request, template, {"job": job, "errors": errors}))
+
+
+@require_GET
+@curator_required
+def import_errors_csv(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job's error rows as CSV (row, field, value, message), formula cells neutralized."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    response = StreamingHttpResponse(
+        exports.error_rows_csv(job.row_errors.all().iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+@require_GET
+@curator_required
+def export(request: HttpRequest) -> HttpResponse:
+    """Download listings in the exchange format: all of them, or the catalog under its filters."""
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose CSV or JSON and which listings to export.")
+        return redirect("programs:curation:imports")
+    file_format = form.cleaned_data["file_format"]
+    if form.cleaned_data["scope"] == "catalog":
+        queryset = catalog_filter(catalog_base(), CatalogFilterForm(request.GET).cleaned_filters())
+    else:
+        queryset = Program.objects.all()
+    content_type = "application/json" if file_format == "json" else "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(exports.export_lines(queryset, file_format=file_format), content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="programs-{stamp}.{file_format}"'
+    return response
+
+
+@require_GET
+@curator_required
+def review(request: HttpRequest) -> HttpResponse:
+    """The review queue: held changes to published listings, then drafts; diffs and quality hints."""
+    kind = "draft" if request.GET.get("kind") == "draft" else "revision"
+    page, items = review_services.review_queue_page(kind=kind, page_number=request.GET.get("page"))
+    context = {
+        "kind": kind,
+        "page": page,
+        "items": items,
+        "counts": review_services.review_counts(),
+        "form": ReviewDecisionForm(),
+    }
+    return render(request, "programs/curation/review.html", context)
+
+
+@require_POST
+@curator_required
+def review_decide(request: HttpRequest) -> HttpResponse:
+    """Approve or reject the ticked items (or the one whose button was pressed); back to the queue."""
+    form = ReviewDecisionForm(request.POST)
+    kind = request.POST.get("kind", "revision")
+    back = reverse("programs:curation:review") + ("?kind=draft" if kind == "draft" else "")
+    if not form.is_valid():
+        messages.error(request, "The decision could not be read; try again.")
+        return redirect(back)
+    revision_ids, draft_ids, decision = form.selection(request.POST)
+    if decision not in {"approve", "reject"}:
+        messages.error(request, "Choose Approve or Reject.")
+        return redirect(back)
+    if not revision_ids and not draft_ids:
+        messages.error(request, "Tick at least one listing first.")
+        return redirect(back)
+    try:
+        outcome = review_services.review_decide(
+            revision_ids=revision_ids,
+            draft_ids=draft_ids,
+            approve=decision == "approve",
+            actor=request.user,  # type: ignore[arg-type]
+            note=form.cleaned_data.get("note") or "",
+        )
+    except review_services.NoteRequired as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    if outcome.approved:
+        messages.success(request, f"Approved and published {outcome.approved} listing(s).")
+    if outcome.rejected:
+        messages.success(request, f"Rejected {outcome.rejected} listing(s); the note is kept in their history.")
+    if outcome.skipped:
+        messages.warning(request, f"{outcome.skipped} item(s) were already decided by someone else and were skipped.")
+    return redirect(back)
