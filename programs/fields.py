@@ -12,6 +12,7 @@ class used here may only ever gain members at its end.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,8 +22,18 @@ from django.db import models
 from django.db.models import Lookup
 
 
+@functools.cache
+def _positions(choices: type[models.TextChoices]) -> dict[str, int]:
+    return {member.value: index for index, member in enumerate(choices)}
+
+
+@functools.cache
+def _codes(choices: type[models.TextChoices]) -> tuple[str, ...]:
+    return tuple(member.value for member in choices)
+
+
 def codes_to_mask(codes: Iterable[str], choices: type[models.TextChoices]) -> int:
-    positions = {member.value: index for index, member in enumerate(choices)}
+    positions = _positions(choices)
     mask = 0
     for code in codes:
         if code not in positions:
@@ -32,7 +43,7 @@ def codes_to_mask(codes: Iterable[str], choices: type[models.TextChoices]) -> in
 
 
 def mask_to_codes(mask: int, choices: type[models.TextChoices]) -> list[str]:
-    return [member.value for index, member in enumerate(choices) if mask & (1 << index)]
+    return [code for index, code in enumerate(_codes(choices)) if mask & (1 << index)]
 
 
 class CodeSetField(models.BigIntegerField):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import json
 import random
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import scoring
@@ -25,6 +28,7 @@ from .choices import (
     Profession,
     ProgramStatus,
 )
+from .fields import CodeSetField
 from .models import CreditOffering, Program, Provider
 from .selectors import program_signals
 
@@ -62,6 +66,17 @@ SPECIALTIES = [
 WORDS = ["Advances", "Update", "Leadership", "Improving", "Essentials", "Masterclass", "Summit", "Workshop"]
 PRACTICE_SENTENCE = "Participants measure their practice, implement a change and report performance improvement."
 PLAIN_SENTENCE = "Earn credit hours on the latest topics."
+ACCREDITORS = Accreditor.values
+STATUSES = AccreditationStatus.values
+PROFESSIONS = Profession.values[:6]
+CREDIT_TYPES = CreditType.values
+COMMERCIAL_SUPPORT = [*CommercialSupport.values, ""]
+FORMATS = ActivityFormat.values
+DELIVERIES = Delivery.values
+COMPETENCIES = Competency.values
+TRACKS = CareerTrack.values
+DESIGNED = DesignedToChange.values
+LEVELS = [*OutcomeLevel.values, "", ""]
 
 
 def _sample(rng: random.Random, values: list[str], low: int, high: int) -> list[str]:
@@ -85,27 +100,75 @@ def synthetic_programs_create(*, count: int, seed: int = 7, batch_size: int = 20
                 program, program_credits = _program(rng, providers, number, today)
                 batch.append(program)
                 credits.append(program_credits)
-            Program.objects.bulk_create(batch, batch_size=batch_size)
-            CreditOffering.objects.bulk_create(
+            _insert_programs(batch)
+            _insert_credits(
                 [
                     CreditOffering(program_id=program.pk, credit_type=credit_type, amount=amount)
                     for program, program_credits in zip(batch, credits, strict=True)
                     for credit_type, amount in program_credits
-                ],
-                batch_size=batch_size * 2,
+                ]
             )
             created += size
     return created
 
 
+def _insert_programs(batch: list[Program]) -> None:
+    """Insert a batch and set each instance's pk.
+
+    PostgreSQL: COPY, several times faster than INSERT here; the ids are read
+    back by external_id. Elsewhere: bulk_create.
+    """
+    if connection.vendor != "postgresql":
+        Program.objects.bulk_create(batch)
+        return
+    now = timezone.now()
+    for program in batch:
+        program.created_at = program.updated_at = now
+    _copy_rows(Program, batch)
+    ids = dict(
+        Program.objects.filter(external_id__in=[program.external_id for program in batch]).values_list(
+            "external_id", "id"
+        )
+    )
+    for program in batch:
+        program.pk = ids[program.external_id]
+
+
+def _insert_credits(offerings: list[CreditOffering]) -> None:
+    if connection.vendor != "postgresql":
+        CreditOffering.objects.bulk_create(offerings)
+    else:
+        _copy_rows(CreditOffering, offerings)
+
+
+def _copy_rows(model: type[models.Model], objects: list[Any]) -> None:
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    converters = [_copy_converter(field) for field in fields]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    statement = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for obj in objects:
+            copy.write_row(
+                [convert(getattr(obj, field.attname)) for field, convert in zip(fields, converters, strict=True)]
+            )
+
+
+def _copy_converter(field: Any) -> Callable[[Any], Any]:
+    if isinstance(field, CodeSetField):
+        return field.get_prep_value
+    if isinstance(field, models.JSONField):
+        return json.dumps
+    return lambda value: value
+
+
 def _providers(rng: random.Random) -> list[Provider]:
-    accreditors = [a.value for a in Accreditor]
+    accreditors = ACCREDITORS
     existing = {p.name: p for p in Provider.objects.filter(name__startswith="Synthetic Provider ")}
     missing = [
         Provider(
             name=f"Synthetic Provider {index:03d}",
             accreditor=rng.choice(accreditors),
-            accreditation_status=rng.choice([s.value for s in AccreditationStatus]),
+            accreditation_status=rng.choice(STATUSES),
             jointly_accredited=rng.random() < 0.2,
         )
         for index in range(200)
@@ -121,31 +184,31 @@ def _program(
     provider = rng.choice(providers)
     start = today + datetime.timedelta(days=rng.randint(-30, 360))
     end = start + datetime.timedelta(days=rng.choice([0, 1, 2, 4, 30, 180]))
-    professions = _sample(rng, [p.value for p in Profession][:6], 0, 4)
-    credit_types = _sample(rng, [c.value for c in CreditType], 1, 3)
+    professions = _sample(rng, PROFESSIONS, 0, 4)
+    credit_types = _sample(rng, CREDIT_TYPES, 1, 3)
     program_credits = [(credit_type, Decimal(rng.randint(1, 80)) / 2) for credit_type in credit_types]
     practice = rng.random() < 0.35
-    support = rng.choice([c.value for c in CommercialSupport] + [""])
+    support = rng.choice(COMMERCIAL_SUPPORT)
     program = Program(
         provider=provider,
         external_id=f"SYN-{number:07d}",
         title=f"{rng.choice(WORDS)} in {rng.choice(TOPICS).title()} {number}",
         description=PRACTICE_SENTENCE if practice else PLAIN_SENTENCE,
-        format=rng.choice([f.value for f in ActivityFormat]),
-        delivery=rng.choice([d.value for d in Delivery]),
+        format=rng.choice(FORMATS),
+        delivery=rng.choice(DELIVERIES),
         start_date=start,
         end_date=end if rng.random() < 0.9 else None,
         fee_amount=Decimal(rng.choice([0, 0, 50, 150, 300, 600, 1200, 2500, 5000, 15000])),
         time_commitment_hours=Decimal(rng.randint(1, 80)),
         leave_days=Decimal(rng.choice([0, 0, 0, 1, 2, 3, 5])),
         professions=professions,
-        planning_professions=_sample(rng, [p.value for p in Profession][:6], 0, 4),
+        planning_professions=_sample(rng, PROFESSIONS, 0, 4),
         specialties=_sample(rng, SPECIALTIES, 0, 2),
         topics=_sample(rng, TOPICS, 1, 3),
-        competencies=_sample(rng, [c.value for c in Competency], 0, 4),
-        career_tracks=_sample(rng, [c.value for c in CareerTrack], 0, 2),
-        designed_to_change=_sample(rng, [d.value for d in DesignedToChange], 0, 2),
-        outcome_level_measured=rng.choice([level.value for level in OutcomeLevel] + ["", ""]),
+        competencies=_sample(rng, COMPETENCIES, 0, 4),
+        career_tracks=_sample(rng, TRACKS, 0, 2),
+        designed_to_change=_sample(rng, DESIGNED, 0, 2),
+        outcome_level_measured=rng.choice(LEVELS),
         publishes_outcomes=rng.random() < 0.2,
         requires_practice_project=rng.random() < 0.15,
         ehr_integration=rng.random() < 0.15,
