@@ -1,0 +1,178 @@
+"""Example tests: the selection table, fit checks with their numbers, weights validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import itertools
+from decimal import Decimal
+
+import pytest
+
+from programs import scoring
+from programs.scoring import FitKind, FitStatus
+from tests.programs.test_scoring_properties import HIGH_TRAITS, LOW_TRAITS
+
+TODAY = datetime.date(2026, 6, 1)
+GOAL = scoring.GoalCriteria(
+    track="executive_leadership",
+    competencies=frozenset({"healthcare_finance", "strategic_planning", "organizational_management"}),
+    essential_competencies=frozenset({"healthcare_finance"}),
+)
+
+
+def _program(**changes) -> scoring.ProgramSignals:
+    base = scoring.ProgramSignals(
+        program_id=1,
+        title="Program",
+        credits={"ama_pra_1": Decimal("20")},
+        fee_amount=Decimal("500"),
+        leave_days=Decimal("1"),
+        start_date=TODAY + datetime.timedelta(days=30),
+        end_date=TODAY + datetime.timedelta(days=32),
+        professions=frozenset({"physician"}),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+CALIFORNIA = scoring.LicenceNeed(
+    licence_id=1,
+    name="California",
+    renewal_date=datetime.date(2027, 1, 31),
+    accepted_credit_types=frozenset({"ama_pra_1"}),
+    hours_short=Decimal("30"),
+    missing_topics={"opioids": Decimal("3")},
+)
+CLINICIAN = scoring.ClinicianContext(
+    today=TODAY,
+    profession="physician",
+    remaining_budget=Decimal("2000"),
+    remaining_leave_days=Decimal("3"),
+    horizon=datetime.date(2027, 6, 30),
+    next_review=datetime.date(2027, 3, 1),
+    licences=(CALIFORNIA,),
+)
+
+
+def _check(program, clinician=CLINICIAN, kind=None):
+    checks = scoring.fit_checks(program, clinician)
+    return next(check for check in checks if check.kind is kind)
+
+
+# --- The selection table ------------------------------------------------------------------
+
+
+def test_higher_value_program_beats_lower_value_program_for_every_non_zero_weighting():
+    high = _program(program_id=1, title="High", **HIGH_TRAITS)
+    low = _program(program_id=2, title="Low", **LOW_TRAITS)
+    for values in itertools.product(range(scoring.MAX_WEIGHT + 1), repeat=4):
+        if not any(values):
+            continue
+        weights = scoring.Weights(*values)
+        assert [s.program_id for s, _ in scoring.rank_programs([low, high], GOAL, weights)] == [1, 2], values
+
+
+def test_selection_table_reasons_read_as_the_article_says():
+    high = scoring.score_program(_program(**HIGH_TRAITS), GOAL, scoring.Weights())
+    assert "measures patient health (Moore level 6: a practice outcome)" in high.factor(scoring.Factor.OUTCOME).evidence
+    independence = high.factor(scoring.Factor.INDEPENDENCE).evidence
+    assert "accredited by ACCME" in independence and "no commercial support" in independence
+    assert "designed for 4 professions" in high.factor(scoring.Factor.INTERPROFESSIONAL).evidence
+    assert (
+        "covers 3 of your 3 competencies: finance, organizational management, strategy"
+        in high.factor(scoring.Factor.CAREER).evidence
+    )
+    low = scoring.score_program(_program(**LOW_TRAITS), GOAL, scoring.Weights())
+    assert "no published outcome data" in low.factor(scoring.Factor.OUTCOME).missing
+    assert "commercial support not disclosed" in low.factor(scoring.Factor.INDEPENDENCE).missing
+    assert low.factor(scoring.Factor.CAREER).points == 0
+    assert high.total > 90 > 10 > low.total
+
+
+def test_all_zero_or_out_of_range_weights_are_invalid_and_say_so():
+    with pytest.raises(ValueError, match="At least one factor"):
+        scoring.Weights(0, 0, 0, 0)
+    with pytest.raises(ValueError, match="between 0 and 5"):
+        scoring.Weights(6, 1, 1, 1)
+
+
+def test_career_does_not_break_ties_when_its_weight_is_zero():
+    weights = scoring.Weights(outcome=1, independence=0, interprofessional=0, career=0)
+    aligned = _program(program_id=2, title="B", career_tracks=frozenset({"executive_leadership"}))
+    plain = _program(program_id=1, title="A")
+    order = [s.program_id for s, _ in scoring.rank_programs([aligned, plain], GOAL, weights)]
+    assert order == [1, 2]  # equal totals: fee, start, then title decides, not career
+    with_career = scoring.Weights(outcome=1, independence=0, interprofessional=0, career=1)
+    assert [s.program_id for s, _ in scoring.rank_programs([plain, aligned], GOAL, with_career)] == [2, 1]
+
+
+# --- Fit checks ---------------------------------------------------------------------------
+
+
+def test_budget_check_gives_the_amount_over_the_remaining_budget():
+    check = _check(_program(fee_amount=Decimal("3200")), kind=FitKind.BUDGET)
+    assert (check.status, check.message) == (FitStatus.DOES_NOT_FIT, "$1,200 over your remaining budget")
+    fits = _check(_program(fee_amount=Decimal("500")), kind=FitKind.BUDGET)
+    assert (fits.status, fits.message) == (FitStatus.FITS, "$500 of your $2,000 remaining budget")
+    assert _check(_program(fee_amount=None), kind=FitKind.BUDGET).status is FitStatus.UNKNOWN
+    assert _check(_program(fee_amount=Decimal("900"), fee_currency="EUR"), kind=FitKind.BUDGET).status is (
+        FitStatus.UNKNOWN
+    )
+
+
+def test_credit_check_counts_accepted_credit_toward_the_licence():
+    check = _check(_program(credits={"ama_pra_1": Decimal("20"), "ancc": Decimal("20")}), kind=FitKind.CREDIT)
+    assert (check.status, check.message) == (
+        FitStatus.FITS,
+        "counts 20 AMA PRA Category 1 toward your California licence",
+    )
+    nursing = _check(_program(credits={"ancc": Decimal("5")}), kind=FitKind.CREDIT)
+    assert nursing.status is FitStatus.DOES_NOT_FIT
+    assert "none of your licences accept" in nursing.message
+    no_licence = dataclasses.replace(CLINICIAN, licences=())
+    assert _check(_program(), no_licence, FitKind.CREDIT).status is FitStatus.UNKNOWN
+
+
+def test_dates_check_horizon_and_review():
+    late = _program(start_date=datetime.date(2027, 5, 1), end_date=datetime.date(2027, 7, 1))
+    horizon = _check(late, kind=FitKind.HORIZON)
+    assert (horizon.status, horizon.message) == (FitStatus.DOES_NOT_FIT, "ends after your goal horizon (Jun 30, 2027)")
+    review = _check(late, kind=FitKind.REVIEW)
+    assert review.status is FitStatus.DOES_NOT_FIT and "Mar 1, 2027" in review.message
+    on_demand = _program(start_date=None, end_date=None)
+    assert _check(on_demand, kind=FitKind.HORIZON).status is FitStatus.FITS
+    assert _check(on_demand, kind=FitKind.OPEN).message == "on demand"
+    ended = _program(start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 1, 2))
+    assert _check(ended, kind=FitKind.OPEN).message == "ended Jan 2, 2026"
+
+
+def test_mandated_topic_and_renewal_notes_do_not_exclude():
+    program = _program(topics=frozenset({"opioids"}), end_date=datetime.date(2027, 2, 10), start_date=TODAY)
+    checks = scoring.fit_checks(program, CLINICIAN)
+    topic = next(check for check in checks if check.kind is FitKind.MANDATED_TOPIC)
+    assert topic.message == "covers opioids: 3 h still missing for California"
+    renewal = next(check for check in checks if check.kind is FitKind.RENEWAL)
+    assert renewal.status is FitStatus.DOES_NOT_FIT and "counts toward the next cycle" in renewal.message
+    assert scoring.program_fits(checks)
+
+
+def test_leave_and_profession_checks():
+    assert _check(_program(leave_days=Decimal("5")), kind=FitKind.LEAVE).message == (
+        "needs 2 days more leave than you have left"
+    )
+    nurses = _check(_program(professions=frozenset({"nurse"})), kind=FitKind.PROFESSION)
+    assert nurses.status is FitStatus.DOES_NOT_FIT and "nurses" in nurses.message
+    assert _check(_program(professions=frozenset()), kind=FitKind.PROFESSION).status is FitStatus.FITS
+
+
+def test_unknown_never_excludes_and_any_deciding_misfit_does():
+    unknown = scoring.ClinicianContext(today=TODAY)
+    assert all(check.status is not FitStatus.DOES_NOT_FIT for check in scoring.fit_checks(_program(), unknown))
+    assert scoring.program_fits(scoring.fit_checks(_program(fee_amount=None, leave_days=None), CLINICIAN))
+    assert not scoring.program_fits(scoring.fit_checks(_program(fee_amount=Decimal("9999")), CLINICIAN))
+
+
+def test_past_horizon_is_reported_not_used_to_exclude():
+    stale = dataclasses.replace(CLINICIAN, horizon=datetime.date(2026, 1, 1))
+    check = _check(_program(), stale, FitKind.HORIZON)
+    assert check.status is FitStatus.UNKNOWN and "has passed" in check.message
