@@ -5,7 +5,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_USERS, seed_accounts
+from careers.demo import seed_careers
+from outcomes.demo import seed_outcomes
 from programs.demo import seed_programs
+from supervision.demo import seed_supervision
 
 
 class Command(BaseCommand):
@@ -16,8 +19,20 @@ class Command(BaseCommand):
             accounts = seed_accounts()
             curator = accounts.users["admin@demo.test"]
             program_counts = seed_programs(actor=curator)
+            career_counts = seed_careers(accounts=accounts)
+            supervision_counts = seed_supervision(
+                team=accounts.team, supervisor=accounts.users["supervisor@demo.test"]
+            )
+            outcome_counts = seed_outcomes(clinician=accounts.users["clinician@demo.test"], curator=curator)
         self.stdout.write(
             "Demo catalog: {created} created, {updated} updated, {unchanged} unchanged.".format(**program_counts)
+        )
+        self.stdout.write(
+            "Demo careers created: " + ", ".join(f"{n} {kind}" for kind, n in career_counts.items()) + "."
+        )
+        self.stdout.write(f"Demo supervision: {supervision_counts['requests_created']} funding requests created.")
+        self.stdout.write(
+            f"Demo outcomes: {outcome_counts['projects']} projects, {outcome_counts['evidence']} evidence rows created."
         )
         self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
         for demo in DEMO_USERS:
