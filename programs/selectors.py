@@ -132,7 +132,14 @@ def program_signals(
     """
     provider = program.provider
     if has_verified_outcome_evidence is None:
-        has_verified_outcome_evidence = bool(getattr(program, "has_verified_outcome_evidence", False))
+        annotated = getattr(program, "has_verified_outcome_evidence", None)
+        if annotated is not None:
+            has_verified_outcome_evidence = bool(annotated)
+        elif program.pk:
+            # Not annotated: ask the curated evidence (outcomes.ProgramOutcomeEvidence) directly.
+            has_verified_outcome_evidence = program.outcome_evidence.filter(verified=True).exists()
+        else:
+            has_verified_outcome_evidence = False
     if credits is None:
         credits = {offering.credit_type: offering.amount for offering in program.credit_offerings.all()}
     return scoring.ProgramSignals(
