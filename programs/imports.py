@@ -274,9 +274,9 @@ def csv_rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | RowProbl
         if header is None:
             raise FileRejected(REJECT_EMPTY)
     except UnicodeDecodeError:
-        raise FileRejected(REJECT_NOT_UTF8.format(row=max(row_number, 1))) from None
+        raise FileRejected(REJECT_NOT_UTF8.format(row=row_number + 1)) from None
     except csv.Error as error:
-        raise FileRejected(REJECT_BAD_CSV.format(row=max(row_number, 1), detail=error)) from None
+        raise FileRejected(REJECT_BAD_CSV.format(row=row_number + 1, detail=error)) from None
 
 
 def _csv_cell(cell: str) -> str:
@@ -359,12 +359,14 @@ def json_rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | RowProb
         while True:
             try:
                 value, end = decoder.raw_decode(buffer, position)
-                if end == len(buffer) and not eof and not isinstance(value, dict | list | str):
-                    raise json.JSONDecodeError("number may continue", buffer, end)
-                break
             except json.JSONDecodeError as error:
                 if len(buffer) - position > JSON_MAX_ELEMENT_CHARS or not fill():
                     raise FileRejected(REJECT_BAD_JSON.format(detail=f"element {element + 1}: {error.msg}")) from None
+                continue
+            # A number or literal that ends the buffer may continue in the next chunk.
+            if end == len(buffer) and not isinstance(value, dict | list | str) and fill():
+                continue
+            break
         position = end
         element += 1
         expect_value = False
@@ -699,7 +701,7 @@ def records_write(
     entries: list[ChangeLogEntry] = []
     new_revisions: list[ProgramRevision] = []
     changed_revisions: list[ProgramRevision] = []
-    program_entries: list[tuple[ChangeLogEntry, Program, dict[str, Any] | None]] = []
+    program_entries: list[tuple[ChangeLogEntry, Program, dict[str, Any] | None, dict[str, Any]]] = []
 
     for incoming in records:
         program = existing.get((incoming["provider_name"], incoming["external_id"]))
@@ -745,7 +747,9 @@ def records_write(
             import_job_id=import_job_id,
         )
         entries.append(entry)
-        program_entries.append((entry, program, before))
+        # The provider as this row left it: a later row of the batch may change it again.
+        provider_now = {name: value for name, value in provider_record(provider).items() if name in PROVIDER_FIELDS}
+        program_entries.append((entry, program, before, provider_now))
         outcomes.append("created" if before is None else "updated")
 
     Provider.objects.bulk_create(new_providers, batch_size=BATCH_SIZE)
@@ -763,9 +767,9 @@ def records_write(
         batch_size=BATCH_SIZE,
     )
     _credits_write(credit_plans)
-    for entry, program, before in program_entries:
+    for entry, program, before, provider_now in program_entries:
         # After the insert: a related manager needs a saved instance.
-        entry.changes = record_diff(before, program_record(program))
+        entry.changes = record_diff(before, {**program_record(program), **provider_now})
     for entry in entries:
         entry.created_at = now
     ChangeLogEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
