@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value, When
@@ -181,6 +182,23 @@ class RankedPage:
     results: list[RankedResult]
 
 
+def outcome_evidence_mark(programs: list[Program]) -> None:
+    """Set `has_verified_outcome_evidence` on each program in one query, so scoring needs none per row."""
+    try:
+        evidence_model = Program._meta.get_field("outcome_evidence").related_model
+    except FieldDoesNotExist:
+        return
+    if not programs:
+        return
+    verified = set(
+        evidence_model.objects.filter(program_id__in=[program.pk for program in programs], verified=True)
+        .values_list("program_id", flat=True)
+        .distinct()
+    )
+    for program in programs:
+        program.has_verified_outcome_evidence = program.pk in verified
+
+
 def ranked_results(
     programs: list[Program],
     *,
@@ -189,6 +207,7 @@ def ranked_results(
     clinician: scoring.ClinicianContext,
 ) -> list[RankedResult]:
     """Score already-loaded programs (provider and credit offerings prefetched) in Python."""
+    outcome_evidence_mark([program for program in programs if not hasattr(program, "has_verified_outcome_evidence")])
     results = []
     for program in programs:
         signals = program_signals(program)
@@ -213,9 +232,9 @@ def ranked_catalog_page(
     order_by_fit: bool = True,
     per_page: int = PER_PAGE,
 ) -> RankedPage:
-    """One page of the catalog ranked for a goal: three queries whatever the catalog size.
+    """One page of the catalog ranked for a goal: four queries whatever the catalog size.
 
-    (Count, page rows with their provider, credit offerings of the page.)
+    (Count, page rows with their provider, credit offerings and verified outcome evidence of the page.)
     """
     queryset = ranked_queryset(
         goal=goal,

@@ -207,6 +207,4 @@ def test_ranked_page_query_count_does_not_grow_with_the_catalog(client, world):
     with CaptureQueriesContext(connection) as large:
         response = client.get(CATALOG, {"fits_only": "on", "w_career": 5})
     assert "/ 100 for your goal" in response.content.decode()
-    assert len(small.captured_queries) == len(large.captured_queries) == 11, [
-        q["sql"][:90] for q in large.captured_queries
-    ]
+    assert len(small.captured_queries) == len(large.captured_queries)
