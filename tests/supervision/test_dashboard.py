@@ -1,0 +1,107 @@
+"""Team dashboard: figures, filters, sorting, htmx partial, CSV export, query count."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from supervision.exports import csv_cell
+from tests.factories import ClinicianFactory, TeamMembershipFactory
+
+from .helpers import funding_request, history, policy, profile
+
+pytestmark = pytest.mark.django_db
+
+
+def _add_members(team, count, profession="nurse"):
+    users = []
+    for _ in range(count):
+        user = ClinicianFactory()
+        TeamMembershipFactory(team=team, user=user)
+        profile(user, profession)
+        history(user, claims=2, renewal_in_days=45)
+        funding_request(user, team, amount="300", status="approved", amount_approved="300")
+        funding_request(user, team, amount="200")
+        users.append(user)
+    return users
+
+
+def _dashboard_queries(client, team):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("supervision:dashboard", args=[team.pk]))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_dashboard_query_count_is_the_same_for_1_and_50_members(client, world):
+    policy(team=world.team, profession="nurse")
+    profile(world.owner, "nurse")
+    history(world.owner)
+    client.force_login(world.team_supervisor)
+    _dashboard_queries(client, world.team)  # warm caches (content types, session)
+    one = _dashboard_queries(client, world.team)
+    _add_members(world.team, 49)
+    fifty = _dashboard_queries(client, world.team)
+    assert one == fifty, (one, fifty)
+
+
+def test_dashboard_shows_at_risk_allowance_and_pending(client, world):
+    profile(world.owner, "physician")
+    policy(team=world.team, profession="physician", amount="2000")
+    history(world.owner, claims=1, renewal_in_days=30)
+    funding_request(world.owner, world.team, amount="700", status="approved", amount_approved="700")
+    pending = funding_request(world.owner, world.team, amount="250")
+    client.force_login(world.team_supervisor)
+    html = client.get(reverse("supervision:dashboard", args=[world.team.pk])).content.decode()
+    assert "at risk" in html
+    assert "$700 of $2,000" in html
+    assert pending.program.title in html
+
+
+def test_filter_by_profession_and_at_risk_and_htmx_partial(client, world):
+    profile(world.owner, "physician")
+    history(world.owner, renewal_in_days=400)
+    nurse = _add_members(world.team, 1)[0]
+    client.force_login(world.team_supervisor)
+    url = reverse("supervision:dashboard", args=[world.team.pk])
+    html = client.get(url, {"profession": "nurse"}).content.decode()
+    assert str(nurse) in html and str(world.owner) not in html
+    html = client.get(url, {"at_risk": "on"}).content.decode()
+    assert str(nurse) in html and str(world.owner) not in html
+    partial = client.get(url, {"sort": "renewal", "order": "desc"}, HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert 'id="members"' in body and "<html" not in body
+    assert body.index(str(world.owner)) < body.index(str(nurse))
+
+
+def test_bad_filter_values_are_ignored_not_an_error(client, world):
+    client.force_login(world.team_supervisor)
+    response = client.get(reverse("supervision:dashboard", args=[world.team.pk]), {"sort": "drop table", "order": "x"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_csv_cell_neutralizes_formulas(text):
+    assert csv_cell(text).startswith("'")
+
+
+def test_csv_cell_keeps_numbers_and_plain_text():
+    assert csv_cell(Decimal("-3")) == Decimal("-3")
+    assert csv_cell(5) == 5
+    assert csv_cell("Dr. Maya") == "Dr. Maya"
+
+
+def test_csv_export_neutralizes_member_names(client, world):
+    world.owner.full_name = "=cmd|' /C calc'!A0"
+    world.owner.save()
+    profile(world.owner, "physician")
+    client.force_login(world.team_supervisor)
+    response = client.get(reverse("supervision:dashboard_csv", args=[world.team.pk]))
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "Name"
+    assert rows[1][0] == "'=cmd|' /C calc'!A0"

@@ -1,0 +1,285 @@
+"""Funding and leave requests: creation, policy validation, decisions, the decision race, history."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.urls import reverse
+
+from accounts.services import team_member_add
+from careers.models import CareerGoal
+from supervision import selectors, services
+from supervision.models import FundingRequest, RequestDecision, RequestStatus
+from tests.factories import SupervisorFactory
+
+from .helpers import funding_request, policy, profile, shortlisted
+
+pytestmark = pytest.mark.django_db
+
+
+def _create(user, entry, amount="500", leave="1", justification="Sepsis bundle work on our unit."):
+    return services.funding_request_create(
+        requester=user,
+        shortlist_entry=entry,
+        amount=Decimal(amount),
+        leave_days=Decimal(leave),
+        justification=justification,
+    )
+
+
+def test_request_carries_factor_breakdown_evidence_and_goal_snapshot(world):
+    profile(world.owner)
+    CareerGoal.objects.create(
+        user=world.owner, track="executive_leadership", target_role="Chief Medical Officer", is_active=True
+    )
+    entry = shortlisted(world.owner, title="CMO program")
+    request, warning = _create(world.owner, entry)
+    assert warning == ""
+    assert request.team == world.team
+    assert request.snapshot["program"]["title"] == "CMO program"
+    assert {f["factor"] for f in request.snapshot["factors"]} == {
+        "outcome",
+        "independence",
+        "interprofessional",
+        "career",
+    }
+    assert request.snapshot["goal"]["target_role"] == "Chief Medical Officer"
+    assert "outcome_evidence" in request.snapshot
+
+
+def test_request_without_a_team_is_refused_and_writes_nothing(world):
+    from accounts.services import team_member_remove
+
+    team_member_remove(team=world.team, user=world.owner)
+    entry = shortlisted(world.owner)
+    with pytest.raises(ValidationError, match="not in a team"):
+        _create(world.owner, entry)
+    assert not FundingRequest.objects.exists()
+
+
+def test_request_for_someone_elses_shortlist_is_refused(world):
+    entry = shortlisted(world.other_clinician)
+    with pytest.raises(PermissionDenied):
+        _create(world.owner, entry)
+
+
+def test_over_allowance_warns_when_policy_says_warn(world):
+    profile(world.owner, "physician")
+    policy(team=world.team, profession="physician", amount="1000", rule="warn")
+    request, warning = _create(world.owner, shortlisted(world.owner), amount="1500")
+    assert "Over the allowance" in warning
+    assert request.exceeds_allowance
+
+
+def test_over_allowance_refused_when_policy_says_refuse(world):
+    profile(world.owner, "nurse")
+    policy(organization=world.team.organization, profession="nurse", amount="1000", days="2", rule="refuse")
+    with pytest.raises(ValidationError, match="refuses requests over the allowance"):
+        _create(world.owner, shortlisted(world.owner), amount="500", leave="3")
+    assert not FundingRequest.objects.exists()
+    request, warning = _create(world.owner, shortlisted(world.owner), amount="1000", leave="2")
+    assert warning == "" and not request.exceeds_allowance
+
+
+def test_team_policy_overrides_organization_policy(world):
+    profile(world.owner, "nurse")
+    policy(organization=world.team.organization, profession="nurse", amount="1000")
+    policy(team=world.team, profession="nurse", amount="2500")
+    allowance = selectors.employer_allowance_for_user(user=world.owner)
+    assert allowance.amount_total == Decimal("2500")
+
+
+def test_approval_counts_as_used_allowance_and_partial_keeps_amounts(world):
+    profile(world.owner, "physician")
+    policy(team=world.team, profession="physician", amount="2000", days="3")
+    first, _ = _create(world.owner, shortlisted(world.owner), amount="800", leave="1")
+    second, _ = _create(world.owner, shortlisted(world.owner), amount="1000", leave="2")
+    services.funding_request_decide(
+        request_id=first.pk, supervisor=world.team_supervisor, outcome="approved", reason="Good fit"
+    )
+    decided, _ = services.funding_request_decide(
+        request_id=second.pk,
+        supervisor=world.team_supervisor,
+        outcome="partially_approved",
+        reason="Fees only",
+        amount=Decimal("600"),
+        leave_days=Decimal("1"),
+    )
+    assert decided.status == RequestStatus.PARTIALLY_APPROVED
+    allowance = selectors.employer_allowance_for_user(user=world.owner)
+    assert allowance.amount_used == Decimal("1400")
+    assert allowance.amount_remaining == Decimal("600")
+    assert allowance.leave_remaining == Decimal("1")
+
+
+def test_decision_needs_a_reason_and_partial_within_requested(world):
+    req = funding_request(world.owner, world.team, amount="500")
+    with pytest.raises(ValidationError, match="reason"):
+        services.funding_request_decide(
+            request_id=req.pk, supervisor=world.team_supervisor, outcome="declined", reason=" "
+        )
+    with pytest.raises(ValidationError, match="cannot exceed"):
+        services.funding_request_decide(
+            request_id=req.pk,
+            supervisor=world.team_supervisor,
+            outcome="partially_approved",
+            reason="x",
+            amount=Decimal("600"),
+        )
+    assert not RequestDecision.objects.exists()
+
+
+def test_approval_over_allowance_refused_by_policy(world):
+    profile(world.owner, "nurse")
+    policy(team=world.team, profession="nurse", amount="1000", rule="refuse")
+    req = funding_request(world.owner, world.team, amount="1500", leave="0")
+    with pytest.raises(ValidationError, match="refuses approvals"):
+        services.funding_request_decide(
+            request_id=req.pk, supervisor=world.team_supervisor, outcome="approved", reason="ok"
+        )
+    req.refresh_from_db()
+    assert req.status == RequestStatus.PENDING
+
+
+def test_nobody_decides_their_own_request(world):
+    supervisor_member = world.team_supervisor
+    from accounts.roles import Role
+    from accounts.services import user_role_grant
+
+    user_role_grant(user=supervisor_member, role=Role.CLINICIAN)
+    team_member_add(team=world.team, user=supervisor_member)
+    req = funding_request(supervisor_member, world.team)
+    with pytest.raises(PermissionDenied, match="own request"):
+        services.funding_request_decide(
+            request_id=req.pk, supervisor=supervisor_member, outcome="approved", reason="me"
+        )
+    req.refresh_from_db()
+    assert req.status == RequestStatus.PENDING
+
+
+def test_second_supervisor_gets_clear_message_when_request_already_decided(world, client):
+    second = SupervisorFactory(full_name="Dr. Second")
+    world.team.supervisors.add(second)
+    world.team_supervisor.full_name = "Dr. First"
+    world.team_supervisor.save()
+    req = funding_request(world.owner, world.team)
+    # Both supervisors opened the page while it was pending; the first decides.
+    services.funding_request_decide(
+        request_id=req.pk, supervisor=world.team_supervisor, outcome="approved", reason="ok"
+    )
+    client.force_login(second)
+    response = client.post(
+        reverse("supervision:request_decide", args=[req.pk]), {"outcome": "declined", "reason": "no"}, follow=True
+    )
+    html = response.content.decode()
+    assert "already approved in full by Dr. First at" in html
+    req.refresh_from_db()
+    assert req.status == RequestStatus.APPROVED
+    assert RequestDecision.objects.filter(request=req).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_supervisors_deciding_at_once_one_wins(world):  # pragma: no cover - PostgreSQL only
+    second = SupervisorFactory()
+    world.team.supervisors.add(second)
+    req = funding_request(world.owner, world.team)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def decide(supervisor, outcome):
+        from django.db import connections
+
+        barrier.wait()
+        try:
+            services.funding_request_decide(request_id=req.pk, supervisor=supervisor, outcome=outcome, reason="r")
+            results.append("won")
+        except services.RequestAlreadyDecided:
+            results.append("already decided")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=decide, args=(world.team_supervisor, "approved")),
+        threading.Thread(target=decide, args=(second, "declined")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["already decided", "won"]
+    assert RequestDecision.objects.filter(request=req).count() == 1
+
+
+def test_withdraw_only_while_pending_and_history_visible_to_requester(world, client):
+    req = funding_request(world.owner, world.team)
+    services.funding_request_decide(
+        request_id=req.pk, supervisor=world.team_supervisor, outcome="declined", reason="Staffing in March"
+    )
+    with pytest.raises(services.RequestAlreadyDecided):
+        services.funding_request_withdraw(request_id=req.pk, requester=world.owner)
+    client.force_login(world.owner)
+    html = client.get(reverse("supervision:request_detail", args=[req.pk])).content.decode()
+    assert "Staffing in March" in html and "Declined" in html
+
+
+def test_clinician_requests_through_the_form_and_sees_warning(world, client):
+    profile(world.owner, "physician")
+    policy(team=world.team, profession="physician", amount="300", rule="warn")
+    entry = shortlisted(world.owner, fee_amount=Decimal("500"))
+    client.force_login(world.owner)
+    page = client.get(reverse("supervision:request_new") + f"?program={entry.program_id}")
+    assert page.status_code == 200
+    response = client.post(
+        reverse("supervision:request_new"),
+        {"shortlist_entry": entry.pk, "amount": "500", "leave_days": "0", "justification": "Closes a QI gap."},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Over the allowance" in html
+    assert FundingRequest.objects.filter(requester=world.owner).count() == 1
+
+
+def test_form_refuses_empty_request_and_writes_nothing(world, client):
+    entry = shortlisted(world.owner)
+    client.force_login(world.owner)
+    response = client.post(
+        reverse("supervision:request_new"),
+        {"shortlist_entry": entry.pk, "amount": "0", "leave_days": "0", "justification": "x"},
+    )
+    assert response.status_code == 200
+    assert "Ask for an amount" in response.content.decode()
+    assert not FundingRequest.objects.exists()
+
+
+def test_form_rejects_someone_elses_shortlist_entry(world, client):
+    entry = shortlisted(world.other_clinician)
+    client.force_login(world.owner)
+    response = client.post(
+        reverse("supervision:request_new"),
+        {"shortlist_entry": entry.pk, "amount": "100", "leave_days": "0", "justification": "x"},
+    )
+    assert response.status_code == 200
+    assert not FundingRequest.objects.exists()
+
+
+def test_supervisor_policy_form_requires_a_written_source(world, client):
+    client.force_login(world.team_supervisor)
+    data = {
+        "profession": "nurse",
+        "yearly_reimbursement_amount": "1000",
+        "paid_leave_days": "2",
+        "year_starts_month": "1",
+        "confirmed_on": "2026-01-10",
+        "over_allowance_rule": "refuse",
+    }
+    response = client.post(reverse("supervision:policy_new", args=[world.team.pk]), data)
+    assert "Document the policy in writing" in response.content.decode()
+    response = client.post(
+        reverse("supervision:policy_new", args=[world.team.pk]), {**data, "source_url": "https://example.test/p"}
+    )
+    assert response.status_code == 302
+    saved = world.team.cme_policies.get()
+    assert saved.confirmed_by == world.team_supervisor
