@@ -1,0 +1,60 @@
+"""A clinician with a goal sees the ranked catalog, moves a weight slider by keyboard, compares two programs."""
+
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD, ClinicianFactory, ProgramFactory
+from tests.programs.ranking_helpers import goal_for
+
+
+def _seed():
+    clinician = ClinicianFactory(email="ranked@example.test")
+    goal_for(clinician, weights=(3, 3, 3, 3))
+    ProgramFactory(
+        title="CMO leadership",
+        competencies=["healthcare_finance", "strategic_planning"],
+        career_tracks=["executive_leadership"],
+        fee_amount=Decimal("900"),
+    )
+    ProgramFactory(
+        title="Clinical update",
+        outcome_level_measured="6",
+        publishes_outcomes=True,
+        requires_practice_project=True,
+        fee_amount=Decimal("100"),
+    )
+    return clinician
+
+
+def test_clinician_reranks_with_a_slider_and_compares_two_programs(page):
+    clinician = _seed()
+    sign_in(page, clinician.email, TEST_PASSWORD)
+    page.goto("/programs/")
+    first_title = page.locator("#results .ranked-card h3 a").first
+    expect(first_title).to_have_text("CMO leadership")
+    expect(page.locator("#results .fit-total").first).to_contain_text("/ 100 for your goal")
+
+    slider = page.locator("#id_w_career")
+    slider.focus()
+    page.keyboard.press("Home")  # career weight 3 -> 0
+    expect(page.locator("#id_w_career_value")).to_have_text("0")
+    expect(first_title).to_have_text("Clinical update")
+    assert "w_career=0" in page.url
+    # Focus stays on the slider: only the results were swapped.
+    assert page.evaluate("document.activeElement.id") == "id_w_career"
+
+    page.keyboard.press("End")  # back up to 5: career leads again
+    expect(page.locator("#id_w_career_value")).to_have_text("5")
+    expect(first_title).to_have_text("CMO leadership")
+
+    for card in page.locator("#results .ranked-card").all():
+        card.get_by_label("Compare").check()
+    page.get_by_role("button", name="Compare selected").click()
+    page.get_by_role("heading", name="Compare programs").wait_for()
+    table = page.locator("table.compare-table")
+    expect(table).to_contain_text("Total fit for your goal")
+    expect(table).to_contain_text("CMO leadership")
+    expect(table).to_contain_text("Clinical update")
+    expect(table.locator(".best-marker").first).to_have_text("best")
