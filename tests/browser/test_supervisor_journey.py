@@ -1,0 +1,49 @@
+"""The demo clinician asks for funding for a shortlisted program; the demo supervisor approves it from the
+team dashboard; the clinician sees the decision and the smaller remaining allowance."""
+
+import io
+import re
+
+from django.conf import settings
+from django.core.management import call_command
+
+from supervision.models import FundingRequest
+from tests.browser.conftest import sign_in
+
+
+def _sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_clinician_requests_supervisor_approves_from_dashboard_clinician_sees_decision(page):
+    call_command("seed_demo", stdout=io.StringIO())
+    sign_in(page, "clinician@demo.test", settings.DEMO_PASSWORD)
+
+    page.get_by_role("link", name="Funding requests").click()
+    assert "$3,000.00" in page.get_by_text("Reimbursement left").locator("xpath=following-sibling::dd[1]").inner_text()
+    page.get_by_role("link", name="Ask for funding or leave").click()
+    program_title = page.get_by_label("Program from your shortlist").locator("option").first.inner_text()
+    page.get_by_label("Amount requested (USD)").fill("1000")
+    page.get_by_label("Paid leave days requested").fill("1")
+    page.get_by_label("Why this program").fill("Builds the finance skills my CMO goal needs.")
+    page.get_by_role("button", name="Send request").click()
+    page.get_by_role("heading", name=f"Request for {program_title}").wait_for()
+    assert page.get_by_text("Pending").first.is_visible()
+    request = FundingRequest.objects.get(requester__email="clinician@demo.test", program__title=program_title)
+    _sign_out(page)
+
+    sign_in(page, "supervisor@demo.test", settings.DEMO_PASSWORD)
+    page.get_by_role("heading", name="Pending requests").wait_for()
+    page.get_by_label(f"Reason for approving request {request.pk}").fill("Fits the leadership plan; within policy.")
+    row = page.locator("tr", has=page.get_by_label(f"Reason for approving request {request.pk}"))
+    row.get_by_role("button", name="Approve in full").click()
+    page.get_by_text(re.compile("Request approved in full")).wait_for()
+    _sign_out(page)
+
+    sign_in(page, "clinician@demo.test", settings.DEMO_PASSWORD)
+    page.get_by_role("link", name="Funding requests").click()
+    assert page.get_by_text("Approved in full").first.is_visible()
+    assert "$2,000.00" in page.get_by_text("Reimbursement left").locator("xpath=following-sibling::dd[1]").inner_text()
+    page.get_by_role("link", name=program_title).click()
+    assert page.get_by_text("Fits the leadership plan; within policy.").is_visible()
