@@ -12,7 +12,15 @@ from django.utils.html import format_html_join
 
 from .choices import ProgramStatus
 from .exchange import program_record, provider_record
-from .models import ChangeLogEntry, ChangeSource, CreditOffering, DraftAwaitingReview, Program, Provider
+from .models import (
+    ChangeLogEntry,
+    ChangeSource,
+    CreditOffering,
+    DraftAwaitingReview,
+    ImportJob,
+    Program,
+    Provider,
+)
 from .services import (
     program_history_for_delete,
     program_history_record,
@@ -76,10 +84,79 @@ class NeedsVerificationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class QualityHintFilter(admin.SimpleListFilter):
+    """Curator quality hints that a query can find (the description hint shows in the column only)."""
+
+    title = "quality hint"
+    parameter_name = "hint"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        from .quality import HINT_LABELS
+
+        return [(code, label) for code, label in HINT_LABELS.items() if code != "description_lacks_practice_change"]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Program]) -> QuerySet[Program]:
+        from django.utils import timezone
+
+        from .quality import EVIDENCE_EXPECTED_LEVELS, VERIFICATION_MAX_AGE
+
+        today = timezone.localdate()
+        if self.value() == "outcome_without_evidence":
+            return queryset.filter(outcome_level_measured__in=sorted(EVIDENCE_EXPECTED_LEVELS), outcomes_url="")
+        if self.value() == "supporter_not_named":
+            return queryset.filter(commercial_support__in=["disclosed", "undisclosed"], commercial_supporters=[])
+        if self.value() == "past_but_published":
+            return queryset.filter(status=ProgramStatus.PUBLISHED, end_date__lt=today)
+        if self.value() == "verification_stale":
+            return queryset.filter(last_verified_on__lt=today - VERIFICATION_MAX_AGE)
+        return queryset
+
+
+@admin.display(description="Quality hints")
+def quality_hints_column(program: Program) -> str:
+    from .review import hints_for_program
+
+    return "; ".join(hint.label for hint in hints_for_program(program)) or "-"
+
+
+def _export_response(queryset: QuerySet[Program], file_format: str) -> Any:
+    from django.http import StreamingHttpResponse
+    from django.utils import timezone
+
+    from .exports import export_lines
+
+    content_type = "application/json" if file_format == "json" else "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(export_lines(queryset, file_format=file_format), content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="programs-{stamp}.{file_format}"'
+    return response
+
+
+@admin.action(description="Export selected programs (CSV, exchange format)")
+def export_selected_csv(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Program]) -> Any:
+    return _export_response(queryset, "csv")
+
+
+@admin.action(description="Export selected programs (JSON, exchange format)")
+def export_selected_json(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Program]) -> Any:
+    return _export_response(queryset, "json")
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
-    list_display = ["title", "provider", "status", "format", "delivery", "start_date", "fee_amount", "updated_at"]
+    list_display = [
+        "title",
+        "provider",
+        "status",
+        "format",
+        "delivery",
+        "start_date",
+        "fee_amount",
+        "updated_at",
+        quality_hints_column,
+    ]
     list_filter = [
+        QualityHintFilter,
         "status",
         "format",
         "delivery",
@@ -93,7 +170,7 @@ class ProgramAdmin(admin.ModelAdmin):
     autocomplete_fields = ["provider"]
     date_hierarchy = "start_date"
     inlines = [CreditOfferingInline, ProgramHistoryInline]
-    actions = ["publish_selected", "archive_selected"]
+    actions = ["publish_selected", "archive_selected", export_selected_csv, export_selected_json]
     readonly_fields = ["score_outcome", "score_independence", "score_interprofessional", "created_at", "updated_at"]
     fieldsets = [
         ("Listing", {"fields": ["provider", "external_id", "title", "description", "status"]}),
@@ -214,7 +291,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 @admin.register(DraftAwaitingReview)
 class DraftAwaitingReviewAdmin(ProgramAdmin):
-    list_display = ["title", "provider", "format", "start_date", "updated_at"]
+    list_display = ["title", "provider", "format", "start_date", "updated_at", quality_hints_column]
     list_filter = ["format", "delivery", "provider__accreditor"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Program]:
@@ -237,4 +314,29 @@ class ChangeLogEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Import jobs, read-only; the curator pages show progress and the full report."""
+
+    list_display = ["__str__", "created_by", "status", "queued_at", "created_count", "error_count", "report_link"]
+    list_filter = ["status", "file_format", "publish"]
+    list_select_related = ["created_by"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    @admin.display(description="Report")
+    def report_link(self, job: ImportJob) -> str:
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        return format_html(
+            '<a href="{}">Progress and report</a>', reverse("programs:curation:import_detail", args=[job.pk])
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -45,6 +45,7 @@ def export_queryset(queryset: QuerySet[Program]) -> QuerySet[Program]:
     """The listings with what their records need, in a stable order (provider, external_id)."""
     return (
         queryset.select_related("provider")
+        .prefetch_related(None)
         .prefetch_related(Prefetch("credit_offerings", queryset=CreditOffering.objects.order_by("credit_type")))
         .order_by("provider__name", "external_id", "pk")
     )
