@@ -1,0 +1,270 @@
+"""Permissions, share links, portfolio query counts and the JSON export."""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from careers.models import CreditAmount, CreditClaim
+from outcomes.models import Measurement, OutcomeProject, PortfolioShareAccess, PortfolioShareLink
+from tests.conftest import ROLES, login_as
+from tests.outcomes.helpers import add_months, add_presentation, make_project
+
+pytestmark = pytest.mark.django_db
+
+UTI = [(39, 89), (44, 95), (41, 91), (40, 84), (48, 97), (44, 90), (58, 93)]
+
+
+def _project_urls(project):
+    m = project.measurements.first()
+    p = project.presentations.first()
+    t = project.team_members.first()
+    return [
+        ("get", reverse("outcomes:project_detail", args=[project.pk])),
+        ("get", reverse("outcomes:project_edit", args=[project.pk])),
+        ("post", reverse("outcomes:project_edit", args=[project.pk])),
+        ("post", reverse("outcomes:project_delete", args=[project.pk])),
+        ("post", reverse("outcomes:measurement_add", args=[project.pk])),
+        ("post", reverse("outcomes:measurement_delete", args=[project.pk, m.pk])),
+        ("post", reverse("outcomes:presentation_add", args=[project.pk])),
+        ("post", reverse("outcomes:presentation_delete", args=[project.pk, p.pk])),
+        ("post", reverse("outcomes:team_member_add", args=[project.pk])),
+        ("post", reverse("outcomes:team_member_delete", args=[project.pk, t.pk])),
+    ]
+
+
+@pytest.fixture
+def owned_project(world):
+    project = make_project(world.owner, title="Owner private project")
+    add_months(project, UTI)
+    add_presentation(project)
+    project.team_members.create(name="Pat Pharmacist", profession="pharmacist")
+    return project
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_project_pages_are_private_to_the_owner_for_every_role(client, world, owned_project, role):
+    user = login_as(client, world, role)
+    for method, url in _project_urls(owned_project):
+        if role == "owner" and "delete" in url:
+            continue  # the owner's deletions are tested below
+        response = getattr(client, method)(url)
+        if user is None:
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("login"))
+        elif role == "owner":
+            assert response.status_code in (200, 302), url
+        else:
+            assert response.status_code == 404, url
+    assert OutcomeProject.objects.filter(pk=owned_project.pk).exists()
+    assert Measurement.objects.filter(project=owned_project).count() == len(UTI)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_list_portfolio_and_export_show_only_the_users_own_projects(client, world, owned_project, role):
+    user = login_as(client, world, role)
+    for name in ("project_list", "portfolio", "portfolio_export", "share_links", "project_create"):
+        response = client.get(reverse(f"outcomes:{name}"))
+        if user is None:
+            assert response.status_code == 302
+        elif user.is_clinician:
+            assert response.status_code == 200
+            shows = "Owner private project" in response.content.decode()
+            assert shows == (role == "owner" and name in {"project_list", "portfolio", "portfolio_export"}), (
+                name,
+                role,
+            )
+        else:
+            assert response.status_code == 403, (name, role)
+
+
+def test_owner_can_delete_measurements_presentations_team_members_and_project(client, world, owned_project):
+    client.force_login(world.owner)
+    for _method, url in reversed(_project_urls(owned_project)):
+        if "delete" in url:
+            assert client.post(url).status_code == 302
+    assert not OutcomeProject.objects.filter(pk=owned_project.pk).exists()
+
+
+def test_detail_shows_result_interval_chart_table_and_caveat(client, world, owned_project):
+    client.force_login(world.owner)
+    body = client.get(reverse("outcomes:project_detail", args=[owned_project.pk])).content.decode()
+    assert "43.4%" in body and "62.4%" in body
+    assert "n = 505" in body and "n = 93" in body
+    assert "+19.0 percentage points" in body
+    # Newcombe interval for 58/93 vs 219/505 (see test_statistics): +8.0 to +29.1 points.
+    assert "+8.0 to +29.1 percentage points" in body
+    assert "Newcombe hybrid score interval" in body
+    assert "two-sided two-proportion z-test" in body
+    assert 'role="img"' in body and "<table" in body
+    assert (
+        "Before/after comparison with co-interventions (Guideline, EHR order set): this does not show that the CME "
+        "alone caused the change." in body
+    )
+
+
+def test_chosen_measurement_is_compared(client, world, owned_project):
+    client.force_login(world.owner)
+    first = owned_project.measurements.order_by("period_start").first()
+    body = client.get(
+        reverse("outcomes:project_detail", args=[owned_project.pk]), {"compare": first.pk}
+    ).content.decode()
+    assert "43.8%" in body  # 39/89
+
+
+def test_creating_a_project_and_adding_a_measurement(client, world):
+    client.force_login(world.owner)
+    response = client.post(
+        reverse("outcomes:project_create"),
+        {
+            "title": "Duration",
+            "gap_statement": "Too long",
+            "measure_name": "Mean duration",
+            "measure_kind": "mean",
+            "measure_unit": "days",
+            "moore_level": "5",
+            "baseline_start": "2024-01-01",
+            "baseline_end": "2024-06-30",
+            "baseline_value": "7.3",
+            "baseline_n": "50",
+            "baseline_sd": "2.0",
+            "status": "measuring",
+        },
+    )
+    project = OutcomeProject.objects.get(title="Duration")
+    assert response.status_code == 302
+    assert project.owner == world.owner and project.higher_is_better is False
+    response = client.post(
+        reverse("outcomes:measurement_add", args=[project.pk]),
+        {"period_start": "2024-07-01", "period_end": "2024-12-31", "value": "6.0", "n": "60", "sd": "1.8"},
+    )
+    assert response.status_code == 302
+    body = client.get(reverse("outcomes:project_detail", args=[project.pk])).content.decode()
+    # Welch interval from test_statistics: -2.03 to -0.57 days.
+    assert "−2.0 to −0.6 days" in body
+    assert "in the better direction (lower is better)" in body
+    assert "Welch" in body
+
+
+def test_supervisor_sees_the_portfolio_only_through_a_share_link(client, world, owned_project):
+    link = PortfolioShareLink.objects.create(owner=world.owner, expires_on=timezone.localdate())
+    client.force_login(world.team_supervisor)
+    assert client.get(reverse("outcomes:project_detail", args=[owned_project.pk])).status_code == 404
+    response = client.get(reverse("outcomes:shared_portfolio", args=[link.token]))
+    assert response.status_code == 200
+    assert "Owner private project" in response.content.decode()
+
+
+def test_share_link_shows_only_the_read_only_portfolio_and_logs_each_access(client, world, owned_project):
+    link = PortfolioShareLink.objects.create(
+        owner=world.owner, expires_on=timezone.localdate() + datetime.timedelta(days=7)
+    )
+    url = reverse("outcomes:shared_portfolio", args=[link.token])
+    response = client.get(url, HTTP_USER_AGENT="Reviewer browser", REMOTE_ADDR="203.0.113.9")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Owner private project" in body
+    assert "Read-only copy" in body
+    assert reverse("outcomes:project_detail", args=[owned_project.pk]) not in body
+    assert reverse("outcomes:portfolio_export") not in body
+    assert "csrfmiddlewaretoken" not in body
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    access = PortfolioShareAccess.objects.get(link=link)
+    assert access.user_agent == "Reviewer browser"
+    assert access.ip_hash and "203.0.113.9" not in access.ip_hash
+    client.get(url)
+    assert PortfolioShareAccess.objects.filter(link=link).count() == 2
+    # The token opens nothing else.
+    assert client.get(reverse("outcomes:project_detail", args=[owned_project.pk])).status_code == 302
+
+
+def test_share_link_stops_after_expiry_and_after_revocation(client, world, owned_project):
+    today = timezone.localdate()
+    expired = PortfolioShareLink.objects.create(owner=world.owner, expires_on=today - datetime.timedelta(days=1))
+    assert client.get(reverse("outcomes:shared_portfolio", args=[expired.token])).status_code == 404
+    link = PortfolioShareLink.objects.create(owner=world.owner, expires_on=today + datetime.timedelta(days=3))
+    assert client.get(reverse("outcomes:shared_portfolio", args=[link.token])).status_code == 200
+    client.force_login(world.owner)
+    assert client.post(reverse("outcomes:share_link_revoke", args=[link.pk])).status_code == 302
+    client.logout()
+    assert client.get(reverse("outcomes:shared_portfolio", args=[link.token])).status_code == 404
+    assert client.get(reverse("outcomes:shared_portfolio", args=["not-a-token"])).status_code == 404
+    assert PortfolioShareAccess.objects.filter(link=expired).count() == 0
+
+
+def test_share_links_are_created_with_a_random_token_and_only_the_owner_can_revoke(client, world):
+    client.force_login(world.owner)
+    expires = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    response = client.post(reverse("outcomes:share_links"), {"label": "Review", "expires_on": expires})
+    assert response.status_code == 302
+    link = PortfolioShareLink.objects.get(owner=world.owner)
+    assert len(link.token) >= 43
+    client.force_login(world.other_clinician)
+    assert client.post(reverse("outcomes:share_link_revoke", args=[link.pk])).status_code == 404
+    link.refresh_from_db()
+    assert link.revoked_at is None
+
+
+def test_json_export_contains_only_the_owners_data(client, world, owned_project):
+    other = make_project(world.other_clinician, title="Someone else project")
+    add_months(other, [(1, 2)])
+    claim = CreditClaim.objects.create(user=world.owner, title="Owner's course", completed_on=datetime.date(2025, 3, 1))
+    CreditAmount.objects.create(claim=claim, credit_type="ama_pra_1", amount=5)
+    CreditClaim.objects.create(
+        user=world.other_clinician, title="Other's course", completed_on=datetime.date(2025, 3, 1)
+    )
+    client.force_login(world.owner)
+    response = client.get(reverse("outcomes:portfolio_export"))
+    assert response["Content-Type"] == "application/json"
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert set(data) >= {"profile", "licences", "goals", "shortlist", "credit_claims", "outcome_projects"}
+    assert [p["title"] for p in data["outcome_projects"]] == ["Owner private project"]
+    assert len(data["outcome_projects"][0]["measurements"]) == len(UTI)
+    assert data["outcome_projects"][0]["presentations"][0]["title"] == "Department results"
+    assert [c["title"] for c in data["credit_claims"]] == ["Owner's course"]
+    text = response.content.decode()
+    assert "Someone else" not in text and "Other's course" not in text and world.other_clinician.email not in text
+
+
+def _portfolio_queries(client):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("outcomes:portfolio"))
+    assert response.status_code == 200
+    return len(captured)
+
+
+def _add_projects(owner, count, start):
+    for index in range(start, start + count):
+        project = make_project(owner, title=f"Project {index}")
+        add_months(project, [(40, 90), (45, 90), (50, 90)])
+        add_presentation(project, title=f"Talk {index}")
+        project.team_members.create(name=f"Member {index}", profession="nurse")
+        claim = CreditClaim.objects.create(user=owner, title=f"Course {index}", completed_on=datetime.date(2025, 1, 1))
+        CreditAmount.objects.create(claim=claim, credit_type="ama_pra_1", amount=2)
+        project.linked_claims.add(claim)
+
+
+def test_portfolio_query_count_is_the_same_for_1_and_100_projects(client, world):
+    client.force_login(world.owner)
+    _add_projects(world.owner, 1, 0)
+    small = _portfolio_queries(client)
+    _add_projects(world.owner, 99, 1)
+    large = _portfolio_queries(client)
+    assert small == large
+    assert "Project 99" in client.get(reverse("outcomes:portfolio")).content.decode()
+
+
+def test_project_list_query_count_does_not_grow(client, world):
+    client.force_login(world.owner)
+    _add_projects(world.owner, 1, 0)
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("outcomes:project_list"))
+    _add_projects(world.owner, 30, 1)
+    with CaptureQueriesContext(connection) as large:
+        client.get(reverse("outcomes:project_list"))
+    assert len(small) == len(large)
