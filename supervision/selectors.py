@@ -231,25 +231,31 @@ def policy_document_for_viewer(*, viewer: User, policy_id: int) -> EmployerCmePo
 
 
 def _outcome_evidence_rows(program: Program) -> list[dict[str, str]]:
-    """The program's outcome evidence (outcomes app), as plain text fields for the snapshot."""
+    """The program's published outcome evidence (outcomes app), as plain text for the snapshot.
+
+    Worded as a reported before/after change, never as proof that the program caused it.
+    """
     try:
         apps.get_model("outcomes", "ProgramOutcomeEvidence")
     except LookupError:
         return []
     rows = []
-    for evidence in program.outcome_evidence.all():  # type: ignore[attr-defined]
-        row = {}
-        for name in ("summary", "title", "measure", "result", "outcome_level", "source_url", "citation"):
-            value = getattr(evidence, name, None)
-            if value not in (None, ""):
-                row[name] = str(value)
-        row.setdefault("summary", str(evidence))
-        verified = getattr(evidence, "verified", None)
-        if verified is None:
-            verified = getattr(evidence, "verified_on", None) is not None or None
-        if verified is not None:
-            row["verified"] = "yes" if verified else "no"
-        rows.append(row)
+    for evidence in program.outcome_evidence.order_by("-verified", "id"):  # type: ignore[attr-defined]
+        parts = [f"{evidence.metric}: {evidence.baseline} to {evidence.follow_up}"]
+        if evidence.time_window:
+            parts.append(f"over {evidence.time_window}")
+        if evidence.n:
+            parts.append(f"(n = {evidence.n} {evidence.n_unit})".replace(" )", ")"))
+        if evidence.significance:
+            parts.append(evidence.significance)
+        rows.append(
+            {
+                "summary": " ".join(parts) + " (reported before/after change; not proof of causation)",
+                "moore_level": evidence.get_moore_level_display(),
+                "source_url": evidence.source_url,
+                "verified": "yes" if evidence.verified else "no",
+            }
+        )
     return rows
 
 

@@ -283,3 +283,23 @@ def test_supervisor_policy_form_requires_a_written_source(world, client):
     assert response.status_code == 302
     saved = world.team.cme_policies.get()
     assert saved.confirmed_by == world.team_supervisor
+
+
+def test_snapshot_carries_the_programs_outcome_evidence(world):
+    from outcomes.models import ProgramOutcomeEvidence
+
+    entry = shortlisted(world.owner)
+    ProgramOutcomeEvidence.objects.create(
+        program=entry.program,
+        metric="First-line antibiotic use",
+        baseline="43.4%",
+        follow_up="62.4%",
+        time_window="18 months",
+        moore_level="5",
+        source_url="https://example.test/outcomes",
+        verified=True,
+    )
+    request, _ = _create(world.owner, entry)
+    (row,) = request.snapshot["outcome_evidence"]
+    assert "43.4% to 62.4%" in row["summary"] and row["verified"] == "yes"
+    assert "not proof of causation" in row["summary"]
