@@ -217,11 +217,19 @@ def ranking_context_for_user(*, user: User | None, today: datetime.date | None =
         return None
     profile = ClinicianProfile.objects.filter(user=user).first()
     licences = licence_progress_for_users(user_ids=[user.pk], today=today)[user.pk]
+    # Imported here: supervision's selectors import this module.
+    from supervision.selectors import employer_allowance_for_user
+
+    budget, leave = remaining_budget_for(profile), remaining_leave_for(profile)
+    allowance = employer_allowance_for_user(user=user, today=today)
+    if allowance is not None:  # the employer allowance still unspent this policy year adds to both
+        budget = (budget or Decimal("0")) + allowance.amount_remaining
+        leave = (leave or Decimal("0")) + allowance.leave_remaining
     clinician = scoring.ClinicianContext(
         today=today,
         profession=profile.profession if profile else None,
-        remaining_budget=remaining_budget_for(profile),
-        remaining_leave_days=remaining_leave_for(profile),
+        remaining_budget=budget,
+        remaining_leave_days=leave,
         horizon=goal.horizon_date,
         next_review=profile.next_review_date if profile else None,
         licences=tuple(licence_need(item) for item in licences),

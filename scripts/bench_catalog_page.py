@@ -21,7 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cme_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+# Production-like: DEBUG off (cached template loader), but plain static storage and no SSL redirect.
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 50)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 
 def main() -> None:
@@ -47,7 +50,8 @@ def main() -> None:
     from programs.models import Program
     from programs.synthetic import synthetic_programs_create
 
-    settings.ALLOWED_HOSTS = ["*"]
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     call_command("migrate", verbosity=0)
     have = Program.objects.published().count()
     if have < args.programs:

@@ -59,7 +59,8 @@ def test_ranking_context_builds_goal_weights_and_licence_needs(django_assert_num
     _claim(user, datetime.date(2024, 5, 1), {"ama_pra_1": "10", "ancc": "12"}, topics=["opioids"])
     _claim(user, datetime.date(2024, 6, 1), {"ancc": "20"})
     _claim(user, datetime.date(2023, 1, 1), {"ama_pra_1": "30"})  # before the cycle
-    with django_assert_num_queries(5):
+    # profile, goal, licences, claims, amounts, team membership (for the employer policy)
+    with django_assert_num_queries(6):
         context = selectors.ranking_context_for_user(user=user, today=TODAY)
     assert context is not None
     assert context.goal_id == goal.pk
@@ -72,3 +73,22 @@ def test_ranking_context_builds_goal_weights_and_licence_needs(django_assert_num
     assert need.hours_short == Decimal("40")
     assert need.missing_topics == {}
     assert need.accepted_credit_types == {"ama_pra_1"}
+
+
+@pytest.mark.django_db
+def test_ranking_budget_adds_the_employer_allowance_left_this_policy_year(world):
+    from tests.supervision.helpers import policy
+
+    ClinicianProfile.objects.create(
+        user=world.owner,
+        profession="physician",
+        yearly_budget_amount=Decimal("1000"),
+        budget_used_amount=Decimal("400"),
+        yearly_leave_days=Decimal("2"),
+    )
+    CareerGoal.objects.create(user=world.owner, track="research", target_role="PI", is_active=True)
+    policy(team=world.team, profession="physician", amount="2000", days="3")
+    context = selectors.ranking_context_for_user(user=world.owner)
+    assert context is not None
+    assert context.clinician.remaining_budget == Decimal("2600")
+    assert context.clinician.remaining_leave_days == Decimal("5")
