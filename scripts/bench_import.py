@@ -1,0 +1,119 @@
+"""Time a validated import of an N-row exchange-format CSV through the import service.
+
+Usage (against the database in DATABASE_URL; migrate it first):
+
+    .venv/bin/python scripts/bench_import.py --rows 10000
+    .venv/bin/python scripts/bench_import.py --rows 100000 --again
+
+Prints rows/s of the import run (file storage + scan + validate + batched
+writes) and the process's max RSS; with --tracemalloc also the peak Python
+memory of the run (tracemalloc makes the run several times slower, so time
+and memory are best measured in separate runs). With --again it
+imports the same file a second time (every row unchanged). Listings are
+written with a unique provider name per run, so repeated benchmarks do not
+collide; delete them afterwards if the database matters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cme_portal.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from programs import imports  # noqa: E402
+from programs.exchange import FIELDS  # noqa: E402
+
+FORMATS = ["course", "enduring", "journal", "pi_cme", "rss"]
+PROFESSIONS = ["physician", "nurse", "pharmacist", "physician_assistant"]
+
+
+def write_csv(path: Path, rows: int, run: str) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        writer.writeheader()
+        for n in range(rows):
+            writer.writerow(
+                {
+                    "external_id": f"B-{n:07d}",
+                    "title": f"Benchmark activity {n}: sepsis quality improvement",
+                    "provider_name": f"Bench provider {run} {n % 50}",
+                    "provider_accreditor": "accme",
+                    "description": "A practice improvement project with chart audit and feedback." * 2,
+                    "format": FORMATS[n % len(FORMATS)],
+                    "delivery": "live_online",
+                    "start_date": "2030-01-15",
+                    "end_date": "2030-01-16",
+                    "fee_amount": str(n % 900),
+                    "time_commitment_hours": "8",
+                    "credits": "ama_pra_1:8;ancc:4",
+                    "professions": ";".join(PROFESSIONS[: 1 + n % 4]),
+                    "topics": "sepsis;antibiotic stewardship",
+                    "competencies": "quality_improvement;patient_safety",
+                    "designed_to_change": "performance",
+                    "outcome_level_measured": "5",
+                    "commercial_support": "none",
+                    "ipce_credit": "true" if n % 2 else "false",
+                    "status": "published",
+                }
+            )
+
+
+def timed_import(path: Path, publish: bool, trace: bool) -> None:
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        job = imports.import_job_create(upload=handle, file_name=path.name, actor=None, publish=publish)
+    job = imports.import_job_run(job_id=job.pk)
+    elapsed = time.perf_counter() - started
+    peak = 0
+    if trace:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    rows = job.rows_total or 0
+    print(
+        f"job #{job.pk} {job.status}: {rows} rows in {elapsed:.2f} s = {rows / max(elapsed, 1e-9):,.0f} rows/s; "
+        f"created {job.created_count}, updated {job.updated_count}, unchanged {job.unchanged_count}, "
+        f"errors {job.error_count}"
+        + (f"; peak traced memory {peak / 1e6:.1f} MB (tracemalloc slows the run)" if trace else "")
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--again", action="store_true", help="Import the same file a second time.")
+    parser.add_argument("--draft", action="store_true", help="Import as drafts (default: --publish).")
+    parser.add_argument("--tracemalloc", action="store_true", help="Also measure peak Python memory (slower).")
+    args = parser.parse_args()
+    settings.DEBUG = False  # DEBUG keeps every SQL statement in memory; workers run without it
+    settings.IMPORT_MAX_BYTES = max(settings.IMPORT_MAX_BYTES, 400 * 1024 * 1024)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings.MEDIA_ROOT = tmp
+        path = Path(tmp) / f"bench-{args.rows}.csv"
+        write_csv(path, args.rows, uuid.uuid4().hex[:8])
+        print(f"{settings.DATABASES['default']['ENGINE']}: {path.stat().st_size / 1e6:.1f} MB file")
+        timed_import(path, publish=not args.draft, trace=args.tracemalloc)
+        if args.again:
+            timed_import(path, publish=not args.draft, trace=args.tracemalloc)
+    print(f"max RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
