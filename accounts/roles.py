@@ -37,6 +37,8 @@ ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
             ("programs", "provider"),
             ("programs", "creditoffering"),
             ("programs", "draftawaitingreview"),
+            ("outcomes", "programoutcomeevidence"),
+            ("supervision", "employercmepolicy"),
             ("accounts", "organization"),
             ("accounts", "team"),
             ("accounts", "teammembership"),
@@ -44,5 +46,24 @@ ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
         ]
         for action in ("view", "add", "change", "delete")
     ]
-    + [("programs", "view_changelogentry"), ("programs", "publish_program")],
+    + [("programs", "publish_program")]
+    # Admins see everything else only through the admin, read-only.
+    + [
+        (app, f"view_{model}")
+        for app, model in [
+            ("programs", "changelogentry"),
+            ("programs", "importjob"),
+            ("programs", "importrowerror"),
+            ("programs", "programrevision"),
+            ("careers", "clinicianprofile"),
+            ("careers", "licence"),
+            ("careers", "careergoal"),
+            ("careers", "shortlistentry"),
+            ("careers", "creditclaim"),
+            ("supervision", "fundingrequest"),
+            ("supervision", "invitation"),
+            ("supervision", "reminder"),
+            ("supervision", "reminderpreference"),
+        ]
+    ],
 }

@@ -15,11 +15,6 @@ from .models import ProgramOutcomeEvidence
 from .services import evidence_program_scores_refresh, evidence_set_verified
 
 
-def _is_curator(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_active and user.is_staff and (user.is_superuser or user.is_curator))  # type: ignore[union-attr]
-
-
 @admin.register(ProgramOutcomeEvidence)
 class ProgramOutcomeEvidenceAdmin(admin.ModelAdmin):
     list_display = ["metric", "program", "baseline", "follow_up", "n", "time_window", "moore_level", "verified"]
@@ -44,22 +39,6 @@ class ProgramOutcomeEvidenceAdmin(admin.ModelAdmin):
             },
         ),
     ]
-
-    # Curators (the admin role) manage evidence; roles.py need not list these permissions.
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_curator(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_curator(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _is_curator(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_curator(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_curator(request)
 
     def save_model(self, request: HttpRequest, obj: ProgramOutcomeEvidence, form: ModelForm, change: bool) -> None:
         previous_program_id = None
