@@ -51,7 +51,8 @@ def main() -> None:
     from programs.synthetic import synthetic_programs_create
 
     settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    simple_storage = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": simple_storage}
     call_command("migrate", verbosity=0)
     have = Program.objects.published().count()
     if have < args.programs:

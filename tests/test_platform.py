@@ -1,5 +1,6 @@
 """Settings, security headers, health endpoints, error pages, deployment files."""
 
+import io
 import os
 import subprocess
 import sys
@@ -150,9 +151,9 @@ def test_seed_demo_is_idempotent():
             m.objects.count() for m in (User, Team, TeamMembership, Program, Provider, CreditOffering, ChangeLogEntry)
         ]
 
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     first = counts()
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     assert counts() == first
     assert first[3] >= 40
     emails = set(User.objects.values_list("email", flat=True))

@@ -20,9 +20,7 @@ class Command(BaseCommand):
             curator = accounts.users["admin@demo.test"]
             program_counts = seed_programs(actor=curator)
             career_counts = seed_careers(accounts=accounts)
-            supervision_counts = seed_supervision(
-                team=accounts.team, supervisor=accounts.users["supervisor@demo.test"]
-            )
+            supervision_counts = seed_supervision(team=accounts.team, supervisor=accounts.users["supervisor@demo.test"])
             outcome_counts = seed_outcomes(clinician=accounts.users["clinician@demo.test"], curator=curator)
         self.stdout.write(
             "Demo catalog: {created} created, {updated} updated, {unchanged} unchanged.".format(**program_counts)
