@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from careers.selectors import ranking_context_for_user
@@ -51,7 +50,6 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "ranking_form": ranking_form,
         "ranking_choice": ranking_choice,
         "invite_goal": goal_context is None and request.user.is_clinician,
-        "goals_url": _goals_url(),
         "compare_limits": (MIN_COMPARE, MAX_COMPARE),
         "query_without_page": _query_without_page(request),
         "topic_options": selectors.catalog_tag_options("topics"),
@@ -76,7 +74,6 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
             [program], goal=goal_context.goal, weights=goal_context.weights, clinician=goal_context.clinician
         )
     context["invite_goal"] = goal_context is None and request.user.is_clinician
-    context["goals_url"] = _goals_url()
     return render(request, "programs/program_detail.html", context)
 
 
@@ -89,17 +86,9 @@ def compare(request: HttpRequest) -> HttpResponse:
     context = {
         "comparison": comparison,
         "invite_goal": goal_context is None and request.user.is_clinician,
-        "goals_url": _goals_url(),
         "compare_limits": (MIN_COMPARE, MAX_COMPARE),
     }
     return render(request, "programs/compare.html", context)
-
-
-def _goals_url() -> str:
-    try:
-        return reverse("careers:goals")
-    except NoReverseMatch:
-        return "/careers/goals/"
 
 
 def _query_without_page(request: HttpRequest) -> str:
