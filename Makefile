@@ -40,6 +40,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 check: install
+	@mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') ALLOWED_HOSTS=cme.example.org \
 		$(PY) manage.py check --deploy --fail-level WARNING

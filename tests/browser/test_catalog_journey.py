@@ -22,13 +22,13 @@ def test_demo_clinician_searches_filters_and_opens_a_program(page):
     page.goto("/programs/")
     assert page.get_by_role("heading", name="Program catalog").is_visible()
 
-    page.get_by_label("Keywords").fill("antibiotic")
+    page.get_by_role("textbox", name="Keywords", exact=True).fill("antibiotic")
     page.wait_for_url(re.compile(r"q=antibiotic"))
     results = page.locator("#results")
     results.get_by_role("link", name=re.compile("Urinary Tract", re.I)).first.wait_for()
 
-    page.get_by_label("Keywords").fill("")
-    page.get_by_label("Profession").select_option("nurse")
+    page.get_by_role("textbox", name="Keywords", exact=True).fill("")
+    page.get_by_role("combobox", name="Profession", exact=True).select_option("nurse")
     page.wait_for_url(re.compile(r"profession=nurse"))
     page.get_by_label("Accredited providers only").check()
     page.wait_for_url(re.compile(r"accredited_only=on"))
@@ -38,7 +38,7 @@ def test_demo_clinician_searches_filters_and_opens_a_program(page):
 
     # The URL holds the whole state: reloading it shows the same filtered results.
     page.reload()
-    assert page.get_by_label("Profession").input_value() == "nurse"
+    assert page.get_by_role("combobox", name="Profession", exact=True).input_value() == "nurse"
     assert page.locator("#results .results-count").inner_text() == count_text
 
     page.locator("#results .program-card h3 a").first.click()
@@ -55,7 +55,7 @@ def test_catalog_works_without_javascript(browser, live_server, transactional_db
     page = context.new_page()
     sign_in(page, "nurse@demo.test", password)
     page.goto("/programs/")
-    page.get_by_label("Profession").select_option("pharmacist")
+    page.get_by_role("combobox", name="Profession", exact=True).select_option("pharmacist")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(re.compile(r"profession=pharmacist"))
     assert page.locator("#results .program-card").count() > 0
@@ -72,7 +72,7 @@ def test_catalog_is_usable_by_keyboard_on_a_phone(phone_page):
     page.keyboard.press("Enter")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"page scrolls sideways on a phone ({width}px)"
-    page.get_by_label("Keywords").focus()
+    page.get_by_role("textbox", name="Keywords", exact=True).focus()
     page.keyboard.type("leadership")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"q=leadership"))
