@@ -127,8 +127,10 @@ def compare_proportions(before: ProportionSample, after: ProportionSample) -> Di
         before=before.estimate,
         after=after.estimate,
         difference=after.estimate - before.estimate,
-        ci_low=float(low),
-        ci_high=float(high),
+        # A difference of proportions lies in [-1, 1]; statsmodels' Newcombe bounds can
+        # overshoot by a rounding error at the extremes (e.g. 0/1 -> 27/27).
+        ci_low=max(-1.0, float(low)),
+        ci_high=min(1.0, float(high)),
         p_value=float(p_value),
         statistic=float(statistic),
         ci_method=PROPORTION_CI_METHOD,

@@ -166,3 +166,10 @@ def test_welch_interval_contains_the_point_estimate_and_swaps(before, after):
     assert forward.ci_low <= forward.difference <= forward.ci_high
     assert backward.difference == pytest.approx(-forward.difference)
     assert backward.ci_low == pytest.approx(-forward.ci_high, rel=1e-9, abs=1e-9)
+
+
+def test_proportion_interval_never_passes_one_at_the_extremes():
+    # Found by hypothesis: statsmodels' Newcombe upper bound was 1.0000000000000002 for 0/1 -> 27/27.
+    result = compare_proportions(ProportionSample(0, 1), ProportionSample(27, 27))
+    assert result.ci_high == 1.0
+    assert result.ci_low <= result.difference <= result.ci_high
