@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Team, User
 from tests.factories import (
@@ -13,6 +16,14 @@ from tests.factories import (
     TeamFactory,
     TeamMembershipFactory,
 )
+
+# No per-example deadline: a busy two-core CI machine must not turn slowness into failures.
+# In CI the examples are derandomized, so a run is reproducible; locally they vary and explore.
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(autouse=True)

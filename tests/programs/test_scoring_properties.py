@@ -5,15 +5,12 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from programs import scoring
 from programs.scoring import Factor
 from tests.programs.scoring_strategies import COMPETENCIES, LEVELS, PROFESSIONS, catalogs, goals, programs, weights
-
-settings.register_profile("scoring", max_examples=120, deadline=None)
-settings.load_profile("scoring")
 
 
 def _order(catalog, goal, weighting) -> list[int]:
