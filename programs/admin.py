@@ -171,7 +171,7 @@ class ProgramAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     inlines = [CreditOfferingInline, ProgramHistoryInline]
     actions = ["publish_selected", "archive_selected", export_selected_csv, export_selected_json]
-    readonly_fields = ["score_outcome", "score_independence", "score_interprofessional", "created_at", "updated_at"]
+    readonly_fields = [*Program.STATIC_POINT_FIELDS, "created_at", "updated_at"]
     fieldsets = [
         ("Listing", {"fields": ["provider", "external_id", "title", "description", "status"]}),
         (
@@ -231,7 +231,7 @@ class ProgramAdmin(admin.ModelAdmin):
         ("Provenance", {"fields": ["source_url", ("last_verified_on", "verified_by")]}),
         (
             "Stored sub-scores (computed)",
-            {"classes": ["collapse"], "fields": ["score_outcome", "score_independence", "score_interprofessional"]},
+            {"classes": ["collapse"], "fields": list(Program.STATIC_POINT_FIELDS)},
         ),
         ("Dates", {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
@@ -250,7 +250,7 @@ class ProgramAdmin(admin.ModelAdmin):
             Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=form.instance.pk)
         )
         program_scores_apply(program)
-        program.save(update_fields=["score_outcome", "score_independence", "score_interprofessional"])
+        program.save(update_fields=list(Program.STATIC_POINT_FIELDS))
         program_history_record(
             program=program,
             before=getattr(form.instance, "_history_before", None),

@@ -728,9 +728,7 @@ def records_write(
         program.updated_at = now
         credits = {credit_type: Decimal(amount) for credit_type, amount in (record.get("credits") or {}).items()}
         scores = scoring.static_scores(program_signals(program, credits=credits, has_verified_outcome_evidence=False))
-        program.score_outcome = scores.outcome / scoring.FULL
-        program.score_independence = scores.independence / scoring.FULL
-        program.score_interprofessional = scores.interprofessional / scoring.FULL
+        program.static_points_set(scores)
         program._prefetched_objects_cache = {  # type: ignore[attr-defined]
             "credit_offerings": [
                 CreditOffering(program=program, credit_type=credit_type, amount=amount)
@@ -763,7 +761,7 @@ def records_write(
     Program.objects.bulk_create(new_programs, batch_size=BATCH_SIZE)
     Program.objects.bulk_update(
         changed_programs,
-        [*PROGRAM_COLUMNS, "score_outcome", "score_independence", "score_interprofessional", "updated_at"],
+        [*PROGRAM_COLUMNS, *Program.STATIC_POINT_FIELDS, "updated_at"],
         batch_size=BATCH_SIZE,
     )
     _credits_write(credit_plans)

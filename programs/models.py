@@ -26,6 +26,7 @@ from .choices import (
     ProgramStatus,
 )
 from .fields import CodeSetField, TagListField
+from .scoring import StaticScores
 
 
 class Provider(models.Model):
@@ -134,11 +135,12 @@ class Program(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    # Goal-independent sub-scores (0..1), written by programs.services from
-    # programs.scoring whenever the listing changes; the ranking reads them.
-    score_outcome = models.FloatField(default=0, editable=False)
-    score_independence = models.FloatField(default=0, editable=False)
-    score_interprofessional = models.FloatField(default=0, editable=False)
+    # Goal-independent sub-scores in whole points (0..scoring.FULL), written from
+    # programs.scoring whenever the listing changes (Program.static_points_set);
+    # the ranking adds them up in SQL, exactly, as integers.
+    outcome_points = models.PositiveSmallIntegerField(default=0, editable=False)
+    independence_points = models.PositiveSmallIntegerField(default=0, editable=False)
+    interprofessional_points = models.PositiveSmallIntegerField(default=0, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -171,6 +173,12 @@ class Program(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=ProgramStatus.values), name="program_status_valid"),
             models.CheckConstraint(
+                condition=Q(outcome_points__lte=1000)
+                & Q(independence_points__lte=1000)
+                & Q(interprofessional_points__lte=1000),
+                name="program_points_at_most_full",
+            ),
+            models.CheckConstraint(
                 condition=Q(outcome_level_measured__in=["", *OutcomeLevel.values]),
                 name="program_outcome_level_valid",
             ),
@@ -194,6 +202,14 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    STATIC_POINT_FIELDS = ("outcome_points", "independence_points", "interprofessional_points")
+
+    def static_points_set(self, scores: StaticScores) -> None:
+        """Store the goal-independent sub-scores the scoring module computed (does not save)."""
+        self.outcome_points = scores.outcome
+        self.independence_points = scores.independence
+        self.interprofessional_points = scores.interprofessional
 
     @property
     def is_free(self) -> bool:

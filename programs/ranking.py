@@ -1,8 +1,8 @@
 """The ranked catalog: SQL orders by the scoring module's exact integer points.
 
 Why SQL: at 100,000 listings, scoring every program in Python per request is too
-slow. The goal-independent sub-scores are stored on each program (as points /
-1000, written by programs.services from programs.scoring); the goal-dependent
+slow. The goal-independent sub-scores are stored on each program as whole
+points (written from programs.scoring whenever a listing changes); the goal-dependent
 career points are a CASE sum whose coefficients come from
 `scoring.career_alignment_coefficients`. No arithmetic of the scoring lives
 here: this module only adds up what the scoring module hands it, and
@@ -22,7 +22,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.expressions import Expression
-from django.db.models.functions import Cast, Collate, Round
+from django.db.models.functions import Collate
 
 from . import scoring
 from .models import CreditOffering, Program, ProgramQuerySet
@@ -30,14 +30,6 @@ from .selectors import CatalogFilters, catalog_base, catalog_filter, catalog_ord
 
 RANKED_SORT = "fit"
 PER_PAGE = 20
-
-
-def stored_points(field_name: str) -> Expression:
-    """A stored sub-score (points / FULL as a float) back as exact integer points.
-
-    Exact because the stored value is k / FULL for a whole k: rounding k / FULL * FULL gives k.
-    """
-    return Cast(Round(F(field_name) * Value(scoring.FULL), precision=0), IntegerField())
 
 
 def career_points_expression(goal: scoring.GoalCriteria) -> Expression:
@@ -87,9 +79,9 @@ def rank_annotate(queryset: ProgramQuerySet, goal: scoring.GoalCriteria, weights
     parts = [
         Value(weight) * expression
         for weight, expression in (
-            (weights.outcome, stored_points("score_outcome")),
-            (weights.independence, stored_points("score_independence")),
-            (weights.interprofessional, stored_points("score_interprofessional")),
+            (weights.outcome, F("outcome_points")),
+            (weights.independence, F("independence_points")),
+            (weights.interprofessional, F("interprofessional_points")),
             (weights.career, F("career_points")),
         )
         if weight
@@ -136,6 +128,14 @@ def fits_filter(clinician: scoring.ClinicianContext) -> Q:
     return condition
 
 
+def ranking_candidates(
+    *, clinician: scoring.ClinicianContext, filters: CatalogFilters, fits_only: bool
+) -> ProgramQuerySet:
+    """The programs a ranking orders: the filtered catalog, and only those that fit when asked."""
+    queryset = catalog_filter(catalog_base(), filters)
+    return queryset.filter(fits_filter(clinician)) if fits_only else queryset
+
+
 def ranked_queryset(
     *,
     goal: scoring.GoalCriteria,
@@ -146,10 +146,9 @@ def ranked_queryset(
     order_by_fit: bool = True,
 ) -> ProgramQuerySet:
     """Published, current programs matching the filters, annotated with points and ordered by fit."""
-    queryset = catalog_filter(catalog_base(), filters)
-    if fits_only:
-        queryset = queryset.filter(fits_filter(clinician))
-    queryset = rank_annotate(queryset, goal, weights)
+    queryset = rank_annotate(
+        ranking_candidates(clinician=clinician, filters=filters, fits_only=fits_only), goal, weights
+    )
     if order_by_fit:
         return rank_order(queryset, weights)
     return catalog_order(queryset, filters.effective_sort)
@@ -232,9 +231,11 @@ def ranked_catalog_page(
     order_by_fit: bool = True,
     per_page: int = PER_PAGE,
 ) -> RankedPage:
-    """One page of the catalog ranked for a goal: four queries whatever the catalog size.
+    """One page of the catalog ranked for a goal: five queries whatever the catalog size.
 
-    (Count, page rows with their provider, credit offerings and verified outcome evidence of the page.)
+    The ranking itself selects only ids (narrow rows: the whole catalog is ordered
+    by computed points, so every byte per row counts); then the page's programs
+    are loaded with their provider, credit offerings and verified outcome evidence.
     """
     queryset = ranked_queryset(
         goal=goal,
@@ -244,6 +245,12 @@ def ranked_catalog_page(
         fits_only=fits_only,
         order_by_fit=order_by_fit,
     )
-    page = Paginator(queryset, per_page).get_page(page_number)
-    results = ranked_results(list(page.object_list), goal=goal, weights=weights, clinician=clinician)
+    paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
+    # Counted without the point annotations, which would otherwise be computed for every row.
+    paginator.count = ranking_candidates(clinician=clinician, filters=filters, fits_only=fits_only).count()
+    page = paginator.get_page(page_number)
+    ids = list(page.object_list)
+    by_id = catalog_base().in_bulk(ids)
+    programs = [by_id[program_id] for program_id in ids]
+    results = ranked_results(programs, goal=goal, weights=weights, clinician=clinician)
     return RankedPage(page=page, results=results)

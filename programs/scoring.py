@@ -18,11 +18,13 @@ in SQL; `FactorScore.score` gives the 0..1 value.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 
 FULL = 1000  # points of a perfect sub-score
 
@@ -471,6 +473,7 @@ def _share_out(total: int, weights: Mapping[str, int]) -> dict[str, int]:
     return shares
 
 
+@functools.lru_cache(maxsize=1024)
 def career_alignment_coefficients(goal: GoalCriteria) -> CareerCoefficients:
     """Points per signal for this goal; the best possible program earns FULL.
 
@@ -482,7 +485,7 @@ def career_alignment_coefficients(goal: GoalCriteria) -> CareerCoefficients:
     track = FULL - coverage - integration
     weights = {code: 2 if code in goal.essential_competencies else 1 for code in goal.competencies}
     return CareerCoefficients(
-        competency_points=_share_out(coverage, weights),
+        competency_points=MappingProxyType(_share_out(coverage, weights)),
         program_track=GOAL_TRACK_TO_PROGRAM_TRACK.get(goal.track),
         track_points=track,
         integration_points=integration,

@@ -104,7 +104,7 @@ def catalog_order(queryset: ProgramQuerySet, sort: str) -> ProgramQuerySet:
         "soonest": [F("start_date").asc(nulls_last=True), "title", "id"],
         "title": ["title", "id"],
         "cost": [F("fee_amount").asc(nulls_last=True), "title", "id"],
-        "outcome": [F("score_outcome").desc(), "title", "id"],
+        "outcome": [F("outcome_points").desc(), "title", "id"],
     }
     return queryset.order_by(*orderings[sort])
 

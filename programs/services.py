@@ -34,22 +34,18 @@ def program_scores_apply(program: Program, *, has_verified_outcome_evidence: boo
     """Set the stored goal-independent sub-scores on the instance (does not save)."""
     signals = program_signals(program, has_verified_outcome_evidence=has_verified_outcome_evidence)
     scores = scoring.static_scores(signals)
-    program.score_outcome = scores.outcome / scoring.FULL
-    program.score_independence = scores.independence / scoring.FULL
-    program.score_interprofessional = scores.interprofessional / scoring.FULL
+    program.static_points_set(scores)
 
 
 def program_scores_refresh(*, programs: Iterable[Program]) -> int:
     """Recompute and store the goal-independent sub-scores; returns how many changed."""
     changed = []
     for program in programs:
-        before = (program.score_outcome, program.score_independence, program.score_interprofessional)
+        before = [getattr(program, name) for name in Program.STATIC_POINT_FIELDS]
         program_scores_apply(program)
-        if before != (program.score_outcome, program.score_independence, program.score_interprofessional):
+        if before != [getattr(program, name) for name in Program.STATIC_POINT_FIELDS]:
             changed.append(program)
-    Program.objects.bulk_update(
-        changed, ["score_outcome", "score_independence", "score_interprofessional"], batch_size=500
-    )
+    Program.objects.bulk_update(changed, list(Program.STATIC_POINT_FIELDS), batch_size=500)
     return len(changed)
 
 
@@ -248,9 +244,7 @@ def program_upsert_from_record(
         program = Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=program.pk)
         program_scores_apply(program)
         Program.objects.filter(pk=program.pk).update(
-            score_outcome=program.score_outcome,
-            score_independence=program.score_independence,
-            score_interprofessional=program.score_interprofessional,
+            **{name: getattr(program, name) for name in Program.STATIC_POINT_FIELDS}
         )
         program_history_record(program=program, before=before, actor=actor, source=source, import_job_id=import_job_id)
         return program, UpsertOutcome.CREATED if before is None else UpsertOutcome.UPDATED

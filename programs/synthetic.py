@@ -221,7 +221,5 @@ def _program(
     )
     signals = program_signals(program, credits=dict(program_credits), has_verified_outcome_evidence=False)
     scores = scoring.static_scores(signals)
-    program.score_outcome = scores.outcome / scoring.FULL
-    program.score_independence = scores.independence / scoring.FULL
-    program.score_interprofessional = scores.interprofessional / scoring.FULL
+    program.static_points_set(scores)
     return program, program_credits

@@ -1,4 +1,4 @@
-"""Server time of the ranked catalog's first page for a clinician with a goal, as issue 4 asks.
+"""Server time of the catalog: plain (issue 2) and ranked for a clinician's goal (issue 4).
 
 Usage (PostgreSQL):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cme_bench \
@@ -7,27 +7,23 @@ Usage (PostgreSQL):
 Creates the tables if needed, tops the catalog up to N synthetic published
 programs, makes a clinician with a profile, a licence and an active goal, then
 times R requests (default 200) through the full middleware stack with
-django.test.Client: the ranked first page (goal weights), the ranked page with
-slider weights and "only programs that fit", the htmx re-rank partial, and a
-trivial page (/healthz) for comparison. Prints p50 / p95 / max server time,
-throughput, the ranked-to-trivial throughput ratio and the query count.
-Prints figures; asserts nothing.
+django.test.Client with production-like settings (DEBUG off): the plain
+catalog for a clinician without a goal (first page, filters, keyword search),
+the ranked first page (goal weights), the ranked page with slider weights and
+"only programs that fit", the htmx re-rank partial, and two trivial pages for
+comparison: /healthz (no session) and a signed-in page (session, user, base
+template). Prints p50 / p95 / max server time, throughput, throughput ratios
+and the query count. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cme_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+from _bench import Timing, django_setup, measure
 
 
 def main() -> None:
@@ -36,12 +32,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, reset_queries
+    django_setup()
+    from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
@@ -52,8 +44,6 @@ def main() -> None:
     from programs.models import Program
     from programs.synthetic import synthetic_programs_create
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
     have = Program.objects.published().count()
     if have < args.programs:
         started = time.perf_counter()
@@ -98,47 +88,45 @@ def main() -> None:
     client = Client()
     client.force_login(user)
 
+    plain_user, _ = User.objects.get_or_create(email="bench-plain@bench.test")
+    user_role_grant(user=plain_user, role=Role.CLINICIAN)
+    plain_client = Client()
+    plain_client.force_login(plain_user)
+
+    print(f"database: {connection.vendor}, published programs: {Program.objects.published().count()}")
+    results: dict[str, Timing] = {}
     weights = {"w_outcome": "5", "w_independence": "2", "w_interprofessional": "1", "w_career": "4"}
-    scenarios = {
+    plain = {
+        "plain first page (no goal)": ("/programs/", {}),
+        "plain nurse + accredited + max $500": (
+            "/programs/",
+            {"profession": "nurse", "accredited_only": "on", "max_cost": "500"},
+        ),
+        "plain keyword search": ("/programs/", {"q": "leadership sepsis"}),
+    }
+    for name, (url, params) in plain.items():
+        results[name] = measure(plain_client, name, url, params, {}, args.requests)
+    ranked = {
         "ranked first page (goal weights)": ("/programs/", {}, {}),
         "ranked, slider weights + fits only": ("/programs/", {**weights, "fits_only": "on"}, {}),
         "ranked htmx re-rank partial": ("/programs/", weights, {"HTTP_HX_REQUEST": "true"}),
-        "ranked + nurse filter + keyword": ("/programs/", {"q": "leadership", "profession": "physician"}, {}),
-        "trivial page (/healthz)": ("/healthz", {}, {}),
+        "ranked + physician filter + keyword": ("/programs/", {"q": "leadership", "profession": "physician"}, {}),
     }
-    print(f"database: {connection.vendor}, published programs: {Program.objects.published().count()}")
-    throughput: dict[str, float] = {}
-    for name, (url, params, headers) in scenarios.items():
-        response = client.get(url, params, **headers)  # warm caches
-        assert response.status_code == 200, (name, response.status_code)
-        if url == "/programs/":
-            assert b"/ 100 for your goal" in response.content, "the page is not ranked"
-        queries: list[str] = []
-
-        def count(execute, sql, sql_params, many, context, queries=queries):
-            queries.append(sql)
-            return execute(sql, sql_params, many, context)
-
-        with connection.execute_wrapper(count):
-            client.get(url, params, **headers)
-        timings = []
-        for _ in range(args.requests):
-            started = time.perf_counter()
-            response = client.get(url, params, **headers)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-            reset_queries()
-        timings.sort()
-        p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-        throughput[name] = 1000 / statistics.fmean(timings)
-        print(
-            f"{name:<36} queries={len(queries):>2}  p50={statistics.median(timings):6.1f} ms  "
-            f"p95={p95:6.1f} ms  max={timings[-1]:6.1f} ms  {throughput[name]:7.1f} req/s  ({args.requests} requests)"
-        )
-    trivial = throughput["trivial page (/healthz)"]
-    for name, value in throughput.items():
-        if name != "trivial page (/healthz)":
-            print(f"throughput ratio {name:<36} {value / trivial:6.3f} of the trivial page (target >= 0.2)")
+    for name, (url, params, headers) in ranked.items():
+        response = client.get(url, params, **headers)
+        assert b"/ 100 for your goal" in response.content, "the page is not ranked"
+        results[name] = measure(client, name, url, params, headers, args.requests)
+    trivial = {
+        "trivial: /healthz (no session)": "/healthz",
+        "trivial: signed-in page": "/accounts/password/change/done/",
+    }
+    for name, url in trivial.items():
+        results[name] = measure(client, name, url, {}, {}, args.requests)
+    for base in trivial:
+        for name, timing in results.items():
+            if name not in trivial:
+                ratio = timing.per_second / results[base].per_second
+                print(f"throughput {name:<40} {ratio:6.3f} of {base}")
 
 
 if __name__ == "__main__":

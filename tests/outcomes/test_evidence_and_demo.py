@@ -83,13 +83,13 @@ def _admin_form(program, **overrides):
 
 def test_curator_verifying_evidence_in_the_admin_refreshes_the_program_score(client, world):
     program = ProgramFactory(publishes_outcomes=None)
-    before = Program.objects.get(pk=program.pk).score_outcome
+    before = Program.objects.get(pk=program.pk).outcome_points
     client.force_login(world.admin)
     response = client.post(reverse("admin:outcomes_programoutcomeevidence_add"), _admin_form(program, verified="on"))
     assert response.status_code == 302, response.content.decode()[:2000]
     evidence = ProgramOutcomeEvidence.objects.get()
     assert evidence.verified_by == world.admin and evidence.verified_on is not None
-    verified_score = Program.objects.get(pk=program.pk).score_outcome
+    verified_score = Program.objects.get(pk=program.pk).outcome_points
     assert verified_score > before
     response = client.post(
         reverse("admin:outcomes_programoutcomeevidence_change", args=[evidence.pk]), _admin_form(program)
@@ -97,7 +97,7 @@ def test_curator_verifying_evidence_in_the_admin_refreshes_the_program_score(cli
     assert response.status_code == 302
     evidence.refresh_from_db()
     assert evidence.verified is False and evidence.verified_by is None
-    assert Program.objects.get(pk=program.pk).score_outcome == before
+    assert Program.objects.get(pk=program.pk).outcome_points == before
 
 
 @pytest.mark.parametrize("role", ["owner", "team_supervisor"])
@@ -117,11 +117,11 @@ def test_outcome_projects_are_not_in_the_admin(client, world):
 def test_demo_seed_is_idempotent_and_reports_the_colorado_figures(world):
     seed_programs(actor=world.admin)
     program = colorado_program()
-    plain_score = program.score_outcome
+    plain_score = program.outcome_points
     assert seed_outcomes(clinician=world.owner, curator=world.admin) == {"evidence": 2, "projects": 2}
     assert seed_outcomes(clinician=world.owner, curator=world.admin) == {"evidence": 0, "projects": 0}
     program.refresh_from_db()
-    assert program.score_outcome > plain_score
+    assert program.outcome_points > plain_score
     evidence = ProgramOutcomeEvidence.objects.filter(program=program, verified=True)
     assert {(e.baseline, e.follow_up) for e in evidence} == {("43.4%", "62.4%"), ("7.3 days", "6.0 days")}
     uti = OutcomeProject.objects.get(owner=world.owner, status="reported")

@@ -37,7 +37,7 @@ def test_valid_rows_arrive_as_drafts_with_history_attributed_to_admin_and_job():
         job.pk,
         "created",
     )
-    assert program.score_outcome > 0
+    assert program.outcome_points > 0
 
 
 def test_file_metadata_is_recorded():
@@ -364,7 +364,7 @@ def test_batched_writes_match_the_one_by_one_service(django_db_blocker):
         )
         history = ChangeLogEntry.objects.order_by("pk").values_list("action", "object_repr", "changes", "source")
         scores = list(
-            programs.values_list("external_id", "score_outcome", "score_independence", "score_interprofessional")
+            programs.values_list("external_id", "outcome_points", "independence_points", "interprofessional_points")
         )
         return [program_record(p) for p in programs], list(history), scores
 

@@ -208,3 +208,18 @@ def test_ranked_page_query_count_does_not_grow_with_the_catalog(client, world):
         response = client.get(CATALOG, {"fits_only": "on", "w_career": 5})
     assert "/ 100 for your goal" in response.content.decode()
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_ranked_pages_count_the_whole_catalog_and_a_page_past_the_end_shows_the_last(client, world):
+    goal_for(world.owner)
+    for index in range(25):
+        ProgramFactory(title=f"Program {index:02d}")
+    client.force_login(world.owner)
+    first = client.get(CATALOG).content.decode()
+    assert "25 programs" in first
+    assert "Page 1 of 2" in first
+    past_the_end = client.get(CATALOG, {"page": "9"}).content.decode()
+    assert "Page 2 of 2" in past_the_end
+    assert past_the_end.count('class="program-card ranked-card"') == 5
+    not_a_number = client.get(CATALOG, {"page": "x"}).content.decode()
+    assert "Page 1 of 2" in not_a_number

@@ -1,0 +1,80 @@
+"""Shared by the benchmark scripts: production-like Django settings and request timing.
+
+Benchmarks print figures; they assert nothing about speed.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def django_setup() -> None:
+    """Set Django up as production runs it (DEBUG off: cached templates, no SQL log), minus TLS."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cme_portal.settings")
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 50)
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.SECURE_SSL_REDIRECT = False
+    simple_storage = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": simple_storage}
+    call_command("migrate", verbosity=0)
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: str
+    queries: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    per_second: float
+
+
+def measure(client: Any, name: str, url: str, params: dict[str, str], headers: dict[str, str], requests: int) -> Timing:
+    """Warm up, count the queries of one request, then time `requests` requests and print one line."""
+    from django.db import connection
+
+    response = client.get(url, params, **headers)
+    assert response.status_code == 200, (name, response.status_code)
+    queries: list[str] = []
+
+    def count(execute: Any, sql: str, sql_params: Any, many: bool, context: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, sql_params, many, context)
+
+    with connection.execute_wrapper(count):
+        client.get(url, params, **headers)
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url, params, **headers)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    timings.sort()
+    result = Timing(
+        name=name,
+        queries=len(queries),
+        p50_ms=statistics.median(timings),
+        p95_ms=timings[max(0, int(len(timings) * 0.95) - 1)],
+        max_ms=timings[-1],
+        per_second=1000 / statistics.fmean(timings),
+    )
+    print(
+        f"{name:<44} queries={result.queries:>2}  p50={result.p50_ms:6.1f} ms  p95={result.p95_ms:6.1f} ms  "
+        f"max={result.max_ms:6.1f} ms  {result.per_second:7.1f} req/s  ({requests} requests)"
+    )
+    return result
