@@ -15,16 +15,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cme_portal.settings")
-os.environ.setdefault("DEBUG", "1")
+from _bench import django_setup, measure
 
 PROFESSIONS = ["physician", "nurse", "nurse", "physician", "pharmacist", "nurse_practitioner"]
 
@@ -115,16 +109,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    django_setup()
     from django.db import connection
     from django.test import Client
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     team, supervisor = seed(args.members)
     print(f"bench data ready in {time.perf_counter() - started:.1f} s")
@@ -143,27 +131,7 @@ def main() -> None:
         "CSV export": (f"/team/{team.pk}/export.csv", {}, {}),
     }
     for name, (url, params, headers) in scenarios.items():
-        client.get(url, params, **headers)  # warm caches
-        queries: list[str] = []
-
-        def count(execute, sql, sql_params, many, context, queries=queries):
-            queries.append(sql)
-            return execute(sql, sql_params, many, context)
-
-        with connection.execute_wrapper(count):
-            client.get(url, params, **headers)
-        timings = []
-        for _ in range(args.requests):
-            started = time.perf_counter()
-            response = client.get(url, params, **headers)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        timings.sort()
-        p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-        print(
-            f"{name:<45} queries={len(queries):>2}  p50={statistics.median(timings):6.1f} ms  "
-            f"p95={p95:6.1f} ms  max={timings[-1]:6.1f} ms  ({args.requests} requests)"
-        )
+        measure(client, name, url, params, headers, args.requests)
 
 
 if __name__ == "__main__":
