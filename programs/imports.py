@@ -49,6 +49,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from . import scoring
+from .bulk import bulk_insert, bulk_insert_programs
 from .choices import (
     AccreditationStatus,
     Accreditor,
@@ -697,7 +698,7 @@ def records_write(
     dirty_providers: dict[int, Provider] = {}
     new_programs: list[Program] = []
     changed_programs: list[Program] = []
-    credit_plans: list[tuple[Program, list[CreditOffering], dict[str, Decimal]]] = []
+    credit_plans: list[tuple[Program, list[CreditOffering], list[CreditOffering]]] = []
     entries: list[ChangeLogEntry] = []
     new_revisions: list[ProgramRevision] = []
     changed_revisions: list[ProgramRevision] = []
@@ -729,13 +730,14 @@ def records_write(
         credits = {credit_type: Decimal(amount) for credit_type, amount in (record.get("credits") or {}).items()}
         scores = scoring.static_scores(program_signals(program, credits=credits, has_verified_outcome_evidence=False))
         program.static_points_set(scores)
-        program._prefetched_objects_cache = {  # type: ignore[attr-defined]
-            "credit_offerings": [
-                CreditOffering(program=program, credit_type=credit_type, amount=amount)
-                for credit_type, amount in sorted(credits.items())
-            ]
-        }
-        credit_plans.append((program, old_offerings, credits))
+        offerings = [
+            CreditOffering(program=program, credit_type=credit_type, amount=amount)
+            for credit_type, amount in sorted(credits.items())
+        ]
+        # The history diff reads the credits through the related manager; the same
+        # unsaved offerings are inserted by _credits_write where they are new.
+        program._prefetched_objects_cache = {"credit_offerings": offerings}  # type: ignore[attr-defined]
+        credit_plans.append((program, old_offerings, offerings))
         entry = change_entry(
             program=program,
             action=ChangeAction.CREATED if before is None else ChangeAction.UPDATED,
@@ -758,7 +760,7 @@ def records_write(
         ["accreditor", "accreditation_status", "jointly_accredited", "updated_at"],
         batch_size=BATCH_SIZE,
     )
-    Program.objects.bulk_create(new_programs, batch_size=BATCH_SIZE)
+    bulk_insert_programs(new_programs)
     Program.objects.bulk_update(
         changed_programs,
         [*PROGRAM_COLUMNS, *Program.STATIC_POINT_FIELDS, "updated_at"],
@@ -770,7 +772,7 @@ def records_write(
         entry.changes = record_diff(before, {**program_record(program), **provider_now})
     for entry in entries:
         entry.created_at = now
-    ChangeLogEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+    bulk_insert(ChangeLogEntry, entries)
     ProgramRevision.objects.bulk_create(new_revisions, batch_size=BATCH_SIZE)
     ProgramRevision.objects.bulk_update(changed_revisions, ["record", "import_job", "status"], batch_size=BATCH_SIZE)
     return outcomes
@@ -842,24 +844,25 @@ def _hold_for_review(
     return "held"
 
 
-def _credits_write(plans: list[tuple[Program, list[CreditOffering], dict[str, Decimal]]]) -> None:
+def _credits_write(plans: list[tuple[Program, list[CreditOffering], list[CreditOffering]]]) -> None:
     delete_ids: list[int] = []
     to_update: list[CreditOffering] = []
     to_create: list[CreditOffering] = []
-    for program, old_offerings, credits in plans:
+    for _program, old_offerings, new_offerings in plans:
         old = {offering.credit_type: offering for offering in old_offerings}
-        delete_ids.extend(offering.pk for credit_type, offering in old.items() if credit_type not in credits)
-        for credit_type, amount in credits.items():
-            offering = old.get(credit_type)
+        wanted = {offering.credit_type for offering in new_offerings}
+        delete_ids.extend(offering.pk for credit_type, offering in old.items() if credit_type not in wanted)
+        for new in new_offerings:
+            offering = old.get(new.credit_type)
             if offering is None:
-                to_create.append(CreditOffering(program=program, credit_type=credit_type, amount=amount))
-            elif offering.amount != amount:
-                offering.amount = amount
+                to_create.append(new)
+            elif offering.amount != new.amount:
+                offering.amount = new.amount
                 to_update.append(offering)
     if delete_ids:
         CreditOffering.objects.filter(pk__in=delete_ids).delete()
     CreditOffering.objects.bulk_update(to_update, ["amount"], batch_size=BATCH_SIZE)
-    CreditOffering.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    bulk_insert(CreditOffering, to_create)
 
 
 # ---------------------------------------------------------------------------
