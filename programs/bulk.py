@@ -19,14 +19,16 @@ from .fields import CodeSetField
 from .models import Program
 
 
-def bulk_insert(model: type[models.Model], objects: Sequence[models.Model], *, batch_size: int = 2000) -> None:
-    """Insert the objects in one go; their primary keys are not set (use bulk_insert_programs for that)."""
+def bulk_insert(
+    model: type[models.Model], objects: Sequence[models.Model], *, batch_size: int = 2000, with_pk: bool = False
+) -> None:
+    """Insert the objects in one go. Their primary keys are not set unless given (`with_pk`)."""
     if not objects:
         return
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create(objects, batch_size=batch_size)
         return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    fields = [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
     converters = [_copy_converter(field) for field in fields]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
@@ -40,19 +42,26 @@ def bulk_insert(model: type[models.Model], objects: Sequence[models.Model], *, b
 
 
 def bulk_insert_programs(programs: Sequence[Program]) -> None:
-    """Insert new programs and set their primary keys, read back by (provider, external_id)."""
+    """Insert new programs and set their primary keys.
+
+    PostgreSQL: the ids are drawn from the table's sequence first, then the rows
+    are copied with them.
+    """
+    if not programs:
+        return
     if connection.vendor != "postgresql":
         Program.objects.bulk_create(programs, batch_size=500)
         return
-    bulk_insert(Program, programs)
-    wanted = {(program.provider_id, program.external_id) for program in programs}
-    found = Program.objects.filter(
-        provider_id__in={provider_id for provider_id, _ in wanted},
-        external_id__in={external_id for _, external_id in wanted},
-    ).values_list("provider_id", "external_id", "id")
-    ids = {(provider_id, external_id): pk for provider_id, external_id, pk in found}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Program._meta.db_table, len(programs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for program, pk in zip(programs, ids, strict=True):
+        program.pk = pk
+    bulk_insert(Program, programs, with_pk=True)
     for program in programs:
-        program.pk = ids[(program.provider_id, program.external_id)]
         program._state.adding = False
 
 

@@ -100,6 +100,7 @@ from .services import change_entry, program_apply_record
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+CREDIT_TYPES = tuple(CreditType.values)
 LEASE_SECONDS = 120  # a run that has not committed a batch for this long is presumed dead
 JSON_CHUNK_CHARS = 64 * 1024
 JSON_MAX_ELEMENT_CHARS = 1024 * 1024
@@ -619,8 +620,8 @@ def _credits(value: Any, bad: Any) -> dict[str, str] | None:
     credits: dict[str, str] = {}
     for credit_type, amount in pairs:
         code = str(credit_type).strip().lower()
-        if code not in CreditType.values:
-            bad("credits", value, MSG_CREDITS_TYPE.format(bad=code, allowed=", ".join(CreditType.values)))
+        if code not in CREDIT_TYPES:
+            bad("credits", value, MSG_CREDITS_TYPE.format(bad=code, allowed=", ".join(CREDIT_TYPES)))
             return None
         if code in credits:
             bad("credits", value, MSG_CREDITS_TWICE.format(bad=code))
