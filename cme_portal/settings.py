@@ -26,7 +26,12 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# ENVIRONMENT=production (set by the Docker image and compose file) makes any
+# unsafe value a startup error, DEBUG included.
+PRODUCTION = os.environ.get("ENVIRONMENT", "").strip().lower() == "production"
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production (ENVIRONMENT=production).")
 DEMO_MODE = env_bool("DEMO_MODE", DEBUG)
 DEMO_PASSWORD = "demo-cme-2026"  # noqa: S105 - public demo password, shown only in demo mode
 

@@ -36,6 +36,20 @@ def test_production_settings_refuse_to_start_without_a_real_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_production_settings_refuse_debug():
+    result = _settings_check(
+        {"ENVIRONMENT": "production", "DEBUG": "1", "ALLOWED_HOSTS": "x.org", "SECRET_KEY": "k" * 60}
+    )
+    assert result.returncode != 0
+    assert "DEBUG must be off in production" in result.stderr
+
+
+def test_production_environment_turns_debug_off_by_default():
+    result = _settings_check({"ENVIRONMENT": "production", "ALLOWED_HOSTS": "x.org"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
 def test_production_settings_refuse_demo_mode():
     result = _settings_check({"DEBUG": "0", "ALLOWED_HOSTS": "x.org", "SECRET_KEY": "k" * 60, "DEMO_MODE": "1"})
     assert result.returncode != 0
@@ -133,6 +147,7 @@ def test_compose_file_has_the_full_stack_with_health_checks():
     assert services["web"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["web"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert services["web"]["environment"]["DEBUG"] == "0"
+    assert services["web"]["environment"]["ENVIRONMENT"] == "production"
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "requirements.lock" in dockerfile
