@@ -51,7 +51,8 @@ def main() -> None:
         print(f"seeded {args.programs - have} synthetic programs in {time.perf_counter() - started:.1f} s")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE programs_program; ANALYZE programs_creditoffering")
+            cursor.execute("VACUUM ANALYZE programs_program")
+            cursor.execute("VACUUM ANALYZE programs_creditoffering")
 
     today = timezone.localdate()
     user, _ = User.objects.get_or_create(email="bench-ranked@bench.test")
