@@ -47,6 +47,15 @@ class CatalogFilters:
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
+    def narrows(self) -> bool:
+        """Whether any filter besides the keywords and the sort order is set."""
+        return any(
+            value not in ("", None, False)
+            for name, value in self.__dict__.items()
+            if name not in {"q", "sort", "extra"}
+        )
+
+    @property
     def effective_sort(self) -> str:
         if self.sort in CATALOG_SORTS and (self.sort != "relevance" or self.q):
             return self.sort

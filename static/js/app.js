@@ -19,6 +19,11 @@
       empty.forEach(function (key) { params.delete(key); });
     }
   });
+  // Filter panels start closed on phones (results come first) and open beside the results on wide screens.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia("(min-width: 50rem)").matches) return;
+    document.querySelectorAll("details[data-open-on-wide-screens]").forEach(function (el) { el.open = true; });
+  });
   // Controls marked data-autosubmit submit their form when changed (weights, toggles).
   document.addEventListener("change", function (event) {
     var el = event.target;

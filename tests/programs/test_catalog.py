@@ -222,3 +222,12 @@ def test_catalog_query_count_does_not_grow_with_the_catalog(client, world, djang
     assert small == large
     # session, user, role groups, active goal (none), shortlist ids, count, page, credit offerings
     assert large <= 8
+
+
+def test_filter_panel_starts_open_only_when_a_filter_is_set(client, world):
+    client.force_login(world.owner)
+    plain = client.get(reverse("programs:catalog"), {"q": "sepsis", "sort": "title"}).content.decode()
+    assert '<details class="filter-group" data-open-on-wide-screens>' in plain
+    filtered = client.get(reverse("programs:catalog"), {"profession": "nurse"}).content.decode()
+    assert '<details class="filter-group" open data-open-on-wide-screens>' in filtered
+    assert "Filters (some set)" in filtered
