@@ -16,16 +16,12 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from cme_portal.spreadsheet import cell_neutralize
+
 from .exchange import DECIMAL_FIELDS, FIELDS, MULTI_VALUED_FIELDS, program_record
 from .models import CreditOffering, ImportRowError, Program
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 CHUNK_SIZE = 1000
-
-
-def cell_neutralize(text: str) -> str:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading single quote."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def csv_cell(name: str, value: Any) -> str:

@@ -47,6 +47,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from cme_portal.spreadsheet import cell_restore
 
 from . import scoring
 from .bulk import bulk_insert, bulk_insert_programs
@@ -104,7 +105,6 @@ CREDIT_TYPES = tuple(CreditType.values)
 LEASE_SECONDS = 120  # a run that has not committed a batch for this long is presumed dead
 JSON_CHUNK_CHARS = 64 * 1024
 JSON_MAX_ELEMENT_CHARS = 1024 * 1024
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 # ---------------------------------------------------------------------------
 # Vocabularies and limits, from the models so the two cannot drift apart.
@@ -283,10 +283,7 @@ def csv_rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | RowProbl
 
 def _csv_cell(cell: str) -> str:
     """A CSV cell as entered; undoes the export's formula neutralization ('=x -> =x)."""
-    cell = cell.strip()
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_PREFIXES:
-        return cell[1:]
-    return cell
+    return cell_restore(cell.strip())
 
 
 def _check_header(header: list[str]) -> None:

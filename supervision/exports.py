@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from .selectors import MemberRow
+from cme_portal.spreadsheet import cell_neutralize
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from .selectors import MemberRow
 
 CSV_HEADER = [
     "Name",
@@ -33,10 +33,7 @@ def csv_cell(value: object) -> object:
         return "yes" if value else "no"
     if isinstance(value, (int, float, Decimal)):
         return value
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return cell_neutralize(str(value))
 
 
 def dashboard_csv_rows(rows: Iterable[MemberRow]) -> Iterator[list[object]]:
