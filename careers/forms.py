@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.forms import inlineformset_factory
 from django.utils import timezone
 
+from cme_portal.uploads import upload_validate
 from programs.choices import CreditType, MandatedTopic
 
 from .models import (
@@ -26,13 +26,7 @@ from .models import (
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
-# Extension -> the file signature (magic bytes) it must start with.
-CERTIFICATE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-}
+CERTIFICATE_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg")
 
 
 class ProfileForm(forms.ModelForm):
@@ -141,19 +135,14 @@ class ShortlistStatusForm(forms.ModelForm):
 
 def validate_certificate(upload: UploadedFile) -> str:
     """Check size, extension and magic bytes; returns the normalized extension or raises ValidationError."""
-    if upload.size is not None and upload.size > MAX_CERTIFICATE_BYTES:
-        raise ValidationError("The certificate is larger than 5 MB.")
-    if not upload.size:
-        raise ValidationError("The certificate file is empty.")
-    extension = os.path.splitext(upload.name or "")[1].lower()
-    if extension not in CERTIFICATE_SIGNATURES:
-        raise ValidationError("Upload the certificate as a PDF, PNG or JPEG file.")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head.startswith(CERTIFICATE_SIGNATURES[extension]):
-        raise ValidationError("The file's content is not a PDF, PNG or JPEG matching its name.")
-    return extension
+    return upload_validate(
+        upload,
+        name=upload.name or "",
+        size=upload.size,
+        extensions=CERTIFICATE_EXTENSIONS,
+        max_bytes=MAX_CERTIFICATE_BYTES,
+        kinds="a PDF, PNG or JPEG file",
+    )
 
 
 class CreditClaimForm(forms.Form):

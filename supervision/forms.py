@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator
 
 from accounts.models import User
+from cme_portal.uploads import upload_validate
 from programs.choices import Profession
 
 from .models import EmployerCmePolicy, ReminderKind, RequestStatus
@@ -68,11 +69,15 @@ class PolicyForm(forms.ModelForm):
 
     def clean_source_document(self) -> Any:
         document = self.cleaned_data.get("source_document")
-        if document and hasattr(document, "size"):
-            if Path(document.name).suffix.lower() not in POLICY_DOCUMENT_TYPES:
-                raise forms.ValidationError("Upload a PDF, Word, OpenDocument, text or image file.")
-            if document.size > POLICY_DOCUMENT_MAX_BYTES:
-                raise forms.ValidationError("The document is larger than 5 MB.")
+        if isinstance(document, UploadedFile):  # a new upload, not the stored file
+            upload_validate(
+                document,
+                name=document.name,
+                size=document.size,
+                extensions=POLICY_DOCUMENT_TYPES,
+                max_bytes=POLICY_DOCUMENT_MAX_BYTES,
+                kinds="a PDF, Word, OpenDocument, text or image file",
+            )
         return document
 
     def clean(self) -> dict[str, Any]:

@@ -285,6 +285,26 @@ def test_supervisor_policy_form_requires_a_written_source(world, client):
     assert saved.confirmed_by == world.team_supervisor
 
 
+def test_policy_document_whose_content_is_not_what_its_name_says_is_refused(world, client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.team_supervisor)
+    data = {
+        "profession": "nurse",
+        "yearly_reimbursement_amount": "1000",
+        "paid_leave_days": "2",
+        "year_starts_month": "1",
+        "confirmed_on": "2026-01-10",
+        "over_allowance_rule": "refuse",
+        "source_document": SimpleUploadedFile("policy.pdf", b"<html><script>alert(1)</script></html>"),
+    }
+    response = client.post(reverse("supervision:policy_new", args=[world.team.pk]), data)
+    assert "is not a PDF, Word, OpenDocument, text or image file matching its name" in response.content.decode()
+    assert not world.team.cme_policies.exists()
+    assert not any(tmp_path.rglob("*.*"))
+
+
 def test_snapshot_carries_the_programs_outcome_evidence(world):
     from outcomes.models import ProgramOutcomeEvidence
 
