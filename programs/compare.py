@@ -10,8 +10,8 @@ from typing import Any, Protocol
 from . import scoring
 from .choices import CreditType
 from .models import Program
-from .ranking import RankedResult, outcome_evidence_mark, ranked_results
-from .selectors import catalog_base, program_static_factors
+from .ranking import RankedResult, ranked_results
+from .selectors import catalog_base, outcome_evidence_mark, program_static_factors
 
 MIN_COMPARE = 2
 MAX_COMPARE = 4

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value, When
@@ -26,7 +25,14 @@ from django.db.models.functions import Collate
 
 from . import scoring
 from .models import CreditOffering, Program, ProgramQuerySet
-from .selectors import CatalogFilters, catalog_base, catalog_filter, catalog_order, program_signals
+from .selectors import (
+    CatalogFilters,
+    catalog_base,
+    catalog_filter,
+    catalog_order,
+    outcome_evidence_mark,
+    program_signals,
+)
 
 RANKED_SORT = "fit"
 PER_PAGE = 20
@@ -179,23 +185,6 @@ class RankedResult:
 class RankedPage:
     page: Page
     results: list[RankedResult]
-
-
-def outcome_evidence_mark(programs: list[Program]) -> None:
-    """Set `has_verified_outcome_evidence` on each program in one query, so scoring needs none per row."""
-    try:
-        evidence_model = Program._meta.get_field("outcome_evidence").related_model
-    except FieldDoesNotExist:
-        return
-    if not programs:
-        return
-    verified = set(
-        evidence_model.objects.filter(program_id__in=[program.pk for program in programs], verified=True)
-        .values_list("program_id", flat=True)
-        .distinct()
-    )
-    for program in programs:
-        program.has_verified_outcome_evidence = program.pk in verified
 
 
 def ranked_results(

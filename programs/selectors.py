@@ -183,6 +183,19 @@ def program_signals(
     )
 
 
+def outcome_evidence_mark(programs: list[Program]) -> None:
+    """Set `has_verified_outcome_evidence` on each program in one query, so scoring needs none per row."""
+    if not programs:
+        return
+    verified = set(
+        Program.outcome_evidence.rel.related_model.objects.filter(
+            program_id__in=[program.pk for program in programs], verified=True
+        ).values_list("program_id", flat=True)
+    )
+    for program in programs:
+        program.has_verified_outcome_evidence = program.pk in verified  # type: ignore[attr-defined]
+
+
 def program_static_factors(program: Program) -> list[scoring.FactorScore]:
     """The three goal-independent factors with their evidence, for the program page."""
     signals = program_signals(program)

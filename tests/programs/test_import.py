@@ -382,3 +382,22 @@ def test_batched_writes_match_the_one_by_one_service(django_db_blocker):
     assert batched[2] == one_by_one[2]
     assert [h[:2] for h in batched[1]] == [h[:2] for h in one_by_one[1]]
     assert batched[1] == one_by_one[1]
+
+
+def test_an_update_keeps_the_outcome_points_that_verified_evidence_earns():
+    from outcomes.models import ProgramOutcomeEvidence
+    from programs.services import program_scores_refresh
+
+    run_import(csv_text([good_row(1)]), publish=True)
+    program = Program.objects.get(external_id="X-1")
+    ProgramOutcomeEvidence.objects.create(
+        program=program, metric="First-line use", baseline="40%", follow_up="60%", n=500, moore_level="5", verified=True
+    )
+    program_scores_refresh(programs=[Program.objects.select_related("provider").get(pk=program.pk)])
+    with_evidence = Program.objects.get(pk=program.pk).outcome_points
+
+    run_import(csv_text([good_row(1, title="Renamed")]), publish=True)
+
+    updated = Program.objects.get(pk=program.pk)
+    assert updated.title == "Renamed"
+    assert updated.outcome_points == with_evidence
