@@ -27,7 +27,7 @@ from .exchange import (
     record_diff,
 )
 from .models import ChangeAction, ChangeLogEntry, ChangeSource, CreditOffering, Program, Provider
-from .selectors import program_signals
+from .selectors import outcome_evidence_mark, program_signals
 
 
 def program_scores_apply(program: Program, *, has_verified_outcome_evidence: bool | None = None) -> None:
@@ -38,7 +38,13 @@ def program_scores_apply(program: Program, *, has_verified_outcome_evidence: boo
 
 
 def program_scores_refresh(*, programs: Iterable[Program]) -> int:
-    """Recompute and store the goal-independent sub-scores; returns how many changed."""
+    """Recompute and store the goal-independent sub-scores; returns how many changed.
+
+    The programs need their provider and credit offerings; verified outcome
+    evidence is looked up for all of them in one query.
+    """
+    programs = list(programs)
+    outcome_evidence_mark(programs)
     changed = []
     for program in programs:
         before = [getattr(program, name) for name in Program.STATIC_POINT_FIELDS]
