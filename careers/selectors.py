@@ -16,8 +16,8 @@ from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from programs import scoring
 from programs.models import CreditOffering
+from programs.ranking import scoring
 
 from . import calendar as ical
 from . import progress

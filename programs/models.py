@@ -26,7 +26,7 @@ from .choices import (
     ProgramStatus,
 )
 from .fields import CodeSetField, TagListField
-from .scoring import StaticScores
+from .ranking.scoring import StaticScores
 
 
 class Provider(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import imports
+from .exchange import imports
 
 
 @shared_task(name="programs.tasks.import_job_run", acks_late=True, reject_on_worker_lost=True)

@@ -36,8 +36,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from programs import imports  # noqa: E402
-from programs.exchange import FIELDS  # noqa: E402
+from programs.exchange import imports  # noqa: E402
+from programs.exchange.format import FIELDS  # noqa: E402
 
 FORMATS = ["course", "enduring", "journal", "pi_cme", "rss"]
 PROFESSIONS = ["physician", "nurse", "pharmacist", "physician_assistant"]

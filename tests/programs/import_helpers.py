@@ -7,8 +7,8 @@ import hashlib
 import io
 import json
 
-from programs import imports
-from programs.exchange import program_record
+from programs.exchange import imports
+from programs.exchange.format import program_record
 from programs.models import ChangeLogEntry, ImportJob, Program, ProgramRevision
 
 HEADER = "external_id,title,provider_name,format"

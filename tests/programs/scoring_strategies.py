@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from programs import scoring
 from programs.choices import Competency, CreditType, Profession
+from programs.ranking import scoring
 
 COMPETENCIES = [c.value for c in Competency]
 TRACKS = list(scoring.PROGRAM_TRACK_LABELS)

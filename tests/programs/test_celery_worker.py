@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from programs import imports
+from programs.exchange import imports
 from programs.models import ImportJob, ImportJobStatus, Program
 
 from .import_helpers import csv_text, good_row

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from programs import exports, imports
+from programs.exchange import exports, imports
 from programs.models import ImportRowError, Program
 from tests.factories import AdminFactory, ProgramFactory, ProviderFactory
 

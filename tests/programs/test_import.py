@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from programs import imports
 from programs.choices import ProgramStatus
+from programs.exchange import imports
 from programs.models import ChangeLogEntry, ChangeSource, ImportJobStatus, Program, ProgramRevision, Provider
 from tests.factories import AdminFactory, ProgramFactory, ProviderFactory
 

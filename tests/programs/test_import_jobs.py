@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from programs import imports
+from programs.exchange import imports
 from programs.models import ImportJob, ImportJobStatus, Program
 from programs.tasks import import_job_run_task
 from tests.factories import AdminFactory

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from programs import scoring
-from programs.scoring import FitKind, FitStatus
+from programs.ranking import scoring
+from programs.ranking.scoring import FitKind, FitStatus
 from tests.programs.test_scoring_properties import HIGH_TRAITS, LOW_TRAITS
 
 TODAY = datetime.date(2026, 6, 1)

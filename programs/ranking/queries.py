@@ -23,9 +23,8 @@ from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, O
 from django.db.models.expressions import Expression
 from django.db.models.functions import Collate
 
-from . import scoring
-from .models import CreditOffering, Program, ProgramQuerySet
-from .selectors import (
+from ..models import CreditOffering, Program, ProgramQuerySet
+from ..selectors import (
     CatalogFilters,
     catalog_base,
     catalog_filter,
@@ -33,6 +32,7 @@ from .selectors import (
     outcome_evidence_mark,
     program_signals,
 )
+from . import scoring
 
 RANKED_SORT = "fit"
 PER_PAGE = 20

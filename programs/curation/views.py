@@ -22,13 +22,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 
-from . import exports
-from . import imports as import_services
+from ..exchange import exports
+from ..exchange import imports as import_services
+from ..forms import CatalogFilterForm
+from ..models import ImportJob, Program
+from ..selectors import catalog_base, catalog_filter
 from . import review as review_services
-from .curation_forms import ExportForm, ImportUploadForm, ReviewDecisionForm
-from .forms import CatalogFilterForm
-from .models import ImportJob, Program
-from .selectors import catalog_base, catalog_filter
+from .forms import ExportForm, ImportUploadForm, ReviewDecisionForm
 
 
 def curator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

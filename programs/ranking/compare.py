@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ..choices import CreditType
+from ..models import Program
+from ..selectors import catalog_base, outcome_evidence_mark, program_static_factors
 from . import scoring
-from .choices import CreditType
-from .models import Program
-from .ranking import RankedResult, ranked_results
-from .selectors import catalog_base, outcome_evidence_mark, program_static_factors
+from .queries import RankedResult, ranked_results
 
 MIN_COMPARE = 2
 MAX_COMPARE = 4

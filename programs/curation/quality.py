@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .scoring import describes_practice_change
+from ..ranking.scoring import describes_practice_change
 
 # Moore levels from competence up are claims about outcomes a reader would want evidence for.
 EVIDENCE_EXPECTED_LEVELS = frozenset({"4", "5", "6", "7"})

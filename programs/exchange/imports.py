@@ -49,9 +49,7 @@ from django.utils import timezone
 from accounts.models import User
 from cme_portal.spreadsheet import cell_restore
 
-from . import scoring
-from .bulk import bulk_insert, bulk_insert_programs
-from .choices import (
+from ..choices import (
     AccreditationStatus,
     Accreditor,
     ActivityFormat,
@@ -65,7 +63,25 @@ from .choices import (
     Profession,
     ProgramStatus,
 )
-from .exchange import (
+from ..models import (
+    ChangeAction,
+    ChangeLogEntry,
+    ChangeSource,
+    CreditOffering,
+    ImportFileFormat,
+    ImportJob,
+    ImportJobStatus,
+    ImportRowError,
+    Program,
+    ProgramRevision,
+    Provider,
+    RevisionStatus,
+)
+from ..ranking import scoring
+from ..selectors import outcome_evidence_mark, program_signals
+from ..services import change_entry, program_apply_record
+from .bulk import bulk_insert, bulk_insert_programs
+from .format import (
     BOOLEAN_FIELDS,
     DATE_FIELDS,
     DECIMAL_FIELDS,
@@ -81,22 +97,6 @@ from .exchange import (
     record_changes,
     record_diff,
 )
-from .models import (
-    ChangeAction,
-    ChangeLogEntry,
-    ChangeSource,
-    CreditOffering,
-    ImportFileFormat,
-    ImportJob,
-    ImportJobStatus,
-    ImportRowError,
-    Program,
-    ProgramRevision,
-    Provider,
-    RevisionStatus,
-)
-from .selectors import outcome_evidence_mark, program_signals
-from .services import change_entry, program_apply_record
 
 logger = logging.getLogger(__name__)
 
@@ -919,7 +919,7 @@ def import_job_enqueue(*, job: ImportJob) -> bool:
     """
     from kombu.exceptions import KombuError, OperationalError
 
-    from .tasks import import_job_run_task
+    from ..tasks import import_job_run_task
 
     ImportJob.objects.filter(pk=job.pk).update(enqueue_attempts=F("enqueue_attempts") + 1)
     try:
