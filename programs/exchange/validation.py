@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -141,108 +142,25 @@ def row_validate(raw: dict[str, Any]) -> tuple[dict[str, Any] | None, list[RowPr
     """Check one raw row against the exchange format.
 
     Returns (canonical record, []) for a valid row, with `status` None when the
-    row does not state one, or (None, problems) naming each bad field.
-    Writes nothing.
+    row does not state one, or (None, problems) naming each bad field, at most
+    one problem per field, in field order. Writes nothing.
     """
     problems: list[RowProblem] = []
     record: dict[str, Any] = {}
-
-    def bad(name: str, value: Any, message: str) -> None:
-        problems.append(RowProblem(name, shorten(value), message))
-
     for name in FIELDS:
         value = raw.get(name)
         if _is_blank(value):
             if name in REQUIRED_FIELDS:
-                bad(name, value, MSG_REQUIRED)
+                problems.append(RowProblem(name, shorten(value), MSG_REQUIRED))
             record[name] = {} if name == "credits" else [] if name in MULTI_VALUED_FIELDS else None
             continue
-        if name in TEXT_MAX_LENGTH:
-            text = _as_text(value)
-            limit = TEXT_MAX_LENGTH[name]
-            if text is None:
-                bad(name, value, MSG_TEXT_TYPE)
-            elif limit is not None and len(text) > limit:
-                bad(name, value, MSG_TEXT_TOO_LONG.format(limit=limit))
-            else:
-                record[name] = text
-        elif name in CHOICE_FIELDS:
-            text = _as_text(value)
-            code = text.lower() if text is not None else None
-            if code not in CHOICE_FIELDS[name]:
-                bad(name, value, MSG_CHOICE.format(allowed=", ".join(CHOICE_FIELDS[name])))
-            else:
-                record[name] = code
-        elif name in CODE_SET_FIELDS:
-            items = _as_list(value)
-            allowed = CODE_SET_FIELDS[name]
-            if items is None:
-                bad(name, value, MSG_LIST_TYPE)
-                continue
-            codes = [item.lower() for item in items]
-            unknown = [code for code in codes if code not in allowed]
-            if unknown:
-                bad(name, value, MSG_CODES.format(bad=unknown[0], allowed=", ".join(allowed)))
-            else:
-                # Stored as a bit mask, read back in declaration order: canonical order.
-                record[name] = [code for code in allowed if code in codes]
-        elif name in MULTI_VALUED_FIELDS:
-            items = _as_list(value)
-            if items is None:
-                bad(name, value, MSG_LIST_TYPE)
-            else:
-                record[name] = list(dict.fromkeys(items))
-        elif name in URL_FIELDS:
-            text = _as_text(value)
-            try:
-                if text is None or len(text) > URL_FIELDS[name]:
-                    raise ValidationError("bad")
-                _url_validator(text)
-            except ValidationError:
-                bad(name, value, MSG_URL)
-            else:
-                record[name] = text
-        elif name in DATE_FIELDS:
-            text = _as_text(value)
-            try:
-                if text is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-                    raise ValueError(text)
-                record[name] = datetime.date.fromisoformat(text).isoformat()
-            except ValueError:
-                bad(name, value, MSG_DATE)
-        elif name in DECIMAL_FIELDS:
-            max_digits, places = DECIMAL_LIMITS[name]
-            number = _decimal(value, DECIMAL_LIMITS[name], Decimal("0"))
-            if number is None:
-                bad(name, value, MSG_DECIMAL.format(places=places, whole=max_digits - places))
-            else:
-                record[name] = decimal_text(number)
-        elif name in BOOLEAN_FIELDS:
-            if isinstance(value, bool):
-                record[name] = value
-            else:
-                word = _as_text(value)
-                word = word.lower() if word is not None else None
-                if word in TRUE_WORDS:
-                    record[name] = True
-                elif word in FALSE_WORDS:
-                    record[name] = False
-                else:
-                    bad(name, value, MSG_BOOLEAN)
-        elif name == "fee_currency":
-            text = _as_text(value)
-            code = text.upper() if text is not None else None
-            if code is None or not CURRENCY_PATTERN.match(code):
-                bad(name, value, MSG_CURRENCY)
-            else:
-                record[name] = code
-        elif name == "credits":
-            credits = _credits(value, bad)
-            if credits is not None:
-                record[name] = credits
+        try:
+            record[name] = FIELD_PARSERS[name](name, value)
+        except InvalidValue as error:
+            problems.append(RowProblem(name, shorten(value), error.message))
     start, end = record.get("start_date"), record.get("end_date")
     if start and end and end < start:
-        bad("end_date", raw.get("end_date"), MSG_END_BEFORE_START)
+        problems.append(RowProblem("end_date", shorten(raw.get("end_date")), MSG_END_BEFORE_START))
     if problems:
         return None, problems
     status = record.get("status")
@@ -251,35 +169,160 @@ def row_validate(raw: dict[str, Any]) -> tuple[dict[str, Any] | None, list[RowPr
     return canonical, []
 
 
-def _credits(value: Any, bad: Any) -> dict[str, str] | None:
-    pairs: list[tuple[Any, Any]]
-    if isinstance(value, dict):
-        pairs = list(value.items())
-    elif isinstance(value, str):
-        pairs = []
-        for part in value.split(";"):
-            if not part.strip():
-                continue
-            if part.count(":") != 1:
-                bad("credits", value, MSG_CREDITS_SYNTAX)
-                return None
-            credit_type, amount = part.split(":")
-            pairs.append((credit_type, amount))
-    else:
-        bad("credits", value, MSG_CREDITS_SYNTAX)
-        return None
+class InvalidValue(Exception):
+    """A non-blank value a field does not accept; `message` is the row error users see."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# Each parser takes (field name, non-blank raw value) and returns the value in
+# record form, or raises InvalidValue.
+
+
+def _text(name: str, value: Any) -> str:
+    text = _as_text(value)
+    limit = TEXT_MAX_LENGTH[name]
+    if text is None:
+        raise InvalidValue(MSG_TEXT_TYPE)
+    if limit is not None and len(text) > limit:
+        raise InvalidValue(MSG_TEXT_TOO_LONG.format(limit=limit))
+    return text
+
+
+def _choice(name: str, value: Any) -> str:
+    text = _as_text(value)
+    code = text.lower() if text is not None else None
+    if code not in CHOICE_FIELDS[name]:
+        raise InvalidValue(MSG_CHOICE.format(allowed=", ".join(CHOICE_FIELDS[name])))
+    return code
+
+
+def _code_set(name: str, value: Any) -> list[str]:
+    items = _as_list(value)
+    allowed = CODE_SET_FIELDS[name]
+    if items is None:
+        raise InvalidValue(MSG_LIST_TYPE)
+    codes = [item.lower() for item in items]
+    unknown = [code for code in codes if code not in allowed]
+    if unknown:
+        raise InvalidValue(MSG_CODES.format(bad=unknown[0], allowed=", ".join(allowed)))
+    # Stored as a bit mask, read back in declaration order: canonical order.
+    return [code for code in allowed if code in codes]
+
+
+def _tag_list(name: str, value: Any) -> list[str]:
+    items = _as_list(value)
+    if items is None:
+        raise InvalidValue(MSG_LIST_TYPE)
+    return list(dict.fromkeys(items))
+
+
+def _url(name: str, value: Any) -> str:
+    text = _as_text(value)
+    try:
+        if text is None or len(text) > URL_FIELDS[name]:
+            raise ValidationError("bad")
+        _url_validator(text)
+    except ValidationError:
+        raise InvalidValue(MSG_URL) from None
+    return text
+
+
+def _date(name: str, value: Any) -> str:
+    text = _as_text(value)
+    try:
+        if text is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise InvalidValue(MSG_DATE) from None
+
+
+def _decimal_field(name: str, value: Any) -> str | None:
+    max_digits, places = DECIMAL_LIMITS[name]
+    number = _decimal(value, DECIMAL_LIMITS[name], Decimal("0"))
+    if number is None:
+        raise InvalidValue(MSG_DECIMAL.format(places=places, whole=max_digits - places))
+    return decimal_text(number)
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = _as_text(value)
+    word = word.lower() if word is not None else None
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise InvalidValue(MSG_BOOLEAN)
+
+
+def _currency(name: str, value: Any) -> str:
+    text = _as_text(value)
+    code = text.upper() if text is not None else None
+    if code is None or not CURRENCY_PATTERN.match(code):
+        raise InvalidValue(MSG_CURRENCY)
+    return code
+
+
+def _credits(name: str, value: Any) -> dict[str, str]:
     credits: dict[str, str] = {}
-    for credit_type, amount in pairs:
+    for credit_type, amount in _credit_pairs(value):
         code = str(credit_type).strip().lower()
         if code not in CREDIT_TYPES:
-            bad("credits", value, MSG_CREDITS_TYPE.format(bad=code, allowed=", ".join(CREDIT_TYPES)))
-            return None
+            raise InvalidValue(MSG_CREDITS_TYPE.format(bad=code, allowed=", ".join(CREDIT_TYPES)))
         if code in credits:
-            bad("credits", value, MSG_CREDITS_TWICE.format(bad=code))
-            return None
+            raise InvalidValue(MSG_CREDITS_TWICE.format(bad=code))
         number = _decimal(amount, CREDIT_LIMITS, CREDIT_MINIMUM)
         if number is None:
-            bad("credits", value, MSG_CREDITS_AMOUNT.format(bad=shorten(amount)))
-            return None
+            raise InvalidValue(MSG_CREDITS_AMOUNT.format(bad=shorten(amount)))
         credits[code] = decimal_text(number)  # type: ignore[assignment]
     return dict(sorted(credits.items()))
+
+
+def _credit_pairs(value: Any) -> list[tuple[Any, Any]]:
+    """(type, amount) pairs from a JSON object or CSV text `type:amount;type:amount`."""
+    if isinstance(value, dict):
+        return list(value.items())
+    if not isinstance(value, str):
+        raise InvalidValue(MSG_CREDITS_SYNTAX)
+    pairs = []
+    for part in value.split(";"):
+        if not part.strip():
+            continue
+        if part.count(":") != 1:
+            raise InvalidValue(MSG_CREDITS_SYNTAX)
+        credit_type, amount = part.split(":")
+        pairs.append((credit_type, amount))
+    return pairs
+
+
+def _parser_for(name: str) -> Callable[[str, Any], Any]:
+    """The parser of one exchange-format field; every field has one."""
+    if name in TEXT_MAX_LENGTH:
+        return _text
+    if name in CHOICE_FIELDS:
+        return _choice
+    if name in CODE_SET_FIELDS:
+        return _code_set
+    if name in MULTI_VALUED_FIELDS:
+        return _tag_list
+    if name in URL_FIELDS:
+        return _url
+    if name in DATE_FIELDS:
+        return _date
+    if name in DECIMAL_FIELDS:
+        return _decimal_field
+    if name in BOOLEAN_FIELDS:
+        return _boolean
+    if name == "fee_currency":
+        return _currency
+    if name == "credits":
+        return _credits
+    raise LookupError(f"no parser for the exchange-format field {name!r}")
+
+
+FIELD_PARSERS: dict[str, Callable[[str, Any], Any]] = {name: _parser_for(name) for name in FIELDS}
