@@ -178,27 +178,7 @@ def _batch_commit(
     actor: User | None,
 ) -> None:
     """Validate and write one batch, its error rows and the job counters, in one transaction."""
-    records: list[dict[str, Any]] = []
-    errors: list[ImportRowError] = []
-    for row_number, row in batch:
-        if isinstance(row, RowProblem):
-            errors.append(ImportRowError(row_number=row_number, field=row.field, value=row.value, message=row.message))
-            continue
-        record, problems = row_validate(row)
-        if row_number in duplicates:
-            problems = [
-                *problems,
-                RowProblem(
-                    "external_id", shorten(row.get("external_id")), MSG_DUPLICATE.format(first=duplicates[row_number])
-                ),
-            ]
-        if problems:
-            errors.extend(
-                ImportRowError(row_number=row_number, field=p.field, value=p.value, message=p.message) for p in problems
-            )
-            continue
-        assert record is not None
-        records.append(record)
+    records, errors = _batch_check(batch, duplicates)
     error_rows = len({error.row_number for error in errors})
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -222,6 +202,34 @@ def _batch_commit(
             heartbeat_at=timezone.now(),
         )
     job.last_row = batch[-1][0]
+
+
+def _batch_check(
+    batch: list[tuple[int, dict[str, Any] | RowProblem]], duplicates: dict[int, int]
+) -> tuple[list[dict[str, Any]], list[ImportRowError]]:
+    """The valid rows of a batch as records, and an (unsaved) error row for each problem of the others."""
+    records: list[dict[str, Any]] = []
+    errors: list[ImportRowError] = []
+    for row_number, row in batch:
+        if isinstance(row, RowProblem):
+            errors.append(ImportRowError(row_number=row_number, field=row.field, value=row.value, message=row.message))
+            continue
+        record, problems = row_validate(row)
+        if row_number in duplicates:
+            problems = [
+                *problems,
+                RowProblem(
+                    "external_id", shorten(row.get("external_id")), MSG_DUPLICATE.format(first=duplicates[row_number])
+                ),
+            ]
+        if problems:
+            errors.extend(
+                ImportRowError(row_number=row_number, field=p.field, value=p.value, message=p.message) for p in problems
+            )
+            continue
+        assert record is not None
+        records.append(record)
+    return records, errors
 
 
 def _finish(job: ImportJob, token: str, status: str, message: str) -> None:
