@@ -1,7 +1,7 @@
 """Curator quality hints: flags on a listing a curator can act on.
 
 Pure functions over an exchange-format record (a mapping with the keys of
-`programs.exchange.FIELDS`; dates as `datetime.date` or ISO text) plus the
+`programs.exchange.format.FIELDS`; dates as `datetime.date` or ISO text) plus the
 listing's `last_verified_on`. No Django, no database.
 """
 

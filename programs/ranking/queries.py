@@ -2,7 +2,7 @@
 
 Why SQL: at 100,000 listings, scoring every program in Python per request is too
 slow. The goal-independent sub-scores are stored on each program as whole
-points (written from programs.scoring whenever a listing changes); the goal-dependent
+points (written from programs.ranking.scoring whenever a listing changes); the goal-dependent
 career points are a CASE sum whose coefficients come from
 `scoring.career_alignment_coefficients`. No arithmetic of the scoring lives
 here: this module only adds up what the scoring module hands it, and
