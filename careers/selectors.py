@@ -16,8 +16,8 @@ from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from programs import scoring
 from programs.models import CreditOffering
+from programs.ranking import fit, scoring
 
 from . import calendar as ical
 from . import progress
@@ -40,7 +40,7 @@ class RankingContext:
 
     goal: scoring.GoalCriteria
     weights: scoring.Weights
-    clinician: scoring.ClinicianContext
+    clinician: fit.ClinicianContext
     goal_id: int
 
 
@@ -145,8 +145,8 @@ def licence_progress_for_user(*, user_id: int, today: datetime.date | None = Non
     return licence_progress_for_users(user_ids=[user_id], today=today)[user_id]
 
 
-def licence_need(item: LicenceProgress) -> scoring.LicenceNeed:
-    return scoring.LicenceNeed(
+def licence_need(item: LicenceProgress) -> fit.LicenceNeed:
+    return fit.LicenceNeed(
         licence_id=item.licence_id,
         name=item.name,
         renewal_date=item.renewal_date,
@@ -225,7 +225,7 @@ def ranking_context_for_user(*, user: User | None, today: datetime.date | None =
     if allowance is not None:  # the employer allowance still unspent this policy year adds to both
         budget = (budget or Decimal("0")) + allowance.amount_remaining
         leave = (leave or Decimal("0")) + allowance.leave_remaining
-    clinician = scoring.ClinicianContext(
+    clinician = fit.ClinicianContext(
         today=today,
         profession=profile.profession if profile else None,
         remaining_budget=budget,

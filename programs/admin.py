@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from .choices import ProgramStatus
-from .exchange import program_record, provider_record
+from .exchange.format import program_record, provider_record
 from .models import (
     ChangeLogEntry,
     ChangeSource,
@@ -91,14 +91,14 @@ class QualityHintFilter(admin.SimpleListFilter):
     parameter_name = "hint"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        from .quality import HINT_LABELS
+        from .curation.quality import HINT_LABELS
 
         return [(code, label) for code, label in HINT_LABELS.items() if code != "description_lacks_practice_change"]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Program]) -> QuerySet[Program]:
         from django.utils import timezone
 
-        from .quality import EVIDENCE_EXPECTED_LEVELS, VERIFICATION_MAX_AGE
+        from .curation.quality import EVIDENCE_EXPECTED_LEVELS, VERIFICATION_MAX_AGE
 
         today = timezone.localdate()
         if self.value() == "outcome_without_evidence":
@@ -114,7 +114,7 @@ class QualityHintFilter(admin.SimpleListFilter):
 
 @admin.display(description="Quality hints")
 def quality_hints_column(program: Program) -> str:
-    from .review import hints_for_program
+    from .curation.review import hints_for_program
 
     return "; ".join(hint.label for hint in hints_for_program(program)) or "-"
 
@@ -123,7 +123,7 @@ def _export_response(queryset: QuerySet[Program], file_format: str) -> Any:
     from django.http import StreamingHttpResponse
     from django.utils import timezone
 
-    from .exports import export_lines
+    from .exchange.exports import export_lines
 
     content_type = "application/json" if file_format == "json" else "text/csv; charset=utf-8"
     response = StreamingHttpResponse(export_lines(queryset, file_format=file_format), content_type=content_type)

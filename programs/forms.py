@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from .choices import ActivityFormat, CreditType, Delivery, OutcomeLevel, Profession
-from .ranking import RANKED_SORT
+from .ranking.queries import RANKED_SORT
 from .selectors import CATALOG_SORTS, CatalogFilters
 
 

@@ -26,7 +26,7 @@ from .choices import (
     ProgramStatus,
 )
 from .fields import CodeSetField, TagListField
-from .scoring import StaticScores
+from .ranking.scoring import StaticScores
 
 
 class Provider(models.Model):
@@ -136,7 +136,7 @@ class Program(models.Model):
     )
 
     # Goal-independent sub-scores in whole points (0..scoring.FULL), written from
-    # programs.scoring whenever the listing changes (Program.static_points_set);
+    # programs.ranking.scoring whenever the listing changes (Program.static_points_set);
     # the ranking adds them up in SQL, exactly, as integers.
     outcome_points = models.PositiveSmallIntegerField(default=0, editable=False)
     independence_points = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -316,7 +316,7 @@ class ImportFileFormat(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """One uploaded exchange-format file and what importing it did (programs.imports).
+    """One uploaded exchange-format file and what importing it did (programs.exchange.jobs).
 
     The file lives in private media (MEDIA_ROOT, never served statically).
     `run_token` and `heartbeat_at` form the lease that keeps a job to one run

@@ -11,9 +11,9 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 
-from . import scoring
 from .choices import RECOGNIZED_ACCREDITORS, CommercialSupport
 from .models import CreditOffering, Program, ProgramQuerySet
+from .ranking import scoring
 from .search import program_search
 
 CATALOG_SORTS: dict[str, str] = {

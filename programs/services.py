@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import scoring
 from .choices import ProgramStatus
-from .exchange import (
+from .exchange.format import (
     BOOLEAN_FIELDS,
     DATE_FIELDS,
     DECIMAL_FIELDS,
@@ -27,6 +26,7 @@ from .exchange import (
     record_diff,
 )
 from .models import ChangeAction, ChangeLogEntry, ChangeSource, CreditOffering, Program, Provider
+from .ranking import scoring
 from .selectors import outcome_evidence_mark, program_signals
 
 

@@ -9,8 +9,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from . import scoring
-from .bulk import bulk_insert, bulk_insert_programs
 from .choices import (
     AccreditationStatus,
     Accreditor,
@@ -26,7 +24,9 @@ from .choices import (
     Profession,
     ProgramStatus,
 )
+from .exchange.bulk import bulk_insert, bulk_insert_programs
 from .models import CreditOffering, Program, Provider
+from .ranking import scoring
 from .selectors import program_signals
 
 TOPICS = [

@@ -8,5 +8,5 @@ urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("<int:program_id>/", views.program_detail, name="detail"),
     path("compare/", views.compare, name="compare"),
-    path("curation/", include(("programs.curation_urls", "curation"), namespace="curation")),
+    path("curation/", include(("programs.curation.urls", "curation"), namespace="curation")),
 ]

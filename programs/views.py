@@ -8,11 +8,12 @@ from django.views.decorators.http import require_GET
 from careers.selectors import ranking_context_for_user
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 
-from . import ranking, selectors
-from .compare import MAX_COMPARE, MIN_COMPARE, program_comparison
+from . import selectors
 from .forms import CatalogFilterForm
 from .models import Program
-from .ranking_forms import RankingForm
+from .ranking import queries
+from .ranking.compare import MAX_COMPARE, MIN_COMPARE, program_comparison
+from .ranking.forms import RankingForm
 
 
 @require_GET
@@ -30,14 +31,14 @@ def catalog(request: HttpRequest) -> HttpResponse:
     if goal_context is not None:
         ranking_form = RankingForm(request.GET, goal_weights=goal_context.weights)
         ranking_choice = ranking_form.choice()
-        ranked = ranking.ranked_catalog_page(
+        ranked = queries.ranked_catalog_page(
             goal=goal_context.goal,
             weights=ranking_choice.weights,
             clinician=goal_context.clinician,
             filters=filters,
             page_number=request.GET.get("page"),
             fits_only=ranking_choice.fits_only,
-            order_by_fit=filters.sort in ("", ranking.RANKED_SORT),
+            order_by_fit=filters.sort in ("", queries.RANKED_SORT),
         )
         page = ranked.page
     else:
@@ -70,7 +71,7 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
     context = {"program": program, "factors": selectors.program_static_factors(program)}
     goal_context = ranking_context_for_user(user=request.user)
     if goal_context is not None:
-        (context["fit"],) = ranking.ranked_results(
+        (context["fit"],) = queries.ranked_results(
             [program], goal=goal_context.goal, weights=goal_context.weights, clinician=goal_context.clinician
         )
     context["invite_goal"] = goal_context is None and request.user.is_clinician

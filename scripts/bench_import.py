@@ -36,8 +36,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from programs import imports  # noqa: E402
-from programs.exchange import FIELDS  # noqa: E402
+from programs.exchange import jobs  # noqa: E402
+from programs.exchange.format import FIELDS  # noqa: E402
 
 FORMATS = ["course", "enduring", "journal", "pi_cme", "rss"]
 PROFESSIONS = ["physician", "nurse", "pharmacist", "physician_assistant"]
@@ -79,8 +79,8 @@ def timed_import(path: Path, publish: bool, trace: bool) -> None:
         tracemalloc.start()
     started = time.perf_counter()
     with path.open("rb") as handle:
-        job = imports.import_job_create(upload=handle, file_name=path.name, actor=None, publish=publish)
-    job = imports.import_job_run(job_id=job.pk)
+        job = jobs.import_job_create(upload=handle, file_name=path.name, actor=None, publish=publish)
+    job = jobs.import_job_run(job_id=job.pk)
     elapsed = time.perf_counter() - started
     peak = 0
     if trace:

@@ -16,9 +16,9 @@ from accounts.models import Team, TeamMembership, User
 from careers.models import CareerGoal, ShortlistEntry, ShortlistStatus
 from careers.progress import LicenceProgress
 from careers.selectors import credits_last_12_months_for_users, licence_progress_for_users
-from programs import scoring
 from programs.choices import Profession
 from programs.models import Program
+from programs.ranking import scoring
 from programs.selectors import program_signals
 
 from . import equity

@@ -7,8 +7,8 @@ import hashlib
 import io
 import json
 
-from programs import imports
-from programs.exchange import program_record
+from programs.exchange import jobs
+from programs.exchange.format import program_record
 from programs.models import ChangeLogEntry, ImportJob, Program, ProgramRevision
 
 HEADER = "external_id,title,provider_name,format"
@@ -45,10 +45,10 @@ def good_row(n: int = 1, **overrides: str) -> dict[str, str]:
 
 def run_import(content: str | bytes, *, name: str = "listings.csv", publish: bool = False, actor=None) -> ImportJob:
     data = content.encode() if isinstance(content, str) else content
-    job = imports.import_job_create(upload=io.BytesIO(data), file_name=name, actor=actor, publish=publish)
+    job = jobs.import_job_create(upload=io.BytesIO(data), file_name=name, actor=actor, publish=publish)
     if job.is_finished:
         return job
-    result = imports.import_job_run(job_id=job.pk)
+    result = jobs.import_job_run(job_id=job.pk)
     assert result is not None
     return result
 

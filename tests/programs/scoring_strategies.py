@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from programs import scoring
 from programs.choices import Competency, CreditType, Profession
+from programs.ranking import fit, scoring
 
 COMPETENCIES = [c.value for c in Competency]
 TRACKS = list(scoring.PROGRAM_TRACK_LABELS)
@@ -90,11 +90,11 @@ weights = (
 
 
 @st.composite
-def clinicians(draw) -> scoring.ClinicianContext:
+def clinicians(draw) -> fit.ClinicianContext:
     licences = []
     for index in range(draw(st.integers(0, 2))):
         licences.append(
-            scoring.LicenceNeed(
+            fit.LicenceNeed(
                 licence_id=index + 1,
                 name=f"State {index}",
                 renewal_date=draw(
@@ -107,7 +107,7 @@ def clinicians(draw) -> scoring.ClinicianContext:
                 ),
             )
         )
-    return scoring.ClinicianContext(
+    return fit.ClinicianContext(
         today=TODAY,
         profession=draw(st.one_of(st.none(), st.sampled_from(PROFESSIONS))),
         remaining_budget=draw(st.one_of(st.none(), st.sampled_from([0, 100, 1200]).map(Decimal))),

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from programs import imports
+from programs import tasks
+from programs.exchange import jobs
 from programs.models import ImportJob, ImportJobStatus, Program
 
 from .import_helpers import csv_text, good_row
@@ -60,10 +61,10 @@ def test_import_runs_in_a_real_worker(transactional_db, settings, tmp_path):
     app.conf.task_always_eager = False
     try:
         content = csv_text([good_row(n) for n in range(1, 51)] + [good_row(99, format="bad")])
-        job = imports.import_job_create(
+        job = jobs.import_job_create(
             upload=io.BytesIO(content.encode()), file_name="feed.csv", actor=None, publish=True
         )
-        assert imports.import_job_enqueue(job=job)
+        assert tasks.import_job_enqueue(job=job)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             job.refresh_from_db()

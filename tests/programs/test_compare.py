@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from programs.choices import ProgramStatus
-from programs.compare import parse_ids
+from programs.ranking.compare import parse_ids
 from tests.conftest import ROLES, login_as
 from tests.factories import ProgramFactory
 from tests.programs.ranking_helpers import goal_for
@@ -68,7 +68,7 @@ def test_compare_shows_factors_cost_credits_leave_dates_fit_and_best_markers(cli
 
 def test_best_value_is_marked_per_row(world, pair):
     from careers.selectors import ranking_context_for_user
-    from programs.compare import program_comparison
+    from programs.ranking.compare import program_comparison
 
     goal_for(world.owner)
     comparison = program_comparison(

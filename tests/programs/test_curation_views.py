@@ -149,7 +149,7 @@ def _held_changes(count):
     for _ in range(count):
         program = ProgramFactory(provider=provider)
         record = {"title": "Proposed", "status": "published"}
-        from programs.exchange import program_record
+        from programs.exchange.format import program_record
 
         full = {**program_record(program), **record}
         ProgramRevision.objects.create(program=program, record=full)

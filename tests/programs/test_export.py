@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from programs import exports, imports
+from programs.exchange import exports, reading
 from programs.models import ImportRowError, Program
 from tests.factories import AdminFactory, ProgramFactory, ProviderFactory
 
@@ -144,4 +144,4 @@ def test_neutralize_covers_every_formula_prefix():
         "ok",
         "",
     ]
-    assert imports._csv_cell("'=1") == "=1"
+    assert reading._csv_cell("'=1") == "=1"

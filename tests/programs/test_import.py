@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from programs import imports
-from programs.choices import ProgramStatus
+from programs.choices import CreditType, ProgramStatus
+from programs.exchange import jobs, problems, reading, validation, writing
+from programs.exchange.format import CODE_SET_FIELDS
 from programs.models import ChangeLogEntry, ChangeSource, ImportJobStatus, Program, ProgramRevision, Provider
 from tests.factories import AdminFactory, ProgramFactory, ProviderFactory
 
@@ -94,28 +95,28 @@ def test_row_numbers_count_the_header_as_row_one():
 
 
 ROW_ERRORS = [
-    ("title", "", imports.MSG_REQUIRED),
-    ("format", "lecture", imports.MSG_CHOICE.format(allowed=", ".join(imports.CHOICE_FIELDS["format"]))),
-    ("delivery", "by pigeon", imports.MSG_CHOICE.format(allowed=", ".join(imports.CHOICE_FIELDS["delivery"]))),
+    ("title", "", problems.MSG_REQUIRED),
+    ("format", "lecture", problems.MSG_CHOICE.format(allowed=", ".join(validation.CHOICE_FIELDS["format"]))),
+    ("delivery", "by pigeon", problems.MSG_CHOICE.format(allowed=", ".join(validation.CHOICE_FIELDS["delivery"]))),
     (
         "professions",
         "physician;wizard",
-        imports.MSG_CODES.format(bad="wizard", allowed=", ".join(imports.CODE_SET_FIELDS["professions"])),
+        problems.MSG_CODES.format(bad="wizard", allowed=", ".join(CODE_SET_FIELDS["professions"])),
     ),
-    ("title", "x" * 301, imports.MSG_TEXT_TOO_LONG.format(limit=300)),
-    ("url", "javascript:alert(1)", imports.MSG_URL),
-    ("start_date", "03/01/2030", imports.MSG_DATE),
-    ("fee_amount", "abc", imports.MSG_DECIMAL.format(places=2, whole=8)),
-    ("fee_amount", "-5", imports.MSG_DECIMAL.format(places=2, whole=8)),
-    ("leave_days", "1.25", imports.MSG_DECIMAL.format(places=1, whole=4)),
-    ("publishes_outcomes", "maybe", imports.MSG_BOOLEAN),
-    ("fee_currency", "dollars", imports.MSG_CURRENCY),
-    ("credits", "ama_pra_1=8", imports.MSG_CREDITS_SYNTAX),
-    ("credits", "golf:8", imports.MSG_CREDITS_TYPE.format(bad="golf", allowed=", ".join(imports.CreditType.values))),
-    ("credits", "ancc:1;ancc:2", imports.MSG_CREDITS_TWICE.format(bad="ancc")),
-    ("credits", "ancc:0.1", imports.MSG_CREDITS_AMOUNT.format(bad="0.1")),
-    ("outcome_level_measured", "9", imports.MSG_CHOICE.format(allowed="1, 2, 3a, 3b, 4, 5, 6, 7")),
-    ("status", "live", imports.MSG_CHOICE.format(allowed="draft, published, archived")),
+    ("title", "x" * 301, problems.MSG_TEXT_TOO_LONG.format(limit=300)),
+    ("url", "javascript:alert(1)", problems.MSG_URL),
+    ("start_date", "03/01/2030", problems.MSG_DATE),
+    ("fee_amount", "abc", problems.MSG_DECIMAL.format(places=2, whole=8)),
+    ("fee_amount", "-5", problems.MSG_DECIMAL.format(places=2, whole=8)),
+    ("leave_days", "1.25", problems.MSG_DECIMAL.format(places=1, whole=4)),
+    ("publishes_outcomes", "maybe", problems.MSG_BOOLEAN),
+    ("fee_currency", "dollars", problems.MSG_CURRENCY),
+    ("credits", "ama_pra_1=8", problems.MSG_CREDITS_SYNTAX),
+    ("credits", "golf:8", problems.MSG_CREDITS_TYPE.format(bad="golf", allowed=", ".join(CreditType.values))),
+    ("credits", "ancc:1;ancc:2", problems.MSG_CREDITS_TWICE.format(bad="ancc")),
+    ("credits", "ancc:0.1", problems.MSG_CREDITS_AMOUNT.format(bad="0.1")),
+    ("outcome_level_measured", "9", problems.MSG_CHOICE.format(allowed="1, 2, 3a, 3b, 4, 5, 6, 7")),
+    ("status", "live", problems.MSG_CHOICE.format(allowed="draft, published, archived")),
 ]
 
 
@@ -130,7 +131,7 @@ def test_each_row_error_names_row_field_value_and_what_is_allowed(field, value, 
 
 def test_end_date_before_start_date_is_a_row_error():
     job = run_import(csv_text([good_row(1, start_date="2030-03-05", end_date="2030-03-01")]))
-    assert errors_of(job) == [(2, "end_date", "2030-03-01", imports.MSG_END_BEFORE_START)]
+    assert errors_of(job) == [(2, "end_date", "2030-03-01", problems.MSG_END_BEFORE_START)]
 
 
 def test_several_problems_in_one_row_are_all_reported_and_count_as_one_error_row():
@@ -142,19 +143,19 @@ def test_several_problems_in_one_row_are_all_reported_and_count_as_one_error_row
 def test_same_identity_twice_in_a_file_the_later_row_is_an_error():
     job = run_import(csv_text([good_row(1), good_row(2), good_row(1, title="Again")]))
     assert job.created_count == 2
-    assert errors_of(job) == [(4, "external_id", "X-1", imports.MSG_DUPLICATE.format(first=2))]
+    assert errors_of(job) == [(4, "external_id", "X-1", problems.MSG_DUPLICATE.format(first=2))]
     assert Program.objects.get(external_id="X-1").title == "Sepsis quality improvement 1"
 
 
 def test_a_row_with_more_cells_than_the_header_is_an_error():
     job = run_import(HEADER + "\nA,T,P,course,extra\n")
-    assert errors_of(job) == [(2, "", "", imports.MSG_TOO_MANY_CELLS.format(count=5, expected=4))]
+    assert errors_of(job) == [(2, "", "", problems.MSG_TOO_MANY_CELLS.format(count=5, expected=4))]
 
 
 def test_unknown_columns_are_reported_and_ignored():
     job = run_import(csv_text([{**good_row(1), "colour": "red", "size": "L"}]))
     assert job.created_count == 1
-    assert job.notice == imports.NOTICE_UNKNOWN_COLUMNS.format(names="colour, size")
+    assert job.notice == problems.NOTICE_UNKNOWN_COLUMNS.format(names="colour, size")
 
 
 def test_column_order_and_header_case_do_not_matter_and_bom_is_accepted():
@@ -200,7 +201,10 @@ def test_json_import_with_arrays_and_credit_object():
     job = run_import(json.dumps(data), name="feed.json")
     assert job.file_format == "json"
     assert (job.created_count, job.error_count) == (1, 2)
-    assert errors_of(job) == [(2, "format", "", imports.MSG_REQUIRED), (3, "", "not an object", imports.MSG_NOT_OBJECT)]
+    assert errors_of(job) == [
+        (2, "format", "", problems.MSG_REQUIRED),
+        (3, "", "not an object", problems.MSG_NOT_OBJECT),
+    ]
     program = Program.objects.get()
     assert program.professions == ["physician", "nurse"] and program.is_free and program.ipce_credit
     assert {o.credit_type: str(o.amount) for o in program.credit_offerings.all()} == {
@@ -210,7 +214,7 @@ def test_json_import_with_arrays_and_credit_object():
 
 
 def test_json_is_parsed_incrementally_across_chunk_boundaries(monkeypatch):
-    monkeypatch.setattr(imports, "JSON_CHUNK_CHARS", 7)
+    monkeypatch.setattr(reading, "JSON_CHUNK_CHARS", 7)
     data = [{**good_row(n), "credits": {"ama_pra_1": 12.25}} for n in range(1, 6)]
     job = run_import(json.dumps(data, indent=2), name="feed.json")
     assert job.created_count == 5 and job.error_count == 0
@@ -231,22 +235,22 @@ def test_text_is_stored_as_given():
 # File-level problems: one clear message, nothing written.
 
 FILE_PROBLEMS = [
-    ("empty", b"", imports.REJECT_EMPTY),
-    ("only blank lines", b"\n\n", imports.REJECT_EMPTY),
+    ("empty", b"", problems.REJECT_EMPTY),
+    ("only blank lines", b"\n\n", problems.REJECT_EMPTY),
     (
         "missing columns",
         b"external_id,title\nA,B\n",
-        imports.REJECT_MISSING_COLUMNS.format(missing="provider_name, format"),
+        problems.REJECT_MISSING_COLUMNS.format(missing="provider_name, format"),
     ),
     (
         "duplicate column",
         (HEADER + ",title\nA,T,P,course,T\n").encode(),
-        imports.REJECT_DUPLICATE_COLUMN.format(name="title"),
+        problems.REJECT_DUPLICATE_COLUMN.format(name="title"),
     ),
     (
         "bad quoting",
         (HEADER + '\nA,"T"x,P,course\n').encode(),
-        imports.REJECT_BAD_CSV.format(row=2, detail="',' expected after '\"'"),
+        problems.REJECT_BAD_CSV.format(row=2, detail="',' expected after '\"'"),
     ),
 ]
 
@@ -261,7 +265,7 @@ def test_file_level_problem_rejects_the_whole_file(content, message):
 
 
 def test_invalid_utf8_late_in_the_file_rejects_it_and_writes_nothing(monkeypatch):
-    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
     rows = csv_text([good_row(n) for n in range(1, 2001)]).encode()
     job = run_import(rows + b"Z-1,Caf\xe9,Mercy CME,course\n")
     assert job.status == ImportJobStatus.REJECTED
@@ -273,7 +277,7 @@ def test_over_the_row_limit_rejects_the_file(settings):
     settings.IMPORT_MAX_ROWS = 3
     job = run_import(csv_text([good_row(n) for n in range(1, 5)]))
     assert job.status == ImportJobStatus.REJECTED
-    assert job.message == imports.REJECT_TOO_MANY_ROWS.format(limit=3)
+    assert job.message == problems.REJECT_TOO_MANY_ROWS.format(limit=3)
     assert not Program.objects.exists()
 
 
@@ -281,17 +285,17 @@ def test_over_the_size_limit_rejects_the_file_without_storing_it(settings):
     settings.IMPORT_MAX_BYTES = 100
     job = run_import(csv_text([good_row(n) for n in range(1, 5)]))
     assert job.status == ImportJobStatus.REJECTED
-    assert job.message == imports.REJECT_TOO_BIG.format(limit=0)
+    assert job.message == problems.REJECT_TOO_BIG.format(limit=0)
     assert not job.file
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b'{"external_id": "A"}', imports.REJECT_JSON_NOT_ARRAY),
-        (b'[{"external_id": "A"', imports.REJECT_BAD_JSON.format(detail="element 1: Expecting ',' delimiter")),
-        (b"[1, 2", imports.REJECT_BAD_JSON.format(detail="the file ends before the closing ]")),
-        (b"[] trailing", imports.REJECT_BAD_JSON.format(detail="text after the closing ]")),
+        (b'{"external_id": "A"}', problems.REJECT_JSON_NOT_ARRAY),
+        (b'[{"external_id": "A"', problems.REJECT_BAD_JSON.format(detail="element 1: Expecting ',' delimiter")),
+        (b"[1, 2", problems.REJECT_BAD_JSON.format(detail="the file ends before the closing ]")),
+        (b"[] trailing", problems.REJECT_BAD_JSON.format(detail="text after the closing ]")),
     ],
 )
 def test_invalid_json_rejects_the_file(content, message):
@@ -353,7 +357,7 @@ def test_batched_writes_match_the_one_by_one_service(django_db_blocker):
     ]
     records = []
     for row in rows:
-        record, problems = imports.row_validate(row)
+        record, problems = validation.row_validate(row)
         assert not problems
         record["status"] = "published"
         records.append(record)
@@ -376,7 +380,7 @@ def test_batched_writes_match_the_one_by_one_service(django_db_blocker):
             program_upsert_from_record(record=record, actor=admin, source=ChangeSource.IMPORT)
         one_by_one = snapshot()
         transaction.savepoint_rollback(sid)
-    imports.records_write(records=records, actor=admin, publish=True, import_job_id=None)
+    writing.records_write(records=records, actor=admin, publish=True, import_job_id=None)
     batched = snapshot()
     assert batched[0] == one_by_one[0]
     assert batched[2] == one_by_one[2]

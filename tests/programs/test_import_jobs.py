@@ -10,7 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from programs import imports
+from programs import tasks
+from programs.exchange import jobs, problems
 from programs.models import ImportJob, ImportJobStatus, Program
 from programs.tasks import import_job_run_task
 from tests.factories import AdminFactory
@@ -28,9 +29,7 @@ def _private_media(settings, tmp_path):
 
 
 def _job(content: str, publish: bool = False) -> ImportJob:
-    return imports.import_job_create(
-        upload=io.BytesIO(content.encode()), file_name="f.csv", actor=None, publish=publish
-    )
+    return jobs.import_job_create(upload=io.BytesIO(content.encode()), file_name="f.csv", actor=None, publish=publish)
 
 
 def _end_state(job_id: int) -> tuple:
@@ -58,12 +57,12 @@ def test_a_run_killed_mid_way_resumes_to_the_state_of_a_single_run(monkeypatch):
     with transaction.atomic():
         savepoint = transaction.savepoint()
         reference = _job(csv_text(ROWS))
-        imports.import_job_run(job_id=reference.pk, batch_size=10)
+        jobs.import_job_run(job_id=reference.pk, batch_size=10)
         expected = _end_state(reference.pk)
         transaction.savepoint_rollback(savepoint)
 
     job = _job(csv_text(ROWS))
-    real_write = imports.records_write
+    real_write = jobs.records_write
     calls = {"n": 0}
 
     def dying_write(**kwargs):
@@ -72,20 +71,20 @@ def test_a_run_killed_mid_way_resumes_to_the_state_of_a_single_run(monkeypatch):
             raise WorkerKilled
         return real_write(**kwargs)
 
-    monkeypatch.setattr(imports, "records_write", dying_write)
+    monkeypatch.setattr(jobs, "records_write", dying_write)
     with pytest.raises(WorkerKilled):
-        imports.import_job_run(job_id=job.pk, batch_size=10)
-    monkeypatch.setattr(imports, "records_write", real_write)
+        jobs.import_job_run(job_id=job.pk, batch_size=10)
+    monkeypatch.setattr(jobs, "records_write", real_write)
     job.refresh_from_db()
     assert (job.status, job.rows_done, job.last_row) == (ImportJobStatus.RUNNING, 10, 11)
     assert Program.objects.count() == 10
 
     # The redelivered message while the dead run's lease is still fresh: not run twice at once.
-    assert imports.import_job_run(job_id=job.pk).status == ImportJobStatus.RUNNING
+    assert jobs.import_job_run(job_id=job.pk).status == ImportJobStatus.RUNNING
     assert Program.objects.count() == 10
     # After the lease expires, the redelivery resumes after the last committed batch.
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=5))
-    imports.import_job_run(job_id=job.pk, batch_size=10)
+    jobs.import_job_run(job_id=job.pk, batch_size=10)
     state = _end_state(job.pk)
     assert state[:2] == expected[:2]
     assert Program.objects.count() == 25
@@ -94,19 +93,19 @@ def test_a_run_killed_mid_way_resumes_to_the_state_of_a_single_run(monkeypatch):
 
 def test_a_run_that_lost_its_lease_stops_without_writing(monkeypatch):
     job = _job(csv_text(ROWS))
-    real_write = imports.records_write
+    real_write = jobs.records_write
 
     def steal_then_write(**kwargs):
         return real_write(**kwargs)
 
-    original_commit = imports._batch_commit
+    original_commit = jobs._batch_commit
 
     def commit_after_takeover(job_obj, token, *args):
         ImportJob.objects.filter(pk=job_obj.pk).update(run_token="someone-else")
         return original_commit(job_obj, token, *args)
 
-    monkeypatch.setattr(imports, "_batch_commit", commit_after_takeover)
-    imports.import_job_run(job_id=job.pk, batch_size=10)
+    monkeypatch.setattr(jobs, "_batch_commit", commit_after_takeover)
+    jobs.import_job_run(job_id=job.pk, batch_size=10)
     assert Program.objects.count() == 0
 
 
@@ -116,16 +115,16 @@ def test_an_unexpected_error_fails_the_job_with_a_clear_message(monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(imports, "records_write", broken)
-    result = imports.import_job_run(job_id=job.pk)
+    monkeypatch.setattr(jobs, "records_write", broken)
+    result = jobs.import_job_run(job_id=job.pk)
     assert result.status == ImportJobStatus.FAILED
-    assert result.message == imports.FAILED_UNEXPECTED.format(row=0)
+    assert result.message == problems.FAILED_UNEXPECTED.format(row=0)
     assert "database" not in result.message
 
 
 def test_enqueue_runs_inline_without_a_broker():
     job = _job(csv_text(ROWS[:3]))
-    assert imports.import_job_enqueue(job=job) is True
+    assert tasks.import_job_enqueue(job=job) is True
     job.refresh_from_db()
     assert job.status == ImportJobStatus.SUCCEEDED and job.enqueue_attempts == 1
 
@@ -149,7 +148,7 @@ def broker_down():
 def test_enqueue_with_the_broker_down_returns_quickly_and_keeps_the_job_queued(broker_down):
     job = _job(csv_text(ROWS[:3]))
     started = time.monotonic()
-    assert imports.import_job_enqueue(job=job) is False
+    assert tasks.import_job_enqueue(job=job) is False
     elapsed = time.monotonic() - started
     assert elapsed < 2.5, f"enqueue blocked {elapsed:.2f} s"
     job.refresh_from_db()

@@ -1,6 +1,6 @@
 import datetime
 
-from programs import quality
+from programs.curation import quality
 
 TODAY = datetime.date(2026, 6, 1)
 GOOD = {

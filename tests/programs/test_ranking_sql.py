@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from careers.models import GoalTrack
-from programs import scoring
 from programs.choices import Competency, CreditType, MandatedTopic, Profession
-from programs.ranking import fits_filter, rank_annotate, rank_order, ranked_queryset
+from programs.ranking import fit, scoring
+from programs.ranking.queries import fits_filter, rank_annotate, rank_order, ranked_queryset
 from programs.selectors import CatalogFilters, catalog_base, catalog_filter, program_signals
 from programs.synthetic import synthetic_programs_create
 from tests.factories import ProgramFactory, ProviderFactory
@@ -37,7 +37,7 @@ def _random_weights(rng: random.Random) -> scoring.Weights:
             return scoring.Weights(*values)
 
 
-def _random_clinician(rng: random.Random, today: datetime.date) -> scoring.ClinicianContext:
+def _random_clinician(rng: random.Random, today: datetime.date) -> fit.ClinicianContext:
     def maybe(value):
         return value if rng.random() < 0.75 else None
 
@@ -45,7 +45,7 @@ def _random_clinician(rng: random.Random, today: datetime.date) -> scoring.Clini
     for index in range(rng.choice([0, 1, 1, 2])):
         accepted = frozenset(rng.sample([c.value for c in CreditType], rng.choice([0, 1, 1, 2])))
         licences.append(
-            scoring.LicenceNeed(
+            fit.LicenceNeed(
                 licence_id=index + 1,
                 name=f"State {index}",
                 renewal_date=today + datetime.timedelta(days=rng.randint(-10, 400)),
@@ -54,7 +54,7 @@ def _random_clinician(rng: random.Random, today: datetime.date) -> scoring.Clini
                 missing_topics={rng.choice([t.value for t in MandatedTopic]): Decimal(3)} if rng.random() < 0.5 else {},
             )
         )
-    return scoring.ClinicianContext(
+    return fit.ClinicianContext(
         today=today,
         profession=maybe(rng.choice([p.value for p in Profession][:6])),
         remaining_budget=maybe(Decimal(rng.choice([0, 100, 600, 1200, 5000]))),
@@ -110,7 +110,7 @@ def test_sql_fit_filter_equals_module_fit(catalog, seed):
     module_ids = {
         program.pk
         for program in catalog_base()
-        if scoring.program_fits(scoring.fit_checks(program_signals(program), clinician))
+        if fit.program_fits(fit.fit_checks(program_signals(program), clinician))
     }
     assert sql_ids == module_ids
 
@@ -118,7 +118,7 @@ def test_sql_fit_filter_equals_module_fit(catalog, seed):
 def test_fit_filter_excludes_and_keeps_as_the_module_says(catalog):
     # A sanity check that the random comparison is not vacuous.
     today = timezone.localdate()
-    clinician = scoring.ClinicianContext(today=today, remaining_budget=Decimal("100"))
+    clinician = fit.ClinicianContext(today=today, remaining_budget=Decimal("100"))
     kept = catalog_base().filter(fits_filter(clinician)).count()
     assert 0 < kept < catalog_base().count()
 
@@ -134,6 +134,6 @@ def test_ranked_queryset_with_filters_and_fits_only_keeps_module_order(catalog, 
     kept = [
         program
         for program in catalog_filter(catalog_base(), filters)
-        if scoring.program_fits(scoring.fit_checks(program_signals(program), clinician))
+        if fit.program_fits(fit.fit_checks(program_signals(program), clinician))
     ]
     assert sql_ids == _module_ranking(goal, weights, kept)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from programs import review
 from programs.choices import ProgramStatus
+from programs.curation import review
 from programs.models import ChangeLogEntry, ChangeSource, Program, ProgramRevision, RevisionStatus
 from programs.selectors import catalog_base
 from tests.factories import AdminFactory, ProgramFactory, ProviderFactory

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from programs import scoring
-from programs.scoring import FitKind, FitStatus
+from programs.ranking import fit, scoring
+from programs.ranking.fit import FitKind, FitStatus
 from tests.programs.test_scoring_properties import HIGH_TRAITS, LOW_TRAITS
 
 TODAY = datetime.date(2026, 6, 1)
@@ -35,7 +35,7 @@ def _program(**changes) -> scoring.ProgramSignals:
     return dataclasses.replace(base, **changes)
 
 
-CALIFORNIA = scoring.LicenceNeed(
+CALIFORNIA = fit.LicenceNeed(
     licence_id=1,
     name="California",
     renewal_date=datetime.date(2027, 1, 31),
@@ -43,7 +43,7 @@ CALIFORNIA = scoring.LicenceNeed(
     hours_short=Decimal("30"),
     missing_topics={"opioids": Decimal("3")},
 )
-CLINICIAN = scoring.ClinicianContext(
+CLINICIAN = fit.ClinicianContext(
     today=TODAY,
     profession="physician",
     remaining_budget=Decimal("2000"),
@@ -55,7 +55,7 @@ CLINICIAN = scoring.ClinicianContext(
 
 
 def _check(program, clinician=CLINICIAN, kind=None):
-    checks = scoring.fit_checks(program, clinician)
+    checks = fit.fit_checks(program, clinician)
     return next(check for check in checks if check.kind is kind)
 
 
@@ -148,12 +148,12 @@ def test_dates_check_horizon_and_review():
 
 def test_mandated_topic_and_renewal_notes_do_not_exclude():
     program = _program(topics=frozenset({"opioids"}), end_date=datetime.date(2027, 2, 10), start_date=TODAY)
-    checks = scoring.fit_checks(program, CLINICIAN)
+    checks = fit.fit_checks(program, CLINICIAN)
     topic = next(check for check in checks if check.kind is FitKind.MANDATED_TOPIC)
     assert topic.message == "covers opioids: 3 h still missing for California"
     renewal = next(check for check in checks if check.kind is FitKind.RENEWAL)
     assert renewal.status is FitStatus.DOES_NOT_FIT and "counts toward the next cycle" in renewal.message
-    assert scoring.program_fits(checks)
+    assert fit.program_fits(checks)
 
 
 def test_leave_and_profession_checks():
@@ -166,10 +166,10 @@ def test_leave_and_profession_checks():
 
 
 def test_unknown_never_excludes_and_any_deciding_misfit_does():
-    unknown = scoring.ClinicianContext(today=TODAY)
-    assert all(check.status is not FitStatus.DOES_NOT_FIT for check in scoring.fit_checks(_program(), unknown))
-    assert scoring.program_fits(scoring.fit_checks(_program(fee_amount=None, leave_days=None), CLINICIAN))
-    assert not scoring.program_fits(scoring.fit_checks(_program(fee_amount=Decimal("9999")), CLINICIAN))
+    unknown = fit.ClinicianContext(today=TODAY)
+    assert all(check.status is not FitStatus.DOES_NOT_FIT for check in fit.fit_checks(_program(), unknown))
+    assert fit.program_fits(fit.fit_checks(_program(fee_amount=None, leave_days=None), CLINICIAN))
+    assert not fit.program_fits(fit.fit_checks(_program(fee_amount=Decimal("9999")), CLINICIAN))
 
 
 def test_past_horizon_is_reported_not_used_to_exclude():

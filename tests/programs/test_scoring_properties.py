@@ -8,8 +8,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from programs import scoring
-from programs.scoring import Factor
+from programs.ranking import scoring
+from programs.ranking.scoring import Factor
 from tests.programs.scoring_strategies import COMPETENCIES, LEVELS, PROFESSIONS, catalogs, goals, programs, weights
 
 

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 
-from programs.exports import export_to_file
+from programs.exchange.exports import export_to_file
 from programs.forms import CatalogFilterForm
 from programs.models import Program
 from programs.selectors import catalog_base, catalog_filter

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from programs.imports import import_file_run
+from programs.exchange.jobs import import_file_run
 from programs.models import ImportJobStatus
 
 

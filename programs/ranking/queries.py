@@ -2,12 +2,12 @@
 
 Why SQL: at 100,000 listings, scoring every program in Python per request is too
 slow. The goal-independent sub-scores are stored on each program as whole
-points (written from programs.scoring whenever a listing changes); the goal-dependent
+points (written from programs.ranking.scoring whenever a listing changes); the goal-dependent
 career points are a CASE sum whose coefficients come from
 `scoring.career_alignment_coefficients`. No arithmetic of the scoring lives
 here: this module only adds up what the scoring module hands it, and
 tests/programs/test_ranking_sql.py proves the SQL order equals
-`scoring.rank_programs` and the SQL fit filter equals `scoring.program_fits`.
+`scoring.rank_programs` and the SQL fit filter equals `fit.program_fits`.
 
 Only the page shown (about 20 programs) is then scored in Python, for the bars,
 the reasons and the fit badges.
@@ -23,9 +23,8 @@ from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, O
 from django.db.models.expressions import Expression
 from django.db.models.functions import Collate
 
-from . import scoring
-from .models import CreditOffering, Program, ProgramQuerySet
-from .selectors import (
+from ..models import CreditOffering, Program, ProgramQuerySet
+from ..selectors import (
     CatalogFilters,
     catalog_base,
     catalog_filter,
@@ -33,6 +32,7 @@ from .selectors import (
     outcome_evidence_mark,
     program_signals,
 )
+from . import fit, scoring
 
 RANKED_SORT = "fit"
 PER_PAGE = 20
@@ -109,8 +109,8 @@ def rank_order(queryset: ProgramQuerySet, weights: scoring.Weights) -> ProgramQu
     return queryset.order_by(*ordering)
 
 
-def fits_filter(clinician: scoring.ClinicianContext) -> Q:
-    """SQL mirror of `scoring.program_fits(scoring.fit_checks(program, clinician))`.
+def fits_filter(clinician: fit.ClinicianContext) -> Q:
+    """SQL mirror of `fit.program_fits(fit.fit_checks(program, clinician))`.
 
     Unknown never excludes: a missing fee, leave or profession keeps the program.
     """
@@ -134,9 +134,7 @@ def fits_filter(clinician: scoring.ClinicianContext) -> Q:
     return condition
 
 
-def ranking_candidates(
-    *, clinician: scoring.ClinicianContext, filters: CatalogFilters, fits_only: bool
-) -> ProgramQuerySet:
+def ranking_candidates(*, clinician: fit.ClinicianContext, filters: CatalogFilters, fits_only: bool) -> ProgramQuerySet:
     """The programs a ranking orders: the filtered catalog, and only those that fit when asked."""
     queryset = catalog_filter(catalog_base(), filters)
     return queryset.filter(fits_filter(clinician)) if fits_only else queryset
@@ -146,7 +144,7 @@ def ranked_queryset(
     *,
     goal: scoring.GoalCriteria,
     weights: scoring.Weights,
-    clinician: scoring.ClinicianContext,
+    clinician: fit.ClinicianContext,
     filters: CatalogFilters,
     fits_only: bool = False,
     order_by_fit: bool = True,
@@ -166,11 +164,11 @@ class RankedResult:
 
     program: Program
     scored: scoring.ScoredProgram
-    checks: tuple[scoring.FitCheck, ...]
+    checks: tuple[fit.FitCheck, ...]
 
     @property
     def fits(self) -> bool:
-        return scoring.program_fits(self.checks)
+        return fit.program_fits(self.checks)
 
     @property
     def top_reasons(self) -> list[str]:
@@ -192,7 +190,7 @@ def ranked_results(
     *,
     goal: scoring.GoalCriteria,
     weights: scoring.Weights,
-    clinician: scoring.ClinicianContext,
+    clinician: fit.ClinicianContext,
 ) -> list[RankedResult]:
     """Score already-loaded programs (provider and credit offerings prefetched) in Python."""
     outcome_evidence_mark([program for program in programs if not hasattr(program, "has_verified_outcome_evidence")])
@@ -203,7 +201,7 @@ def ranked_results(
             RankedResult(
                 program=program,
                 scored=scoring.score_program(signals, goal, weights),
-                checks=scoring.fit_checks(signals, clinician),
+                checks=fit.fit_checks(signals, clinician),
             )
         )
     return results
@@ -213,7 +211,7 @@ def ranked_catalog_page(
     *,
     goal: scoring.GoalCriteria,
     weights: scoring.Weights,
-    clinician: scoring.ClinicianContext,
+    clinician: fit.ClinicianContext,
     filters: CatalogFilters,
     page_number: str | int | None,
     fits_only: bool = False,

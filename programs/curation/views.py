@@ -22,13 +22,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 
-from . import exports
-from . import imports as import_services
+from .. import tasks
+from ..exchange import exports
+from ..exchange import jobs as import_services
+from ..forms import CatalogFilterForm
+from ..models import ImportJob, Program
+from ..selectors import catalog_base, catalog_filter
 from . import review as review_services
-from .curation_forms import ExportForm, ImportUploadForm, ReviewDecisionForm
-from .forms import CatalogFilterForm
-from .models import ImportJob, Program
-from .selectors import catalog_base, catalog_filter
+from .forms import ExportForm, ImportUploadForm, ReviewDecisionForm
 
 
 def curator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -74,7 +75,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
     )
     if job.is_finished:
         messages.error(request, job.message)
-    elif not import_services.import_job_enqueue(job=job):
+    elif not tasks.import_job_enqueue(job=job):
         messages.warning(
             request,
             "The file is saved, but the job queue is not reachable right now. "

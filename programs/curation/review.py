@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from accounts.models import User
 
+from ..choices import ProgramStatus
+from ..exchange.format import FIELDS, program_record, record_changes
+from ..models import ChangeAction, ChangeSource, CreditOffering, Program, ProgramRevision, RevisionStatus
+from ..services import change_entry, program_upsert_from_record, programs_set_status
 from . import quality
-from .choices import ProgramStatus
-from .exchange import FIELDS, program_record, record_changes
-from .models import ChangeAction, ChangeSource, CreditOffering, Program, ProgramRevision, RevisionStatus
-from .services import change_entry, program_upsert_from_record, programs_set_status
 
 REVIEW_PAGE_SIZE = 25
 

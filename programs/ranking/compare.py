@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from . import scoring
-from .choices import CreditType
-from .models import Program
-from .ranking import RankedResult, ranked_results
-from .selectors import catalog_base, outcome_evidence_mark, program_static_factors
+from ..choices import CreditType
+from ..models import Program
+from ..selectors import catalog_base, outcome_evidence_mark, program_static_factors
+from . import fit, scoring
+from .queries import RankedResult, ranked_results
 
 MIN_COMPARE = 2
 MAX_COMPARE = 4
@@ -20,7 +20,7 @@ MAX_COMPARE = 4
 class RankingInputs(Protocol):
     goal: scoring.GoalCriteria
     weights: scoring.Weights
-    clinician: scoring.ClinicianContext
+    clinician: fit.ClinicianContext
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class CompareCell:
     text: str
     details: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
-    checks: tuple[scoring.FitCheck, ...] = ()
+    checks: tuple[fit.FitCheck, ...] = ()
     best: bool = False
     points: int | None = None  # for a factor bar
 
@@ -92,15 +92,15 @@ def _money(program: Program) -> str:
         return "Not stated"
     if program.fee_amount == 0:
         return "Free"
-    return scoring.format_money(program.fee_amount, program.fee_currency)
+    return fit.format_money(program.fee_amount, program.fee_currency)
 
 
 def _dates(program: Program) -> str:
     if program.start_date is None:
         return "On demand"
-    text = scoring.format_date(program.start_date)
+    text = fit.format_date(program.start_date)
     if program.end_date and program.end_date != program.start_date:
-        text += f" to {scoring.format_date(program.end_date)}"
+        text += f" to {fit.format_date(program.end_date)}"
     return text
 
 
@@ -151,7 +151,7 @@ def comparison_rows(programs: list[Program], results: list[RankedResult] | None)
     for credit_type in CreditType:
         if any(credit_type.value in offered for offered in credits):
             values = [offered.get(credit_type.value) for offered in credits]
-            cells = [CompareCell(scoring.format_amount(v) if v is not None else "None") for v in values]
+            cells = [CompareCell(fit.format_amount(v) if v is not None else "None") for v in values]
             rows.append(_row(f"Credit: {credit_type.label}", cells, values, "highest"))
     if not any(credits):
         rows.append(_simple_row("Credit", programs, lambda p: "None designated", lambda p: None, ""))
@@ -160,7 +160,7 @@ def comparison_rows(programs: list[Program], results: list[RankedResult] | None)
             "Time needed",
             programs,
             lambda p: (
-                f"{scoring.format_amount(p.time_commitment_hours)} hours"
+                f"{fit.format_amount(p.time_commitment_hours)} hours"
                 if p.time_commitment_hours is not None
                 else "Not stated"
             ),
@@ -172,7 +172,7 @@ def comparison_rows(programs: list[Program], results: list[RankedResult] | None)
         _simple_row(
             "Leave from practice",
             programs,
-            lambda p: f"{scoring.format_amount(p.leave_days)} days" if p.leave_days is not None else "Not stated",
+            lambda p: f"{fit.format_amount(p.leave_days)} days" if p.leave_days is not None else "Not stated",
             lambda p: p.leave_days,
             "lowest",
         )

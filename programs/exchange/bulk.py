@@ -15,8 +15,8 @@ from typing import Any
 
 from django.db import connection, models
 
-from .fields import CodeSetField
-from .models import Program
+from ..fields import CodeSetField
+from ..models import Program
 
 
 def bulk_insert(

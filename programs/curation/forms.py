@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from .models import ImportFileFormat
+from ..models import ImportFileFormat
 
 
 class ImportUploadForm(forms.Form):

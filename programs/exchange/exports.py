@@ -18,8 +18,8 @@ from django.db.models import Prefetch, QuerySet
 
 from cme_portal.spreadsheet import cell_neutralize
 
-from .exchange import DECIMAL_FIELDS, FIELDS, MULTI_VALUED_FIELDS, program_record
-from .models import CreditOffering, ImportRowError, Program
+from ..models import CreditOffering, ImportRowError, Program
+from .format import DECIMAL_FIELDS, FIELDS, MULTI_VALUED_FIELDS, program_record
 
 CHUNK_SIZE = 1000
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .choices import CareerTrack, Competency, DesignedToChange, Profession
-from .models import Program
+from ..choices import CareerTrack, Competency, DesignedToChange, Profession
+from ..models import Program
 
 FORMAT_VERSION = "1"
 

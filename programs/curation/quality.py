@@ -1,7 +1,7 @@
 """Curator quality hints: flags on a listing a curator can act on.
 
 Pure functions over an exchange-format record (a mapping with the keys of
-`programs.exchange.FIELDS`; dates as `datetime.date` or ISO text) plus the
+`programs.exchange.format.FIELDS`; dates as `datetime.date` or ISO text) plus the
 listing's `last_verified_on`. No Django, no database.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .scoring import describes_practice_change
+from ..ranking.scoring import describes_practice_change
 
 # Moore levels from competence up are claims about outcomes a reader would want evidence for.
 EVIDENCE_EXPECTED_LEVELS = frozenset({"4", "5", "6", "7"})

@@ -1,0 +1,318 @@
+"""Writing a batch of validated exchange records: listings, providers, credits, history, held revisions.
+
+`records_write` is the batched equivalent of calling
+`programs.services.program_upsert_from_record` for each record: same
+listings, same provider updates, same history entries, far fewer queries.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import User
+
+from ..choices import ProgramStatus
+from ..models import (
+    ChangeAction,
+    ChangeLogEntry,
+    ChangeSource,
+    CreditOffering,
+    Program,
+    ProgramRevision,
+    Provider,
+    RevisionStatus,
+)
+from ..ranking import scoring
+from ..selectors import outcome_evidence_mark, program_signals
+from ..services import change_entry, program_apply_record
+from .bulk import bulk_insert, bulk_insert_programs
+from .format import PROGRAM_COLUMNS, PROVIDER_FIELDS, program_record, provider_record, record_changes, record_diff
+
+BATCH_SIZE = 500
+
+
+def _status_for(*, stated: str | None, publish: bool, existing: Program | None) -> str:
+    """The status a record is written with.
+
+    Without `publish`, new listings arrive as drafts and existing ones keep
+    their status (changes to published ones are held for review). With
+    `publish`, the row's own status applies, published when it states none.
+    """
+    if publish:
+        return stated or ProgramStatus.PUBLISHED
+    if existing is not None:
+        return existing.status
+    return ProgramStatus.DRAFT
+
+
+def records_write(
+    *,
+    records: Iterable[dict[str, Any]],
+    actor: User | None,
+    publish: bool,
+    import_job_id: int | None,
+    source: str = ChangeSource.IMPORT,
+) -> list[str]:
+    """Upsert a batch of validated records; returns each record's outcome.
+
+    Outcomes are "created", "updated", "unchanged" or "held" (a change to a
+    published listing stored as a pending ProgramRevision because the job does
+    not publish). Produces the same listings, provider updates and history as
+    `program_upsert_from_record` per record, with a handful of queries per
+    batch. Must run inside the caller's transaction; identities must be unique
+    within the batch.
+    """
+    records = list(records)
+    if not records:
+        return []
+    batch = _batch_load(
+        records,
+        actor=actor if actor is not None and actor.pk else None,
+        publish=publish,
+        import_job_id=import_job_id,
+        source=source,
+    )
+    outcomes = [_record_stage(batch, record) for record in records]
+    _batch_save(batch)
+    return outcomes
+
+
+CreditPlan = tuple[Program, list[CreditOffering], list[CreditOffering]]  # listing, stored offerings, wanted ones
+
+
+@dataclass
+class _Batch:
+    """One batch being written: what the database holds for it, and what to save at the end.
+
+    Records are staged in memory one after the other (a later record sees the
+    providers an earlier one created or changed), then `_batch_save` writes
+    everything with bulk queries.
+    """
+
+    actor: User | None
+    publish: bool
+    import_job_id: int | None
+    source: str
+    now: datetime.datetime
+    providers: dict[str, Provider]  # by name: the stored ones, then those the batch creates
+    existing: dict[tuple[str, str], Program]  # stored listings by (provider name, external_id), locked
+    pending: dict[int, ProgramRevision]  # pending revisions by program id, locked
+    new_providers: list[Provider] = field(default_factory=list)
+    dirty_providers: dict[int, Provider] = field(default_factory=dict)
+    new_programs: list[Program] = field(default_factory=list)
+    changed_programs: list[Program] = field(default_factory=list)
+    credit_plans: list[CreditPlan] = field(default_factory=list)
+    entries: list[ChangeLogEntry] = field(default_factory=list)
+    # A listing's entry, with the record before and the provider fields as its row left them.
+    program_entries: list[tuple[ChangeLogEntry, Program, dict[str, Any] | None, dict[str, Any]]] = field(
+        default_factory=list
+    )
+    new_revisions: list[ProgramRevision] = field(default_factory=list)
+    changed_revisions: list[ProgramRevision] = field(default_factory=list)
+
+
+def _batch_load(
+    records: list[dict[str, Any]], *, actor: User | None, publish: bool, import_job_id: int | None, source: str
+) -> _Batch:
+    """Read and lock what the batch may change: its providers, listings and pending revisions."""
+    now = timezone.now()
+    names = {record["provider_name"] for record in records}
+    providers = {provider.name: provider for provider in Provider.objects.filter(name__in=names)}
+    existing = _programs_locked(records, providers)
+    pending = {
+        revision.program_id: revision
+        for revision in ProgramRevision.objects.select_for_update().filter(
+            program__in=[p.pk for p in existing.values()], status=RevisionStatus.PENDING
+        )
+    }
+    return _Batch(
+        actor=actor,
+        publish=publish,
+        import_job_id=import_job_id,
+        source=source,
+        now=now,
+        providers=providers,
+        existing=existing,
+        pending=pending,
+    )
+
+
+def _programs_locked(records: list[dict[str, Any]], providers: dict[str, Provider]) -> dict[tuple[str, str], Program]:
+    """The stored listings the records name, locked, with credits and verified-evidence marks."""
+    existing: dict[tuple[str, str], Program] = {}
+    if not providers:
+        return existing
+    candidates = (
+        Program.objects.select_for_update(of=("self",))
+        .filter(provider__in=list(providers.values()), external_id__in={r["external_id"] for r in records})
+        .prefetch_related("credit_offerings")
+    )
+    provider_by_id = {provider.pk: provider for provider in providers.values()}
+    for program in candidates:
+        program.provider = provider_by_id[program.provider_id]
+        existing[(program.provider.name, program.external_id)] = program
+    # Verified outcome evidence counts in the stored outcome score; an update must keep it.
+    outcome_evidence_mark(list(existing.values()))
+    return existing
+
+
+def _record_stage(batch: _Batch, incoming: dict[str, Any]) -> str:
+    """Stage one record in memory; returns its outcome. Nothing is saved yet."""
+    program = batch.existing.get((incoming["provider_name"], incoming["external_id"]))
+    record = {**incoming, "status": _status_for(stated=incoming["status"], publish=batch.publish, existing=program)}
+    if program is not None and not batch.publish and program.status == ProgramStatus.PUBLISHED:
+        return _hold_for_review(batch, program, record)
+    provider = _provider_apply(batch, record)
+    if program is not None:
+        program.provider = provider
+    before = program_record(program) if program is not None else None
+    if before is not None and not record_changes(before, record):
+        return "unchanged"
+    program = _program_stage(batch, program, provider, record)
+    _history_stage(batch, program, provider, before)
+    return "created" if before is None else "updated"
+
+
+def _program_stage(batch: _Batch, program: Program | None, provider: Provider, record: dict[str, Any]) -> Program:
+    """The listing (new when `program` is None) with the record applied, scores set and credits planned."""
+    old_offerings: list[CreditOffering] = []
+    if program is None:
+        program = Program(provider=provider)
+        batch.new_programs.append(program)
+    else:
+        old_offerings = list(program.credit_offerings.all())
+        batch.changed_programs.append(program)
+    program_apply_record(program, record)
+    program.updated_at = batch.now
+    credits = {credit_type: Decimal(amount) for credit_type, amount in (record.get("credits") or {}).items()}
+    verified_evidence = getattr(program, "has_verified_outcome_evidence", False)  # a new listing has none
+    scores = scoring.static_scores(
+        program_signals(program, credits=credits, has_verified_outcome_evidence=verified_evidence)
+    )
+    program.static_points_set(scores)
+    offerings = [
+        CreditOffering(program=program, credit_type=credit_type, amount=amount)
+        for credit_type, amount in sorted(credits.items())
+    ]
+    # The history diff reads the credits through the related manager; the same
+    # unsaved offerings are inserted by _credits_write where they are new.
+    program._prefetched_objects_cache = {"credit_offerings": offerings}  # type: ignore[attr-defined]
+    batch.credit_plans.append((program, old_offerings, offerings))
+    return program
+
+
+def _history_stage(batch: _Batch, program: Program, provider: Provider, before: dict[str, Any] | None) -> None:
+    """The listing's change entry; its diff is computed once the listing is saved (`_batch_save`)."""
+    entry = change_entry(
+        program=program,
+        action=ChangeAction.CREATED if before is None else ChangeAction.UPDATED,
+        source=batch.source,
+        actor=batch.actor,
+        changes={},
+        import_job_id=batch.import_job_id,
+    )
+    batch.entries.append(entry)
+    # The provider as this row left it: a later row of the batch may change it again.
+    provider_now = {name: value for name, value in provider_record(provider).items() if name in PROVIDER_FIELDS}
+    batch.program_entries.append((entry, program, before, provider_now))
+
+
+def _batch_save(batch: _Batch) -> None:
+    """Write everything the batch staged with bulk queries, parents before the rows that point at them."""
+    Provider.objects.bulk_create(batch.new_providers, batch_size=BATCH_SIZE)
+    for provider in batch.dirty_providers.values():
+        provider.updated_at = batch.now
+    Provider.objects.bulk_update(
+        list(batch.dirty_providers.values()),
+        ["accreditor", "accreditation_status", "jointly_accredited", "updated_at"],
+        batch_size=BATCH_SIZE,
+    )
+    bulk_insert_programs(batch.new_programs)
+    Program.objects.bulk_update(
+        batch.changed_programs,
+        [*PROGRAM_COLUMNS, *Program.STATIC_POINT_FIELDS, "updated_at"],
+        batch_size=BATCH_SIZE,
+    )
+    _credits_write(batch.credit_plans)
+    for entry, program, before, provider_now in batch.program_entries:
+        # After the insert: a related manager needs a saved instance.
+        entry.changes = record_diff(before, {**program_record(program), **provider_now})
+    for entry in batch.entries:
+        entry.created_at = batch.now
+    bulk_insert(ChangeLogEntry, batch.entries)
+    ProgramRevision.objects.bulk_create(batch.new_revisions, batch_size=BATCH_SIZE)
+    ProgramRevision.objects.bulk_update(
+        batch.changed_revisions, ["record", "import_job", "status"], batch_size=BATCH_SIZE
+    )
+
+
+def _provider_apply(batch: _Batch, record: dict[str, Any]) -> Provider:
+    """In memory, what services.provider_for_record does: create or update, recording history."""
+    name = record["provider_name"]
+    provider = batch.providers.get(name)
+    created = provider is None
+    if provider is None:
+        provider = Provider(name=name)
+        batch.providers[name] = provider
+        batch.new_providers.append(provider)
+    before = None if created else provider_record(provider)
+    for field_name in ("provider_accreditor", "provider_accreditation_status", "jointly_accredited"):
+        value = record.get(field_name)
+        if value is not None:
+            setattr(provider, PROVIDER_FIELDS[field_name], value)
+    changes = record_diff(before, provider_record(provider))
+    if created or changes:
+        if not created and provider.pk is not None:
+            batch.dirty_providers[provider.pk] = provider
+        action = ChangeAction.CREATED if created else ChangeAction.UPDATED
+        batch.entries.append(
+            change_entry(provider=provider, action=action, source=batch.source, actor=batch.actor, changes=changes)
+        )
+    return provider
+
+
+def _hold_for_review(batch: _Batch, program: Program, record: dict[str, Any]) -> str:
+    """Keep a change to a published listing as a pending revision; the live listing stays as it is."""
+    revision = batch.pending.get(program.pk)
+    if not record_changes(program_record(program), record):
+        if revision is not None:
+            # The file now agrees with the live listing: the older proposal is moot.
+            revision.status = RevisionStatus.SUPERSEDED
+            batch.changed_revisions.append(revision)
+        return "unchanged"
+    if revision is not None:
+        if revision.record == record:
+            return "unchanged"
+        revision.record = record
+        revision.import_job_id = batch.import_job_id
+        batch.changed_revisions.append(revision)
+        return "held"
+    batch.new_revisions.append(ProgramRevision(program=program, record=record, import_job_id=batch.import_job_id))
+    return "held"
+
+
+def _credits_write(plans: list[CreditPlan]) -> None:
+    delete_ids: list[int] = []
+    to_update: list[CreditOffering] = []
+    to_create: list[CreditOffering] = []
+    for _program, old_offerings, new_offerings in plans:
+        old = {offering.credit_type: offering for offering in old_offerings}
+        wanted = {offering.credit_type for offering in new_offerings}
+        delete_ids.extend(offering.pk for credit_type, offering in old.items() if credit_type not in wanted)
+        for new in new_offerings:
+            offering = old.get(new.credit_type)
+            if offering is None:
+                to_create.append(new)
+            elif offering.amount != new.amount:
+                offering.amount = new.amount
+                to_update.append(offering)
+    if delete_ids:
+        CreditOffering.objects.filter(pk__in=delete_ids).delete()
+    CreditOffering.objects.bulk_update(to_update, ["amount"], batch_size=BATCH_SIZE)
+    bulk_insert(CreditOffering, to_create)
