@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "careers",
     "outcomes",
     "supervision",
+    "demo",
 ]
 
 MIDDLEWARE = [

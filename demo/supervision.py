@@ -20,9 +20,8 @@ from accounts.roles import Role
 from accounts.services import team_member_add, user_role_grant
 from careers.models import ClinicianProfile, CreditAmount, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
 from programs.models import Program
-
-from .models import EmployerCmePolicy, FundingRequest, OverAllowanceRule, RequestDecision, RequestStatus
-from .selectors import funding_request_snapshot
+from supervision.models import EmployerCmePolicy, FundingRequest, OverAllowanceRule, RequestDecision, RequestStatus
+from supervision.selectors import funding_request_snapshot
 
 
 @dataclass(frozen=True)

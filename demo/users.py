@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .models import Organization, Team, User
-from .roles import Role
-from .services import roles_sync, team_member_add, user_role_grant
+from accounts.models import Organization, Team, User
+from accounts.roles import Role
+from accounts.services import roles_sync, team_member_add, user_role_grant
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from programs.demo_listings import DEMO_LISTINGS
-from programs.models import Program
-
-from .models import (
+from outcomes.models import (
     MeasureKind,
     Measurement,
     OutcomeProject,
@@ -30,7 +27,10 @@ from .models import (
     ProjectTeamMember,
     VenueKind,
 )
-from .services import evidence_program_scores_refresh
+from outcomes.services import evidence_program_scores_refresh
+from programs.models import Program
+
+from .listings import DEMO_LISTINGS
 
 COLORADO_TITLE_WORDS = "Pediatric Urinary Tract Infection"
 COLORADO_SOURCE = "https://accme.org/about-accreditation/value-of-accreditation/outcomes-profile-4"
@@ -79,7 +79,7 @@ def _month_end(start: datetime.date) -> datetime.date:
 
 
 def colorado_program() -> Program | None:
-    """The Colorado Permanente demo listing, found by its title in programs/demo_listings.py."""
+    """The Colorado Permanente demo listing, found by its title in demo/listings.py."""
     listing = next(item for item in DEMO_LISTINGS if COLORADO_TITLE_WORDS in item["title"])
     return (
         Program.objects.select_related("provider")

@@ -9,9 +9,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from . import scoring
-from .bulk import bulk_insert, bulk_insert_programs
-from .choices import (
+from programs import scoring
+from programs.bulk import bulk_insert, bulk_insert_programs
+from programs.choices import (
     AccreditationStatus,
     Accreditor,
     ActivityFormat,
@@ -26,8 +26,8 @@ from .choices import (
     Profession,
     ProgramStatus,
 )
-from .models import CreditOffering, Program, Provider
-from .selectors import program_signals
+from programs.models import CreditOffering, Program, Provider
+from programs.selectors import program_signals
 
 TOPICS = [
     "sepsis",

@@ -13,10 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import DemoAccounts
-from programs.models import Program
-
-from .models import (
+from careers.models import (
     CareerGoal,
     ClinicianProfile,
     CreditAmount,
@@ -25,6 +22,9 @@ from .models import (
     LicenceTopicRequirement,
     ShortlistEntry,
 )
+from programs.models import Program
+
+from .users import DemoAccounts
 
 DEMO_NOTE = "Example requirement for the demo; enter your own board's rules."
 

@@ -1,10 +1,10 @@
 import pytest
 
-from accounts.demo import seed_accounts
 from careers import selectors
-from careers.demo import seed_careers
 from careers.models import CareerGoal, CreditClaim, ShortlistEntry
-from programs.demo import seed_programs
+from demo.careers import seed_careers
+from demo.catalog import seed_programs
+from demo.users import seed_accounts
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,12 @@
-"""Demo catalog: the hand-written listings in demo_listings.py (idempotent)."""
+"""Demo catalog: the hand-written listings in demo/listings.py (idempotent)."""
 
 from __future__ import annotations
 
 from accounts.models import User
+from programs.models import ChangeSource
+from programs.services import UpsertOutcome, program_upsert_from_record
 
-from .demo_listings import DEMO_LISTINGS
-from .models import ChangeSource
-from .services import UpsertOutcome, program_upsert_from_record
+from .listings import DEMO_LISTINGS
 
 
 def seed_programs(*, actor: User | None) -> dict[str, int]:
