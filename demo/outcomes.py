@@ -30,9 +30,8 @@ from outcomes.models import (
 from outcomes.services import evidence_program_scores_refresh
 from programs.models import Program
 
-from .listings import DEMO_LISTINGS
-
-COLORADO_TITLE_WORDS = "Pediatric Urinary Tract Infection"
+COLORADO_PROVIDER = "Colorado Permanente Medical Group"
+COLORADO_EXTERNAL_ID = "CPMG-PEDS-UTI-PICME"  # in demo/data/catalog.json
 COLORADO_SOURCE = "https://accme.org/about-accreditation/value-of-accreditation/outcomes-profile-4"
 CO_INTERVENTIONS = ["Updated clinical guideline", "EHR order set", "Live case-based CME session"]
 
@@ -79,11 +78,10 @@ def _month_end(start: datetime.date) -> datetime.date:
 
 
 def colorado_program() -> Program | None:
-    """The Colorado Permanente demo listing, found by its title in demo/listings.py."""
-    listing = next(item for item in DEMO_LISTINGS if COLORADO_TITLE_WORDS in item["title"])
+    """The Colorado Permanente listing of the demo catalog, by its identity (provider, external_id)."""
     return (
         Program.objects.select_related("provider")
-        .filter(title=listing["title"], provider__name=listing["provider_name"])
+        .filter(provider__name=COLORADO_PROVIDER, external_id=COLORADO_EXTERNAL_ID)
         .first()
     )
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from demo.catalog import seed_programs
+from demo.catalog import seed_catalog
 from demo.outcomes import colorado_program, seed_outcomes
 from outcomes.models import OutcomeProject, ProgramOutcomeEvidence
 from outcomes.selectors import project_report
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_seed_is_idempotent_and_reports_the_colorado_figures(world):
-    seed_programs(actor=world.admin)
+    seed_catalog(actor=world.admin)
     program = colorado_program()
     plain_score = program.outcome_points
     assert seed_outcomes(clinician=world.owner, curator=world.admin) == {"evidence": 2, "projects": 2}
