@@ -3,24 +3,41 @@
 import io
 
 import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from demo.users import DEMO_USERS
+from programs.models import ImportJob, Program, ProgramStatus
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_APPS = ("accounts", "programs", "careers", "outcomes", "supervision")
 
 
-@pytest.mark.django_db
-def test_seed_demo_is_idempotent():
-    from django.core.management import call_command
+def _row_counts() -> dict[str, int]:
+    models = [model for label in (*PROJECT_APPS, "auth") for model in apps.get_app_config(label).get_models()]
+    return {model._meta.label: model._default_manager.count() for model in models}
 
-    from accounts.models import Team, TeamMembership, User
-    from programs.models import ChangeLogEntry, CreditOffering, Program, Provider
 
-    def counts():
-        return [
-            m.objects.count() for m in (User, Team, TeamMembership, Program, Provider, CreditOffering, ChangeLogEntry)
-        ]
+def test_a_second_seed_demo_adds_nothing_to_any_table():
+    first_output = io.StringIO()
+    call_command("seed_demo", stdout=first_output)
+    first = _row_counts()
+    second_output = io.StringIO()
+    call_command("seed_demo", stdout=second_output)
+    assert _row_counts() == first
+    assert "Demo catalog: 42 created, 0 updated, 0 unchanged." in first_output.getvalue()
+    assert "Demo catalog: 0 created, 0 updated, 42 unchanged." in second_output.getvalue()
+    assert "Demo supervision: 0 funding requests created." in second_output.getvalue()
+    assert "Demo outcomes: 0 projects, 0 evidence rows created." in second_output.getvalue()
 
-    call_command("seed_demo", stdout=io.StringIO())
-    first = counts()
-    call_command("seed_demo", stdout=io.StringIO())
-    assert counts() == first
-    assert first[3] >= 40
-    emails = set(User.objects.values_list("email", flat=True))
-    assert {"clinician@demo.test", "nurse@demo.test", "supervisor@demo.test", "admin@demo.test"} <= emails
+
+def test_seed_demo_loads_the_catalog_without_an_import_job_and_prints_every_login():
+    output = io.StringIO()
+    call_command("seed_demo", stdout=output)
+    assert Program.objects.filter(status=ProgramStatus.PUBLISHED).count() == 40
+    assert Program.objects.filter(status=ProgramStatus.DRAFT).count() == 2
+    assert not ImportJob.objects.exists()
+    lines = output.getvalue().splitlines()
+    for demo in DEMO_USERS:
+        assert f"  {demo.role.value:<10} {demo.email}" in lines
