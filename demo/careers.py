@@ -24,7 +24,7 @@ from careers.models import (
 )
 from programs.models import Program
 
-from .users import DemoAccounts
+from .users import DemoAccounts, demo_user
 
 DEMO_NOTE = "Example requirement for the demo; enter your own board's rules."
 
@@ -37,7 +37,6 @@ def _demo_data(today: datetime.date) -> dict[str, dict[str, Any]]:
     return {
         "clinician@demo.test": {
             "profile": {
-                "profession": "physician",
                 "specialty": "Hospital medicine",
                 "yearly_budget_amount": Decimal("5000"),
                 "budget_used_amount": Decimal("1200"),
@@ -87,7 +86,6 @@ def _demo_data(today: datetime.date) -> dict[str, dict[str, Any]]:
         },
         "np@demo.test": {
             "profile": {
-                "profession": "nurse_practitioner",
                 "specialty": "Primary care",
                 "yearly_budget_amount": Decimal("2500"),
                 "budget_used_amount": Decimal("300"),
@@ -126,7 +124,6 @@ def _demo_data(today: datetime.date) -> dict[str, dict[str, Any]]:
         },
         "pharmacist@demo.test": {
             "profile": {
-                "profession": "pharmacist",
                 "specialty": "Ambulatory care",
                 "yearly_budget_amount": Decimal("1500"),
                 "budget_used_amount": Decimal("0"),
@@ -165,7 +162,6 @@ def _demo_data(today: datetime.date) -> dict[str, dict[str, Any]]:
         },
         "nurse@demo.test": {
             "profile": {
-                "profession": "nurse",
                 "specialty": "Medical-surgical nursing",
                 "yearly_budget_amount": Decimal("1000"),
                 "budget_used_amount": Decimal("0"),
@@ -208,7 +204,9 @@ def seed_careers(*, accounts: DemoAccounts, today: datetime.date | None = None) 
             user = accounts.users.get(email)
             if user is None:
                 continue
-            _, was_created = ClinicianProfile.objects.get_or_create(user=user, defaults=data["profile"])
+            _, was_created = ClinicianProfile.objects.get_or_create(
+                user=user, defaults={**data["profile"], "profession": demo_user(email).profession}
+            )
             created["profiles"] += was_created
             for spec in data["licences"]:
                 spec = dict(spec)

@@ -30,6 +30,8 @@ from outcomes.models import (
 from outcomes.services import evidence_program_scores_refresh
 from programs.models import Program
 
+from .users import demo_user
+
 COLORADO_PROVIDER = "Colorado Permanente Medical Group"
 COLORADO_EXTERNAL_ID = "CPMG-PEDS-UTI-PICME"  # in demo/data/catalog.json
 COLORADO_SOURCE = "https://accme.org/about-accreditation/value-of-accreditation/outcomes-profile-4"
@@ -127,6 +129,11 @@ def seed_colorado_evidence(*, curator: User | None) -> int:
     return created
 
 
+def _team_member(project: OutcomeProject, email: str) -> ProjectTeamMember:
+    demo = demo_user(email)
+    return ProjectTeamMember(project=project, name=demo.full_name, profession=demo.profession)
+
+
 def _uti_project(clinician: User, program: Program | None) -> tuple[OutcomeProject, bool]:
     project, created = OutcomeProject.objects.get_or_create(
         owner=clinician,
@@ -172,9 +179,9 @@ def _uti_project(clinician: User, program: Program | None) -> tuple[OutcomeProje
         )
         ProjectTeamMember.objects.bulk_create(
             [
-                ProjectTeamMember(project=project, name="Dr. Maya Okafor", profession="physician"),
-                ProjectTeamMember(project=project, name="Priya Natarajan, PharmD", profession="pharmacist"),
-                ProjectTeamMember(project=project, name="Sam Rivera, RN", profession="nurse"),
+                _team_member(project, "clinician@demo.test"),
+                _team_member(project, "pharmacist@demo.test"),
+                _team_member(project, "nurse@demo.test"),
             ]
         )
         Presentation.objects.bulk_create(

@@ -23,6 +23,8 @@ from programs.models import Program
 from supervision.models import EmployerCmePolicy, FundingRequest, OverAllowanceRule, RequestDecision, RequestStatus
 from supervision.selectors import funding_request_snapshot
 
+from .users import DEMO_USERS
+
 
 @dataclass(frozen=True)
 class DemoMember:
@@ -45,12 +47,7 @@ EXTRA_MEMBERS: tuple[DemoMember, ...] = (
     DemoMember("nurse5@demo.test", "Grace Kim, RN", "nurse", 0, 600, Decimal("30")),
     DemoMember("nurse6@demo.test", "Luis Ortega, RN", "nurse", 2, 250, Decimal("30")),
 )
-BASE_PROFESSIONS = {
-    "clinician@demo.test": "physician",
-    "nurse@demo.test": "nurse",
-    "np@demo.test": "nurse_practitioner",
-    "pharmacist@demo.test": "pharmacist",
-}
+BASE_PROFESSIONS = {demo.email: demo.profession for demo in DEMO_USERS if demo.profession}
 POLICIES: dict[str, tuple[Decimal, Decimal, str]] = {
     "physician": (Decimal("3000"), Decimal("5"), OverAllowanceRule.WARN),
     "nurse": (Decimal("1000"), Decimal("2"), OverAllowanceRule.REFUSE),

@@ -1,4 +1,4 @@
-"""Demo organization, team and one user per role (idempotent)."""
+"""The demo users (one list, read by the seed, the login page and the README check), organization and team."""
 
 from __future__ import annotations
 
@@ -13,20 +13,42 @@ from accounts.services import roles_sync, team_member_add, user_role_grant
 
 @dataclass(frozen=True)
 class DemoUser:
+    """A demo login. `description` is what the login page and README say about it."""
+
     email: str
     full_name: str
     role: Role
+    description: str
+    profession: str = ""  # the clinician's profession code; blank for other roles
     in_team: bool = True
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("clinician@demo.test", "Dr. Maya Okafor", Role.CLINICIAN),
-    DemoUser("nurse@demo.test", "Sam Rivera, RN", Role.CLINICIAN),
-    DemoUser("np@demo.test", "Jordan Lee, NP", Role.CLINICIAN),
-    DemoUser("pharmacist@demo.test", "Priya Natarajan, PharmD", Role.CLINICIAN),
-    DemoUser("supervisor@demo.test", "Dr. Alex Chen", Role.SUPERVISOR, in_team=False),
-    DemoUser("admin@demo.test", "CME Office Curator", Role.ADMIN, in_team=False),
+    DemoUser(
+        "clinician@demo.test",
+        "Dr. Maya Okafor",
+        Role.CLINICIAN,
+        "physician on a Chief Medical Officer track",
+        profession="physician",
+    ),
+    DemoUser("nurse@demo.test", "Sam Rivera, RN", Role.CLINICIAN, "nurse", profession="nurse"),
+    DemoUser("np@demo.test", "Jordan Lee, NP", Role.CLINICIAN, "nurse practitioner", profession="nurse_practitioner"),
+    DemoUser("pharmacist@demo.test", "Priya Natarajan, PharmD", Role.CLINICIAN, "pharmacist", profession="pharmacist"),
+    DemoUser("supervisor@demo.test", "Dr. Alex Chen", Role.SUPERVISOR, "supervisor of the demo team", in_team=False),
+    DemoUser(
+        "admin@demo.test",
+        "CME Office Curator",
+        Role.ADMIN,
+        "CME office curator (admin), also signs in to /admin/",
+        in_team=False,
+    ),
 )
+
+
+def demo_user(email: str) -> DemoUser:
+    """The demo user with this email (KeyError for any other)."""
+    return {demo.email: demo for demo in DEMO_USERS}[email]
+
 
 DEMO_ORGANIZATION = "Riverside Health"
 DEMO_TEAM = "Hospital Medicine"
