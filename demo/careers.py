@@ -250,15 +250,15 @@ def seed_careers(*, accounts: DemoAccounts, today: datetime.date | None = None) 
             for title, provider, completed_on, amounts, topics in data["credits"]:
                 if CreditClaim.objects.filter(user=user, title=title).exists():
                     continue
-                entry = entries.get(title)
+                shortlisted = entries.get(title)
                 claim = CreditClaim.objects.create(
                     user=user,
                     title=title,
                     provider_name=provider,
                     completed_on=completed_on,
                     topics=topics,
-                    program=entry.program if entry else None,
-                    shortlist_entry=entry if entry and not hasattr(entry, "credit_claim") else None,
+                    program=shortlisted.program if shortlisted else None,
+                    shortlist_entry=shortlisted if shortlisted and not hasattr(shortlisted, "credit_claim") else None,
                 )
                 CreditAmount.objects.bulk_create(
                     [

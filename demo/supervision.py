@@ -67,7 +67,7 @@ REQUESTS: tuple[tuple[str, int, str, str, str, str, str, int, int], ...] = (
     ("nurse5@demo.test", 4, "500", "1", RequestStatus.WITHDRAWN, "0", "0", 15, 2),
     ("np@demo.test", 4, "1200", "2", RequestStatus.PENDING, "0", "0", 3, 0),
 )
-REASONS = {
+REASONS: dict[str, str] = {
     RequestStatus.APPROVED: "Fits the unit's quality goals and the policy allowance.",
     RequestStatus.PARTIALLY_APPROVED: "Registration covered; travel is outside this year's allowance.",
     RequestStatus.DECLINED: "Staffing on the requested dates does not allow the leave.",
@@ -125,13 +125,13 @@ def seed_supervision(*, team: Team, supervisor: User, today: datetime.date | Non
         members[member.email] = user
         if programs:
             _history(user, member, programs, today)
-    for profession, (amount, days, rule) in POLICIES.items():
+    for profession, (allowance, days, rule) in POLICIES.items():
         EmployerCmePolicy.objects.get_or_create(
             organization=team.organization,
             team=None,
             profession=profession,
             defaults={
-                "yearly_reimbursement_amount": amount,
+                "yearly_reimbursement_amount": allowance,
                 "paid_leave_days": days,
                 "over_allowance_rule": rule,
                 "eligible_expenses": "Registration fees, course materials, economy travel and lodging.",
