@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "careers",
     "outcomes",
     "supervision",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "cme_portal.context_processors.site",
+                "demo.context_processors.demo_logins",  # empty unless DEMO_MODE
             ],
         },
     }

@@ -41,8 +41,8 @@ def main() -> None:
     from accounts.roles import Role
     from accounts.services import user_role_grant
     from careers.models import CareerGoal, ClinicianProfile, Licence
+    from demo.synthetic import synthetic_programs_create
     from programs.models import Program
-    from programs.synthetic import synthetic_programs_create
 
     have = Program.objects.published().count()
     if have < args.programs:

@@ -31,8 +31,8 @@ def seed(members: int) -> object:
     from accounts.roles import Role
     from accounts.services import team_member_add, user_role_grant
     from careers.models import ClinicianProfile, CreditAmount, CreditClaim, Licence, ShortlistEntry
+    from demo.synthetic import synthetic_programs_create
     from programs.models import Program
-    from programs.synthetic import synthetic_programs_create
     from supervision.models import EmployerCmePolicy, FundingRequest, RequestStatus
 
     organization, _ = Organization.objects.get_or_create(name="Bench Health")

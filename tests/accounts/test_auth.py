@@ -69,12 +69,3 @@ def test_users_have_roles_from_their_groups():
     user = ClinicianFactory()
     assert user.roles == frozenset({Role.CLINICIAN})
     assert User.objects.get(pk=user.pk).is_clinician
-
-
-def test_demo_logins_are_shown_only_in_demo_mode(client, settings):
-    settings.DEMO_MODE = True
-    assert "clinician@demo.test" in client.get(reverse("login")).content.decode()
-    settings.DEMO_MODE = False
-    body = client.get(reverse("login")).content.decode()
-    assert "clinician@demo.test" not in body
-    assert settings.DEMO_PASSWORD not in body

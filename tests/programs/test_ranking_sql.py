@@ -10,11 +10,11 @@ import pytest
 from django.utils import timezone
 
 from careers.models import GoalTrack
+from demo.synthetic import synthetic_programs_create
 from programs.choices import Competency, CreditType, MandatedTopic, Profession
 from programs.ranking import fit, scoring
 from programs.ranking.queries import fits_filter, rank_annotate, rank_order, ranked_queryset
 from programs.selectors import CatalogFilters, catalog_base, catalog_filter, program_signals
-from programs.synthetic import synthetic_programs_create
 from tests.factories import ProgramFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from demo.synthetic import synthetic_programs_create
 from programs.choices import ProgramStatus
-from programs.synthetic import synthetic_programs_create
 from tests.conftest import ROLES, login_as
 from tests.factories import ProgramFactory
 from tests.programs.ranking_helpers import goal_for

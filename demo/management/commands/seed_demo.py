@@ -4,11 +4,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.demo import DEMO_USERS, seed_accounts
-from careers.demo import seed_careers
-from outcomes.demo import seed_outcomes
-from programs.demo import seed_programs
-from supervision.demo import seed_supervision
+from demo.careers import seed_careers
+from demo.catalog import seed_catalog
+from demo.outcomes import seed_outcomes
+from demo.supervision import seed_supervision
+from demo.users import DEMO_USERS, seed_accounts
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             accounts = seed_accounts()
             curator = accounts.users["admin@demo.test"]
-            program_counts = seed_programs(actor=curator)
+            program_counts = seed_catalog(actor=curator)
             career_counts = seed_careers(accounts=accounts)
             supervision_counts = seed_supervision(team=accounts.team, supervisor=accounts.users["supervisor@demo.test"])
             outcome_counts = seed_outcomes(clinician=accounts.users["clinician@demo.test"], curator=curator)

@@ -17,10 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from programs.demo_listings import DEMO_LISTINGS
-from programs.models import Program
-
-from .models import (
+from outcomes.models import (
     MeasureKind,
     Measurement,
     OutcomeProject,
@@ -30,9 +27,13 @@ from .models import (
     ProjectTeamMember,
     VenueKind,
 )
-from .services import evidence_program_scores_refresh
+from outcomes.services import evidence_program_scores_refresh
+from programs.models import Program
 
-COLORADO_TITLE_WORDS = "Pediatric Urinary Tract Infection"
+from .users import demo_user
+
+COLORADO_PROVIDER = "Colorado Permanente Medical Group"
+COLORADO_EXTERNAL_ID = "CPMG-PEDS-UTI-PICME"  # in demo/data/catalog.json
 COLORADO_SOURCE = "https://accme.org/about-accreditation/value-of-accreditation/outcomes-profile-4"
 CO_INTERVENTIONS = ["Updated clinical guideline", "EHR order set", "Live case-based CME session"]
 
@@ -79,11 +80,10 @@ def _month_end(start: datetime.date) -> datetime.date:
 
 
 def colorado_program() -> Program | None:
-    """The Colorado Permanente demo listing, found by its title in programs/demo_listings.py."""
-    listing = next(item for item in DEMO_LISTINGS if COLORADO_TITLE_WORDS in item["title"])
+    """The Colorado Permanente listing of the demo catalog, by its identity (provider, external_id)."""
     return (
         Program.objects.select_related("provider")
-        .filter(title=listing["title"], provider__name=listing["provider_name"])
+        .filter(provider__name=COLORADO_PROVIDER, external_id=COLORADO_EXTERNAL_ID)
         .first()
     )
 
@@ -127,6 +127,11 @@ def seed_colorado_evidence(*, curator: User | None) -> int:
         created += was_created
     evidence_program_scores_refresh(program_ids=[program.pk])
     return created
+
+
+def _team_member(project: OutcomeProject, email: str) -> ProjectTeamMember:
+    demo = demo_user(email)
+    return ProjectTeamMember(project=project, name=demo.full_name, profession=demo.profession)
 
 
 def _uti_project(clinician: User, program: Program | None) -> tuple[OutcomeProject, bool]:
@@ -174,9 +179,9 @@ def _uti_project(clinician: User, program: Program | None) -> tuple[OutcomeProje
         )
         ProjectTeamMember.objects.bulk_create(
             [
-                ProjectTeamMember(project=project, name="Dr. Maya Okafor", profession="physician"),
-                ProjectTeamMember(project=project, name="Priya Natarajan, PharmD", profession="pharmacist"),
-                ProjectTeamMember(project=project, name="Sam Rivera, RN", profession="nurse"),
+                _team_member(project, "clinician@demo.test"),
+                _team_member(project, "pharmacist@demo.test"),
+                _team_member(project, "nurse@demo.test"),
             ]
         )
         Presentation.objects.bulk_create(

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from programs.synthetic import synthetic_programs_create
+from demo.synthetic import synthetic_programs_create
 
 
 class Command(BaseCommand):

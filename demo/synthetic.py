@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .choices import (
+from programs.choices import (
     AccreditationStatus,
     Accreditor,
     ActivityFormat,
@@ -24,10 +24,10 @@ from .choices import (
     Profession,
     ProgramStatus,
 )
-from .exchange.bulk import bulk_insert, bulk_insert_programs
-from .models import CreditOffering, Program, Provider
-from .ranking import scoring
-from .selectors import program_signals
+from programs.exchange.bulk import bulk_insert, bulk_insert_programs
+from programs.models import CreditOffering, Program, Provider
+from programs.ranking import scoring
+from programs.selectors import program_signals
 
 TOPICS = [
     "sepsis",

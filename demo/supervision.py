@@ -20,9 +20,10 @@ from accounts.roles import Role
 from accounts.services import team_member_add, user_role_grant
 from careers.models import ClinicianProfile, CreditAmount, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
 from programs.models import Program
+from supervision.models import EmployerCmePolicy, FundingRequest, OverAllowanceRule, RequestDecision, RequestStatus
+from supervision.selectors import funding_request_snapshot
 
-from .models import EmployerCmePolicy, FundingRequest, OverAllowanceRule, RequestDecision, RequestStatus
-from .selectors import funding_request_snapshot
+from .users import DEMO_USERS
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,7 @@ EXTRA_MEMBERS: tuple[DemoMember, ...] = (
     DemoMember("nurse5@demo.test", "Grace Kim, RN", "nurse", 0, 600, Decimal("30")),
     DemoMember("nurse6@demo.test", "Luis Ortega, RN", "nurse", 2, 250, Decimal("30")),
 )
-BASE_PROFESSIONS = {
-    "clinician@demo.test": "physician",
-    "nurse@demo.test": "nurse",
-    "np@demo.test": "nurse_practitioner",
-    "pharmacist@demo.test": "pharmacist",
-}
+BASE_PROFESSIONS = {demo.email: demo.profession for demo in DEMO_USERS if demo.profession}
 POLICIES: dict[str, tuple[Decimal, Decimal, str]] = {
     "physician": (Decimal("3000"), Decimal("5"), OverAllowanceRule.WARN),
     "nurse": (Decimal("1000"), Decimal("2"), OverAllowanceRule.REFUSE),
@@ -71,7 +67,7 @@ REQUESTS: tuple[tuple[str, int, str, str, str, str, str, int, int], ...] = (
     ("nurse5@demo.test", 4, "500", "1", RequestStatus.WITHDRAWN, "0", "0", 15, 2),
     ("np@demo.test", 4, "1200", "2", RequestStatus.PENDING, "0", "0", 3, 0),
 )
-REASONS = {
+REASONS: dict[str, str] = {
     RequestStatus.APPROVED: "Fits the unit's quality goals and the policy allowance.",
     RequestStatus.PARTIALLY_APPROVED: "Registration covered; travel is outside this year's allowance.",
     RequestStatus.DECLINED: "Staffing on the requested dates does not allow the leave.",
@@ -129,13 +125,13 @@ def seed_supervision(*, team: Team, supervisor: User, today: datetime.date | Non
         members[member.email] = user
         if programs:
             _history(user, member, programs, today)
-    for profession, (amount, days, rule) in POLICIES.items():
+    for profession, (allowance, days, rule) in POLICIES.items():
         EmployerCmePolicy.objects.get_or_create(
             organization=team.organization,
             team=None,
             profession=profession,
             defaults={
-                "yearly_reimbursement_amount": amount,
+                "yearly_reimbursement_amount": allowance,
                 "paid_leave_days": days,
                 "over_allowance_rule": rule,
                 "eligible_expenses": "Registration fees, course materials, economy travel and lodging.",

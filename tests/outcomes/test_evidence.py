@@ -1,4 +1,4 @@
-"""Program outcome evidence: the program page, the scoring signal, the admin, and the demo seed."""
+"""Program outcome evidence: the program page, the scoring signal and the admin."""
 
 import datetime
 
@@ -7,11 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from outcomes.demo import colorado_program, seed_outcomes
-from outcomes.models import OutcomeProject, ProgramOutcomeEvidence
-from outcomes.selectors import project_report
+from outcomes.models import ProgramOutcomeEvidence
 from outcomes.templatetags.outcomes_tags import program_evidence
-from programs.demo import seed_programs
 from programs.models import Program
 from programs.selectors import program_signals
 from tests.factories import ProgramFactory
@@ -112,25 +109,3 @@ def test_outcome_projects_are_not_in_the_admin(client, world):
     body = client.get(reverse("admin:index")).content.decode()
     assert "outcome evidence" in body.lower()
     assert "outcomeproject" not in body.lower()
-
-
-def test_demo_seed_is_idempotent_and_reports_the_colorado_figures(world):
-    seed_programs(actor=world.admin)
-    program = colorado_program()
-    plain_score = program.outcome_points
-    assert seed_outcomes(clinician=world.owner, curator=world.admin) == {"evidence": 2, "projects": 2}
-    assert seed_outcomes(clinician=world.owner, curator=world.admin) == {"evidence": 0, "projects": 0}
-    program.refresh_from_db()
-    assert program.outcome_points > plain_score
-    evidence = ProgramOutcomeEvidence.objects.filter(program=program, verified=True)
-    assert {(e.baseline, e.follow_up) for e in evidence} == {("43.4%", "62.4%"), ("7.3 days", "6.0 days")}
-    uti = OutcomeProject.objects.get(owner=world.owner, status="reported")
-    assert list(uti.linked_programs.all()) == [program]
-    assert uti.measurements.count() == 18
-    total = uti.baseline_denominator + sum(m.denominator for m in uti.measurements.all())
-    assert total == 2142
-    report = project_report(uti)
-    assert report.before == "43.4%" and report.after == "62.4%"
-    assert report.interval == "+8.0 to +29.1 percentage points"
-    assert any(s.startswith("Shift") for s in report.signals)
-    assert OutcomeProject.objects.filter(owner=world.owner, status="measuring").count() == 1

@@ -13,10 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import DemoAccounts
-from programs.models import Program
-
-from .models import (
+from careers.models import (
     CareerGoal,
     ClinicianProfile,
     CreditAmount,
@@ -25,6 +22,9 @@ from .models import (
     LicenceTopicRequirement,
     ShortlistEntry,
 )
+from programs.models import Program
+
+from .users import DemoAccounts, demo_user
 
 DEMO_NOTE = "Example requirement for the demo; enter your own board's rules."
 
@@ -37,7 +37,6 @@ def _demo_data(today: datetime.date) -> dict[str, dict[str, Any]]:
     return {
         "clinician@demo.test": {
             "profile": {
-                "profession": "physician",
                 "specialty": "Hospital medicine",
                 "yearly_budget_amount": Decimal("5000"),
                 "budget_used_amount": Decimal("1200"),
@@ -87,7 +86,6 @@ def _demo_data(today: datetime.date) -> dict[str, dict[str, Any]]:
         },
         "np@demo.test": {
             "profile": {
-                "profession": "nurse_practitioner",
                 "specialty": "Primary care",
                 "yearly_budget_amount": Decimal("2500"),
                 "budget_used_amount": Decimal("300"),
@@ -126,7 +124,6 @@ def _demo_data(today: datetime.date) -> dict[str, dict[str, Any]]:
         },
         "pharmacist@demo.test": {
             "profile": {
-                "profession": "pharmacist",
                 "specialty": "Ambulatory care",
                 "yearly_budget_amount": Decimal("1500"),
                 "budget_used_amount": Decimal("0"),
@@ -165,7 +162,6 @@ def _demo_data(today: datetime.date) -> dict[str, dict[str, Any]]:
         },
         "nurse@demo.test": {
             "profile": {
-                "profession": "nurse",
                 "specialty": "Medical-surgical nursing",
                 "yearly_budget_amount": Decimal("1000"),
                 "budget_used_amount": Decimal("0"),
@@ -208,7 +204,9 @@ def seed_careers(*, accounts: DemoAccounts, today: datetime.date | None = None) 
             user = accounts.users.get(email)
             if user is None:
                 continue
-            _, was_created = ClinicianProfile.objects.get_or_create(user=user, defaults=data["profile"])
+            _, was_created = ClinicianProfile.objects.get_or_create(
+                user=user, defaults={**data["profile"], "profession": demo_user(email).profession}
+            )
             created["profiles"] += was_created
             for spec in data["licences"]:
                 spec = dict(spec)
@@ -252,15 +250,15 @@ def seed_careers(*, accounts: DemoAccounts, today: datetime.date | None = None) 
             for title, provider, completed_on, amounts, topics in data["credits"]:
                 if CreditClaim.objects.filter(user=user, title=title).exists():
                     continue
-                entry = entries.get(title)
+                shortlisted = entries.get(title)
                 claim = CreditClaim.objects.create(
                     user=user,
                     title=title,
                     provider_name=provider,
                     completed_on=completed_on,
                     topics=topics,
-                    program=entry.program if entry else None,
-                    shortlist_entry=entry if entry and not hasattr(entry, "credit_claim") else None,
+                    program=shortlisted.program if shortlisted else None,
+                    shortlist_entry=shortlisted if shortlisted and not hasattr(shortlisted, "credit_claim") else None,
                 )
                 CreditAmount.objects.bulk_create(
                     [

@@ -1,17 +1,17 @@
 import pytest
 
-from accounts.demo import seed_accounts
 from careers import selectors
-from careers.demo import seed_careers
 from careers.models import CareerGoal, CreditClaim, ShortlistEntry
-from programs.demo import seed_programs
+from demo.careers import seed_careers
+from demo.catalog import seed_catalog
+from demo.users import seed_accounts
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_careers_are_complete_and_idempotent():
     accounts = seed_accounts()
-    seed_programs(actor=None)
+    seed_catalog(actor=None)
     first = seed_careers(accounts=accounts)
     assert first["profiles"] == 4 and first["goals"] >= 4 and first["shortlist"] >= 8 and first["credits"] >= 4
     assert seed_careers(accounts=accounts) == dict.fromkeys(first, 0)

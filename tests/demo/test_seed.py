@@ -1,0 +1,43 @@
+"""seed_demo as `make run` uses it: everything in one command, nothing added the second time."""
+
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from demo.users import DEMO_USERS
+from programs.models import ImportJob, Program, ProgramStatus
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_APPS = ("accounts", "programs", "careers", "outcomes", "supervision")
+
+
+def _row_counts() -> dict[str, int]:
+    models = [model for label in (*PROJECT_APPS, "auth") for model in apps.get_app_config(label).get_models()]
+    return {model._meta.label: model._default_manager.count() for model in models}
+
+
+def test_a_second_seed_demo_adds_nothing_to_any_table():
+    first_output = io.StringIO()
+    call_command("seed_demo", stdout=first_output)
+    first = _row_counts()
+    second_output = io.StringIO()
+    call_command("seed_demo", stdout=second_output)
+    assert _row_counts() == first
+    assert "Demo catalog: 42 created, 0 updated, 0 unchanged." in first_output.getvalue()
+    assert "Demo catalog: 0 created, 0 updated, 42 unchanged." in second_output.getvalue()
+    assert "Demo supervision: 0 funding requests created." in second_output.getvalue()
+    assert "Demo outcomes: 0 projects, 0 evidence rows created." in second_output.getvalue()
+
+
+def test_seed_demo_loads_the_catalog_without_an_import_job_and_prints_every_login():
+    output = io.StringIO()
+    call_command("seed_demo", stdout=output)
+    assert Program.objects.filter(status=ProgramStatus.PUBLISHED).count() == 40
+    assert Program.objects.filter(status=ProgramStatus.DRAFT).count() == 2
+    assert not ImportJob.objects.exists()
+    lines = output.getvalue().splitlines()
+    for demo in DEMO_USERS:
+        assert f"  {demo.role.value:<10} {demo.email}" in lines
