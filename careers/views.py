@@ -2,26 +2,22 @@
 
 Every page is the signed-in clinician's own; another user's object gives 404.
 Supervisors and curators without the clinician role get 403 (these pages are personal).
+The calendar feed is public: its secret token is the only key. See accounts.access.
 """
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public, safe_next_url
 from accounts.selectors import team_current_for_user
 from cme_portal.htmx import vary_on_htmx, wants_partial
 from programs.models import Program
@@ -30,42 +26,12 @@ from . import selectors, services
 from .forms import CreditClaimForm, GoalForm, LicenceForm, ProfileForm, ShortlistStatusForm, TopicRequirementFormSet
 from .models import CareerGoal, ClinicianProfile, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
 
-View = Callable[..., HttpResponse]
-
-
-def clinician_required(view: View) -> View:
-    """Signed in and holding the clinician role; others get 403 before any object is looked up."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_clinician:
-            raise PermissionDenied("These pages are for clinicians.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _own(queryset: Any, **lookup: Any) -> Any:
-    try:
-        return queryset.get(**lookup)
-    except queryset.model.DoesNotExist:
-        raise Http404("Not found") from None
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
-
-
 # --- Profile and goals ----------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
 @clinician_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Profile and budget form, with the list of goals."""
     instance = services.profile_get_or_default(user=request.user)
     form = ProfileForm(request.POST or None, instance=instance)
@@ -86,9 +52,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clinician_required
-def goal_edit(request: HttpRequest, goal_id: int | None = None) -> HttpResponse:
+def goal_edit(request: AuthenticatedHttpRequest, goal_id: int | None = None) -> HttpResponse:
     """Create or edit a career goal; weights 0-5 per factor, not all zero."""
-    goal = _own(CareerGoal.objects.filter(user=request.user), pk=goal_id) if goal_id else CareerGoal(user=request.user)
+    goal = owned_or_404(CareerGoal, user=request.user, pk=goal_id) if goal_id else CareerGoal(user=request.user)
     form = GoalForm(request.POST or None, instance=goal)
     if request.method == "POST":
         if form.is_valid():
@@ -103,7 +69,7 @@ def goal_edit(request: HttpRequest, goal_id: int | None = None) -> HttpResponse:
 
 @require_POST
 @clinician_required
-def goal_activate(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_activate(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
     try:
         goal = services.goal_activate(user=request.user, goal_id=goal_id)
     except CareerGoal.DoesNotExist:
@@ -114,7 +80,7 @@ def goal_activate(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @require_POST
 @clinician_required
-def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_delete(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
     try:
         services.goal_delete(user=request.user, goal_id=goal_id)
     except CareerGoal.DoesNotExist:
@@ -128,11 +94,9 @@ def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clinician_required
-def licence_edit(request: HttpRequest, licence_id: int | None = None) -> HttpResponse:
+def licence_edit(request: AuthenticatedHttpRequest, licence_id: int | None = None) -> HttpResponse:
     """Add or edit a licence with its mandated topic hours (inline formset)."""
-    licence = (
-        _own(Licence.objects.filter(user=request.user), pk=licence_id) if licence_id else Licence(user=request.user)
-    )
+    licence = owned_or_404(Licence, user=request.user, pk=licence_id) if licence_id else Licence(user=request.user)
     form = LicenceForm(request.POST or None, instance=licence)
     topics = TopicRequirementFormSet(request.POST or None, instance=licence, prefix="topics")
     if request.method == "POST":
@@ -152,8 +116,8 @@ def licence_edit(request: HttpRequest, licence_id: int | None = None) -> HttpRes
 
 @require_POST
 @clinician_required
-def licence_delete(request: HttpRequest, licence_id: int) -> HttpResponse:
-    _own(Licence.objects.filter(user=request.user), pk=licence_id)
+def licence_delete(request: AuthenticatedHttpRequest, licence_id: int) -> HttpResponse:
+    owned_or_404(Licence, user=request.user, pk=licence_id)
     services.licence_delete(user=request.user, licence_id=licence_id)
     messages.success(request, "Licence deleted.")
     return redirect("careers:credits")
@@ -164,7 +128,7 @@ def licence_delete(request: HttpRequest, licence_id: int) -> HttpResponse:
 
 @require_POST
 @clinician_required
-def shortlist_toggle(request: HttpRequest, program_id: int) -> HttpResponse:
+def shortlist_toggle(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
     """Add or remove a program with one click; htmx gets the button back, others are redirected."""
     try:
         entry = services.shortlist_toggle(user=request.user, program_id=program_id)
@@ -176,19 +140,19 @@ def shortlist_toggle(request: HttpRequest, program_id: int) -> HttpResponse:
             "program": program,
             "shortlisted_override": entry is not None,
             "announce": True,
-            "next_url": _safe_next(request, reverse("careers:plan")),
+            "next_url": safe_next_url(request, reverse("careers:plan")),
         }
         return vary_on_htmx(render(request, "careers/_shortlist_button.html", context))
     program_title = entry.program.title if entry else "The program"
     messages.success(
         request, f"“{program_title}” added to your shortlist." if entry else "Removed from your shortlist."
     )
-    return redirect(_safe_next(request, reverse("careers:plan")))
+    return redirect(safe_next_url(request, reverse("careers:plan")))
 
 
 @require_GET
 @clinician_required
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The shortlist with statuses and notes, and the 12-month plan against review and renewals."""
     entries = selectors.shortlist_for_user(user=request.user)
     context = {
@@ -201,9 +165,9 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @clinician_required
-def shortlist_update(request: HttpRequest, entry_id: int) -> HttpResponse:
+def shortlist_update(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     """Change status and private note; choosing "completed" goes on to logging the credits."""
-    entry = _own(ShortlistEntry.objects.filter(user=request.user).select_related("program"), pk=entry_id)
+    entry = owned_or_404(ShortlistEntry.objects.select_related("program"), user=request.user, pk=entry_id)
     form = ShortlistStatusForm(request.POST, instance=entry)
     if not form.is_valid():
         messages.error(request, "Choose one of the listed statuses; the note was not saved.")
@@ -220,7 +184,7 @@ def shortlist_update(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clinician_required
-def entry_complete(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_complete(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     """Credit form prefilled from the program's credit offerings; saving marks the entry completed."""
     try:
         entry = selectors.shortlist_entry_for_user(user=request.user, entry_id=entry_id)
@@ -243,7 +207,7 @@ def entry_complete(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @require_GET
 @clinician_required
-def credits(request: HttpRequest) -> HttpResponse:
+def credits(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Per licence progress against the hours entered as required, and the list of logged credits."""
     context = {
         "progress": selectors.licence_progress_for_user(user_id=request.user.pk),
@@ -254,7 +218,7 @@ def credits(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clinician_required
-def credit_new(request: HttpRequest) -> HttpResponse:
+def credit_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log credits of an activity outside the catalog."""
     today = timezone.localdate()
     if request.method == "POST":
@@ -268,7 +232,7 @@ def credit_new(request: HttpRequest) -> HttpResponse:
     return render(request, "careers/credit_form.html", {"form": form, "entry": None}, status=status)
 
 
-def _claim_create(request: HttpRequest, form: CreditClaimForm, *, entry_id: int | None) -> HttpResponse:
+def _claim_create(request: AuthenticatedHttpRequest, form: CreditClaimForm, *, entry_id: int | None) -> HttpResponse:
     data = form.cleaned_data
     claim = services.credit_claim_create(
         user=request.user,
@@ -286,7 +250,7 @@ def _claim_create(request: HttpRequest, form: CreditClaimForm, *, entry_id: int 
 
 @require_POST
 @clinician_required
-def credit_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
+def credit_delete(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
     try:
         services.credit_claim_delete(user=request.user, claim_id=claim_id)
     except CreditClaim.DoesNotExist:
@@ -297,9 +261,9 @@ def credit_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @require_GET
 @clinician_required
-def certificate_download(request: HttpRequest, claim_id: int) -> FileResponse:
+def certificate_download(request: AuthenticatedHttpRequest, claim_id: int) -> FileResponse:
     """The certificate file, to its owner only, always as an attachment."""
-    claim = _own(CreditClaim.objects.filter(user=request.user), pk=claim_id)
+    claim = owned_or_404(CreditClaim, user=request.user, pk=claim_id)
     if not claim.certificate:
         raise Http404("No certificate")
     try:
@@ -318,7 +282,7 @@ def certificate_download(request: HttpRequest, claim_id: int) -> FileResponse:
 
 @require_GET
 @clinician_required
-def calendar_page(request: HttpRequest) -> HttpResponse:
+def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Shows the private feed address and lets the owner replace it."""
     profile = services.profile_get_or_default(user=request.user)
     feed_url = (
@@ -331,7 +295,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @clinician_required
-def calendar_regenerate(request: HttpRequest) -> HttpResponse:
+def calendar_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         services.calendar_token_regenerate(user=request.user)
     except ClinicianProfile.DoesNotExist:
@@ -342,6 +306,7 @@ def calendar_regenerate(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The iCalendar feed; the token is the only key, a wrong one gives 404."""
     body = selectors.calendar_feed_for_token(token=token, base_url=request.build_absolute_uri("/"))

@@ -2,6 +2,13 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware: views may read `request.htmx`."""
+
+    htmx: HtmxDetails
 
 
 def wants_partial(request: HttpRequest) -> bool:

@@ -1,4 +1,3 @@
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -6,9 +5,12 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.access import AuthenticatedHttpRequest, public, signed_in_required
+
 
 @require_GET
 @never_cache
+@public
 def healthz(request: HttpRequest) -> HttpResponse:
     """The process is up. Touches nothing else."""
     return JsonResponse({"status": "ok"})
@@ -16,6 +18,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
+@public
 def readyz(request: HttpRequest) -> HttpResponse:
     """The database and the cache/broker (Redis when configured) answer."""
     checks: dict[str, str] = {}
@@ -35,8 +38,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
+@signed_in_required
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each user to where their work starts."""
     if request.user.is_supervisor and request.user.supervised_teams.exists():
         return redirect("supervision:team_home")

@@ -1,74 +1,58 @@
 """Outcome projects, the portfolio and its share links.
 
-Every project view looks the project up among the signed-in user's own projects, so
-anyone else (another clinician, a supervisor, an admin) gets 404. The only way
-someone else sees a portfolio is a share link.
+Every view but the share link is for clinicians (others get 403, see accounts.access) and
+looks the project up among the signed-in clinician's own projects, so another clinician
+gets 404. The only way someone else sees a portfolio is a share link (public: its secret
+token is the only key).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public
+
 from . import selectors, services
 from .forms import MeasurementForm, OutcomeProjectForm, PresentationForm, ShareLinkForm, TeamMemberForm
 from .models import Measurement, OutcomeProject, PortfolioShareLink, Presentation, ProjectTeamMember
 
 
-def clinician_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Projects and portfolios belong to clinicians; other roles get 403 on these pages."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_clinician:  # type: ignore[union-attr]
-            raise PermissionDenied("Outcome projects and portfolios are for clinicians.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _own_project(request: HttpRequest, project_id: int) -> OutcomeProject:
+def _own_project(request: AuthenticatedHttpRequest, project_id: int) -> OutcomeProject:
     try:
-        return selectors.project_for_owner(owner=request.user, project_id=project_id)  # type: ignore[arg-type]
+        return selectors.project_for_owner(owner=request.user, project_id=project_id)
     except OutcomeProject.DoesNotExist:
         raise Http404("No such project") from None
 
 
 @require_GET
-@login_required
 @clinician_required
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clinician's own outcome projects."""
-    projects = selectors.project_list_for_owner(owner=request.user)  # type: ignore[arg-type]
+    projects = selectors.project_list_for_owner(owner=request.user)
     return render(request, "outcomes/project_list.html", {"projects": projects})
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
 @clinician_required
-def project_create(request: HttpRequest) -> HttpResponse:
+def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OutcomeProjectForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        project = services.project_create(owner=request.user, data=form.cleaned_data)  # type: ignore[arg-type]
+        project = services.project_create(owner=request.user, data=form.cleaned_data)
         messages.success(request, "Project saved. Add measurements as the data come in.")
         return redirect("outcomes:project_detail", project_id=project.pk)
     return render(request, "outcomes/project_form.html", {"form": form, "project": None})
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
-def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+@clinician_required
+def project_edit(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     form = OutcomeProjectForm(request.POST or None, instance=project, owner=request.user)
     if request.method == "POST" and form.is_valid():
@@ -81,8 +65,8 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
-def project_delete(request: HttpRequest, project_id: int) -> HttpResponse:
+@clinician_required
+def project_delete(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     services.project_delete(project=project)
     messages.success(request, "Project deleted.")
@@ -90,7 +74,7 @@ def project_delete(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     project: OutcomeProject,
     *,
     measurement_form: MeasurementForm | None = None,
@@ -110,15 +94,15 @@ def _detail(
 
 
 @require_GET
-@login_required
-def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+@clinician_required
+def project_detail(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
     """The project with its result, run chart, data table, team and presentations."""
     return _detail(request, _own_project(request, project_id))
 
 
 @require_POST
-@login_required
-def measurement_add(request: HttpRequest, project_id: int) -> HttpResponse:
+@clinician_required
+def measurement_add(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     form = MeasurementForm(request.POST, project=project)
     if form.is_valid():
@@ -129,8 +113,8 @@ def measurement_add(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
-def measurement_delete(request: HttpRequest, project_id: int, measurement_id: int) -> HttpResponse:
+@clinician_required
+def measurement_delete(request: AuthenticatedHttpRequest, project_id: int, measurement_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     measurement = get_object_or_404(Measurement, pk=measurement_id, project=project)
     services.measurement_delete(measurement=measurement)
@@ -139,8 +123,8 @@ def measurement_delete(request: HttpRequest, project_id: int, measurement_id: in
 
 
 @require_POST
-@login_required
-def presentation_add(request: HttpRequest, project_id: int) -> HttpResponse:
+@clinician_required
+def presentation_add(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     form = PresentationForm(request.POST)
     if form.is_valid():
@@ -151,8 +135,8 @@ def presentation_add(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
-def presentation_delete(request: HttpRequest, project_id: int, presentation_id: int) -> HttpResponse:
+@clinician_required
+def presentation_delete(request: AuthenticatedHttpRequest, project_id: int, presentation_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     presentation = get_object_or_404(Presentation, pk=presentation_id, project=project)
     services.presentation_delete(presentation=presentation)
@@ -161,8 +145,8 @@ def presentation_delete(request: HttpRequest, project_id: int, presentation_id: 
 
 
 @require_POST
-@login_required
-def team_member_add(request: HttpRequest, project_id: int) -> HttpResponse:
+@clinician_required
+def team_member_add(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     form = TeamMemberForm(request.POST)
     if form.is_valid():
@@ -173,8 +157,8 @@ def team_member_add(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
-def team_member_delete(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
+@clinician_required
+def team_member_delete(request: AuthenticatedHttpRequest, project_id: int, member_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     member = get_object_or_404(ProjectTeamMember, pk=member_id, project=project)
     services.team_member_delete(member=member)
@@ -186,20 +170,18 @@ def team_member_delete(request: HttpRequest, project_id: int, member_id: int) ->
 
 
 @require_GET
-@login_required
 @clinician_required
-def portfolio(request: HttpRequest) -> HttpResponse:
+def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clinician's own printable portfolio."""
-    data = selectors.portfolio_for(owner=request.user)  # type: ignore[arg-type]
+    data = selectors.portfolio_for(owner=request.user)
     return render(request, "outcomes/portfolio.html", {"portfolio": data, "shared": False})
 
 
 @require_GET
-@login_required
 @clinician_required
-def portfolio_export(request: HttpRequest) -> HttpResponse:
+def portfolio_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All of the clinician's own data as a JSON download."""
-    data = selectors.portfolio_export(owner=request.user)  # type: ignore[arg-type]
+    data = selectors.portfolio_export(owner=request.user)
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="cme-portfolio-{timezone.localdate():%Y-%m-%d}.json"'
     response["Cache-Control"] = "private, no-store"
@@ -207,30 +189,29 @@ def portfolio_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
 @clinician_required
-def share_links(request: HttpRequest) -> HttpResponse:
+def share_links(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List, create and revoke read-only links to the portfolio."""
     form = ShareLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        link = services.share_link_create(owner=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        link = services.share_link_create(owner=request.user, **form.cleaned_data)
         messages.success(request, f"Share link created; it works until {link.expires_on:%b %d, %Y}.")
         return redirect("outcomes:share_links")
-    links = selectors.share_links_for_owner(owner=request.user)  # type: ignore[arg-type]
+    links = selectors.share_links_for_owner(owner=request.user)
     return render(request, "outcomes/share_links.html", {"form": form, "links": links, "today": timezone.localdate()})
 
 
 @require_POST
-@login_required
 @clinician_required
-def share_link_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
-    link = get_object_or_404(PortfolioShareLink, pk=link_id, owner=request.user)
+def share_link_revoke(request: AuthenticatedHttpRequest, link_id: int) -> HttpResponse:
+    link = owned_or_404(PortfolioShareLink, user=request.user, owner_field="owner", pk=link_id)
     services.share_link_revoke(link=link)
     messages.success(request, "Share link revoked: it no longer opens the portfolio.")
     return redirect("outcomes:share_links")
 
 
 @require_GET
+@public
 def shared_portfolio(request: HttpRequest, token: str) -> HttpResponse:
     """The read-only portfolio behind a share link; 404 once expired or revoked. Each opening is logged."""
     link = selectors.share_link_for_token(token=token)

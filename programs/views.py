@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.access import AuthenticatedHttpRequest, signed_in_required
 from careers.selectors import ranking_context_for_user
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 
@@ -17,8 +17,8 @@ from .ranking.forms import RankingForm
 
 
 @require_GET
-@login_required
-def catalog(request: HttpRequest) -> HttpResponse:
+@signed_in_required
+def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The published catalog: search, filters, sorting, pages. htmx gets the results partial.
 
     With an active career goal the results are ranked for it (weights from the
@@ -61,8 +61,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
+@signed_in_required
+def program_detail(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
     """Everything a clinician needs to judge one published listing."""
     try:
         program = selectors.program_for_catalog(program_id=program_id)
@@ -79,8 +79,8 @@ def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def compare(request: HttpRequest) -> HttpResponse:
+@signed_in_required
+def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     """2 to 4 published programs side by side (?ids=1&ids=2), ranked for the viewer's goal if any."""
     goal_context = ranking_context_for_user(user=request.user)
     comparison = program_comparison(raw_ids=request.GET.getlist("ids"), ranking=goal_context)

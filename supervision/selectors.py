@@ -47,11 +47,6 @@ def teams_supervised_by(*, supervisor: User) -> QuerySet[Team]:
     return Team.objects.filter(supervisors=supervisor).select_related("organization").order_by("name", "id")
 
 
-def team_for_supervisor(*, supervisor: User, team_id: int) -> Team | None:
-    """The team when the user supervises it, else None (the view answers 404)."""
-    return teams_supervised_by(supervisor=supervisor).filter(pk=team_id).first()
-
-
 def team_member_for_supervisor(*, team: Team, user_id: int) -> User | None:
     """A current member of the team, else None."""
     membership = TeamMembership.objects.current().filter(team=team, user_id=user_id).select_related("user").first()

@@ -1,4 +1,8 @@
-"""Supervision pages. Supervisors see only their own teams (404 otherwise); clinicians only their own requests."""
+"""Supervision pages. Supervisors see only their own teams (404 otherwise); clinicians only their own requests.
+
+Who may open each page is decided by its decorator from accounts.access (wrong role: 403).
+The invitation page is public: its secret token is the only key.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +19,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Team, User
+from accounts.access import (
+    AuthenticatedHttpRequest,
+    clinician_or_supervisor_required,
+    clinician_required,
+    public,
+    supervised_team_or_404,
+    supervisor_required,
+)
+from accounts.models import User
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 from programs.choices import Profession
 
@@ -35,13 +46,6 @@ from .forms import (
 from .models import EmployerCmePolicy, FundingRequest, Invitation, ReminderKind
 
 
-def _team_or_404(request: HttpRequest, team_id: int) -> Team:
-    team = selectors.team_for_supervisor(supervisor=request.user, team_id=team_id)
-    if team is None:
-        raise Http404("No such team")
-    return team
-
-
 def _message_from(error: ValidationError) -> str:
     return " ".join(error.messages)
 
@@ -50,11 +54,9 @@ def _message_from(error: ValidationError) -> str:
 
 
 @require_GET
-@login_required
-def team_home(request: HttpRequest) -> HttpResponse:
+@supervisor_required
+def team_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send a supervisor to their (first) team's dashboard."""
-    if not request.user.is_supervisor:
-        raise Http404
     teams = list(selectors.teams_supervised_by(supervisor=request.user))
     if len(teams) == 1:
         return redirect("supervision:dashboard", team_id=teams[0].pk)
@@ -62,10 +64,10 @@ def team_home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
+@supervisor_required
+def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The team's CME access: participation, credits against licences, at-risk, allowances, pending requests."""
-    team = _team_or_404(request, team_id)
+    team = supervised_team_or_404(request.user, team_id)
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
     all_rows = selectors.team_member_rows(team=team)
@@ -91,10 +93,10 @@ def dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def dashboard_csv(request: HttpRequest, team_id: int) -> HttpResponse:
+@supervisor_required
+def dashboard_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The dashboard figures as CSV; cells that a spreadsheet would run as formulas are neutralized."""
-    team = _team_or_404(request, team_id)
+    team = supervised_team_or_404(request.user, team_id)
     form = DashboardFilterForm(request.GET)
     rows = selectors.dashboard_rows_filtered(selectors.team_member_rows(team=team), **form.filters())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -107,10 +109,10 @@ def dashboard_csv(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def equity_view(request: HttpRequest, team_id: int) -> HttpResponse:
+@supervisor_required
+def equity_view(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """Access to CME by profession, with the four-fifths flag and small groups suppressed."""
-    team = _team_or_404(request, team_id)
+    team = supervised_team_or_404(request.user, team_id)
     figures = selectors.team_member_figures(team=team)
     report = equity.equity_report(figures)
     labels = dict(Profession.choices) | {"not_entered": "Profession not entered"}
@@ -162,10 +164,10 @@ def _fmt(formatter: Any, value: Decimal | None) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
-def invite(request: HttpRequest, team_id: int) -> HttpResponse:
+@supervisor_required
+def invite(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """Invite a clinician by email: a single-use link valid for 7 days."""
-    team = _team_or_404(request, team_id)
+    team = supervised_team_or_404(request.user, team_id)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -186,10 +188,10 @@ def invite(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
-def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
+@supervisor_required
+def member_remove(request: AuthenticatedHttpRequest, team_id: int, user_id: int) -> HttpResponse:
     """End a member's membership (kept as history)."""
-    team = _team_or_404(request, team_id)
+    team = supervised_team_or_404(request.user, team_id)
     member = selectors.team_member_for_supervisor(team=team, user_id=user_id)
     if member is None:
         raise Http404
@@ -199,20 +201,20 @@ def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpRespo
 
 
 @require_GET
-@login_required
-def policies(request: HttpRequest, team_id: int) -> HttpResponse:
+@supervisor_required
+def policies(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The written employer policies that apply in this team (team policies override the organization's)."""
-    team = _team_or_404(request, team_id)
+    team = supervised_team_or_404(request.user, team_id)
     return render(
         request, "supervision/policies.html", {"team": team, "policies": selectors.policies_for_team(team=team)}
     )
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
-def policy_edit(request: HttpRequest, team_id: int, policy_id: int | None = None) -> HttpResponse:
+@supervisor_required
+def policy_edit(request: AuthenticatedHttpRequest, team_id: int, policy_id: int | None = None) -> HttpResponse:
     """Record (or correct) the team's written policy for one profession."""
-    team = _team_or_404(request, team_id)
+    team = supervised_team_or_404(request.user, team_id)
     instance = None
     if policy_id is not None:
         instance = EmployerCmePolicy.objects.filter(pk=policy_id, team=team).first()
@@ -234,8 +236,8 @@ def policy_edit(request: HttpRequest, team_id: int, policy_id: int | None = None
 
 
 @require_GET
-@login_required
-def policy_document(request: HttpRequest, policy_id: int) -> HttpResponse:
+@clinician_or_supervisor_required
+def policy_document(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
     """The uploaded policy document, from private storage, to people the policy concerns."""
     policy = selectors.policy_document_for_viewer(viewer=request.user, policy_id=policy_id)
     if policy is None or not policy.source_document:
@@ -249,8 +251,8 @@ def policy_document(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+@clinician_or_supervisor_required
+def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     """A request with what the clinician saw, its decisions, and (for the supervisor) the decision form."""
     funding_request = selectors.funding_request_for_viewer(viewer=request.user, request_id=request_id)
     if funding_request is None:
@@ -272,8 +274,8 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
-def request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+@supervisor_required
+def request_decide(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     """Approve in full, in part, or decline, always with a reason."""
     funding_request = selectors.funding_request_for_viewer(viewer=request.user, request_id=request_id)
     if funding_request is None:
@@ -318,8 +320,8 @@ def _decision_return_url(request: HttpRequest, funding_request: FundingRequest) 
 
 
 @require_POST
-@login_required
-def request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
+@clinician_required
+def request_withdraw(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     """The requester withdraws a pending request."""
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -335,8 +337,8 @@ def request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def my_requests(request: HttpRequest) -> HttpResponse:
+@clinician_required
+def my_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clinician's own funding and leave requests, with their allowance."""
     context = {
         "requests": list(selectors.funding_requests_for_requester(user=request.user)),
@@ -346,11 +348,9 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
-def request_new(request: HttpRequest) -> HttpResponse:
+@clinician_required
+def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for funding and/or paid leave for a shortlisted program."""
-    if not request.user.is_clinician:
-        raise Http404
     shortlist = selectors.shortlist_for_request(user=request.user)
     initial = {}
     program_id = request.GET.get("program")
@@ -388,8 +388,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
-def my_policy(request: HttpRequest) -> HttpResponse:
+@clinician_required
+def my_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The employer policy that applies to the clinician and what is left of it this policy year."""
     allowance = selectors.employer_allowance_for_user(user=request.user)
     return render(request, "supervision/my_policy.html", {"allowance": allowance})
@@ -399,8 +399,8 @@ def my_policy(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
-def reminder_list(request: HttpRequest) -> HttpResponse:
+@clinician_or_supervisor_required
+def reminder_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's reminders, and which kinds they want."""
     current = selectors.reminder_preferences_for_user(user=request.user)
     kinds = _reminder_kinds_for(request.user)
@@ -427,6 +427,7 @@ def _reminder_kinds_for(user: User) -> list[str]:
 
 
 @require_http_methods(["GET", "POST"])
+@public
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation: join as the signed-in clinician, or create an account with a password."""
     invitation = Invitation.objects.select_related("team__organization").filter(token=token).first()

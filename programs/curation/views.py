@@ -6,13 +6,7 @@ login page, everyone else gets 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import curator_required
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 
 from .. import tasks
@@ -30,19 +25,6 @@ from ..models import ImportJob, Program
 from ..selectors import catalog_base, catalog_filter
 from . import review as review_services
 from .forms import ExportForm, ImportUploadForm, ReviewDecisionForm
-
-
-def curator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in (else the login page) and a curator (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_curator", False):
-            raise PermissionDenied("Only curators may import, export or review listings.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @require_GET

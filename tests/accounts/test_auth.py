@@ -58,13 +58,6 @@ def test_password_reset_sends_a_link_by_email(client):
     assert "/accounts/password/reset/" in mail.outbox[0].body
 
 
-def test_password_change_page_requires_sign_in(client):
-    response = client.get(reverse("password_change"))
-    assert response.status_code == 302
-    client.force_login(ClinicianFactory())
-    assert client.get(reverse("password_change")).status_code == 200
-
-
 def test_users_have_roles_from_their_groups():
     user = ClinicianFactory()
     assert user.roles == frozenset({Role.CLINICIAN})

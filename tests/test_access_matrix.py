@@ -1,0 +1,884 @@
+"""Who may open every URL: one URL x actor x method matrix (in the manner of Zulip's URL coverage).
+
+The rule it checks is written in accounts/access.py (and README, "Access"): not signed in on a
+page that needs it -> the sign-in page; the wrong role for the page -> 403; the right role but
+another person's object or another team -> 404; public pages (sign-in, password reset, health
+checks, secret-token pages) answer everyone.
+
+* ``test_every_url_has_a_row`` walks ``django.urls.get_resolver()`` (namespaces included) and
+  fails naming any URL without a row here; ``test_every_row_is_a_url`` catches stale rows.
+* ``test_every_view_records_its_access_decision`` fails for a view that carries no decision
+  from accounts.access (public, signed in, clinician, ...).
+* ``test_access`` requests every URL with GET and with POST as each actor and checks the exact
+  outcome (status, and where a 302 goes). Every request also checks the database: a refused
+  request (sign-in redirect, 403, 404, 405) and every other request marked as writing nothing
+  must leave every table as it was; a request marked ``writes`` must change something, which
+  proves the POST body used for the refused actors would really have done something.
+
+One fixture world is built per module (inside a transaction rolled back at the end) and each
+test runs in its own savepoint, so the matrix stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.http import QueryDict
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.access import access_rule_of
+from accounts.models import Team, User
+from careers.models import CareerGoal, ClinicianProfile, Licence, ShortlistEntry
+from careers.services import credit_claim_create
+from outcomes.models import Measurement, OutcomeProject, PortfolioShareLink, Presentation, ProjectTeamMember
+from programs.models import ImportJob
+from supervision.models import EmployerCmePolicy, FundingRequest, Invitation, RequestStatus
+from tests.factories import (
+    TEST_PASSWORD,
+    AdminFactory,
+    ClinicianFactory,
+    ProgramFactory,
+    SupervisorFactory,
+    TeamFactory,
+    TeamMembershipFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# --- Actors -------------------------------------------------------------------------------
+
+ANON = "anonymous"
+OWNER = "owner"  # the clinician (team A) who owns every per-person object below
+TEAMMATE = "same_team_clinician"  # another clinician of team A
+OUTSIDER = "other_team_clinician"  # a clinician of team B
+TEAM_SUPERVISOR = "team_supervisor"  # supervisor of team A
+OTHER_SUPERVISOR = "other_team_supervisor"  # supervisor of team B
+LONER = "clinician_without_team"
+CURATOR = "curator"  # the admin role: imports, exports, review, the Django admin
+
+ACTORS = [ANON, OWNER, TEAMMATE, OUTSIDER, TEAM_SUPERVISOR, OTHER_SUPERVISOR, LONER, CURATOR]
+CLINICIANS = [OWNER, TEAMMATE, OUTSIDER, LONER]
+
+# URLs the matrix does not hold, by namespace, with the reason.
+EXCLUDED_NAMESPACES = {
+    "admin": (
+        "Django's admin decides access itself (staff flag plus the model permissions granted per role in "
+        "accounts/roles.py); tests/programs/test_admin_curation.py covers it"
+    ),
+}
+
+
+# --- Expected outcomes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: int
+    # For a 302: where it goes. A path (formatted with the world), a callable of the world, or a regex.
+    location: str | Callable[[World], str] | re.Pattern[str] | None = None
+    to_login: bool = False
+    writes: bool = False
+
+    def describe(self) -> str:
+        if self.to_login:
+            return "302 to sign-in"
+        where = f" to {self.location}" if self.location is not None else ""
+        return f"{self.status}{where}{' (writes)' if self.writes else ''}"
+
+
+OK = Expect(200)
+LOGIN = Expect(302, to_login=True)
+FORBIDDEN = Expect(403)
+NOT_FOUND = Expect(404)
+NOT_ALLOWED = Expect(405)
+
+
+def redirect(to: str | Callable[[World], str] | re.Pattern[str]) -> Expect:
+    """A 302 that writes nothing."""
+    return Expect(302, location=to)
+
+
+def saved(to: str | Callable[[World], str] | re.Pattern[str]) -> Expect:
+    """A 302 after a successful write."""
+    return Expect(302, location=to, writes=True)
+
+
+Outcomes = dict[str, Expect]
+
+
+def everyone(expect: Expect) -> Outcomes:
+    return dict.fromkeys(ACTORS, expect)
+
+
+def signed_in(expect: Expect, **overrides: Expect) -> Outcomes:
+    """Any signed-in user; anonymous to sign-in."""
+    return {**everyone(expect), ANON: LOGIN, **_actor_overrides(overrides)}
+
+
+def for_clinicians(expect: Expect, **overrides: Expect) -> Outcomes:
+    """A clinician's own page: every clinician gets `expect`, other roles 403."""
+    outcomes = {ANON: LOGIN, TEAM_SUPERVISOR: FORBIDDEN, OTHER_SUPERVISOR: FORBIDDEN, CURATOR: FORBIDDEN}
+    return {**outcomes, **dict.fromkeys(CLINICIANS, expect), **_actor_overrides(overrides)}
+
+
+def owner_only(expect: Expect) -> Outcomes:
+    """The owner's object: other clinicians 404 (never confirm it exists), other roles 403."""
+    return for_clinicians(NOT_FOUND, owner=expect)
+
+
+def for_team_supervisor(expect: Expect) -> Outcomes:
+    """Team A's supervisor pages: team B's supervisor 404, clinicians and the curator 403."""
+    outcomes = {**everyone(FORBIDDEN), ANON: LOGIN, OTHER_SUPERVISOR: NOT_FOUND}
+    return {**outcomes, TEAM_SUPERVISOR: expect}
+
+
+def for_curator(expect: Expect) -> Outcomes:
+    return {**everyone(FORBIDDEN), ANON: LOGIN, CURATOR: expect}
+
+
+def _actor_overrides(overrides: dict[str, Expect]) -> Outcomes:
+    unknown = set(overrides) - set(ACTORS)
+    assert not unknown, f"unknown actors {unknown}"
+    return overrides
+
+
+GET_ONLY = everyone(NOT_ALLOWED)  # require_GET is the outer decorator: refused before the sign-in check
+POST_ONLY = everyone(NOT_ALLOWED)
+
+
+@dataclass(frozen=True)
+class Row:
+    get: Outcomes
+    post: Outcomes
+    kwargs: Callable[[World], dict[str, Any]] = lambda w: {}
+    query: str = ""
+    data: Callable[[World], dict[str, Any]] = lambda w: {}
+
+    def __post_init__(self) -> None:
+        for outcomes in (self.get, self.post):
+            assert set(outcomes) == set(ACTORS), f"a row needs every actor, missing {set(ACTORS) - set(outcomes)}"
+
+
+# --- POST bodies that succeed for the allowed actor ------------------------------------------
+
+TODAY = timezone.localdate()
+
+
+def _goal_data(w: World) -> dict[str, Any]:
+    return {
+        "track": "education",
+        "target_role": "Educator",
+        "weight_outcome": 3,
+        "weight_independence": 3,
+        "weight_interprofessional": 3,
+        "weight_career": 3,
+    }
+
+
+def _profile_data(w: World) -> dict[str, Any]:
+    return {
+        "profession": "physician",
+        "yearly_budget_amount": "1000",
+        "budget_used_amount": "0",
+        "yearly_leave_days": "2",
+        "leave_used_days": "0",
+    }
+
+
+def _licence_data(w: World) -> dict[str, Any]:
+    return {
+        "jurisdiction": "Oregon",
+        "licence_type": "MD",
+        "renewal_date": (TODAY + datetime.timedelta(days=400)).isoformat(),
+        "cycle_months": 24,
+        "hours_required": "40",
+        "accepted_credit_types": ["ama_pra_1"],
+        "topics-TOTAL_FORMS": 1,
+        "topics-INITIAL_FORMS": 0,
+        "topics-0-topic": "",
+        "topics-0-hours": "",
+    }
+
+
+def _claim_data(w: World) -> dict[str, Any]:
+    return {
+        "title": "Outside course",
+        "completed_on": (TODAY - datetime.timedelta(days=10)).isoformat(),
+        "amount_ama_pra_1": "4",
+    }
+
+
+def _project_data(w: World) -> dict[str, Any]:
+    return {
+        "title": "Antibiotic choice",
+        "gap_statement": "Fewer than half get the first-line antibiotic.",
+        "measure_name": "First-line antibiotic use",
+        "measure_kind": "proportion",
+        "higher_is_better": "on",
+        "moore_level": "5",
+        "baseline_start": "2024-01-01",
+        "baseline_end": "2024-12-31",
+        "baseline_numerator": "219",
+        "baseline_denominator": "505",
+        "status": "measuring",
+    }
+
+
+def _policy_data(w: World, profession: str) -> dict[str, Any]:
+    return {
+        "profession": profession,
+        "yearly_reimbursement_amount": "1500",
+        "paid_leave_days": "2",
+        "year_starts_month": "1",
+        "confirmed_on": TODAY.isoformat(),
+        "over_allowance_rule": "warn",
+        "source_url": "https://example.test/policy",
+    }
+
+
+def _import_upload(w: World) -> dict[str, Any]:
+    content = (
+        "external_id,title,provider_name,format,delivery,start_date,end_date,credits,professions\n"
+        "MATRIX-1,Matrix course,Mercy CME,course,live_online,2030-03-01,2030-03-02,ama_pra_1:8,physician\n"
+    )
+    return {"file": SimpleUploadedFile("feed.csv", content.encode(), content_type="text/csv"), "file_format": "csv"}
+
+
+def _team(w: World) -> dict[str, Any]:
+    return {"team_id": w.team.pk}
+
+
+def _project(w: World) -> dict[str, Any]:
+    return {"project_id": w.project.pk}
+
+
+def _at(path: str) -> Callable[[World], str]:
+    """A redirect target with world values filled in, e.g. "/team/{team}/"."""
+    return lambda w: path.format(**w.placeholders())
+
+
+NEW_ID = r"\d+"
+
+# --- The matrix ---------------------------------------------------------------------------
+
+MATRIX: dict[str, Row] = {
+    # Site
+    "home": Row(
+        get=signed_in(
+            redirect("/programs/"), team_supervisor=redirect("/team/"), other_team_supervisor=redirect("/team/")
+        ),
+        post=GET_ONLY,
+    ),
+    "healthz": Row(get=everyone(OK), post=GET_ONLY),
+    "readyz": Row(get=everyone(OK), post=GET_ONLY),
+    # Accounts (Django's views)
+    "login": Row(
+        get={**everyone(redirect("/")), ANON: OK},
+        post={**everyone(redirect("/")), ANON: OK},  # a wrong password: the form again
+        data=lambda w: {"username": w.users[OWNER].email, "password": "not-the-password"},
+    ),
+    "logout": Row(get=everyone(NOT_ALLOWED), post=everyone(redirect("/accounts/login/"))),
+    "password_change": Row(
+        get=signed_in(OK),
+        post=signed_in(saved("done/")),
+        data=lambda w: {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "matrix-New-pass-phrase-81",
+            "new_password2": "matrix-New-pass-phrase-81",
+        },
+    ),
+    "password_change_done": Row(get=signed_in(OK), post=signed_in(NOT_ALLOWED)),
+    "password_reset": Row(
+        get=everyone(OK), post=everyone(redirect("done/")), data=lambda w: {"email": w.users[OWNER].email}
+    ),
+    "password_reset_done": Row(get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    "password_reset_confirm": Row(
+        get=everyone(redirect(_at("/accounts/password/reset/{reset_uid}/set-password/"))),
+        post=everyone(redirect(_at("/accounts/password/reset/{reset_uid}/set-password/"))),
+        kwargs=lambda w: {"uidb64": w.reset_uid, "token": w.reset_token},
+    ),
+    "password_reset_complete": Row(get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    # Catalog
+    "programs:catalog": Row(get=signed_in(OK), post=GET_ONLY),
+    "programs:detail": Row(get=signed_in(OK), post=GET_ONLY, kwargs=lambda w: {"program_id": w.program.pk}),
+    "programs:compare": Row(get=signed_in(OK), post=GET_ONLY, query="?ids={program}&ids={other_program}"),
+    # Curation
+    "programs:curation:imports": Row(get=for_curator(OK), post=GET_ONLY),
+    "programs:curation:import_start": Row(
+        get=POST_ONLY,
+        post=for_curator(saved(re.compile(rf"/programs/curation/imports/{NEW_ID}/"))),
+        data=_import_upload,
+    ),
+    "programs:curation:import_detail": Row(
+        get=for_curator(OK), post=GET_ONLY, kwargs=lambda w: {"job_id": w.import_job.pk}
+    ),
+    "programs:curation:import_errors": Row(
+        get=for_curator(OK), post=GET_ONLY, kwargs=lambda w: {"job_id": w.import_job.pk}
+    ),
+    "programs:curation:export": Row(get=for_curator(OK), post=GET_ONLY, query="?file_format=csv&scope=all"),
+    "programs:curation:review": Row(get=for_curator(OK), post=GET_ONLY),
+    "programs:curation:review_decide": Row(
+        get=POST_ONLY,
+        post=for_curator(saved("/programs/curation/review/")),
+        data=lambda w: {"approve_one": f"draft:{w.draft.pk}"},
+    ),
+    # Careers: every page is the signed-in clinician's own
+    "careers:plan": Row(get=for_clinicians(OK), post=GET_ONLY),
+    "careers:profile": Row(get=for_clinicians(OK), post=for_clinicians(saved("/careers/profile/")), data=_profile_data),
+    "careers:goal_new": Row(get=for_clinicians(OK), post=for_clinicians(saved("/careers/profile/")), data=_goal_data),
+    "careers:goal_edit": Row(
+        get=owner_only(OK),
+        post=owner_only(saved("/careers/profile/")),
+        kwargs=lambda w: {"goal_id": w.goal.pk},
+        data=_goal_data,
+    ),
+    "careers:goal_activate": Row(
+        get=POST_ONLY, post=owner_only(saved("/careers/profile/")), kwargs=lambda w: {"goal_id": w.inactive_goal.pk}
+    ),
+    "careers:goal_delete": Row(
+        get=POST_ONLY, post=owner_only(saved("/careers/profile/")), kwargs=lambda w: {"goal_id": w.goal.pk}
+    ),
+    "careers:licence_new": Row(
+        get=for_clinicians(OK), post=for_clinicians(saved("/careers/credits/")), data=_licence_data
+    ),
+    "careers:licence_edit": Row(
+        get=owner_only(OK),
+        post=owner_only(saved("/careers/credits/")),
+        kwargs=lambda w: {"licence_id": w.licence.pk},
+        data=_licence_data,
+    ),
+    "careers:licence_delete": Row(
+        get=POST_ONLY, post=owner_only(saved("/careers/credits/")), kwargs=lambda w: {"licence_id": w.licence.pk}
+    ),
+    # Any clinician toggles the program on their own shortlist.
+    "careers:shortlist_toggle": Row(
+        get=POST_ONLY, post=for_clinicians(saved("/careers/")), kwargs=lambda w: {"program_id": w.program.pk}
+    ),
+    "careers:shortlist_update": Row(
+        get=POST_ONLY,
+        post=owner_only(saved("/careers/")),
+        kwargs=lambda w: {"entry_id": w.entry.pk},
+        data=lambda w: {"status": "enrolled", "note": "matrix"},
+    ),
+    "careers:entry_complete": Row(
+        get=owner_only(OK),
+        post=owner_only(saved("/careers/credits/")),
+        kwargs=lambda w: {"entry_id": w.entry.pk},
+        data=_claim_data,
+    ),
+    "careers:credits": Row(get=for_clinicians(OK), post=GET_ONLY),
+    "careers:credit_new": Row(
+        get=for_clinicians(OK), post=for_clinicians(saved("/careers/credits/")), data=_claim_data
+    ),
+    "careers:credit_delete": Row(
+        get=POST_ONLY, post=owner_only(saved("/careers/credits/")), kwargs=lambda w: {"claim_id": w.claim.pk}
+    ),
+    "careers:certificate": Row(get=owner_only(OK), post=GET_ONLY, kwargs=lambda w: {"claim_id": w.claim.pk}),
+    "careers:calendar": Row(get=for_clinicians(OK), post=GET_ONLY),
+    # The calendar address belongs to the profile: without one, the clinician is sent to make it.
+    "careers:calendar_regenerate": Row(
+        get=POST_ONLY,
+        post=for_clinicians(saved("/careers/calendar/"), clinician_without_team=redirect("/careers/profile/")),
+    ),
+    "careers:calendar_feed": Row(get=everyone(OK), post=GET_ONLY, kwargs=lambda w: {"token": w.profile.calendar_token}),
+    # Outcomes: projects and the portfolio are the clinician's own; the share link is public
+    "outcomes:project_list": Row(get=for_clinicians(OK), post=GET_ONLY),
+    "outcomes:project_create": Row(
+        get=for_clinicians(OK),
+        post=for_clinicians(saved(re.compile(rf"/outcomes/{NEW_ID}/"))),
+        data=_project_data,
+    ),
+    "outcomes:project_detail": Row(get=owner_only(OK), post=GET_ONLY, kwargs=_project),
+    "outcomes:project_edit": Row(
+        get=owner_only(OK), post=owner_only(saved(_at("/outcomes/{project}/"))), kwargs=_project, data=_project_data
+    ),
+    "outcomes:project_delete": Row(get=POST_ONLY, post=owner_only(saved("/outcomes/")), kwargs=_project),
+    "outcomes:measurement_add": Row(
+        get=POST_ONLY,
+        post=owner_only(saved(_at("/outcomes/{project}/#result"))),
+        kwargs=_project,
+        data=lambda w: {
+            "period_start": "2026-01-01",
+            "period_end": "2026-01-31",
+            "numerator": "40",
+            "denominator": "90",
+        },
+    ),
+    "outcomes:measurement_delete": Row(
+        get=POST_ONLY,
+        post=owner_only(saved(_at("/outcomes/{project}/"))),
+        kwargs=lambda w: {"project_id": w.project.pk, "measurement_id": w.measurement.pk},
+    ),
+    "outcomes:presentation_add": Row(
+        get=POST_ONLY,
+        post=owner_only(saved(_at("/outcomes/{project}/#presentations"))),
+        kwargs=_project,
+        data=lambda w: {"venue_kind": "department", "title": "Grand rounds", "presented_on": "2026-02-05"},
+    ),
+    "outcomes:presentation_delete": Row(
+        get=POST_ONLY,
+        post=owner_only(saved(_at("/outcomes/{project}/"))),
+        kwargs=lambda w: {"project_id": w.project.pk, "presentation_id": w.presentation.pk},
+    ),
+    "outcomes:team_member_add": Row(
+        get=POST_ONLY,
+        post=owner_only(saved(_at("/outcomes/{project}/#team"))),
+        kwargs=_project,
+        data=lambda w: {"name": "Sam Nurse", "profession": "nurse"},
+    ),
+    "outcomes:team_member_delete": Row(
+        get=POST_ONLY,
+        post=owner_only(saved(_at("/outcomes/{project}/"))),
+        kwargs=lambda w: {"project_id": w.project.pk, "member_id": w.team_member.pk},
+    ),
+    "outcomes:portfolio": Row(get=for_clinicians(OK), post=GET_ONLY),
+    "outcomes:portfolio_export": Row(get=for_clinicians(OK), post=GET_ONLY),
+    "outcomes:share_links": Row(
+        get=for_clinicians(OK),
+        post=for_clinicians(saved("/outcomes/portfolio/share/")),
+        data=lambda w: {"label": "Review", "expires_on": (TODAY + datetime.timedelta(days=30)).isoformat()},
+    ),
+    "outcomes:share_link_revoke": Row(
+        get=POST_ONLY, post=owner_only(saved("/outcomes/portfolio/share/")), kwargs=lambda w: {"link_id": w.link.pk}
+    ),
+    # Each opening of a share link is logged: a GET that writes.
+    "outcomes:shared_portfolio": Row(
+        get=everyone(Expect(200, writes=True)), post=GET_ONLY, kwargs=lambda w: {"token": w.link.token}
+    ),
+    # Supervision: team pages are the team's supervisor's
+    "supervision:team_home": Row(
+        get={
+            **for_team_supervisor(redirect(_at("/team/{team}/"))),
+            OTHER_SUPERVISOR: redirect(_at("/team/{other_team}/")),
+        },
+        post=GET_ONLY,
+    ),
+    "supervision:dashboard": Row(get=for_team_supervisor(OK), post=GET_ONLY, kwargs=_team),
+    "supervision:dashboard_csv": Row(get=for_team_supervisor(OK), post=GET_ONLY, kwargs=_team),
+    "supervision:equity": Row(get=for_team_supervisor(OK), post=GET_ONLY, kwargs=_team),
+    "supervision:invite": Row(
+        get=for_team_supervisor(OK),
+        post=for_team_supervisor(saved(_at("/team/{team}/"))),
+        kwargs=_team,
+        data=lambda w: {"email": "new.nurse@example.test"},
+    ),
+    "supervision:member_remove": Row(
+        get=POST_ONLY,
+        post=for_team_supervisor(saved(_at("/team/{team}/"))),
+        kwargs=lambda w: {"team_id": w.team.pk, "user_id": w.users[OWNER].pk},
+    ),
+    "supervision:policies": Row(get=for_team_supervisor(OK), post=GET_ONLY, kwargs=_team),
+    "supervision:policy_new": Row(
+        get=for_team_supervisor(OK),
+        post=for_team_supervisor(saved(_at("/team/{team}/policies/"))),
+        kwargs=_team,
+        data=lambda w: _policy_data(w, "nurse"),
+    ),
+    "supervision:policy_edit": Row(
+        get=for_team_supervisor(OK),
+        post=for_team_supervisor(saved(_at("/team/{team}/policies/"))),
+        kwargs=lambda w: {"team_id": w.team.pk, "policy_id": w.policy.pk},
+        data=lambda w: _policy_data(w, "physician"),
+    ),
+    # The document of a policy: its team's supervisor and the clinicians it applies to (the owner is
+    # team A's physician; the teammate is a nurse, whom the physician policy does not concern).
+    "supervision:policy_document": Row(
+        get={**for_clinicians(NOT_FOUND, owner=OK), TEAM_SUPERVISOR: OK, OTHER_SUPERVISOR: NOT_FOUND},
+        post=GET_ONLY,
+        kwargs=lambda w: {"policy_id": w.policy.pk},
+    ),
+    # Requests: the requester and the supervisor of their team
+    "supervision:my_requests": Row(get=for_clinicians(OK), post=GET_ONLY),
+    "supervision:request_new": Row(
+        get=for_clinicians(OK),
+        # Only the owner may ask for the owner's shortlisted program; the others get the form back.
+        post=for_clinicians(OK, owner=saved(re.compile(rf"/team/requests/{NEW_ID}/"))),
+        data=lambda w: {
+            "shortlist_entry": w.entry.pk,
+            "amount": "300",
+            "leave_days": "0",
+            "justification": "Closes a QI gap.",
+        },
+    ),
+    "supervision:request_detail": Row(
+        get={**for_clinicians(NOT_FOUND, owner=OK), TEAM_SUPERVISOR: OK, OTHER_SUPERVISOR: NOT_FOUND},
+        post=GET_ONLY,
+        kwargs=lambda w: {"request_id": w.funding_request.pk},
+    ),
+    "supervision:request_decide": Row(
+        get=POST_ONLY,
+        post=for_team_supervisor(saved(_at("/team/requests/{funding_request}/"))),
+        kwargs=lambda w: {"request_id": w.funding_request.pk},
+        data=lambda w: {"outcome": "declined", "reason": "Staffing"},
+    ),
+    "supervision:request_withdraw": Row(
+        get=POST_ONLY,
+        post=owner_only(saved(_at("/team/requests/{funding_request}/"))),
+        kwargs=lambda w: {"request_id": w.funding_request.pk},
+        data=lambda w: {"reason": "Plans changed"},
+    ),
+    "supervision:my_policy": Row(get=for_clinicians(OK), post=GET_ONLY),
+    "supervision:reminders": Row(
+        get={**for_clinicians(OK), TEAM_SUPERVISOR: OK, OTHER_SUPERVISOR: OK},
+        post={
+            **for_clinicians(saved("/team/reminders/")),
+            TEAM_SUPERVISOR: saved("/team/reminders/"),
+            OTHER_SUPERVISOR: saved("/team/reminders/"),
+        },
+        # Ticked boxes: an empty POST would be read as an unbound form.
+        data=lambda w: {"renewal_90": "on", "supervisor_digest": "on"},
+    ),
+    # The invitation link is public: anyone may open it; only its addressee may use it. A visitor
+    # without an account signs up; a signed-in person with another address is sent back to the page.
+    "supervision:invitation": Row(
+        get=everyone(OK),
+        post={**everyone(redirect(_at("/team/invitations/{invitation}/"))), ANON: saved("/")},
+        kwargs=lambda w: {"token": w.invitation.token},
+        data=lambda w: {
+            "full_name": "New Nurse",
+            "profession": "nurse",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
+    ),
+}
+
+
+# --- The world ----------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    team: Team
+    other_team: Team
+    media_root: Path
+    objects: dict[str, Any] = field(default_factory=dict)
+    session_keys: dict[str, str] = field(default_factory=dict)  # one signed-in session per actor
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["objects"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def placeholders(self) -> dict[str, Any]:
+        return {
+            "team": self.team.pk,
+            "other_team": self.other_team.pk,
+            "project": self.objects["project"].pk,
+            "funding_request": self.objects["funding_request"].pk,
+            "invitation": self.objects["invitation"].token,
+            "program": self.objects["program"].pk,
+            "other_program": self.objects["other_program"].pk,
+            "reset_uid": self.objects["reset_uid"],
+        }
+
+
+PDF = b"%PDF-1.4\n%matrix\n"
+
+
+def _build_world(media_root: Path) -> World:
+    team_supervisor = SupervisorFactory(email="team-supervisor@matrix.test")
+    other_supervisor = SupervisorFactory(email="other-supervisor@matrix.test")
+    team = TeamFactory(name="Matrix team A", supervisors=[team_supervisor])
+    other_team = TeamFactory(name="Matrix team B", supervisors=[other_supervisor])
+    users = {
+        OWNER: ClinicianFactory(email="owner@matrix.test"),
+        TEAMMATE: ClinicianFactory(email="teammate@matrix.test"),
+        OUTSIDER: ClinicianFactory(email="outsider@matrix.test"),
+        TEAM_SUPERVISOR: team_supervisor,
+        OTHER_SUPERVISOR: other_supervisor,
+        LONER: ClinicianFactory(email="loner@matrix.test"),
+        CURATOR: AdminFactory(email="curator@matrix.test"),
+    }
+    owner = users[OWNER]
+    for actor, member_of in [(OWNER, team), (TEAMMATE, team), (OUTSIDER, other_team)]:
+        TeamMembershipFactory(team=member_of, user=users[actor])
+    profile = ClinicianProfile.objects.create(
+        user=owner, profession="physician", next_review_date=TODAY + datetime.timedelta(days=120)
+    )
+    ClinicianProfile.objects.create(user=users[TEAMMATE], profession="nurse")
+    ClinicianProfile.objects.create(user=users[OUTSIDER], profession="physician")
+
+    program = ProgramFactory(title="Matrix program")
+    other_program = ProgramFactory(title="Matrix second program")
+    draft = ProgramFactory(title="Matrix draft", status="draft")
+    goal = CareerGoal.objects.create(user=owner, track="education", target_role="Educator", is_active=True)
+    inactive_goal = CareerGoal.objects.create(user=owner, track="clinical_expert", target_role="Expert")
+    licence = Licence.objects.create(
+        user=owner,
+        jurisdiction="California",
+        licence_type="MD",
+        renewal_date=TODAY + datetime.timedelta(days=300),
+        hours_required=Decimal("50"),
+    )
+    entry = ShortlistEntry.objects.create(user=owner, program=ProgramFactory(title="Matrix shortlisted"))
+    claim = credit_claim_create(
+        user=owner,
+        title="Course",
+        provider_name="",
+        completed_on=TODAY - datetime.timedelta(days=30),
+        topics=[],
+        amounts={"ama_pra_1": Decimal("5")},
+        certificate=SimpleUploadedFile("cert.pdf", PDF, content_type="application/pdf"),
+    )
+
+    project = OutcomeProject.objects.create(
+        owner=owner,
+        title="Owner project",
+        gap_statement="Fewer than half get the first-line antibiotic.",
+        measure_name="First-line antibiotic use",
+        measure_kind="proportion",
+        higher_is_better=True,
+        moore_level="5",
+        baseline_start=datetime.date(2024, 1, 1),
+        baseline_end=datetime.date(2024, 12, 31),
+        baseline_numerator=219,
+        baseline_denominator=505,
+        status="measuring",
+    )
+    measurement = Measurement.objects.create(
+        project=project,
+        period_start=datetime.date(2025, 1, 1),
+        period_end=datetime.date(2025, 1, 31),
+        numerator=44,
+        denominator=95,
+    )
+    presentation = Presentation.objects.create(
+        project=project, venue_kind="department", title="Department results", presented_on=datetime.date(2026, 1, 5)
+    )
+    team_member = ProjectTeamMember.objects.create(project=project, name="Pat Pharmacist", profession="pharmacist")
+    link = PortfolioShareLink.objects.create(owner=owner, expires_on=TODAY + datetime.timedelta(days=7))
+
+    policy = EmployerCmePolicy.objects.create(
+        team=team,
+        profession="physician",
+        yearly_reimbursement_amount=Decimal("2000"),
+        paid_leave_days=Decimal("3"),
+        over_allowance_rule="warn",
+        source_url="https://example.test/policy",
+        confirmed_on=TODAY,
+    )
+    policy.source_document.save("policy.pdf", ContentFile(PDF), save=True)
+    requested = ShortlistEntry.objects.create(
+        user=owner, program=ProgramFactory(title="Matrix requested"), status="planned"
+    )
+    funding_request = FundingRequest.objects.create(
+        requester=owner,
+        team=team,
+        program=requested.program,
+        shortlist_entry=requested,
+        amount_requested=Decimal("500"),
+        leave_days_requested=Decimal("1"),
+        justification="Needed for the unit's sepsis work.",
+        status=RequestStatus.PENDING,
+    )
+    invitation = Invitation.objects.create(
+        team=team,
+        email="invitee@matrix.test",
+        invited_by=team_supervisor,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    import_job = ImportJob.objects.create(
+        created_by=users[CURATOR],
+        file_name="feed.csv",
+        file_format="csv",
+        status="succeeded",
+        finished_at=timezone.now(),
+    )
+    # A person outside the matrix whose password-reset link stays valid (nobody signs in as them).
+    reset_user = UserFactory(email="reset@matrix.test")
+
+    objects = {
+        "profile": profile,
+        "program": program,
+        "other_program": other_program,
+        "draft": draft,
+        "goal": goal,
+        "inactive_goal": inactive_goal,
+        "licence": licence,
+        "entry": entry,
+        "claim": claim,
+        "project": project,
+        "measurement": measurement,
+        "presentation": presentation,
+        "team_member": team_member,
+        "link": link,
+        "policy": policy,
+        "funding_request": funding_request,
+        "invitation": invitation,
+        "import_job": import_job,
+        "reset_uid": urlsafe_base64_encode(force_bytes(reset_user.pk)),
+        "reset_token": default_token_generator.make_token(reset_user),
+    }
+    # Sign each actor in once: every test restores the session by its cookie (signing in per test
+    # would cost more than the request it makes).
+    session_keys = {}
+    for actor, user in users.items():
+        browser = Client()
+        browser.force_login(user)
+        session_keys[actor] = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    return World(
+        users=users,
+        team=team,
+        other_team=other_team,
+        media_root=media_root,
+        objects=objects,
+        session_keys=session_keys,
+    )
+
+
+@pytest.fixture(scope="module")
+def matrix_world(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """The world, built once for the module inside a transaction that is rolled back afterwards."""
+    media_root = tmp_path_factory.mktemp("matrix-media")
+    fast = override_settings(MEDIA_ROOT=media_root, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast:
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = _build_world(media_root)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield world
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _world_media(settings: Any, matrix_world: World) -> None:
+    """Certificates and policy documents of the world live in the module's media root."""
+    settings.MEDIA_ROOT = matrix_world.media_root
+
+
+# --- Walking the URL resolver -------------------------------------------------------------
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from _walk(pattern.url_patterns, namespace)
+        else:
+            name = f"{prefix}{pattern.name}" if pattern.name else f"{prefix}<unnamed: {pattern.pattern}>"
+            yield name, pattern
+
+
+def url_patterns() -> dict[str, URLPattern]:
+    """Every named URL of the site by its full name ("programs:curation:review"), minus the exclusions."""
+    return {
+        name: pattern
+        for name, pattern in _walk(get_resolver().url_patterns)
+        if ":" not in name or name.split(":", 1)[0] not in EXCLUDED_NAMESPACES
+    }
+
+
+def test_every_url_has_a_row() -> None:
+    missing = sorted(set(url_patterns()) - set(MATRIX))
+    assert not missing, f"URLs without an access row in tests/test_access_matrix.py: {missing}"
+
+
+def test_every_row_is_a_url() -> None:
+    stale = sorted(set(MATRIX) - set(url_patterns()))
+    assert not stale, f"Rows for URLs that no longer exist: {stale}"
+
+
+def test_every_view_records_its_access_decision() -> None:
+    undecided = sorted(name for name, pattern in url_patterns().items() if access_rule_of(pattern.callback) is None)
+    assert not undecided, (
+        f"Views without a decorator from accounts.access (public, clinician_required, ...): {undecided}"
+    )
+
+
+# --- The matrix itself --------------------------------------------------------------------
+
+EXCLUDED_FROM_SNAPSHOT = {"sessions", "axes"}  # they record the visit itself, not the site's data
+
+
+def database_snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (but sessions and sign-in attempts), to compare before and after.
+
+    Plain SQL, one query a table: the ORM would spend more time compiling than the tables take to read.
+    """
+    tables = sorted(
+        {
+            model._meta.db_table
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.app_label not in EXCLUDED_FROM_SNAPSHOT
+        }
+    )
+    snapshot = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608 - model tables
+            snapshot[table] = cursor.fetchall()
+    return snapshot
+
+
+def _login_url(path: str) -> str:
+    query = QueryDict(mutable=True)
+    query["next"] = path
+    return f"{reverse('login')}?{query.urlencode(safe='/')}"
+
+
+def _location_matches(expect: Expect, location: str, world: World, path: str) -> bool:
+    if expect.to_login:
+        return location == _login_url(path)
+    wanted = expect.location
+    if wanted is None:
+        return True
+    if isinstance(wanted, re.Pattern):
+        return wanted.fullmatch(location) is not None
+    if callable(wanted):
+        return location == wanted(world)
+    return location == wanted
+
+
+CASES = [(name, method, actor) for name in MATRIX for method in ("GET", "POST") for actor in ACTORS]
+
+
+@pytest.mark.parametrize(("name", "method", "actor"), CASES, ids=[f"{n}-{m}-{a}" for n, m, a in CASES])
+def test_access(client: Any, matrix_world: World, name: str, method: str, actor: str) -> None:
+    row = MATRIX[name]
+    expect = (row.get if method == "GET" else row.post)[actor]
+    world = matrix_world
+    if actor != ANON:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.session_keys[actor]
+    path = reverse(name, kwargs=row.kwargs(world)) + row.query.format(**world.placeholders())
+    before = database_snapshot()
+    response = client.get(path) if method == "GET" else client.post(path, row.data(world))
+    location = response.get("Location", "")
+    wrong = f"{method} {path} as {actor}: expected {expect.describe()}, got {response.status_code} {location}"
+    assert response.status_code == expect.status, wrong
+    if expect.status == 302:
+        assert _location_matches(expect, location, world, path), wrong
+    after = database_snapshot()
+    changed = sorted(label for label in after if after[label] != before[label])
+    if expect.writes:
+        assert changed, f"{method} {path} as {actor} should have written something and wrote nothing"
+    else:
+        assert not changed, f"{method} {path} as {actor} must not change the database; changed: {changed}"
