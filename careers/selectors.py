@@ -50,8 +50,8 @@ class RankingContext:
 def remaining_budget_for(profile: ClinicianProfile | None) -> Decimal | None:
     """Money the clinician can still spend on CME this budget year; None when no profile.
 
-    The single place to add other funding (e.g. an employer allowance granted
-    through supervision) to what the clinician entered.
+    What the clinician entered; the ranking adds the employer allowance on top
+    (see `ranking_context_for_goal`).
     """
     if profile is None:
         return None
@@ -59,7 +59,7 @@ def remaining_budget_for(profile: ClinicianProfile | None) -> Decimal | None:
 
 
 def remaining_leave_for(profile: ClinicianProfile | None) -> Decimal | None:
-    """Paid CME leave days still available; the single place to add leave granted elsewhere."""
+    """Paid CME leave days still available, as the clinician entered them."""
     if profile is None:
         return None
     return profile.remaining_leave_days
@@ -203,28 +203,31 @@ def active_goal_for_user(*, user: User) -> CareerGoal | None:
     return CareerGoal.objects.filter(user=user, is_active=True).first()
 
 
-def ranking_context_for_user(*, user: User | None, today: datetime.date | None = None) -> RankingContext | None:
-    """The goal, weights and fit-constraint situation of a clinician, or None without an active goal.
+@dataclass(frozen=True)
+class FundingTopUp:
+    """Money and paid CME leave granted outside the clinician's own entries (the employer allowance left)."""
 
-    Queries: active goal, profile, licences, topic requirements, credit amounts
-    of the current cycles (five at most, one when there is no active goal).
+    amount: Decimal
+    leave_days: Decimal
+
+
+def ranking_context_for_goal(
+    *, goal: CareerGoal, user: User, top_up: FundingTopUp | None, today: datetime.date | None = None
+) -> RankingContext:
+    """The weights and fit-constraint situation of a clinician for their goal.
+
+    `top_up` (the employer allowance still unspent this policy year, computed by
+    supervision, which may see both apps) adds to both the budget and the leave the
+    clinician entered. Queries: profile, licences, topic requirements, credit amounts
+    of the current cycles (four).
     """
-    if user is None or not user.is_authenticated:
-        return None
     today = today or timezone.localdate()
-    goal = active_goal_for_user(user=user)
-    if goal is None:
-        return None
     profile = ClinicianProfile.objects.filter(user=user).first()
     licences = licence_progress_for_users(user_ids=[user.pk], today=today)[user.pk]
-    # Imported here: supervision's selectors import this module.
-    from supervision.selectors import employer_allowance_for_user
-
     budget, leave = remaining_budget_for(profile), remaining_leave_for(profile)
-    allowance = employer_allowance_for_user(user=user, today=today)
-    if allowance is not None:  # the employer allowance still unspent this policy year adds to both
-        budget = (budget or Decimal("0")) + allowance.amount_remaining
-        leave = (leave or Decimal("0")) + allowance.leave_remaining
+    if top_up is not None:
+        budget = (budget or Decimal("0")) + top_up.amount
+        leave = (leave or Decimal("0")) + top_up.leave_days
     clinician = scoring.ClinicianContext(
         today=today,
         profession=profile.profession if profile else None,
@@ -243,6 +246,7 @@ def ranking_context_for_user(*, user: User | None, today: datetime.date | None =
 
 
 def goal_criteria(goal: CareerGoal) -> scoring.GoalCriteria:
+    """The goal's track and competencies as the scoring module takes them (essential ones within the goal's)."""
     competencies = frozenset(goal.competencies)
     return scoring.GoalCriteria(
         track=goal.track,
@@ -252,7 +256,11 @@ def goal_criteria(goal: CareerGoal) -> scoring.GoalCriteria:
 
 
 def goal_weights(goal: CareerGoal) -> scoring.Weights:
-    """The goal's weights; falls back to equal weights if the stored ones are all zero."""
+    """The goal's weights; falls back to equal weights if the stored ones are all zero.
+
+    The one place a goal becomes ranking weights: the catalog ranking, the comparison
+    and the funding-request snapshot all call it.
+    """
     try:
         return scoring.Weights(
             outcome=goal.weight_outcome,

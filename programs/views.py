@@ -5,8 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from careers.selectors import ranking_context_for_user
 from cme_portal.htmx import page_or_partial, vary_on_htmx
+from supervision.selectors import ranking_context_for_user
 
 from . import ranking, selectors
 from .compare import MAX_COMPARE, MIN_COMPARE, program_comparison

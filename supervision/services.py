@@ -19,6 +19,7 @@ from accounts.services import team_member_add, team_member_remove, user_role_gra
 from careers.models import ClinicianProfile, ShortlistEntry
 
 from . import selectors
+from .allowance import Allowance, employer_allowance_for_user
 from .models import (
     EmployerCmePolicy,
     FundingRequest,
@@ -145,9 +146,7 @@ class AllowanceCheck:
     message: str
 
 
-def allowance_check(
-    *, allowance: selectors.Allowance | None, amount: Decimal, leave_days: Decimal, when: str
-) -> AllowanceCheck:
+def allowance_check(*, allowance: Allowance | None, amount: Decimal, leave_days: Decimal, when: str) -> AllowanceCheck:
     """Compare an amount with what is left of the allowance and say what the policy wants done."""
     if allowance is None:
         return AllowanceCheck(False, False, "")
@@ -189,7 +188,7 @@ def funding_request_create(
     membership = TeamMembership.objects.current().filter(user=requester).select_related("team").first()
     if membership is None:
         raise ValidationError("You are not in a team yet, so there is no supervisor to ask.")
-    allowance = selectors.employer_allowance_for_user(user=requester)
+    allowance = employer_allowance_for_user(user=requester)
     check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="requests")
     if check.refused:
         raise ValidationError(check.message)
@@ -264,7 +263,7 @@ def funding_request_decide(
         warning = ""
         if outcome != RequestStatus.DECLINED:
             requester = User.objects.get(pk=request.requester_id)
-            allowance = selectors.employer_allowance_for_user(user=requester)
+            allowance = employer_allowance_for_user(user=requester)
             check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="approvals")
             if check.refused:
                 raise ValidationError(check.message)

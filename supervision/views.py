@@ -21,6 +21,7 @@ from cme_portal.htmx import page_or_partial, vary_on_htmx
 from programs.choices import Profession
 
 from . import equity, reminders, selectors, services
+from .allowance import employer_allowance_for_user
 from .exports import dashboard_csv_rows
 from .forms import (
     DashboardFilterForm,
@@ -257,7 +258,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         raise Http404
     is_requester = funding_request.requester_id == request.user.pk
     may_decide = funding_request.is_pending and not is_requester
-    allowance = selectors.employer_allowance_for_user(user=funding_request.requester)
+    allowance = employer_allowance_for_user(user=funding_request.requester)
     context = {
         "req": funding_request,
         "snapshot": funding_request.snapshot,
@@ -340,7 +341,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     """The clinician's own funding and leave requests, with their allowance."""
     context = {
         "requests": list(selectors.funding_requests_for_requester(user=request.user)),
-        "allowance": selectors.employer_allowance_for_user(user=request.user),
+        "allowance": employer_allowance_for_user(user=request.user),
     }
     return render(request, "supervision/my_requests.html", context)
 
@@ -382,7 +383,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "has_shortlist": shortlist.exists(),
-        "allowance": selectors.employer_allowance_for_user(user=request.user),
+        "allowance": employer_allowance_for_user(user=request.user),
     }
     return render(request, "supervision/request_form.html", context)
 
@@ -391,7 +392,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_policy(request: HttpRequest) -> HttpResponse:
     """The employer policy that applies to the clinician and what is left of it this policy year."""
-    allowance = selectors.employer_allowance_for_user(user=request.user)
+    allowance = employer_allowance_for_user(user=request.user)
     return render(request, "supervision/my_policy.html", {"allowance": allowance})
 
 

@@ -1,10 +1,10 @@
 import pytest
 
 from accounts.demo import seed_accounts
-from careers import selectors
 from careers.demo import seed_careers
 from careers.models import CareerGoal, CreditClaim, ShortlistEntry
 from programs.demo import seed_programs
+from supervision.selectors import ranking_context_for_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,5 +26,5 @@ def test_demo_careers_are_complete_and_idempotent():
     )
     assert ShortlistEntry.objects.filter(user=physician, program__title="Emory Chief Medical Officer Program").exists()
     assert CreditClaim.objects.filter(user=physician).count() == 3
-    context = selectors.ranking_context_for_user(user=physician)
+    context = ranking_context_for_user(user=physician)
     assert context is not None and context.clinician.licences[0].hours_short > 0
