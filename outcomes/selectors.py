@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -491,3 +492,17 @@ def portfolio_export(*, owner: User) -> dict[str, Any]:
 def program_outcome_evidence(*, program: Program) -> list[ProgramOutcomeEvidence]:
     """A program's curated outcome evidence, verified first (one query)."""
     return list(ProgramOutcomeEvidence.objects.filter(program=program).order_by("-verified", "metric", "id"))
+
+
+def programs_with_verified_evidence(*, program_ids: Iterable[int]) -> set[int]:
+    """Which of these programs have verified outcome evidence (one query).
+
+    The rule itself: evidence counts once a curator verified it. The programs app keeps
+    the answer on `Program.has_verified_outcome_evidence` (see services); callers above
+    programs may ask here.
+    """
+    return set(
+        ProgramOutcomeEvidence.objects.filter(program_id__in=set(program_ids), verified=True)
+        .values_list("program_id", flat=True)
+        .distinct()
+    )

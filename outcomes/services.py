@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from programs.models import Program
-from programs.services import program_scores_refresh
+from programs.services import programs_outcome_evidence_set
 
+from . import selectors
 from .models import (
     Measurement,
     OutcomeProject,
@@ -127,33 +128,69 @@ def team_member_delete(*, member: ProjectTeamMember) -> None:
 # --- Program outcome evidence ------------------------------------------------
 
 
-def evidence_program_scores_refresh(*, program_ids: Iterable[int]) -> int:
-    """Recompute the stored sub-scores of programs whose outcome evidence changed.
+def evidence_program_scores_refresh(*, program_ids: Iterable[int | None]) -> int:
+    """Bring the programs' verified-evidence flag and stored sub-scores in line with their evidence.
 
-    Runs after the evidence rows are saved, so `program_signals` sees them (it falls
-    back to querying verified evidence for programs that are not annotated).
+    Every evidence service below ends with it; code that writes evidence rows directly
+    (a seed) calls it afterwards. Locks the program rows before reading the evidence, so
+    two curators changing one program's evidence at once leave the flag right. Returns
+    how many programs' scores changed.
     """
-    programs = list(
-        Program.objects.filter(pk__in=set(program_ids)).select_related("provider").prefetch_related("credit_offerings")
-    )
-    return program_scores_refresh(programs=programs)
+    ids = {pk for pk in program_ids if pk is not None}
+    with transaction.atomic():
+        list(Program.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+        verified = selectors.programs_with_verified_evidence(program_ids=ids)
+        return programs_outcome_evidence_set(program_ids=ids, verified_ids=verified)
+
+
+def evidence_save(
+    *,
+    evidence: ProgramOutcomeEvidence,
+    actor: User | None,
+    today: datetime.date | None = None,
+    restamp: bool = False,
+) -> ProgramOutcomeEvidence:
+    """Create or update curated outcome evidence: the one place its verification is recorded.
+
+    Verified evidence names who verified it and when: evidence newly verified (or
+    verified without a date, or `restamp`) gets `actor` and today; evidence that is not
+    verified carries neither. Then the flag and scores of its program, and of the program
+    it was moved from, are refreshed. One transaction.
+    """
+    with transaction.atomic():
+        stored = (
+            ProgramOutcomeEvidence.objects.filter(pk=evidence.pk).values("verified", "program_id").first()
+            if evidence.pk
+            else None
+        )
+        was_verified = bool(stored and stored["verified"])
+        if evidence.verified and (restamp or not was_verified or evidence.verified_on is None):
+            evidence.verified_by = actor if actor is not None and actor.pk else None
+            evidence.verified_on = today or timezone.localdate()
+        elif not evidence.verified:
+            evidence.verified_by = None
+            evidence.verified_on = None
+        evidence.save()
+        evidence_program_scores_refresh(program_ids={evidence.program_id, stored["program_id"] if stored else None})
+    return evidence
 
 
 def evidence_set_verified(
     *, evidence: ProgramOutcomeEvidence, verified: bool, actor: User | None, today: datetime.date | None = None
 ) -> ProgramOutcomeEvidence:
-    """Mark evidence verified (recording who and when) or not verified; refreshes the program's scores."""
+    """Mark evidence verified (recording `actor` and today, even if it was verified before) or not verified."""
+    evidence.verified = verified
+    return evidence_save(evidence=evidence, actor=actor, today=today, restamp=verified)
+
+
+def evidence_delete(*, evidence_ids: Iterable[int]) -> int:
+    """Delete curated evidence and refresh the flag and scores of the programs it belonged to; returns how many."""
     with transaction.atomic():
-        evidence.verified = verified
-        if verified:
-            evidence.verified_by = actor if actor is not None and actor.pk else None
-            evidence.verified_on = today or timezone.localdate()
-        else:
-            evidence.verified_by = None
-            evidence.verified_on = None
-        evidence.save(update_fields=["verified", "verified_by", "verified_on"])
-        evidence_program_scores_refresh(program_ids=[evidence.program_id])
-    return evidence
+        rows = ProgramOutcomeEvidence.objects.filter(pk__in=set(evidence_ids))
+        program_ids = set(rows.values_list("program_id", flat=True))
+        deleted, _ = rows.delete()
+        evidence_program_scores_refresh(program_ids=program_ids)
+    return deleted
 
 
 # --- Portfolio share links ---------------------------------------------------

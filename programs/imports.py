@@ -95,7 +95,7 @@ from .models import (
     Provider,
     RevisionStatus,
 )
-from .selectors import outcome_evidence_mark, program_signals
+from .selectors import program_signals
 from .services import change_entry, program_apply_record
 
 logger = logging.getLogger(__name__)
@@ -684,8 +684,6 @@ def records_write(
         for program in candidates:
             program.provider = provider_by_id[program.provider_id]
             existing[(program.provider.name, program.external_id)] = program
-        # Verified outcome evidence counts in the stored outcome score; an update must keep it.
-        outcome_evidence_mark(list(existing.values()))
     pending = {
         revision.program_id: revision
         for revision in ProgramRevision.objects.select_for_update().filter(
@@ -728,10 +726,8 @@ def records_write(
         program_apply_record(program, record)
         program.updated_at = now
         credits = {credit_type: Decimal(amount) for credit_type, amount in (record.get("credits") or {}).items()}
-        verified_evidence = getattr(program, "has_verified_outcome_evidence", False)  # a new listing has none
-        scores = scoring.static_scores(
-            program_signals(program, credits=credits, has_verified_outcome_evidence=verified_evidence)
-        )
+        # Verified outcome evidence (the program's own flag, False for a new listing) keeps its points.
+        scores = scoring.static_scores(program_signals(program, credits=credits))
         program.static_points_set(scores)
         offerings = [
             CreditOffering(program=program, credit_type=credit_type, amount=amount)

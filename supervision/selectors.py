@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from careers.selectors import (
     licence_progress_for_users,
     ranking_context_for_goal,
 )
+from outcomes.models import ProgramOutcomeEvidence
 from programs import scoring
 from programs.choices import Profession
 from programs.models import Program
@@ -157,16 +157,12 @@ def policy_document_for_viewer(*, viewer: User, policy_id: int) -> EmployerCmePo
 
 
 def _outcome_evidence_rows(program: Program) -> list[dict[str, str]]:
-    """The program's published outcome evidence (outcomes app), as plain text for the snapshot.
+    """The program's curated outcome evidence, as plain text for the snapshot.
 
     Worded as a reported before/after change, never as proof that the program caused it.
     """
-    try:
-        apps.get_model("outcomes", "ProgramOutcomeEvidence")
-    except LookupError:
-        return []
     rows = []
-    for evidence in program.outcome_evidence.order_by("-verified", "id"):  # type: ignore[attr-defined]
+    for evidence in ProgramOutcomeEvidence.objects.filter(program=program).order_by("-verified", "id"):
         parts = [f"{evidence.metric}: {evidence.baseline} to {evidence.follow_up}"]
         if evidence.time_window:
             parts.append(f"over {evidence.time_window}")
@@ -189,7 +185,7 @@ def funding_request_snapshot(*, program: Program, user: User) -> dict[str, Any]:
     """What the clinician sees about the program when asking: factors, outcome evidence, goal link."""
     program = Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=program.pk)
     evidence = _outcome_evidence_rows(program)
-    signals = program_signals(program, has_verified_outcome_evidence=any(r.get("verified") == "yes" for r in evidence))
+    signals = program_signals(program)
     goal = active_goal_for_user(user=user)
     if goal is not None:
         scored = scoring.score_program(signals, goal_criteria(goal), goal_weights(goal))
