@@ -1,7 +1,8 @@
 """Write functions for outcome projects, program outcome evidence and share links.
 
-Each runs in one transaction. Callers pass data a form has already validated; on any
-error nothing is written.
+Each runs in one transaction. The rules the forms show (outcomes.rules: periods,
+figures, patient identifiers in free text) are enforced here too: data that breaks
+one raises ValidationError, field name -> messages, and nothing is written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +22,7 @@ from accounts.models import User
 from programs.models import Program
 from programs.services import programs_outcome_evidence_set
 
-from . import selectors
+from . import rules, selectors
 from .models import (
     Measurement,
     OutcomeProject,
@@ -41,6 +43,20 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return fields, m2m
 
 
+def _refuse(*found: rules.Errors) -> None:
+    """Raise ValidationError with every message of the rules broken; do nothing when none is."""
+    errors: rules.Errors = {}
+    for item in found:
+        for name, messages in item.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _privacy(data: dict[str, Any], fields: tuple[str, ...]) -> rules.Errors:
+    return rules.privacy_errors(data=data, fields=fields)[0]
+
+
 def _check_links(owner: User, m2m: dict[str, Any]) -> None:
     claims = m2m.get("linked_claims") or []
     if any(claim.user_id != owner.pk for claim in claims):
@@ -48,9 +64,10 @@ def _check_links(owner: User, m2m: dict[str, Any]) -> None:
 
 
 def project_create(*, owner: User, data: dict[str, Any]) -> OutcomeProject:
-    """Create an outcome project owned by `owner` from validated form data."""
+    """Create an outcome project owned by `owner`; refuses a baseline or target that breaks a rule."""
     fields, m2m = _split(data)
     _check_links(owner, m2m)
+    _refuse(rules.project_errors(data=data, stored=None), _privacy(data, rules.PROJECT_PRIVACY_FIELDS))
     with transaction.atomic():
         project = OutcomeProject(owner=owner, **fields)
         project.full_clean()
@@ -61,10 +78,19 @@ def project_create(*, owner: User, data: dict[str, Any]) -> OutcomeProject:
 
 
 def project_update(*, project: OutcomeProject, data: dict[str, Any]) -> OutcomeProject:
-    """Update a project's fields and links from validated form data."""
+    """Update a project's fields and links.
+
+    Refuses what breaks a rule, judged against the project as stored (row locked): the
+    kind cannot change once measurements exist and the baseline may not overlap them.
+    """
     fields, m2m = _split(data)
     _check_links(project.owner, m2m)
     with transaction.atomic():
+        stored = OutcomeProject.objects.select_for_update().get(pk=project.pk)
+        _refuse(
+            rules.project_errors(data=data, stored=stored, measurements=stored.measurements.all()),
+            _privacy(data, rules.PROJECT_PRIVACY_FIELDS),
+        )
         for name, value in fields.items():
             setattr(project, name, value)
         project.full_clean()
@@ -81,9 +107,19 @@ def project_delete(*, project: OutcomeProject) -> None:
 
 
 def measurement_add(*, project: OutcomeProject, data: dict[str, Any]) -> Measurement:
-    """Record one period's aggregate value; bumps the project's updated time."""
+    """Record one period's aggregate value; bumps the project's updated time.
+
+    Refuses a period that is out of order or overlaps the baseline or another
+    measurement, figures the measure kind does not allow, and free text naming a
+    patient; the project row is locked so two additions cannot overlap each other.
+    """
     fields = {k: v for k, v in data.items() if k not in _NOT_MODEL_FIELDS}
     with transaction.atomic():
+        stored = OutcomeProject.objects.select_for_update().get(pk=project.pk)
+        _refuse(
+            rules.measurement_errors(project=stored, data=data),
+            _privacy(data, rules.MEASUREMENT_PRIVACY_FIELDS),
+        )
         measurement = Measurement(project=project, **fields)
         measurement.full_clean()
         measurement.save()
@@ -97,8 +133,9 @@ def measurement_delete(*, measurement: Measurement) -> None:
 
 
 def presentation_add(*, project: OutcomeProject, data: dict[str, Any]) -> Presentation:
-    """Record where the project's result was presented."""
+    """Record where the project's result was presented; refuses free text naming a patient."""
     fields = {k: v for k, v in data.items() if k not in _NOT_MODEL_FIELDS}
+    _refuse(_privacy(data, rules.PRESENTATION_PRIVACY_FIELDS))
     with transaction.atomic():
         presentation = Presentation(project=project, **fields)
         presentation.full_clean()
