@@ -453,12 +453,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         signup_form = InvitationSignUpForm(request.POST or None, email=invitation.email)
         if request.method == "POST" and signup_form.is_valid():
             try:
-                user = services.invitation_sign_up(
+                user = services.invitation_accept(
                     token=token,
-                    full_name=signup_form.cleaned_data["full_name"],
-                    password=signup_form.cleaned_data["password1"],
-                    profession=signup_form.cleaned_data["profession"],
-                )
+                    new_account=services.NewAccount(
+                        full_name=signup_form.cleaned_data["full_name"],
+                        password=signup_form.cleaned_data["password1"],
+                        profession=signup_form.cleaned_data["profession"],
+                    ),
+                ).user
             except (services.InvitationUnusable, ValidationError) as error:
                 messages.error(
                     request, str(error) if isinstance(error, services.InvitationUnusable) else _message_from(error)
