@@ -275,9 +275,6 @@ def goal_weights(goal: CareerGoal) -> scoring.Weights:
 # --- Shortlist and plan -------------------------------------------------------
 
 PLAN_ACTIVE_STATUSES = (ShortlistStatus.PLANNED, ShortlistStatus.ENROLLED)
-PLAN_WIDTH = 960  # SVG user units of the 12-month timeline
-PLAN_ROW = 30
-PLAN_TOP = 34
 
 
 def shortlist_for_user(*, user: User) -> list[ShortlistEntry]:
@@ -309,43 +306,36 @@ def shortlisted_program_ids(*, user: User) -> set[int]:
 class PlanItem:
     entry: ShortlistEntry
     start: datetime.date | None
-    end: datetime.date | None
-    in_window: bool
+    end: datetime.date | None  # the start date when the program states no end
+    in_window: bool  # runs during the 12 months of the plan
     counted: bool  # counts toward the budget and leave totals
-    x: int = 0
-    width: int = 0
-    y: int = 0
 
 
 @dataclass(frozen=True)
-class PlanMarker:
+class PlanDate:
+    """A date the plan is measured against: the next performance review or a licence renewal."""
+
     kind: str  # "review" or "renewal"
-    label: str
     day: datetime.date
-    x: int
-
-
-@dataclass(frozen=True)
-class PlanMonth:
-    label: str
-    x: int
+    licence_name: str = ""  # for renewals
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Planned and enrolled programs over the next 12 months, against review and renewals."""
+    """Planned and enrolled programs over the next 12 months, against review and renewals.
+
+    Data only; careers.presenters lays it out as the timeline the plan page draws.
+    """
 
     window_start: datetime.date
-    window_end: datetime.date
-    months: list[PlanMonth]
+    window_end: datetime.date  # inclusive
     items: list[PlanItem]
-    markers: list[PlanMarker]
+    dates: list[PlanDate]
     fee_total: Decimal
     unknown_fee_titles: list[str]
     leave_total: Decimal
     remaining_budget: Decimal | None
     remaining_leave: Decimal | None
-    height: int
 
     @property
     def over_budget(self) -> bool:
@@ -356,13 +346,8 @@ class Plan:
         return self.remaining_leave is not None and self.leave_total > self.remaining_leave
 
 
-def _x(day: datetime.date, start: datetime.date, days: int) -> int:
-    offset = min(max((day - start).days, 0), days)
-    return round(PLAN_WIDTH * offset / days)
-
-
 def plan_for_user(*, user: User, entries: list[ShortlistEntry], today: datetime.date | None = None) -> Plan:
-    """Lay the planned and enrolled entries on a 12-month timeline: two queries (profile, licences).
+    """The planned and enrolled entries over the 12 months from this month: two queries (profile, licences).
 
     A program counts toward budget and leave when it runs during the window
     or has no start date (on demand); its full fee and leave days count.
@@ -370,17 +355,11 @@ def plan_for_user(*, user: User, entries: list[ShortlistEntry], today: datetime.
     today = today or timezone.localdate()
     start = today.replace(day=1)
     end = progress.months_before(start, -12) - datetime.timedelta(days=1)
-    days = (end - start).days + 1
     profile = ClinicianProfile.objects.filter(user=user).first()
-    months = []
-    for index in range(12):
-        first = progress.months_before(start, -index)
-        months.append(PlanMonth(label=first.strftime("%b %Y"), x=_x(first, start, days)))
     items: list[PlanItem] = []
     fee_total = Decimal("0")
     leave_total = Decimal("0")
     unknown_fee: list[str] = []
-    row = 0
     for entry in entries:
         if entry.status not in PLAN_ACTIVE_STATUSES:
             continue
@@ -394,44 +373,22 @@ def plan_for_user(*, user: User, entries: list[ShortlistEntry], today: datetime.
             else:
                 fee_total += program.fee_amount
             leave_total += program.leave_days or Decimal("0")
-        if in_window:
-            x = _x(first_day, start, days)
-            x_end = _x((last_day or first_day) + datetime.timedelta(days=1), start, days)
-            items.append(
-                PlanItem(entry, first_day, last_day, True, counted, x, max(x_end - x, 6), PLAN_TOP + row * PLAN_ROW)
-            )
-            row += 1
-        else:
-            items.append(PlanItem(entry, first_day, last_day, False, counted))
-    markers: list[PlanMarker] = []
+        items.append(PlanItem(entry, first_day, last_day, in_window, counted))
+    dates: list[PlanDate] = []
     if profile and profile.next_review_date and start <= profile.next_review_date <= end:
-        markers.append(
-            PlanMarker(
-                "review", "Performance review", profile.next_review_date, _x(profile.next_review_date, start, days)
-            )
-        )
+        dates.append(PlanDate("review", profile.next_review_date))
     for licence in Licence.objects.filter(user=user, renewal_date__gte=start, renewal_date__lte=end):
-        markers.append(
-            PlanMarker(
-                "renewal",
-                f"{licence_name(licence)} renewal",
-                licence.renewal_date,
-                _x(licence.renewal_date, start, days),
-            )
-        )
-    markers.sort(key=lambda marker: (marker.day, marker.label))
+        dates.append(PlanDate("renewal", licence.renewal_date, licence_name(licence)))
     return Plan(
         window_start=start,
         window_end=end,
-        months=months,
         items=items,
-        markers=markers,
+        dates=dates,
         fee_total=fee_total,
         unknown_fee_titles=unknown_fee,
         leave_total=leave_total,
         remaining_budget=remaining_budget_for(profile),
         remaining_leave=remaining_leave_for(profile),
-        height=PLAN_TOP + max(row, 1) * PLAN_ROW + 10,
     )
 
 
