@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from outcomes.demo import colorado_program, seed_outcomes
 from outcomes.models import OutcomeProject, ProgramOutcomeEvidence
-from outcomes.selectors import programs_with_verified_evidence, project_report
+from outcomes.presenters import project_report
+from outcomes.selectors import programs_with_verified_evidence, project_result
 from outcomes.services import evidence_program_scores_refresh
 from outcomes.templatetags.outcomes_tags import program_evidence
 from programs import scoring
@@ -209,7 +210,7 @@ def test_demo_seed_is_idempotent_and_reports_the_colorado_figures(world):
     assert uti.measurements.count() == 18
     total = uti.baseline_denominator + sum(m.denominator for m in uti.measurements.all())
     assert total == 2142
-    report = project_report(uti)
+    report = project_report(project_result(uti))
     assert report.before == "43.4%" and report.after == "62.4%"
     assert report.interval == "+8.0 to +29.1 percentage points"
     assert any(s.startswith("Shift") for s in report.signals)
