@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from decimal import Decimal
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -18,9 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Team, User
 from cme_portal.htmx import page_or_partial, vary_on_htmx
-from programs.choices import Profession
 
-from . import equity, reminders, selectors, services
+from . import equity, presenters, reminders, selectors, services
 from .allowance import employer_allowance_for_user
 from .exports import dashboard_csv_rows
 from .forms import (
@@ -112,54 +110,18 @@ def dashboard_csv(request: HttpRequest, team_id: int) -> HttpResponse:
 def equity_view(request: HttpRequest, team_id: int) -> HttpResponse:
     """Access to CME by profession, with the four-fifths flag and small groups suppressed."""
     team = _team_or_404(request, team_id)
-    figures = selectors.team_member_figures(team=team)
-    report = equity.equity_report(figures)
-    labels = dict(Profession.choices) | {"not_entered": "Profession not entered"}
-    charts = []
-    formats = {
-        "participation_rate": lambda v: f"{v * 100:.0f}%",
-        "funding_per_member": lambda v: f"${v:,.0f}",
-        "leave_per_member": lambda v: f"{v:.1f} days",
-        "approval_rate": lambda v: f"{v * 100:.0f}%",
-    }
-    for metric, title in equity.COMPARED_METRICS.items():
-        rows = [
-            (
-                labels.get(group.profession, group.profession),
-                group.value(metric),
-                _fmt(formats[metric], group.value(metric)),
-                metric in group.flagged,
-            )
-            for group in report.shown
-        ]
-        bars = equity.bar_chart(rows)
-        charts.append({"metric": metric, "title": title, "bars": bars, "height": equity.chart_height(len(bars))})
-    table = [
-        {
-            "label": labels.get(group.profession, group.profession),
-            "group": group,
-            "cells": [
-                (_fmt(formats[metric], group.value(metric)), metric in group.flagged)
-                for metric in equity.COMPARED_METRICS
-            ],
-        }
-        for group in report.professions
-    ]
+    report = equity.equity_report(selectors.team_member_figures(team=team))
+    page = presenters.equity_page(report)
     context = {
         "team": team,
         "report": report,
-        "charts": charts,
-        "table": table,
+        "charts": page.charts,
+        "table": page.table,
         "metrics": equity.COMPARED_METRICS,
         "min_group": equity.MIN_GROUP_SIZE,
-        "bar_width": equity.BAR_CHART_WIDTH,
-        "bar_height": equity.BAR_HEIGHT,
+        "bar_height": presenters.BAR_HEIGHT,
     }
     return render(request, "supervision/equity.html", context)
-
-
-def _fmt(formatter: Any, value: Decimal | None) -> str:
-    return "no data" if value is None else formatter(value)
 
 
 @require_http_methods(["GET", "POST"])
