@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0004_static_points_as_integers'),
+        ("programs", "0004_static_points_as_integers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='program',
-            name='has_verified_outcome_evidence',
+            model_name="program",
+            name="has_verified_outcome_evidence",
             field=models.BooleanField(default=False, editable=False),
         ),
     ]
