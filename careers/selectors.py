@@ -50,8 +50,8 @@ class RankingContext:
 def remaining_budget_for(profile: ClinicianProfile | None) -> Decimal | None:
     """Money the clinician can still spend on CME this budget year; None when no profile.
 
-    The single place to add other funding (e.g. an employer allowance granted
-    through supervision) to what the clinician entered.
+    What the clinician entered; the ranking adds the employer allowance on top
+    (see `ranking_context_for_goal`).
     """
     if profile is None:
         return None
@@ -59,7 +59,7 @@ def remaining_budget_for(profile: ClinicianProfile | None) -> Decimal | None:
 
 
 def remaining_leave_for(profile: ClinicianProfile | None) -> Decimal | None:
-    """Paid CME leave days still available; the single place to add leave granted elsewhere."""
+    """Paid CME leave days still available, as the clinician entered them."""
     if profile is None:
         return None
     return profile.remaining_leave_days
@@ -203,28 +203,31 @@ def active_goal_for_user(*, user: User) -> CareerGoal | None:
     return CareerGoal.objects.filter(user=user, is_active=True).first()
 
 
-def ranking_context_for_user(*, user: User | None, today: datetime.date | None = None) -> RankingContext | None:
-    """The goal, weights and fit-constraint situation of a clinician, or None without an active goal.
+@dataclass(frozen=True)
+class FundingTopUp:
+    """Money and paid CME leave granted outside the clinician's own entries (the employer allowance left)."""
 
-    Queries: active goal, profile, licences, topic requirements, credit amounts
-    of the current cycles (five at most, one when there is no active goal).
+    amount: Decimal
+    leave_days: Decimal
+
+
+def ranking_context_for_goal(
+    *, goal: CareerGoal, user: User, top_up: FundingTopUp | None, today: datetime.date | None = None
+) -> RankingContext:
+    """The weights and fit-constraint situation of a clinician for their goal.
+
+    `top_up` (the employer allowance still unspent this policy year, computed by
+    supervision, which may see both apps) adds to both the budget and the leave the
+    clinician entered. Queries: profile, licences, topic requirements, credit amounts
+    of the current cycles (four).
     """
-    if user is None or not user.is_authenticated:
-        return None
     today = today or timezone.localdate()
-    goal = active_goal_for_user(user=user)
-    if goal is None:
-        return None
     profile = ClinicianProfile.objects.filter(user=user).first()
     licences = licence_progress_for_users(user_ids=[user.pk], today=today)[user.pk]
-    # Imported here: supervision's selectors import this module.
-    from supervision.selectors import employer_allowance_for_user
-
     budget, leave = remaining_budget_for(profile), remaining_leave_for(profile)
-    allowance = employer_allowance_for_user(user=user, today=today)
-    if allowance is not None:  # the employer allowance still unspent this policy year adds to both
-        budget = (budget or Decimal("0")) + allowance.amount_remaining
-        leave = (leave or Decimal("0")) + allowance.leave_remaining
+    if top_up is not None:
+        budget = (budget or Decimal("0")) + top_up.amount
+        leave = (leave or Decimal("0")) + top_up.leave_days
     clinician = fit.ClinicianContext(
         today=today,
         profession=profile.profession if profile else None,
@@ -243,6 +246,7 @@ def ranking_context_for_user(*, user: User | None, today: datetime.date | None =
 
 
 def goal_criteria(goal: CareerGoal) -> scoring.GoalCriteria:
+    """The goal's track and competencies as the scoring module takes them (essential ones within the goal's)."""
     competencies = frozenset(goal.competencies)
     return scoring.GoalCriteria(
         track=goal.track,
@@ -252,7 +256,11 @@ def goal_criteria(goal: CareerGoal) -> scoring.GoalCriteria:
 
 
 def goal_weights(goal: CareerGoal) -> scoring.Weights:
-    """The goal's weights; falls back to equal weights if the stored ones are all zero."""
+    """The goal's weights; falls back to equal weights if the stored ones are all zero.
+
+    The one place a goal becomes ranking weights: the catalog ranking, the comparison
+    and the funding-request snapshot all call it.
+    """
     try:
         return scoring.Weights(
             outcome=goal.weight_outcome,
@@ -267,9 +275,6 @@ def goal_weights(goal: CareerGoal) -> scoring.Weights:
 # --- Shortlist and plan -------------------------------------------------------
 
 PLAN_ACTIVE_STATUSES = (ShortlistStatus.PLANNED, ShortlistStatus.ENROLLED)
-PLAN_WIDTH = 960  # SVG user units of the 12-month timeline
-PLAN_ROW = 30
-PLAN_TOP = 34
 
 
 def shortlist_for_user(*, user: User) -> list[ShortlistEntry]:
@@ -301,43 +306,36 @@ def shortlisted_program_ids(*, user: User) -> set[int]:
 class PlanItem:
     entry: ShortlistEntry
     start: datetime.date | None
-    end: datetime.date | None
-    in_window: bool
+    end: datetime.date | None  # the start date when the program states no end
+    in_window: bool  # runs during the 12 months of the plan
     counted: bool  # counts toward the budget and leave totals
-    x: int = 0
-    width: int = 0
-    y: int = 0
 
 
 @dataclass(frozen=True)
-class PlanMarker:
+class PlanDate:
+    """A date the plan is measured against: the next performance review or a licence renewal."""
+
     kind: str  # "review" or "renewal"
-    label: str
     day: datetime.date
-    x: int
-
-
-@dataclass(frozen=True)
-class PlanMonth:
-    label: str
-    x: int
+    licence_name: str = ""  # for renewals
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Planned and enrolled programs over the next 12 months, against review and renewals."""
+    """Planned and enrolled programs over the next 12 months, against review and renewals.
+
+    Data only; careers.presenters lays it out as the timeline the plan page draws.
+    """
 
     window_start: datetime.date
-    window_end: datetime.date
-    months: list[PlanMonth]
+    window_end: datetime.date  # inclusive
     items: list[PlanItem]
-    markers: list[PlanMarker]
+    dates: list[PlanDate]
     fee_total: Decimal
     unknown_fee_titles: list[str]
     leave_total: Decimal
     remaining_budget: Decimal | None
     remaining_leave: Decimal | None
-    height: int
 
     @property
     def over_budget(self) -> bool:
@@ -348,13 +346,8 @@ class Plan:
         return self.remaining_leave is not None and self.leave_total > self.remaining_leave
 
 
-def _x(day: datetime.date, start: datetime.date, days: int) -> int:
-    offset = min(max((day - start).days, 0), days)
-    return round(PLAN_WIDTH * offset / days)
-
-
 def plan_for_user(*, user: User, entries: list[ShortlistEntry], today: datetime.date | None = None) -> Plan:
-    """Lay the planned and enrolled entries on a 12-month timeline: two queries (profile, licences).
+    """The planned and enrolled entries over the 12 months from this month: two queries (profile, licences).
 
     A program counts toward budget and leave when it runs during the window
     or has no start date (on demand); its full fee and leave days count.
@@ -362,17 +355,11 @@ def plan_for_user(*, user: User, entries: list[ShortlistEntry], today: datetime.
     today = today or timezone.localdate()
     start = today.replace(day=1)
     end = progress.months_before(start, -12) - datetime.timedelta(days=1)
-    days = (end - start).days + 1
     profile = ClinicianProfile.objects.filter(user=user).first()
-    months = []
-    for index in range(12):
-        first = progress.months_before(start, -index)
-        months.append(PlanMonth(label=first.strftime("%b %Y"), x=_x(first, start, days)))
     items: list[PlanItem] = []
     fee_total = Decimal("0")
     leave_total = Decimal("0")
     unknown_fee: list[str] = []
-    row = 0
     for entry in entries:
         if entry.status not in PLAN_ACTIVE_STATUSES:
             continue
@@ -386,44 +373,22 @@ def plan_for_user(*, user: User, entries: list[ShortlistEntry], today: datetime.
             else:
                 fee_total += program.fee_amount
             leave_total += program.leave_days or Decimal("0")
-        if in_window:
-            x = _x(first_day, start, days)
-            x_end = _x((last_day or first_day) + datetime.timedelta(days=1), start, days)
-            items.append(
-                PlanItem(entry, first_day, last_day, True, counted, x, max(x_end - x, 6), PLAN_TOP + row * PLAN_ROW)
-            )
-            row += 1
-        else:
-            items.append(PlanItem(entry, first_day, last_day, False, counted))
-    markers: list[PlanMarker] = []
+        items.append(PlanItem(entry, first_day, last_day, in_window, counted))
+    dates: list[PlanDate] = []
     if profile and profile.next_review_date and start <= profile.next_review_date <= end:
-        markers.append(
-            PlanMarker(
-                "review", "Performance review", profile.next_review_date, _x(profile.next_review_date, start, days)
-            )
-        )
+        dates.append(PlanDate("review", profile.next_review_date))
     for licence in Licence.objects.filter(user=user, renewal_date__gte=start, renewal_date__lte=end):
-        markers.append(
-            PlanMarker(
-                "renewal",
-                f"{licence_name(licence)} renewal",
-                licence.renewal_date,
-                _x(licence.renewal_date, start, days),
-            )
-        )
-    markers.sort(key=lambda marker: (marker.day, marker.label))
+        dates.append(PlanDate("renewal", licence.renewal_date, licence_name(licence)))
     return Plan(
         window_start=start,
         window_end=end,
-        months=months,
         items=items,
-        markers=markers,
+        dates=dates,
         fee_total=fee_total,
         unknown_fee_titles=unknown_fee,
         leave_total=leave_total,
         remaining_budget=remaining_budget_for(profile),
         remaining_leave=remaining_leave_for(profile),
-        height=PLAN_TOP + max(row, 1) * PLAN_ROW + 10,
     )
 
 

@@ -22,7 +22,7 @@ from accounts.selectors import team_current_for_user
 from cme_portal.htmx import vary_on_htmx, wants_partial
 from programs.models import Program
 
-from . import selectors, services
+from . import presenters, selectors, services
 from .forms import CreditClaimForm, GoalForm, LicenceForm, ProfileForm, ShortlistStatusForm, TopicRequirementFormSet
 from .models import CareerGoal, ClinicianProfile, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
 
@@ -155,9 +155,11 @@ def shortlist_toggle(request: AuthenticatedHttpRequest, program_id: int) -> Http
 def plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The shortlist with statuses and notes, and the 12-month plan against review and renewals."""
     entries = selectors.shortlist_for_user(user=request.user)
+    plan = selectors.plan_for_user(user=request.user, entries=entries)
     context = {
         "entries": entries,
-        "plan": selectors.plan_for_user(user=request.user, entries=entries),
+        "plan": plan,
+        "timeline": presenters.plan_timeline(plan),
         "statuses": ShortlistStatus.choices,
     }
     return render(request, "careers/plan.html", context)

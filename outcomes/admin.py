@@ -7,10 +7,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
-from django.utils import timezone
 
 from .models import ProgramOutcomeEvidence
-from .services import evidence_program_scores_refresh, evidence_set_verified
+from .services import evidence_delete, evidence_save, evidence_set_verified
 
 
 @admin.register(ProgramOutcomeEvidence)
@@ -39,31 +38,13 @@ class ProgramOutcomeEvidenceAdmin(admin.ModelAdmin):
     ]
 
     def save_model(self, request: HttpRequest, obj: ProgramOutcomeEvidence, form: ModelForm, change: bool) -> None:
-        previous_program_id = None
-        if change:
-            stored = ProgramOutcomeEvidence.objects.get(pk=obj.pk)
-            previous_program_id = stored.program_id
-            was_verified = stored.verified
-        else:
-            was_verified = False
-        if obj.verified and (not was_verified or obj.verified_on is None):
-            obj.verified_by = request.user  # type: ignore[assignment]
-            obj.verified_on = timezone.localdate()
-        elif not obj.verified:
-            obj.verified_by = None
-            obj.verified_on = None
-        super().save_model(request, obj, form, change)
-        evidence_program_scores_refresh(program_ids={obj.program_id, previous_program_id} - {None})
+        evidence_save(evidence=obj, actor=request.user)  # type: ignore[arg-type]
 
     def delete_model(self, request: HttpRequest, obj: ProgramOutcomeEvidence) -> None:
-        program_id = obj.program_id
-        super().delete_model(request, obj)
-        evidence_program_scores_refresh(program_ids=[program_id])
+        evidence_delete(evidence_ids=[obj.pk])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProgramOutcomeEvidence]) -> None:
-        program_ids = set(queryset.values_list("program_id", flat=True))
-        super().delete_queryset(request, queryset)
-        evidence_program_scores_refresh(program_ids=program_ids)
+        evidence_delete(evidence_ids=queryset.values_list("pk", flat=True))
 
     @admin.action(description="Mark selected evidence verified (records you and today)")
     def mark_verified(self, request: HttpRequest, queryset: QuerySet[ProgramOutcomeEvidence]) -> None:

@@ -1,7 +1,8 @@
 """Forms for outcome projects, measurements, presentations, team members and share links.
 
-Every rule that decides whether a figure is acceptable lives here, with a message that
-says what to fix; the services write only what a valid form produced.
+The rules that decide whether a figure is acceptable live in outcomes.rules with their
+messages; the forms show those messages next to the fields and the services enforce
+the same rules, so nothing bypasses them.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from careers.models import CreditClaim
 from programs.choices import OutcomeLevel
 from programs.models import Program
 
-from . import privacy
+from . import privacy, rules
 from .models import (
     PRACTICE_OUTCOME_LEVELS,
-    MeasureKind,
     Measurement,
     OutcomeProject,
     PortfolioShareLink,
@@ -32,32 +32,10 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_SHARE_DAYS = 366
 
 MESSAGES = {
-    "numerator_required": "Enter the numerator (how many met the measure).",
-    "denominator_required": "Enter the denominator (how many were eligible).",
-    "denominator_positive": "The denominator must be greater than 0.",
-    "numerator_too_large": "The numerator cannot be larger than the denominator.",
-    "mean_required": "Enter the mean.",
-    "value_required": "Enter the value.",
-    "n_required": "Enter n (how many patients, episodes or cases the mean is over).",
-    "n_min": "n must be at least 1.",
-    "n_min_sd": "With a standard deviation, n must be at least 2.",
-    "sd_negative": "The standard deviation cannot be negative.",
-    "negative": "A {kind} cannot be negative.",
-    "target_percent": "A target for a proportion is a percentage between 0 and 100.",
-    "target_negative": "The target cannot be negative.",
-    "baseline_order": "The baseline period must end on or after its start.",
-    "period_order": "The period must end on or after its start.",
-    "overlaps_baseline": "This period overlaps the baseline period ({start} to {end}).",
-    "overlaps_measurement": "This period overlaps another measurement ({start} to {end}).",
-    "baseline_overlaps_measurement": "The baseline period overlaps a measurement ({start} to {end}).",
-    "kind_locked": "The measure kind cannot change once measurements are recorded.",
+    **rules.MESSAGES,
     "expiry_past": "The expiry date must be today or later.",
     "expiry_too_far": f"A share link can last at most {MAX_SHARE_DAYS} days.",
 }
-
-
-def _date(value: datetime.date) -> str:
-    return f"{value:%b} {value.day}, {value.year}"
 
 
 def _level_label(code: str, label: str) -> str:
@@ -111,71 +89,20 @@ class PrivacyCheckedForm:
         return bool(self.privacy_findings)
 
     def check_privacy(self, cleaned: dict[str, Any]) -> None:
-        if cleaned.get("confirm_no_patient_data"):
-            return
-        for name in self.privacy_fields:
-            value = cleaned.get(name)
-            text = "\n".join(value) if isinstance(value, list) else str(value or "")
-            findings = privacy.find_patient_identifiers(text)
-            for finding in findings:
-                self.add_error(
-                    name,
-                    f"{finding.message} (“{finding.excerpt}”) {privacy.WHY} Remove it, or tick the "
-                    "confirmation below if it is not about a patient.",
-                )
-            self.privacy_findings.extend(findings)
+        errors, findings = rules.privacy_errors(data=cleaned, fields=self.privacy_fields)
+        add_errors(self, errors)
+        self.privacy_findings.extend(findings)
 
 
-def value_errors(
-    *,
-    kind: str,
-    numerator: int | None,
-    denominator: int | None,
-    value: float | None,
-    n: int | None,
-    sd: float | None,
-) -> dict[str, str]:
-    """Field name (numerator, denominator, value, n, sd) -> message for one period's figures."""
-    errors: dict[str, str] = {}
-    if kind == MeasureKind.PROPORTION:
-        if numerator is None:
-            errors["numerator"] = MESSAGES["numerator_required"]
-        if denominator is None:
-            errors["denominator"] = MESSAGES["denominator_required"]
-        elif denominator <= 0:
-            errors["denominator"] = MESSAGES["denominator_positive"]
-        elif numerator is not None and numerator > denominator:
-            errors["numerator"] = MESSAGES["numerator_too_large"]
-        return errors
-    if value is None:
-        errors["value"] = MESSAGES["mean_required" if kind == MeasureKind.MEAN else "value_required"]
-    elif kind != MeasureKind.MEAN and value < 0:
-        errors["value"] = MESSAGES["negative"].format(kind=MeasureKind(kind).name.lower())
-    if kind == MeasureKind.MEAN and n is None:
-        errors["n"] = MESSAGES["n_required"]
-    elif n is not None and n < 1:
-        errors["n"] = MESSAGES["n_min"]
-    if sd is not None:
-        if sd < 0:
-            errors["sd"] = MESSAGES["sd_negative"]
-        elif n is not None and n < 2 and "n" not in errors:
-            errors["n"] = MESSAGES["n_min_sd"]
-    return errors
-
-
-def _overlaps(start: datetime.date, end: datetime.date, other_start: datetime.date, other_end: datetime.date) -> bool:
-    return start <= other_end and other_start <= end
+def add_errors(form: Any, errors: rules.Errors) -> None:
+    """Show each rule's messages next to its field."""
+    for name, messages in errors.items():
+        for message in messages:
+            form.add_error(name, message)
 
 
 class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm):
-    privacy_fields = (
-        "title",
-        "gap_statement",
-        "setting",
-        "measure_name",
-        "change_implemented",
-        "co_interventions",
-    )
+    privacy_fields = rules.PROJECT_PRIVACY_FIELDS
     co_interventions = LinesField(
         required=False,
         label="Co-interventions",
@@ -259,47 +186,15 @@ class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        kind = cleaned.get("measure_kind")
-        start, end = cleaned.get("baseline_start"), cleaned.get("baseline_end")
-        if start and end and end < start:
-            self.add_error("baseline_end", MESSAGES["baseline_order"])
-        if kind:
-            errors = value_errors(
-                kind=kind,
-                numerator=cleaned.get("baseline_numerator"),
-                denominator=cleaned.get("baseline_denominator"),
-                value=cleaned.get("baseline_value"),
-                n=cleaned.get("baseline_n"),
-                sd=cleaned.get("baseline_sd"),
-            )
-            for name, message in errors.items():
-                self.add_error(f"baseline_{name}", message)
-            target = cleaned.get("target_value")
-            if target is not None:
-                if kind == MeasureKind.PROPORTION and not 0 <= target <= 100:
-                    self.add_error("target_value", MESSAGES["target_percent"])
-                elif kind not in (MeasureKind.PROPORTION, MeasureKind.MEAN) and target < 0:
-                    self.add_error("target_value", MESSAGES["target_negative"])
-        if self.instance.pk:
-            measurements = list(self.instance.measurements.all())
-            if measurements and kind and kind != self.instance.measure_kind:
-                self.add_error("measure_kind", MESSAGES["kind_locked"])
-            if start and end and end >= start:
-                for m in measurements:
-                    if _overlaps(start, end, m.period_start, m.period_end):
-                        self.add_error(
-                            "baseline_end",
-                            MESSAGES["baseline_overlaps_measurement"].format(
-                                start=_date(m.period_start), end=_date(m.period_end)
-                            ),
-                        )
-                        break
+        stored = self.instance if self.instance.pk else None
+        measurements = list(self.instance.measurements.all()) if stored is not None else []
+        add_errors(self, rules.project_errors(data=cleaned, stored=stored, measurements=measurements))
         self.check_privacy(cleaned)
         return cleaned
 
 
 class MeasurementForm(PrivacyCheckedForm, forms.ModelForm):
-    privacy_fields = ("data_source",)
+    privacy_fields = rules.MEASUREMENT_PRIVACY_FIELDS
 
     class Meta:
         model = Measurement
@@ -318,44 +213,13 @@ class MeasurementForm(PrivacyCheckedForm, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        project = self.project
-        start, end = cleaned.get("period_start"), cleaned.get("period_end")
-        if start and end:
-            if end < start:
-                self.add_error("period_end", MESSAGES["period_order"])
-            elif _overlaps(start, end, project.baseline_start, project.baseline_end):
-                self.add_error(
-                    "period_start",
-                    MESSAGES["overlaps_baseline"].format(
-                        start=_date(project.baseline_start), end=_date(project.baseline_end)
-                    ),
-                )
-            else:
-                for other in project.measurements.all():
-                    if other.pk != self.instance.pk and _overlaps(start, end, other.period_start, other.period_end):
-                        self.add_error(
-                            "period_start",
-                            MESSAGES["overlaps_measurement"].format(
-                                start=_date(other.period_start), end=_date(other.period_end)
-                            ),
-                        )
-                        break
-        errors = value_errors(
-            kind=project.measure_kind,
-            numerator=cleaned.get("numerator"),
-            denominator=cleaned.get("denominator"),
-            value=cleaned.get("value"),
-            n=cleaned.get("n"),
-            sd=cleaned.get("sd"),
-        )
-        for name, message in errors.items():
-            self.add_error(name, message)
+        add_errors(self, rules.measurement_errors(project=self.project, data=cleaned, measurement_id=self.instance.pk))
         self.check_privacy(cleaned)
         return cleaned
 
 
 class PresentationForm(PrivacyCheckedForm, forms.ModelForm):
-    privacy_fields = ("title", "audience")
+    privacy_fields = rules.PRESENTATION_PRIVACY_FIELDS
 
     class Meta:
         model = Presentation

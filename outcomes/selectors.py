@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -88,181 +89,54 @@ def measurement_sample(project: OutcomeProject, measurement: Measurement) -> sta
     )
 
 
-def _scale(project: OutcomeProject) -> float:
+def chart_scale(project: OutcomeProject) -> float:
+    """Proportions are charted and compared as percentages, every other measure as entered."""
     return 100.0 if project.is_proportion else 1.0
 
 
-def _num(value: float, digits: int = 1, *, signed: bool = False) -> str:
-    text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
-    return text.replace("-", "−")
-
-
-def period_label(start: datetime.date, end: datetime.date) -> str:
-    if (end - start).days >= 27 and start.day == 1:
-        return f"{start:%b %Y}" if (start.year, start.month) == (end.year, end.month) else f"{start:%b %Y}–{end:%b %Y}"
-    return f"{start:%b} {start.day}, {start.year}"
-
-
 @dataclass(frozen=True)
-class ChartRow:
-    label: str
-    period: str
-    value: str
-    n: str
-    detail: str
-    signal: str
+class ProjectResult:
+    """A project's series (baseline first), its run-chart signals and baseline versus one measurement.
 
-
-@dataclass(frozen=True)
-class ProjectReport:
-    """What the project page and the portfolio show about one project's result."""
+    Numbers only; outcomes.presenters words and draws them.
+    """
 
     project: OutcomeProject
-    compared: Measurement | None
-    difference: statistics.Difference | None
-    unit: str
-    change_unit: str
-    before: str = ""
-    after: str = ""
-    n_before: int | None = None
-    n_after: int | None = None
-    absolute_change: str = ""
-    relative_change: str = ""
-    interval: str = ""
-    p_value: str = ""
-    direction: str = ""
-    direction_text: str = ""
-    caveat: str = ""
-    method_note: str = ""
-    svg: str = ""
-    rows: list[ChartRow] = field(default_factory=list)
-    signals: list[str] = field(default_factory=list)
+    measurements: list[Measurement]
+    samples: list[statistics.Sample]  # baseline, then each measurement
+    values: list[float]  # each sample's estimate on the chart's scale (see chart_scale)
+    analysis: runchart.RunChartAnalysis
+    compared: Measurement | None  # the latest measurement unless another was chosen
+    difference: statistics.Difference | None  # None before the first measurement
+    direction: str = ""  # "better", "worse" or "unchanged" when there is a difference
 
     @property
-    def has_result(self) -> bool:
-        return self.difference is not None
+    def periods(self) -> list[tuple[datetime.date, datetime.date]]:
+        project = self.project
+        return [(project.baseline_start, project.baseline_end)] + [
+            (m.period_start, m.period_end) for m in self.measurements
+        ]
 
 
-def causation_caveat(project: OutcomeProject) -> str:
-    """The honest wording every result carries."""
-    if project.co_interventions:
-        return (
-            f"Before/after comparison with co-interventions ({', '.join(project.co_interventions)}): "
-            "this does not show that the CME alone caused the change."
-        )
-    return (
-        "Before/after comparison; no co-interventions were recorded, but other changes over the same time "
-        "could explain the result: this does not show that the CME caused the change."
-    )
-
-
-def _n_of(sample: statistics.Sample) -> int | None:
-    return sample.n
-
-
-def _display(project: OutcomeProject, value: float) -> str:
-    unit = project.display_unit
-    text = _num(value * _scale(project), 1)
-    return f"{text}%" if unit == "%" else (f"{text} {unit}" if unit else text)
-
-
-def project_report(project: OutcomeProject, *, compare_to: int | None = None, chart_id: str = "") -> ProjectReport:
-    """Baseline versus the latest (or the chosen) measurement, and the run chart.
+def project_result(project: OutcomeProject, *, compare_to: int | None = None) -> ProjectResult:
+    """Baseline versus the latest (or the chosen) measurement, and the run-chart analysis.
 
     Uses only the project's prefetched measurements: no queries.
     """
     measurements = list(project.measurements.all())
-    unit = project.display_unit
-    change_unit = "percentage points" if project.is_proportion else unit
     compared = None
     if measurements:
         compared = next((m for m in measurements if m.pk == compare_to), measurements[-1])
-    scale = _scale(project)
+    scale = chart_scale(project)
     before_sample = baseline_sample(project)
-    report: dict[str, Any] = {"project": project, "compared": compared, "unit": unit, "change_unit": change_unit}
-    report["caveat"] = causation_caveat(project)
-
-    # Run chart over baseline + all measurements.
-    points = [runchart.ChartPoint("Baseline", before_sample.estimate * scale)]
-    samples = [before_sample]
-    for m in measurements:
-        sample = measurement_sample(project, m)
-        samples.append(sample)
-        points.append(runchart.ChartPoint(period_label(m.period_start, m.period_end), sample.estimate * scale))
-    analysis = runchart.analyse([p.value for p in points], baseline_count=1)
-    report["signals"] = [f"Shift: {r.length} points in a row {r.kind} the baseline median" for r in analysis.shifts] + [
-        f"Trend: {r.length} points in a row going {r.kind}" for r in analysis.trends
-    ]
-    if len(points) > 1:
-        report["svg"] = runchart.render_svg(
-            points,
-            analysis,
-            title=f"Run chart: {project.measure_name}",
-            unit=unit,
-            target=project.target_value,
-            chart_id=chart_id or f"runchart-{project.pk}",
-        )
-    periods = [(project.baseline_start, project.baseline_end)] + [(m.period_start, m.period_end) for m in measurements]
-    rows = []
-    for index, (point, sample, (start, end)) in enumerate(zip(points, samples, periods, strict=True)):
-        detail = ""
-        if isinstance(sample, statistics.ProportionSample):
-            detail = f"{sample.numerator:,} of {sample.denominator:,}"
-        elif isinstance(sample, statistics.MeanSample) and sample.sd is not None:
-            detail = f"SD {_num(sample.sd, 2)}"
-        in_shift = any(r.start <= index <= r.end for r in analysis.shifts)
-        in_trend = any(r.start <= index <= r.end for r in analysis.trends)
-        signal = ", ".join(name for name, flag in (("shift", in_shift), ("trend", in_trend)) if flag)
-        n = sample.n
-        rows.append(
-            ChartRow(
-                label=point.label if index else "Baseline",
-                period=f"{start:%Y-%m-%d} to {end:%Y-%m-%d}",
-                value=_display(project, sample.estimate),
-                n=f"{n:,}" if n else "not recorded",
-                detail=detail,
-                signal=signal,
-            )
-        )
-    report["rows"] = rows
-
+    samples = [before_sample] + [measurement_sample(project, m) for m in measurements]
+    values = [sample.estimate * scale for sample in samples]
+    analysis = runchart.analyse(values, baseline_count=1)
     if compared is None:
-        return ProjectReport(difference=None, **report)
-    after_sample = measurement_sample(project, compared)
-    diff = statistics.compare(before_sample, after_sample)
-    report["difference"] = diff
-    report["before"] = _display(project, diff.before)
-    report["after"] = _display(project, diff.after)
-    report["n_before"] = _n_of(before_sample)
-    report["n_after"] = _n_of(after_sample)
-    suffix = f" {change_unit}" if change_unit and change_unit != "%" else ""
-    report["absolute_change"] = _num(diff.difference * scale, 1, signed=True) + suffix
-    relative = diff.relative_change
-    report["relative_change"] = (
-        "not defined (baseline is 0)" if relative is None else _num(relative * 100, 1, signed=True) + "%"
-    )
-    report["direction"] = statistics.direction(diff.difference, higher_is_better=project.higher_is_better)
-    better = "higher" if project.higher_is_better else "lower"
-    report["direction_text"] = {
-        "better": f"in the better direction ({better} is better)",
-        "worse": f"in the worse direction ({better} is better)",
-        "unchanged": "no change",
-    }[report["direction"]]
-    if diff.has_interval:
-        report["interval"] = (
-            f"{_num(diff.ci_low * scale, 1, signed=True)} to {_num(diff.ci_high * scale, 1, signed=True)}{suffix}"  # type: ignore[operator]
-        )
-        report["p_value"] = statistics.format_p(diff.p_value)  # type: ignore[arg-type]
-        if diff.interval_excludes_zero:
-            report["method_note"] = "The 95% interval excludes no change."
-        else:
-            report["method_note"] = "The 95% interval includes no change: the data are compatible with no real change."
-    else:
-        report["method_note"] = (
-            "No interval or test: this needs numerators and denominators (proportions) or n and SD on both sides "
-            "(means)."
-        )
-    return ProjectReport(**report)
+        return ProjectResult(project, measurements, samples, values, analysis, None, None)
+    difference = statistics.compare(before_sample, measurement_sample(project, compared))
+    direction = statistics.direction(difference.difference, higher_is_better=project.higher_is_better)
+    return ProjectResult(project, measurements, samples, values, analysis, compared, difference, direction)
 
 
 # --- Portfolio ----------------------------------------------------------------------
@@ -293,7 +167,7 @@ class Portfolio:
     claims: list[CreditClaim]
     credit_totals: list[CreditTotal]
     goal_progress: GoalProgress | None
-    reports: list[ProjectReport]
+    results: list[ProjectResult]
     presentations: list[tuple[OutcomeProject, Presentation]]
 
 
@@ -328,13 +202,13 @@ def portfolio_for(*, owner: User) -> Portfolio:
             missing=[str(names[c]) for c in goal.competencies if c not in done],
         )
     projects = list(projects_with_details(owner=owner).order_by("-updated_at", "-id"))
-    reports = [project_report(project) for project in projects]
+    results = [project_result(project) for project in projects]
     presentations = sorted(
         ((project, p) for project in projects for p in project.presentations.all()),
         key=lambda pair: pair[1].presented_on,
         reverse=True,
     )
-    return Portfolio(owner, profile, claims, credit_totals, goal_progress, reports, presentations)
+    return Portfolio(owner, profile, claims, credit_totals, goal_progress, results, presentations)
 
 
 def share_link_for_token(*, token: str, today: datetime.date | None = None) -> PortfolioShareLink | None:
@@ -491,3 +365,17 @@ def portfolio_export(*, owner: User) -> dict[str, Any]:
 def program_outcome_evidence(*, program: Program) -> list[ProgramOutcomeEvidence]:
     """A program's curated outcome evidence, verified first (one query)."""
     return list(ProgramOutcomeEvidence.objects.filter(program=program).order_by("-verified", "metric", "id"))
+
+
+def programs_with_verified_evidence(*, program_ids: Iterable[int]) -> set[int]:
+    """Which of these programs have verified outcome evidence (one query).
+
+    The rule itself: evidence counts once a curator verified it. The programs app keeps
+    the answer on `Program.has_verified_outcome_evidence` (see services); callers above
+    programs may ask here.
+    """
+    return set(
+        ProgramOutcomeEvidence.objects.filter(program_id__in=set(program_ids), verified=True)
+        .values_list("program_id", flat=True)
+        .distinct()
+    )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public
 
-from . import selectors, services
+from . import presenters, selectors, services
 from .forms import MeasurementForm, OutcomeProjectForm, PresentationForm, ShareLinkForm, TeamMemberForm
 from .models import Measurement, OutcomeProject, PortfolioShareLink, Presentation, ProjectTeamMember
 
@@ -82,7 +82,8 @@ def _detail(
     team_form: TeamMemberForm | None = None,
 ) -> HttpResponse:
     compare_to = request.GET.get("compare")
-    report = selectors.project_report(project, compare_to=int(compare_to) if (compare_to or "").isdigit() else None)
+    result = selectors.project_result(project, compare_to=int(compare_to) if (compare_to or "").isdigit() else None)
+    report = presenters.project_report(result)
     context = {
         "project": project,
         "report": report,
@@ -174,7 +175,8 @@ def team_member_delete(request: AuthenticatedHttpRequest, project_id: int, membe
 def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clinician's own printable portfolio."""
     data = selectors.portfolio_for(owner=request.user)
-    return render(request, "outcomes/portfolio.html", {"portfolio": data, "shared": False})
+    context = {"portfolio": data, "reports": presenters.portfolio_reports(data), "shared": False}
+    return render(request, "outcomes/portfolio.html", context)
 
 
 @require_GET
@@ -221,7 +223,8 @@ def shared_portfolio(request: HttpRequest, token: str) -> HttpResponse:
         link=link, ip=request.META.get("REMOTE_ADDR", ""), user_agent=request.META.get("HTTP_USER_AGENT", "")
     )
     data = selectors.portfolio_for(owner=link.owner)
-    response = render(request, "outcomes/portfolio.html", {"portfolio": data, "shared": True, "link": link})
+    context = {"portfolio": data, "reports": presenters.portfolio_reports(data), "shared": True, "link": link}
+    response = render(request, "outcomes/portfolio.html", context)
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"

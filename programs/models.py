@@ -141,6 +141,10 @@ class Program(models.Model):
     outcome_points = models.PositiveSmallIntegerField(default=0, editable=False)
     independence_points = models.PositiveSmallIntegerField(default=0, editable=False)
     interprofessional_points = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Whether curated outcome evidence of past cohorts is verified (outcomes app). Kept
+    # by outcomes.services whenever evidence is saved, (un)verified or deleted, so the
+    # scoring here reads its own row and programs never imports outcomes.
+    has_verified_outcome_evidence = models.BooleanField(default=False, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -138,17 +138,12 @@ def program_signals(
     """The scoring module's view of a listing.
 
     Reads `program.provider` and, unless `credits` is given, `credit_offerings`.
+    Verified outcome evidence is the program's own `has_verified_outcome_evidence`
+    column (kept by the outcomes app); `has_verified_outcome_evidence` overrides it.
     """
     provider = program.provider
     if has_verified_outcome_evidence is None:
-        annotated = getattr(program, "has_verified_outcome_evidence", None)
-        if annotated is not None:
-            has_verified_outcome_evidence = bool(annotated)
-        elif program.pk:
-            # Not annotated: ask the curated evidence (outcomes.ProgramOutcomeEvidence) directly.
-            has_verified_outcome_evidence = program.outcome_evidence.filter(verified=True).exists()
-        else:
-            has_verified_outcome_evidence = False
+        has_verified_outcome_evidence = program.has_verified_outcome_evidence
     if credits is None:
         credits = {offering.credit_type: offering.amount for offering in program.credit_offerings.all()}
     return scoring.ProgramSignals(
@@ -181,19 +176,6 @@ def program_signals(
         end_date=program.end_date,
         topics=frozenset(program.topics),
     )
-
-
-def outcome_evidence_mark(programs: list[Program]) -> None:
-    """Set `has_verified_outcome_evidence` on each program in one query, so scoring needs none per row."""
-    if not programs:
-        return
-    verified = set(
-        Program.outcome_evidence.rel.related_model.objects.filter(
-            program_id__in=[program.pk for program in programs], verified=True
-        ).values_list("program_id", flat=True)
-    )
-    for program in programs:
-        program.has_verified_outcome_evidence = program.pk in verified  # type: ignore[attr-defined]
 
 
 def program_static_factors(program: Program) -> list[scoring.FactorScore]:

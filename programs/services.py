@@ -27,7 +27,7 @@ from .exchange.format import (
 )
 from .models import ChangeAction, ChangeLogEntry, ChangeSource, CreditOffering, Program, Provider
 from .ranking import scoring
-from .selectors import outcome_evidence_mark, program_signals
+from .selectors import program_signals
 
 
 def program_scores_apply(program: Program, *, has_verified_outcome_evidence: bool | None = None) -> None:
@@ -40,11 +40,10 @@ def program_scores_apply(program: Program, *, has_verified_outcome_evidence: boo
 def program_scores_refresh(*, programs: Iterable[Program]) -> int:
     """Recompute and store the goal-independent sub-scores; returns how many changed.
 
-    The programs need their provider and credit offerings; verified outcome
-    evidence is looked up for all of them in one query.
+    The programs need their provider and credit offerings; whether their outcome
+    evidence is verified is read from their own row.
     """
     programs = list(programs)
-    outcome_evidence_mark(programs)
     changed = []
     for program in programs:
         before = [getattr(program, name) for name in Program.STATIC_POINT_FIELDS]
@@ -53,6 +52,23 @@ def program_scores_refresh(*, programs: Iterable[Program]) -> int:
             changed.append(program)
     Program.objects.bulk_update(changed, list(Program.STATIC_POINT_FIELDS), batch_size=500)
     return len(changed)
+
+
+def programs_outcome_evidence_set(*, program_ids: Iterable[int], verified_ids: Iterable[int]) -> int:
+    """Store which of these programs have verified outcome evidence and recompute their sub-scores.
+
+    The outcomes app decides what counts as verified and calls this after every change
+    to the evidence; programs only keeps the answer on its rows. One transaction;
+    returns how many programs' scores changed.
+    """
+    program_ids, verified_ids = set(program_ids), set(verified_ids)
+    with transaction.atomic():
+        Program.objects.filter(pk__in=program_ids & verified_ids).update(has_verified_outcome_evidence=True)
+        Program.objects.filter(pk__in=program_ids - verified_ids).update(has_verified_outcome_evidence=False)
+        programs = (
+            Program.objects.filter(pk__in=program_ids).select_related("provider").prefetch_related("credit_offerings")
+        )
+        return program_scores_refresh(programs=programs)
 
 
 def change_entry(

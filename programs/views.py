@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.access import AuthenticatedHttpRequest, signed_in_required
-from careers.selectors import ranking_context_for_user
 from cme_portal.htmx import page_or_partial, vary_on_htmx
+from supervision.selectors import ranking_context_for_user
 
 from . import selectors
 from .forms import CatalogFilterForm

@@ -131,33 +131,3 @@ def equity_report(members: Iterable[MemberFigures]) -> EquityReport:
         )
         flagged_groups.append(replace(group, flagged=flags))
     return EquityReport(professions=tuple(flagged_groups), best=best)
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One bar of a horizontal SVG bar chart, in SVG user units."""
-
-    label: str
-    value_text: str
-    y: int
-    width: int
-    flagged: bool
-
-
-BAR_CHART_WIDTH = 300
-BAR_HEIGHT = 22
-BAR_GAP = 10
-
-
-def bar_chart(rows: list[tuple[str, Decimal | None, str, bool]], *, width: int = BAR_CHART_WIDTH) -> list[Bar]:
-    """Lay out (label, value, value text, flagged) rows as bars scaled to the largest value."""
-    largest = max((value for _, value, _, _ in rows if value is not None), default=Decimal("0"))
-    bars = []
-    for index, (label, value, text, flagged) in enumerate(rows):
-        scaled = 0 if value is None or largest <= 0 else round(width * float(value / largest))
-        bars.append(Bar(label=label, value_text=text, y=index * (BAR_HEIGHT + BAR_GAP), width=scaled, flagged=flagged))
-    return bars
-
-
-def chart_height(bar_count: int) -> int:
-    return max(1, bar_count) * (BAR_HEIGHT + BAR_GAP)

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
-from careers.models import CareerGoal, ShortlistEntry, ShortlistStatus
+from careers.models import ShortlistEntry, ShortlistStatus
 from careers.progress import LicenceProgress
-from careers.selectors import credits_last_12_months_for_users, licence_progress_for_users
+from careers.selectors import (
+    FundingTopUp,
+    RankingContext,
+    active_goal_for_user,
+    credits_last_12_months_for_users,
+    goal_criteria,
+    goal_weights,
+    licence_progress_for_users,
+    ranking_context_for_goal,
+)
+from outcomes.models import ProgramOutcomeEvidence
 from programs.choices import Profession
 from programs.models import Program
 from programs.ranking import scoring
 from programs.selectors import program_signals
 
 from . import equity
+from .allowance import Allowance, employer_allowance_for_user, employer_allowances_for_users, profession_of
 from .models import (
     APPROVED_STATUSES,
     DECIDED_STATUSES,
@@ -92,110 +101,27 @@ def shortlist_for_request(*, user: User) -> QuerySet[ShortlistEntry]:
 # --- Policy and allowance ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Allowance:
-    """What the employer policy grants this policy year, what approvals used and what is left."""
+def ranking_context_for_user(*, user: User | None, today: datetime.date | None = None) -> RankingContext | None:
+    """The goal, weights and fit-constraint situation of a clinician, or None without an active goal.
 
-    policy: EmployerCmePolicy
-    year_start: datetime.date
-    year_end: datetime.date  # exclusive
-    amount_total: Decimal
-    amount_used: Decimal
-    leave_total: Decimal
-    leave_used: Decimal
-
-    @property
-    def amount_remaining(self) -> Decimal:
-        return max(Decimal("0"), self.amount_total - self.amount_used)
-
-    @property
-    def leave_remaining(self) -> Decimal:
-        return max(Decimal("0"), self.leave_total - self.leave_used)
-
-
-def policy_year(*, start_month: int, today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """[start, end) of the policy year containing `today`."""
-    year = today.year if today.month >= start_month else today.year - 1
-    return datetime.date(year, start_month, 1), datetime.date(year + 1, start_month, 1)
-
-
-def _profession_of(user: User) -> str | None:
-    profile = getattr(user, "clinician_profile", None)
-    return profile.profession if profile else None
-
-
-def policies_for_members(*, memberships: Iterable[TeamMembership], professions: dict[int, str]) -> dict[int, Any]:
-    """The policy applying to each member (team policy first, then organization), in one query."""
-    memberships = list(memberships)
-    team_ids = {m.team_id for m in memberships}
-    org_ids = {m.team.organization_id for m in memberships}
-    if not memberships:
-        return {}
-    policies = list(
-        EmployerCmePolicy.objects.filter(Q(team_id__in=team_ids) | Q(organization_id__in=org_ids, team__isnull=True))
-    )
-    by_team = {(p.team_id, p.profession): p for p in policies if p.team_id}
-    by_org = {(p.organization_id, p.profession): p for p in policies if p.organization_id}
-    found: dict[int, Any] = {}
-    for membership in memberships:
-        profession = professions.get(membership.user_id)
-        if not profession:
-            found[membership.user_id] = None
-            continue
-        found[membership.user_id] = by_team.get((membership.team_id, profession)) or by_org.get(
-            (membership.team.organization_id, profession)
-        )
-    return found
-
-
-def employer_allowances_for_users(
-    *, user_ids: Iterable[int], today: datetime.date | None = None
-) -> dict[int, Allowance | None]:
-    """Each user's employer allowance this policy year (None without a policy). A fixed number of queries."""
+    The clinician's own budget and leave plus the employer allowance still unspent
+    this policy year. Composed here because supervision is the layer that may see
+    both careers and the allowance. Queries: the active goal, then the allowance
+    (memberships, policies, approvals) and careers' four; one without an active goal.
+    """
+    if user is None or not user.is_authenticated:
+        return None
     today = today or timezone.localdate()
-    user_ids = list(user_ids)
-    memberships = list(
-        TeamMembership.objects.current().filter(user_id__in=user_ids).select_related("team", "user__clinician_profile")
+    goal = active_goal_for_user(user=user)
+    if goal is None:
+        return None
+    allowance = employer_allowance_for_user(user=user, today=today)
+    top_up = (
+        FundingTopUp(amount=allowance.amount_remaining, leave_days=allowance.leave_remaining)
+        if allowance is not None
+        else None
     )
-    professions = {m.user_id: _profession_of(m.user) for m in memberships}
-    policies = policies_for_members(memberships=memberships, professions=professions)
-    years = {
-        user_id: policy_year(start_month=policy.year_starts_month, today=today)
-        for user_id, policy in policies.items()
-        if policy is not None
-    }
-    used: dict[int, tuple[Decimal, Decimal]] = {}
-    if years:
-        earliest = min(start for start, _ in years.values())
-        rows = FundingRequest.objects.filter(
-            requester_id__in=list(years), status__in=APPROVED_STATUSES, decided_at__date__gte=earliest
-        ).values_list("requester_id", "decided_at", "amount_approved", "leave_days_approved")
-        for requester_id, decided_at, amount, leave in rows:
-            start, end = years[requester_id]
-            if start <= timezone.localtime(decided_at).date() < end:
-                money, days = used.get(requester_id, (Decimal("0"), Decimal("0")))
-                used[requester_id] = (money + amount, days + leave)
-    result: dict[int, Allowance | None] = dict.fromkeys(user_ids)
-    for user_id, policy in policies.items():
-        if policy is None:
-            continue
-        start, end = years[user_id]
-        money, days = used.get(user_id, (Decimal("0"), Decimal("0")))
-        result[user_id] = Allowance(
-            policy=policy,
-            year_start=start,
-            year_end=end,
-            amount_total=policy.yearly_reimbursement_amount,
-            amount_used=money,
-            leave_total=policy.paid_leave_days,
-            leave_used=days,
-        )
-    return result
-
-
-def employer_allowance_for_user(*, user: User, today: datetime.date | None = None) -> Allowance | None:
-    """The employer policy that applies to the user (team over organization) and what is left of it."""
-    return employer_allowances_for_users(user_ids=[user.pk], today=today).get(user.pk)
+    return ranking_context_for_goal(goal=goal, user=user, top_up=top_up, today=today)
 
 
 def policies_for_team(*, team: Team) -> list[EmployerCmePolicy]:
@@ -226,16 +152,12 @@ def policy_document_for_viewer(*, viewer: User, policy_id: int) -> EmployerCmePo
 
 
 def _outcome_evidence_rows(program: Program) -> list[dict[str, str]]:
-    """The program's published outcome evidence (outcomes app), as plain text for the snapshot.
+    """The program's curated outcome evidence, as plain text for the snapshot.
 
     Worded as a reported before/after change, never as proof that the program caused it.
     """
-    try:
-        apps.get_model("outcomes", "ProgramOutcomeEvidence")
-    except LookupError:
-        return []
     rows = []
-    for evidence in program.outcome_evidence.order_by("-verified", "id"):  # type: ignore[attr-defined]
+    for evidence in ProgramOutcomeEvidence.objects.filter(program=program).order_by("-verified", "id"):
         parts = [f"{evidence.metric}: {evidence.baseline} to {evidence.follow_up}"]
         if evidence.time_window:
             parts.append(f"over {evidence.time_window}")
@@ -258,21 +180,10 @@ def funding_request_snapshot(*, program: Program, user: User) -> dict[str, Any]:
     """What the clinician sees about the program when asking: factors, outcome evidence, goal link."""
     program = Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=program.pk)
     evidence = _outcome_evidence_rows(program)
-    signals = program_signals(program, has_verified_outcome_evidence=any(r.get("verified") == "yes" for r in evidence))
-    goal = CareerGoal.objects.filter(user=user, is_active=True).first()
+    signals = program_signals(program)
+    goal = active_goal_for_user(user=user)
     if goal is not None:
-        criteria = scoring.GoalCriteria(
-            track=goal.track,
-            competencies=frozenset(goal.competencies),
-            essential_competencies=frozenset(goal.essential_competencies),
-        )
-        weights = scoring.Weights(
-            outcome=goal.weight_outcome,
-            independence=goal.weight_independence,
-            interprofessional=goal.weight_interprofessional,
-            career=goal.weight_career,
-        )
-        scored = scoring.score_program(signals, criteria, weights)
+        scored = scoring.score_program(signals, goal_criteria(goal), goal_weights(goal))
         factors, total = scored.factors, scored.total
     else:
         factors = (
@@ -393,7 +304,7 @@ def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[
     rows = []
     for membership in memberships:
         user = membership.user
-        profession = _profession_of(user) or ""
+        profession = profession_of(user) or ""
         lines = [_licence_line(item) for item in progress.get(user.pk, [])]
         totals = credits.get(user.pk)
         upcoming = [line.days_to_renewal for line in lines if line.days_to_renewal >= 0]

@@ -19,6 +19,7 @@ from accounts.services import team_member_add, team_member_remove, user_role_gra
 from careers.models import ClinicianProfile, ShortlistEntry
 
 from . import selectors
+from .allowance import Allowance, employer_allowance_for_user
 from .models import (
     EmployerCmePolicy,
     FundingRequest,
@@ -80,17 +81,42 @@ def invitation_usable(invitation: Invitation) -> bool:
     return invitation.accepted_at is None and invitation.expires_at > timezone.now()
 
 
-def invitation_accept(*, token: str, user: User) -> TeamMembership:
-    """Join the invitation's team as the signed-in clinician; the link is spent afterwards.
+@dataclass(frozen=True)
+class NewAccount:
+    """What an invited person without an account enters to create their clinician account."""
 
-    Runs in one transaction with the invitation row locked, so a link cannot be used twice.
-    Raises InvitationUnusable (used or expired) or PermissionDenied (another person's invitation).
+    full_name: str
+    password: str
+    profession: str
+
+
+def invitation_accept(*, token: str, user: User | None = None, new_account: NewAccount | None = None) -> TeamMembership:
+    """Join the invitation's team, as the signed-in `user` or with a `new_account`; the link is spent.
+
+    The one way into a team by invitation. A new account gets the invitation's email,
+    a clinician profile and the clinician role; a signed-in user must be the invited
+    address and is made a clinician if they were not. Joining ends any other current
+    membership (history kept). The new member is `membership.user`.
+
+    One transaction with the invitation row locked, so a link cannot be used twice.
+    Raises InvitationUnusable (unknown, used or expired), PermissionDenied (another
+    person's invitation) or ValidationError (a new account for an email that has one);
+    nothing is written then.
     """
+    if (user is None) == (new_account is None):
+        raise TypeError("Give the signed-in user or the new account, not both.")
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().select_related("team").filter(token=token).first()
         if invitation is None or not invitation_usable(invitation):
             raise InvitationUnusable("This invitation link was already used or has expired.")
-        if invitation.email.lower() != user.email.lower():
+        if new_account is not None:
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                raise ValidationError("An account with this email exists: sign in to accept.")
+            user = User.objects.create_user(
+                email=invitation.email, password=new_account.password, full_name=new_account.full_name
+            )
+            ClinicianProfile.objects.create(user=user, profession=new_account.profession)
+        elif user is None or invitation.email.lower() != user.email.lower():
             raise PermissionDenied("This invitation was sent to another email address.")
         if not user.is_clinician:
             user_role_grant(user=user, role=Role.CLINICIAN)
@@ -99,21 +125,6 @@ def invitation_accept(*, token: str, user: User) -> TeamMembership:
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
-
-
-def invitation_sign_up(*, token: str, full_name: str, password: str, profession: str) -> User:
-    """Create the invited clinician's account (email from the invitation) and join the team, in one transaction."""
-    with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().filter(token=token).first()
-        if invitation is None or not invitation_usable(invitation):
-            raise InvitationUnusable("This invitation link was already used or has expired.")
-        if User.objects.filter(email__iexact=invitation.email).exists():
-            raise ValidationError("An account with this email exists: sign in to accept.")
-        user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
-        user_role_grant(user=user, role=Role.CLINICIAN)
-        ClinicianProfile.objects.create(user=user, profession=profession)
-        invitation_accept(token=token, user=user)
-    return user
 
 
 def member_remove(*, team: Team, user: User, removed_by: User) -> None:
@@ -145,9 +156,7 @@ class AllowanceCheck:
     message: str
 
 
-def allowance_check(
-    *, allowance: selectors.Allowance | None, amount: Decimal, leave_days: Decimal, when: str
-) -> AllowanceCheck:
+def allowance_check(*, allowance: Allowance | None, amount: Decimal, leave_days: Decimal, when: str) -> AllowanceCheck:
     """Compare an amount with what is left of the allowance and say what the policy wants done."""
     if allowance is None:
         return AllowanceCheck(False, False, "")
@@ -189,7 +198,7 @@ def funding_request_create(
     membership = TeamMembership.objects.current().filter(user=requester).select_related("team").first()
     if membership is None:
         raise ValidationError("You are not in a team yet, so there is no supervisor to ask.")
-    allowance = selectors.employer_allowance_for_user(user=requester)
+    allowance = employer_allowance_for_user(user=requester)
     check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="requests")
     if check.refused:
         raise ValidationError(check.message)
@@ -264,7 +273,7 @@ def funding_request_decide(
         warning = ""
         if outcome != RequestStatus.DECLINED:
             requester = User.objects.get(pk=request.requester_id)
-            allowance = selectors.employer_allowance_for_user(user=requester)
+            allowance = employer_allowance_for_user(user=requester)
             check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="approvals")
             if check.refused:
                 raise ValidationError(check.message)

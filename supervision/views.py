@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 from decimal import Decimal
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -29,9 +28,9 @@ from accounts.access import (
 )
 from accounts.models import User
 from cme_portal.htmx import page_or_partial, vary_on_htmx
-from programs.choices import Profession
 
-from . import equity, reminders, selectors, services
+from . import equity, presenters, reminders, selectors, services
+from .allowance import employer_allowance_for_user
 from .exports import dashboard_csv_rows
 from .forms import (
     DashboardFilterForm,
@@ -113,54 +112,18 @@ def dashboard_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespon
 def equity_view(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """Access to CME by profession, with the four-fifths flag and small groups suppressed."""
     team = supervised_team_or_404(request.user, team_id)
-    figures = selectors.team_member_figures(team=team)
-    report = equity.equity_report(figures)
-    labels = dict(Profession.choices) | {"not_entered": "Profession not entered"}
-    charts = []
-    formats = {
-        "participation_rate": lambda v: f"{v * 100:.0f}%",
-        "funding_per_member": lambda v: f"${v:,.0f}",
-        "leave_per_member": lambda v: f"{v:.1f} days",
-        "approval_rate": lambda v: f"{v * 100:.0f}%",
-    }
-    for metric, title in equity.COMPARED_METRICS.items():
-        rows = [
-            (
-                labels.get(group.profession, group.profession),
-                group.value(metric),
-                _fmt(formats[metric], group.value(metric)),
-                metric in group.flagged,
-            )
-            for group in report.shown
-        ]
-        bars = equity.bar_chart(rows)
-        charts.append({"metric": metric, "title": title, "bars": bars, "height": equity.chart_height(len(bars))})
-    table = [
-        {
-            "label": labels.get(group.profession, group.profession),
-            "group": group,
-            "cells": [
-                (_fmt(formats[metric], group.value(metric)), metric in group.flagged)
-                for metric in equity.COMPARED_METRICS
-            ],
-        }
-        for group in report.professions
-    ]
+    report = equity.equity_report(selectors.team_member_figures(team=team))
+    page = presenters.equity_page(report)
     context = {
         "team": team,
         "report": report,
-        "charts": charts,
-        "table": table,
+        "charts": page.charts,
+        "table": page.table,
         "metrics": equity.COMPARED_METRICS,
         "min_group": equity.MIN_GROUP_SIZE,
-        "bar_width": equity.BAR_CHART_WIDTH,
-        "bar_height": equity.BAR_HEIGHT,
+        "bar_height": presenters.BAR_HEIGHT,
     }
     return render(request, "supervision/equity.html", context)
-
-
-def _fmt(formatter: Any, value: Decimal | None) -> str:
-    return "no data" if value is None else formatter(value)
 
 
 @require_http_methods(["GET", "POST"])
@@ -259,7 +222,7 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
         raise Http404
     is_requester = funding_request.requester_id == request.user.pk
     may_decide = funding_request.is_pending and not is_requester
-    allowance = selectors.employer_allowance_for_user(user=funding_request.requester)
+    allowance = employer_allowance_for_user(user=funding_request.requester)
     context = {
         "req": funding_request,
         "snapshot": funding_request.snapshot,
@@ -342,7 +305,7 @@ def my_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clinician's own funding and leave requests, with their allowance."""
     context = {
         "requests": list(selectors.funding_requests_for_requester(user=request.user)),
-        "allowance": selectors.employer_allowance_for_user(user=request.user),
+        "allowance": employer_allowance_for_user(user=request.user),
     }
     return render(request, "supervision/my_requests.html", context)
 
@@ -382,7 +345,7 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "has_shortlist": shortlist.exists(),
-        "allowance": selectors.employer_allowance_for_user(user=request.user),
+        "allowance": employer_allowance_for_user(user=request.user),
     }
     return render(request, "supervision/request_form.html", context)
 
@@ -391,7 +354,7 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @clinician_required
 def my_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The employer policy that applies to the clinician and what is left of it this policy year."""
-    allowance = selectors.employer_allowance_for_user(user=request.user)
+    allowance = employer_allowance_for_user(user=request.user)
     return render(request, "supervision/my_policy.html", {"allowance": allowance})
 
 
@@ -453,12 +416,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         signup_form = InvitationSignUpForm(request.POST or None, email=invitation.email)
         if request.method == "POST" and signup_form.is_valid():
             try:
-                user = services.invitation_sign_up(
+                user = services.invitation_accept(
                     token=token,
-                    full_name=signup_form.cleaned_data["full_name"],
-                    password=signup_form.cleaned_data["password1"],
-                    profession=signup_form.cleaned_data["profession"],
-                )
+                    new_account=services.NewAccount(
+                        full_name=signup_form.cleaned_data["full_name"],
+                        password=signup_form.cleaned_data["password1"],
+                        profession=signup_form.cleaned_data["profession"],
+                    ),
+                ).user
             except (services.InvitationUnusable, ValidationError) as error:
                 messages.error(
                     request, str(error) if isinstance(error, services.InvitationUnusable) else _message_from(error)

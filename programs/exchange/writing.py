@@ -29,7 +29,7 @@ from ..models import (
     RevisionStatus,
 )
 from ..ranking import scoring
-from ..selectors import outcome_evidence_mark, program_signals
+from ..selectors import program_signals
 from ..services import change_entry, program_apply_record
 from .bulk import bulk_insert, bulk_insert_programs
 from .format import PROGRAM_COLUMNS, PROVIDER_FIELDS, program_record, provider_record, record_changes, record_diff
@@ -157,8 +157,6 @@ def _programs_locked(records: list[dict[str, Any]], providers: dict[str, Provide
     for program in candidates:
         program.provider = provider_by_id[program.provider_id]
         existing[(program.provider.name, program.external_id)] = program
-    # Verified outcome evidence counts in the stored outcome score; an update must keep it.
-    outcome_evidence_mark(list(existing.values()))
     return existing
 
 
@@ -191,10 +189,8 @@ def _program_stage(batch: _Batch, program: Program | None, provider: Provider, r
     program_apply_record(program, record)
     program.updated_at = batch.now
     credits = {credit_type: Decimal(amount) for credit_type, amount in (record.get("credits") or {}).items()}
-    verified_evidence = getattr(program, "has_verified_outcome_evidence", False)  # a new listing has none
-    scores = scoring.static_scores(
-        program_signals(program, credits=credits, has_verified_outcome_evidence=verified_evidence)
-    )
+    # Verified outcome evidence (the program's own flag, False for a new listing) keeps its points.
+    scores = scoring.static_scores(program_signals(program, credits=credits))
     program.static_points_set(scores)
     offerings = [
         CreditOffering(program=program, credit_type=credit_type, amount=amount)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from ..choices import CreditType
 from ..models import Program
-from ..selectors import catalog_base, outcome_evidence_mark, program_static_factors
+from ..selectors import catalog_base, program_static_factors
 from . import fit, scoring
 from .queries import RankedResult, ranked_results
 
@@ -197,7 +197,7 @@ def comparison_rows(programs: list[Program], results: list[RankedResult] | None)
 def program_comparison(*, raw_ids: Iterable[str], ranking: RankingInputs | None) -> Comparison:
     """Published, current programs side by side; unknown or hidden ids are left out with a message.
 
-    Three queries (programs with providers, credit offerings, verified outcome evidence), whatever is asked.
+    Two queries (programs with providers, credit offerings), whatever is asked.
     """
     ids, invalid = parse_ids(raw_ids)
     messages: list[str] = []
@@ -217,7 +217,6 @@ def program_comparison(*, raw_ids: Iterable[str], ranking: RankingInputs | None)
     if len(programs) < MIN_COMPARE:
         messages.append(f"Choose at least {MIN_COMPARE} programs in the catalog to compare (up to {MAX_COMPARE}).")
         return Comparison(programs=programs, rows=[], messages=messages)
-    outcome_evidence_mark(programs)
     results = None
     if ranking is not None:
         results = ranked_results(programs, goal=ranking.goal, weights=ranking.weights, clinician=ranking.clinician)

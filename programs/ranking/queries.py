@@ -29,7 +29,6 @@ from ..selectors import (
     catalog_base,
     catalog_filter,
     catalog_order,
-    outcome_evidence_mark,
     program_signals,
 )
 from . import fit, scoring
@@ -193,7 +192,6 @@ def ranked_results(
     clinician: fit.ClinicianContext,
 ) -> list[RankedResult]:
     """Score already-loaded programs (provider and credit offerings prefetched) in Python."""
-    outcome_evidence_mark([program for program in programs if not hasattr(program, "has_verified_outcome_evidence")])
     results = []
     for program in programs:
         signals = program_signals(program)
@@ -218,11 +216,11 @@ def ranked_catalog_page(
     order_by_fit: bool = True,
     per_page: int = PER_PAGE,
 ) -> RankedPage:
-    """One page of the catalog ranked for a goal: five queries whatever the catalog size.
+    """One page of the catalog ranked for a goal: four queries whatever the catalog size.
 
     The ranking itself selects only ids (narrow rows: the whole catalog is ordered
     by computed points, so every byte per row counts); then the page's programs
-    are loaded with their provider, credit offerings and verified outcome evidence.
+    are loaded with their provider and credit offerings.
     """
     queryset = ranked_queryset(
         goal=goal,

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from careers import selectors
 from careers.models import CareerGoal, ClinicianProfile, CreditAmount, CreditClaim, Licence, LicenceTopicRequirement
+from supervision.selectors import ranking_context_for_user
 from tests.factories import ClinicianFactory
 
 TODAY = datetime.date(2025, 6, 1)
@@ -21,7 +21,7 @@ def _claim(user, day, amounts, topics=()):
 def test_ranking_context_is_none_without_active_goal():
     user = ClinicianFactory()
     CareerGoal.objects.create(user=user, track="education", target_role="Educator", is_active=False)
-    assert selectors.ranking_context_for_user(user=user, today=TODAY) is None
+    assert ranking_context_for_user(user=user, today=TODAY) is None
 
 
 @pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_ranking_context_builds_goal_weights_and_licence_needs(django_assert_num
     _claim(user, datetime.date(2023, 1, 1), {"ama_pra_1": "30"})  # before the cycle
     # profile, goal, licences, claims, amounts, team membership (for the employer policy)
     with django_assert_num_queries(6):
-        context = selectors.ranking_context_for_user(user=user, today=TODAY)
+        context = ranking_context_for_user(user=user, today=TODAY)
     assert context is not None
     assert context.goal_id == goal.pk
     assert context.goal.competencies == {"healthcare_finance", "strategic_planning"}
@@ -88,7 +88,7 @@ def test_ranking_budget_adds_the_employer_allowance_left_this_policy_year(world)
     )
     CareerGoal.objects.create(user=world.owner, track="research", target_role="PI", is_active=True)
     policy(team=world.team, profession="physician", amount="2000", days="3")
-    context = selectors.ranking_context_for_user(user=world.owner)
+    context = ranking_context_for_user(user=world.owner)
     assert context is not None
     assert context.clinician.remaining_budget == Decimal("2600")
     assert context.clinician.remaining_leave_days == Decimal("5")

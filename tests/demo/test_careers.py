@@ -1,10 +1,10 @@
 import pytest
 
-from careers import selectors
 from careers.models import CareerGoal, CreditClaim, ShortlistEntry
 from demo.careers import seed_careers
 from demo.catalog import seed_catalog
 from demo.users import seed_accounts
+from supervision.selectors import ranking_context_for_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,5 +26,5 @@ def test_demo_careers_are_complete_and_idempotent():
     )
     assert ShortlistEntry.objects.filter(user=physician, program__title="Emory Chief Medical Officer Program").exists()
     assert CreditClaim.objects.filter(user=physician).count() == 3
-    context = selectors.ranking_context_for_user(user=physician)
+    context = ranking_context_for_user(user=physician)
     assert context is not None and context.clinician.licences[0].hours_short > 0

@@ -5,7 +5,8 @@ import pytest
 from demo.catalog import seed_catalog
 from demo.outcomes import colorado_program, seed_outcomes
 from outcomes.models import OutcomeProject, ProgramOutcomeEvidence
-from outcomes.selectors import project_report
+from outcomes.presenters import project_report
+from outcomes.selectors import project_result
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def test_demo_seed_is_idempotent_and_reports_the_colorado_figures(world):
     assert uti.measurements.count() == 18
     total = uti.baseline_denominator + sum(m.denominator for m in uti.measurements.all())
     assert total == 2142
-    report = project_report(uti)
+    report = project_report(project_result(uti))
     assert report.before == "43.4%" and report.after == "62.4%"
     assert report.interval == "+8.0 to +29.1 percentage points"
     assert any(s.startswith("Shift") for s in report.signals)

@@ -67,8 +67,8 @@ def test_compare_shows_factors_cost_credits_leave_dates_fit_and_best_markers(cli
 
 
 def test_best_value_is_marked_per_row(world, pair):
-    from careers.selectors import ranking_context_for_user
     from programs.ranking.compare import program_comparison
+    from supervision.selectors import ranking_context_for_user
 
     goal_for(world.owner)
     comparison = program_comparison(

@@ -390,15 +390,25 @@ def test_batched_writes_match_the_one_by_one_service(django_db_blocker):
 
 def test_an_update_keeps_the_outcome_points_that_verified_evidence_earns():
     from outcomes.models import ProgramOutcomeEvidence
-    from programs.services import program_scores_refresh
+    from outcomes.services import evidence_save
 
     run_import(csv_text([good_row(1)]), publish=True)
     program = Program.objects.get(external_id="X-1")
-    ProgramOutcomeEvidence.objects.create(
-        program=program, metric="First-line use", baseline="40%", follow_up="60%", n=500, moore_level="5", verified=True
+    without_evidence = program.outcome_points
+    evidence_save(
+        evidence=ProgramOutcomeEvidence(
+            program=program,
+            metric="First-line use",
+            baseline="40%",
+            follow_up="60%",
+            n=500,
+            moore_level="5",
+            verified=True,
+        ),
+        actor=None,
     )
-    program_scores_refresh(programs=[Program.objects.select_related("provider").get(pk=program.pk)])
     with_evidence = Program.objects.get(pk=program.pk).outcome_points
+    assert with_evidence > without_evidence
 
     run_import(csv_text([good_row(1, title="Renamed")]), publish=True)
 

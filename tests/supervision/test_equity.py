@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from supervision.equity import (
     MIN_GROUP_SIZE,
     MemberFigures,
-    bar_chart,
     below_four_fifths,
     equity_report,
 )
+from supervision.presenters import bar_chart
 
 from .helpers import funding_request, policy, profile
 
@@ -146,3 +146,26 @@ def test_equity_page_shows_flag_table_chart_and_suppression(client, world):
     assert "below 4/5 of best" in html
     assert "<svg" in html and "<table" in html
     assert "style=" not in html
+
+
+def test_equity_page_words_each_cell_and_charts_only_shown_groups():
+    from supervision.presenters import equity_page
+
+    report = equity_report(
+        _members("physician", 5, participated=5, funding="1000", decided=2, approved=2)
+        + _members("nurse", 5, participated=2, decided=1, approved=0)
+        + _members("pharmacist", 2, participated=2)
+    )
+    page = equity_page(report)
+    rows = {row.label: row for row in page.table}
+    assert list(rows) == ["Nurse", "Pharmacist", "Physician"]
+    assert rows["Physician"].cells == [("100%", False), ("$1,000", False), ("0.0 days", False), ("100%", False)]
+    assert rows["Nurse"].cells == [("40%", True), ("$0", True), ("0.0 days", False), ("0%", True)]
+    assert rows["Pharmacist"].group.suppressed and rows["Pharmacist"].cells[0] == ("no data", False)
+    participation = page.charts[0]
+    assert participation.metric == "participation_rate"
+    assert [(bar.label, bar.value_text, bar.flagged) for bar in participation.bars] == [
+        ("Nurse", "40%", True),
+        ("Physician", "100%", False),
+    ]
+    assert participation.bars[1].width == 300 and participation.bars[0].width == 120

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from accounts.services import team_member_add
 from careers.models import CareerGoal
-from supervision import selectors, services
+from supervision import services
+from supervision.allowance import employer_allowance_for_user
 from supervision.models import FundingRequest, RequestDecision, RequestStatus
 from tests.factories import SupervisorFactory
 
@@ -87,7 +88,7 @@ def test_team_policy_overrides_organization_policy(world):
     profile(world.owner, "nurse")
     policy(organization=world.team.organization, profession="nurse", amount="1000")
     policy(team=world.team, profession="nurse", amount="2500")
-    allowance = selectors.employer_allowance_for_user(user=world.owner)
+    allowance = employer_allowance_for_user(user=world.owner)
     assert allowance.amount_total == Decimal("2500")
 
 
@@ -108,7 +109,7 @@ def test_approval_counts_as_used_allowance_and_partial_keeps_amounts(world):
         leave_days=Decimal("1"),
     )
     assert decided.status == RequestStatus.PARTIALLY_APPROVED
-    allowance = selectors.employer_allowance_for_user(user=world.owner)
+    allowance = employer_allowance_for_user(user=world.owner)
     assert allowance.amount_used == Decimal("1400")
     assert allowance.amount_remaining == Decimal("600")
     assert allowance.leave_remaining == Decimal("1")
@@ -323,3 +324,52 @@ def test_snapshot_carries_the_programs_outcome_evidence(world):
     (row,) = request.snapshot["outcome_evidence"]
     assert "43.4% to 62.4%" in row["summary"] and row["verified"] == "yes"
     assert "not proof of causation" in row["summary"]
+
+
+@pytest.fixture
+def goal_weights_may_all_be_zero():
+    """Let a goal row hold all-zero weights, as one stored before the constraint would (rolled back after)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE careers_careergoal DROP CONSTRAINT goal_weights_not_all_zero")
+        else:
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+    yield
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+def test_goal_with_all_zero_weights_gets_equal_weights_in_catalog_and_snapshot(world, goal_weights_may_all_be_zero):
+    from programs.ranking import scoring
+    from programs.ranking.queries import ranked_results
+    from programs.selectors import catalog_base
+    from supervision.selectors import ranking_context_for_user
+
+    profile(world.owner)
+    goal = CareerGoal.objects.create(
+        user=world.owner,
+        track="executive_leadership",
+        target_role="Chief Medical Officer",
+        competencies=["strategic_planning"],
+        is_active=True,
+    )
+    CareerGoal.objects.filter(pk=goal.pk).update(
+        weight_outcome=0, weight_independence=0, weight_interprofessional=0, weight_career=0
+    )
+    entry = shortlisted(world.owner, competencies=["strategic_planning"])
+
+    context = ranking_context_for_user(user=world.owner)
+    assert context is not None and context.weights == scoring.Weights()
+    (catalog,) = ranked_results(
+        [catalog_base().get(pk=entry.program.pk)],
+        goal=context.goal,
+        weights=context.weights,
+        clinician=context.clinician,
+    )
+    request, _ = _create(world.owner, entry)  # raised ValueError when the snapshot had its own copy of the rule
+
+    assert request.snapshot["total"] == catalog.scored.total
+    assert [(f["factor"], f["score"]) for f in request.snapshot["factors"]] == [
+        (str(f.factor), round(f.score * 100)) for f in catalog.scored.factors
+    ]

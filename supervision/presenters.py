@@ -1,0 +1,109 @@
+"""What the supervision pages draw: the equity page's table cells and bar charts.
+
+Presenters turn the equity arithmetic (supervision.equity) into the strings and
+geometry templates/supervision/equity.html shows. No queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from programs.choices import Profession
+
+from . import equity
+
+PROFESSION_LABELS: dict[str, str] = {str(code): str(label) for code, label in Profession.choices} | {
+    "not_entered": "Profession not entered"
+}
+METRIC_FORMATS: dict[str, Callable[[Decimal], str]] = {
+    "participation_rate": lambda v: f"{v * 100:.0f}%",
+    "funding_per_member": lambda v: f"${v:,.0f}",
+    "leave_per_member": lambda v: f"{v:.1f} days",
+    "approval_rate": lambda v: f"{v * 100:.0f}%",
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a horizontal SVG bar chart, in SVG user units."""
+
+    label: str
+    value_text: str
+    y: int
+    width: int
+    flagged: bool
+
+
+BAR_CHART_WIDTH = 300
+BAR_HEIGHT = 22
+BAR_GAP = 10
+
+
+def bar_chart(rows: list[tuple[str, Decimal | None, str, bool]], *, width: int = BAR_CHART_WIDTH) -> list[Bar]:
+    """Lay out (label, value, value text, flagged) rows as bars scaled to the largest value."""
+    largest = max((value for _, value, _, _ in rows if value is not None), default=Decimal("0"))
+    bars = []
+    for index, (label, value, text, flagged) in enumerate(rows):
+        scaled = 0 if value is None or largest <= 0 else round(width * float(value / largest))
+        bars.append(Bar(label=label, value_text=text, y=index * (BAR_HEIGHT + BAR_GAP), width=scaled, flagged=flagged))
+    return bars
+
+
+def chart_height(bar_count: int) -> int:
+    return max(1, bar_count) * (BAR_HEIGHT + BAR_GAP)
+
+
+@dataclass(frozen=True)
+class EquityChart:
+    metric: str
+    title: str
+    bars: list[Bar]
+    height: int
+
+
+@dataclass(frozen=True)
+class EquityRow:
+    label: str
+    group: equity.ProfessionFigures
+    cells: list[tuple[str, bool]]  # (value text, flagged) per compared metric
+
+
+@dataclass(frozen=True)
+class EquityPage:
+    charts: list[EquityChart]  # one per compared metric, shown groups only
+    table: list[EquityRow]  # every profession, suppressed ones too
+
+
+def metric_text(metric: str, value: Decimal | None) -> str:
+    return "no data" if value is None else METRIC_FORMATS[metric](value)
+
+
+def equity_page(report: equity.EquityReport) -> EquityPage:
+    """The table cells and one bar chart per compared metric of an equity report."""
+    charts = []
+    for metric, title in equity.COMPARED_METRICS.items():
+        rows = [
+            (
+                PROFESSION_LABELS.get(group.profession, group.profession),
+                group.value(metric),
+                metric_text(metric, group.value(metric)),
+                metric in group.flagged,
+            )
+            for group in report.shown
+        ]
+        bars = bar_chart(rows)
+        charts.append(EquityChart(metric=metric, title=title, bars=bars, height=chart_height(len(bars))))
+    table = [
+        EquityRow(
+            label=PROFESSION_LABELS.get(group.profession, group.profession),
+            group=group,
+            cells=[
+                (metric_text(metric, group.value(metric)), metric in group.flagged)
+                for metric in equity.COMPARED_METRICS
+            ],
+        )
+        for group in report.professions
+    ]
+    return EquityPage(charts=charts, table=table)
