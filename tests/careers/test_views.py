@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -18,9 +19,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+def media(settings):
+    """This test's private media root (tests/conftest.py points it into the test's tmp_path)."""
+    return Path(settings.MEDIA_ROOT)
 
 
 @pytest.fixture

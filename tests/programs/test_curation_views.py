@@ -16,11 +16,6 @@ from .import_helpers import csv_text, good_row, run_import
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "private"
-
-
 def _upload(rows=None, name="feed.csv"):
     upload = io.BytesIO(csv_text(rows or [good_row(1), good_row(2, format="bad")]).encode())
     upload.name = name

@@ -285,10 +285,9 @@ def test_supervisor_policy_form_requires_a_written_source(world, client):
     assert saved.confirmed_by == world.team_supervisor
 
 
-def test_policy_document_whose_content_is_not_what_its_name_says_is_refused(world, client, settings, tmp_path):
+def test_policy_document_whose_content_is_not_what_its_name_says_is_refused(world, client, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.MEDIA_ROOT = tmp_path
     client.force_login(world.team_supervisor)
     data = {
         "profession": "nurse",
