@@ -255,6 +255,7 @@ def test_form_refuses_empty_request_and_writes_nothing(world, client):
 
 
 def test_form_rejects_someone_elses_shortlist_entry(world, client):
+    shortlisted(world.owner)  # the owner has a shortlist, so the form is shown and validates the choice
     entry = shortlisted(world.other_clinician)
     client.force_login(world.owner)
     response = client.post(
@@ -262,6 +263,7 @@ def test_form_rejects_someone_elses_shortlist_entry(world, client):
         {"shortlist_entry": entry.pk, "amount": "100", "leave_days": "0", "justification": "x"},
     )
     assert response.status_code == 200
+    assert "Select a valid choice. That choice is not one of the available choices." in response.content.decode()
     assert not FundingRequest.objects.exists()
 
 
