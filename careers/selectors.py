@@ -439,10 +439,6 @@ def credit_claims_for_user(*, user: User) -> list[CreditClaim]:
     )
 
 
-def licences_for_user(*, user: User) -> list[Licence]:
-    return _licences_for_users([user.pk])
-
-
 def goals_for_user(*, user: User) -> list[CareerGoal]:
     return list(CareerGoal.objects.filter(user=user).order_by("-is_active", "-updated_at", "-pk"))
 
