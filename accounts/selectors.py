@@ -8,8 +8,3 @@ from .models import Team, TeamMembership, User
 def team_current_for_user(*, user: User) -> Team | None:
     membership = TeamMembership.objects.current().filter(user=user).select_related("team").first()
     return membership.team if membership else None
-
-
-def user_supervises(*, supervisor: User, member: User) -> bool:
-    """True when the member currently belongs to a team the supervisor leads."""
-    return TeamMembership.objects.current().filter(user=member, team__supervisors=supervisor).exists()

@@ -133,13 +133,12 @@ def licence_progress(terms: LicenceTerms, claims: Iterable[ClaimCredits], *, tod
     for claim in claims:
         if not in_cycle(claim.completed_on, start=start, renewal_date=terms.renewal_date):
             continue
-        usable = accepted_amounts(claim.amounts, terms.accepted_credit_types)
-        if not usable:
-            continue
-        hours = max(usable.values())
+        hours = claim_counted_hours(claim.amounts, terms.accepted_credit_types)
+        if not hours:
+            continue  # none of its credit types is accepted: counts for neither the total nor a topic
         counted += 1
         earned += hours
-        for kind, amount in usable.items():
+        for kind, amount in accepted_amounts(claim.amounts, terms.accepted_credit_types).items():
             by_type[kind] = by_type.get(kind, ZERO) + amount
         for topic in claim.topics & topic_earned.keys():
             topic_earned[topic] += hours

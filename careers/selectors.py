@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from accounts.models import User
@@ -156,35 +156,17 @@ def licence_need(item: LicenceProgress) -> fit.LicenceNeed:
     )
 
 
-@dataclass(frozen=True)
-class CreditTotals:
-    """Credits a user logged in a period, by credit type (each type summed on its own)."""
-
-    by_type: dict[str, Decimal]
-    activities: int
-
-
-def credits_last_12_months_for_users(
+def activities_last_12_months_for_users(
     *, user_ids: Iterable[int], today: datetime.date | None = None
-) -> dict[int, CreditTotals]:
-    """Per user, credits completed in the 12 months up to today: two aggregate queries, no per-user query.
+) -> dict[int, int]:
+    """Per user, how many CME activities they logged as completed in the 12 months up to today.
 
-    Sums by type count the same activity once per credit type it carried.
+    One aggregate query, no per-user query; every user asked about has an entry (0 when none).
     """
     today = today or timezone.localdate()
     user_ids = list(dict.fromkeys(user_ids))
     since = progress.months_before(today, 12)
-    result = {user_id: CreditTotals(by_type={}, activities=0) for user_id in user_ids}
-    sums = (
-        CreditAmount.objects.filter(
-            claim__user_id__in=user_ids, claim__completed_on__gt=since, claim__completed_on__lte=today
-        )
-        .values_list("claim__user_id", "credit_type")
-        .annotate(total=Sum("amount"))
-        .order_by("claim__user_id", "credit_type")
-    )
-    for user_id, credit_type, total in sums:
-        result[user_id].by_type[credit_type] = total
+    result = dict.fromkeys(user_ids, 0)
     counts = (
         CreditClaim.objects.filter(user_id__in=user_ids, completed_on__gt=since, completed_on__lte=today)
         .values_list("user_id")
@@ -192,7 +174,7 @@ def credits_last_12_months_for_users(
         .order_by("user_id")
     )
     for user_id, n in counts:
-        result[user_id] = CreditTotals(by_type=result[user_id].by_type, activities=n)
+        result[user_id] = n
     return result
 
 
@@ -402,10 +384,6 @@ def credit_claims_for_user(*, user: User) -> list[CreditClaim]:
         .select_related("program")
         .prefetch_related(Prefetch("amounts", queryset=CreditAmount.objects.order_by("credit_type")))
     )
-
-
-def licences_for_user(*, user: User) -> list[Licence]:
-    return _licences_for_users([user.pk])
 
 
 def goals_for_user(*, user: User) -> list[CareerGoal]:

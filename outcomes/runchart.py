@@ -41,10 +41,6 @@ class RunChartAnalysis:
     trends: tuple[Run, ...] = ()
     in_signal: frozenset[int] = field(default_factory=frozenset)
 
-    @property
-    def has_signal(self) -> bool:
-        return bool(self.shifts or self.trends)
-
 
 def detect_shifts(values: Sequence[float], median: float, *, min_points: int = SHIFT_MIN_POINTS) -> list[Run]:
     """Runs of >= min_points consecutive points on one side of the median (on-median points skipped)."""

@@ -219,10 +219,6 @@ class Program(models.Model):
     def is_free(self) -> bool:
         return self.fee_amount is not None and self.fee_amount == 0
 
-    @property
-    def is_past(self) -> bool:
-        return self.end_date is not None and self.end_date < timezone.localdate()
-
 
 class CreditOffering(models.Model):
     """Credit of one type that a program designates, e.g. 185 AMA PRA Category 1."""

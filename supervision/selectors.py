@@ -17,7 +17,7 @@ from careers.selectors import (
     FundingTopUp,
     RankingContext,
     active_goal_for_user,
-    credits_last_12_months_for_users,
+    activities_last_12_months_for_users,
     goal_criteria,
     goal_weights,
     licence_progress_for_users,
@@ -241,7 +241,6 @@ class MemberRow:
     profession: str
     profession_label: str
     activities_12_months: int
-    credits_12_months: dict[str, Decimal] = field(default_factory=dict)
     licences: list[LicenceLine] = field(default_factory=list)
     days_to_next_renewal: int | None = None
     at_risk: bool = False
@@ -291,7 +290,7 @@ def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[
         .order_by("user__full_name", "user__email")
     )
     user_ids = [m.user_id for m in memberships]
-    credits = credits_last_12_months_for_users(user_ids=user_ids, today=today)
+    activities = activities_last_12_months_for_users(user_ids=user_ids, today=today)
     pending = dict(
         FundingRequest.objects.filter(team=team, requester_id__in=user_ids, status=RequestStatus.PENDING)
         .values("requester_id")
@@ -306,7 +305,6 @@ def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[
         user = membership.user
         profession = profession_of(user) or ""
         lines = [_licence_line(item) for item in progress.get(user.pk, [])]
-        totals = credits.get(user.pk)
         upcoming = [line.days_to_renewal for line in lines if line.days_to_renewal >= 0]
         allowance = allowances.get(user.pk)
         rows.append(
@@ -316,8 +314,7 @@ def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[
                 email=user.email,
                 profession=profession,
                 profession_label=labels.get(profession, "Not entered"),
-                activities_12_months=totals.activities if totals else 0,
-                credits_12_months=totals.by_type if totals else {},
+                activities_12_months=activities[user.pk],
                 licences=lines,
                 days_to_next_renewal=min(upcoming) if upcoming else None,
                 at_risk=any(0 <= line.days_to_renewal <= AT_RISK_DAYS and line.hours_short > 0 for line in lines),

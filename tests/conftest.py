@@ -27,7 +27,11 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings):
+def _fast_and_isolated(settings, tmp_path):
+    # Uploaded and imported files go to this test's own folder, never the checkout's var/private/.
+    # FileFields store through default_storage, which reads MEDIA_ROOT when first used after
+    # a settings change (the STORAGES change below also rebuilds it), so nothing caches the old root.
+    settings.MEDIA_ROOT = tmp_path / "private"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.STORAGES = {

@@ -70,11 +70,3 @@ def progress_max(required: Decimal) -> Decimal:
 @register.filter
 def sub(value: Decimal | None, other: Decimal | None) -> Decimal:
     return Decimal(value or 0) - Decimal(other or 0)
-
-
-@register.filter
-def percent_of(value: Decimal | None, total: Decimal | None) -> int:
-    """Whole percent of value in total, capped at 100; 100 when nothing is required."""
-    if not total or total <= 0:
-        return 100
-    return min(100, int(Decimal(value or 0) * 100 / Decimal(total)))

@@ -39,7 +39,6 @@ class RankingChoice:
     weights: scoring.Weights
     fits_only: bool
     message: str  # why the weights given were not used, or ""
-    overridden: bool  # weights differ from the goal's
 
 
 class RankingForm(forms.Form):
@@ -93,5 +92,4 @@ class RankingForm(forms.Form):
             weights=weights,
             fits_only=bool(cleaned.get("fits_only")),
             message=message,
-            overridden=weights != self.goal_weights,
         )

@@ -58,6 +58,12 @@ def test_password_reset_sends_a_link_by_email(client):
     assert "/accounts/password/reset/" in mail.outbox[0].body
 
 
+def test_password_change_page_shows_the_three_password_fields(client):
+    client.force_login(ClinicianFactory())
+    body = client.get(reverse("password_change")).content.decode()
+    assert 'name="old_password"' in body and 'name="new_password1"' in body and 'name="new_password2"' in body
+
+
 def test_users_have_roles_from_their_groups():
     user = ClinicianFactory()
     assert user.roles == frozenset({Role.CLINICIAN})

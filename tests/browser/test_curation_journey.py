@@ -23,8 +23,7 @@ def _csv(tmp_path):
     return path
 
 
-def test_admin_imports_reviews_and_publishes_a_listing(page, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "private"
+def test_admin_imports_reviews_and_publishes_a_listing(page, tmp_path):
     AdminFactory(email="curator@example.test", is_staff=True)
     sign_in(page, "curator@example.test", TEST_PASSWORD)
 

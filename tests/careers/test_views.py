@@ -1,5 +1,7 @@
 import datetime
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -18,9 +20,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+def media(settings):
+    """This test's private media root (tests/conftest.py points it into the test's tmp_path)."""
+    return Path(settings.MEDIA_ROOT)
 
 
 @pytest.fixture
@@ -74,11 +76,14 @@ def test_calendar_feed_answers_only_to_the_right_token(client, world, owned, rol
 def test_regenerated_token_retires_the_old_feed_url(client, world, owned):
     client.force_login(world.owner)
     old = owned["profile"].calendar_token
-    assert client.post(reverse("careers:calendar_regenerate")).status_code == 302
+    response = client.post(reverse("careers:calendar_regenerate"))
+    assert response["Location"] == reverse("careers:calendar")
     new = ClinicianProfile.objects.get(user=world.owner).calendar_token
     assert new != old
     assert client.get(reverse("careers:calendar_feed", args=[old])).status_code == 404
-    assert client.get(reverse("careers:calendar_feed", args=[new])).status_code == 200
+    feed = client.get(reverse("careers:calendar_feed", args=[new]))
+    assert feed["Content-Type"].startswith("text/calendar")
+    assert b"Licence renewal: California MD" in feed.content
 
 
 def test_shortlist_toggle_with_htmx_returns_the_button_and_without_js_redirects_back(client, world):
@@ -103,10 +108,13 @@ def test_status_changes_record_the_date_of_each_status(client, world):
     client.post(reverse("careers:shortlist_update", args=[entry.pk]), {"status": "enrolled", "note": "ask HR"})
     entry.refresh_from_db()
     assert entry.status == "enrolled" and entry.planned_on and entry.enrolled_on and entry.note == "ask HR"
-    response = client.post(reverse("careers:shortlist_update", args=[entry.pk]), {"status": "bogus", "note": ""})
-    assert response.status_code == 302
+    response = client.post(
+        reverse("careers:shortlist_update", args=[entry.pk]), {"status": "bogus", "note": ""}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("careers:plan"), 302)]
+    assert "Choose one of the listed statuses; the note was not saved." in response.content.decode()
     entry.refresh_from_db()
-    assert entry.status == "enrolled"
+    assert entry.status == "enrolled" and entry.note == "ask HR"
 
 
 def test_goal_weights_all_zero_are_refused_with_a_clear_message(client, world):
@@ -282,13 +290,22 @@ def test_list_pages_query_count_does_not_grow(client, name):
     user = ClinicianFactory()
     ClinicianProfile.objects.create(user=user, profession="physician")
     client.force_login(user)
+
+    # What each page lists once per populated row: shortlist entries on the plan, licences on the credits page.
+    def listed(body: str) -> int:
+        if name == "careers:plan":
+            return int(re.search(r"Shortlist \((\d+)\)", body)[1])
+        return len(re.findall(r'<progress id="licence-\d+-total"', body))
+
     _populate(user, 2)
     with CaptureQueriesContext(connection) as small:
-        assert client.get(reverse(name)).status_code == 200
+        body = client.get(reverse(name)).content.decode()
+    assert listed(body) == 2
     _populate(user, 25)
     with CaptureQueriesContext(connection) as large:
-        assert client.get(reverse(name)).status_code == 200
+        body = client.get(reverse(name)).content.decode()
     assert len(small) == len(large), [q["sql"] for q in large.captured_queries]
+    assert listed(body) == 27
 
 
 def test_catalog_shortlist_buttons_cost_one_query(client, world):

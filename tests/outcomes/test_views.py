@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careers.models import CreditAmount, CreditClaim
-from outcomes.models import OutcomeProject, PortfolioShareAccess, PortfolioShareLink
+from outcomes.forms import MESSAGES
+from outcomes.models import Measurement, OutcomeProject, PortfolioShareAccess, PortfolioShareLink
 from tests.conftest import ROLES, login_as
 from tests.outcomes.helpers import add_months, add_presentation, make_project
 
@@ -64,12 +65,157 @@ def test_list_portfolio_and_export_show_only_the_users_own_projects(client, worl
             assert response.status_code == 403, (name, role)
 
 
-def test_owner_can_delete_measurements_presentations_team_members_and_project(client, world, owned_project):
+def _project_form_data(project, **changes):
+    """The edit form as the owner's browser posts it back unchanged, with `changes` applied."""
+    data = {
+        "title": project.title,
+        "gap_statement": project.gap_statement,
+        "setting": project.setting,
+        "measure_name": project.measure_name,
+        "measure_kind": project.measure_kind,
+        "measure_unit": project.measure_unit,
+        "higher_is_better": "on" if project.higher_is_better else "",
+        "moore_level": project.moore_level,
+        "baseline_start": project.baseline_start.isoformat(),
+        "baseline_end": project.baseline_end.isoformat(),
+        "baseline_numerator": project.baseline_numerator,
+        "baseline_denominator": project.baseline_denominator,
+        "target_value": project.target_value,
+        "co_interventions": "\n".join(project.co_interventions),
+        "status": project.status,
+    }
+    data.update(changes)
+    return data
+
+
+def _project_row(project):
+    return OutcomeProject.objects.filter(pk=project.pk).values().get()
+
+
+def test_owner_sees_the_project_page_and_the_edit_form_filled_in(client, world, owned_project):
     client.force_login(world.owner)
-    for _method, url in reversed(_project_urls(owned_project)):
-        if "delete" in url:
-            assert client.post(url).status_code == 302
+    detail = client.get(reverse("outcomes:project_detail", args=[owned_project.pk])).content.decode()
+    assert "<h1>Owner private project</h1>" in detail
+    assert "Pat Pharmacist" in detail and "Department results" in detail
+    edit = client.get(reverse("outcomes:project_edit", args=[owned_project.pk])).content.decode()
+    assert 'name="title" value="Owner private project"' in edit
+    assert 'name="baseline_denominator" value="505"' in edit
+
+
+def test_owner_edits_the_project_and_is_sent_back_to_it(client, world, owned_project):
+    client.force_login(world.owner)
+    url = reverse("outcomes:project_edit", args=[owned_project.pk])
+    data = _project_form_data(owned_project, title="UTI antibiotics, 27 clinics", setting="27 clinics")
+    response = client.post(url, {**data, "status": "reported"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("outcomes:project_detail", args=[owned_project.pk])
+    owned_project.refresh_from_db()
+    assert (owned_project.title, owned_project.setting, owned_project.status) == (
+        "UTI antibiotics, 27 clinics",
+        "27 clinics",
+        "reported",
+    )
+    assert owned_project.co_interventions == ["Guideline", "EHR order set"]
+    assert owned_project.measurements.count() == len(UTI)
+
+
+def test_owner_posting_an_empty_edit_form_sees_the_errors_and_nothing_changes(client, world, owned_project):
+    client.force_login(world.owner)
+    before = _project_row(owned_project)
+    blank = dict.fromkeys(_project_form_data(owned_project), "")  # every field sent, as a browser sends them
+    response = client.post(reverse("outcomes:project_edit", args=[owned_project.pk]), blank)
+    body = response.content.decode()
+    assert response.status_code == 200
+    for field in ("title", "gap_statement", "measure_name", "measure_kind", "baseline_start", "status"):
+        assert f'id="id_{field}_error">This field is required.</p>' in body, field
+    assert _project_row(owned_project) == before
+
+
+def test_owner_posting_an_invalid_edit_sees_why_and_nothing_changes(client, world, owned_project):
+    client.force_login(world.owner)
+    before = _project_row(owned_project)
+    data = _project_form_data(owned_project, title="Renamed", baseline_numerator="600")
+    response = client.post(reverse("outcomes:project_edit", args=[owned_project.pk]), data)
+    assert response.status_code == 200
+    assert MESSAGES["numerator_too_large"] in response.content.decode()
+    assert _project_row(owned_project) == before
+
+
+def test_owner_adds_a_presentation_and_is_sent_to_the_presentations(client, world, owned_project):
+    client.force_login(world.owner)
+    response = client.post(
+        reverse("outcomes:presentation_add", args=[owned_project.pk]),
+        {"venue_kind": "conference", "title": "Regional QI meeting", "presented_on": "2026-03-02", "audience": "QI"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("outcomes:project_detail", args=[owned_project.pk]) + "#presentations"
+    added = owned_project.presentations.get(title="Regional QI meeting")
+    assert (added.venue_kind, added.presented_on, added.audience) == ("conference", datetime.date(2026, 3, 2), "QI")
+    assert owned_project.presentations.count() == 2
+
+
+def test_owner_posting_an_empty_presentation_sees_the_errors_and_nothing_is_added(client, world, owned_project):
+    client.force_login(world.owner)
+    response = client.post(reverse("outcomes:presentation_add", args=[owned_project.pk]), {})
+    body = response.content.decode()
+    assert response.status_code == 200
+    for field in ("venue_kind", "title", "presented_on"):
+        assert f'id="id_{field}_error">This field is required.</p>' in body, field
+    assert list(owned_project.presentations.values_list("title", flat=True)) == ["Department results"]
+
+
+def test_owner_adds_a_team_member_and_is_sent_to_the_team(client, world, owned_project):
+    client.force_login(world.owner)
+    response = client.post(
+        reverse("outcomes:team_member_add", args=[owned_project.pk]), {"name": "Noor Nurse", "profession": "nurse"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("outcomes:project_detail", args=[owned_project.pk]) + "#team"
+    assert list(owned_project.team_members.values_list("name", "profession")) == [
+        ("Noor Nurse", "nurse"),
+        ("Pat Pharmacist", "pharmacist"),
+    ]
+
+
+def test_owner_posting_an_empty_team_member_sees_the_errors_and_nothing_is_added(client, world, owned_project):
+    client.force_login(world.owner)
+    response = client.post(reverse("outcomes:team_member_add", args=[owned_project.pk]), {"profession": "healer"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_name_error">This field is required.</p>' in body
+    assert "Select a valid choice. healer is not one of the available choices." in body
+    assert list(owned_project.team_members.values_list("name", flat=True)) == ["Pat Pharmacist"]
+
+
+def test_owner_posting_an_empty_measurement_sees_the_errors_and_nothing_is_added(client, world, owned_project):
+    client.force_login(world.owner)
+    response = client.post(reverse("outcomes:measurement_add", args=[owned_project.pk]), {})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_period_start_error">This field is required.</p>' in body
+    assert MESSAGES["numerator_required"] in body and MESSAGES["denominator_required"] in body
+    assert owned_project.measurements.count() == len(UTI)
+
+
+def test_owner_deletes_a_measurement_a_presentation_a_team_member_and_then_the_project(client, world, owned_project):
+    client.force_login(world.owner)
+    detail = reverse("outcomes:project_detail", args=[owned_project.pk])
+    measurement = owned_project.measurements.order_by("period_start").first()
+    presentation = owned_project.presentations.get()
+    member = owned_project.team_members.get()
+    for url_name, row, remaining in (
+        ("outcomes:measurement_delete", measurement, owned_project.measurements),
+        ("outcomes:presentation_delete", presentation, owned_project.presentations),
+        ("outcomes:team_member_delete", member, owned_project.team_members),
+    ):
+        response = client.post(reverse(url_name, args=[owned_project.pk, row.pk]))
+        assert response["Location"] == detail, url_name
+        assert not remaining.filter(pk=row.pk).exists(), url_name
+    assert owned_project.measurements.count() == len(UTI) - 1
+    response = client.post(reverse("outcomes:project_delete", args=[owned_project.pk]))
+    assert response["Location"] == reverse("outcomes:project_list")
     assert not OutcomeProject.objects.filter(pk=owned_project.pk).exists()
+    assert not Measurement.objects.filter(project_id=owned_project.pk).exists()
 
 
 def test_detail_shows_result_interval_chart_table_and_caveat(client, world, owned_project):
@@ -171,7 +317,10 @@ def test_share_link_stops_after_expiry_and_after_revocation(client, world, owned
     link = PortfolioShareLink.objects.create(owner=world.owner, expires_on=today + datetime.timedelta(days=3))
     assert client.get(reverse("outcomes:shared_portfolio", args=[link.token])).status_code == 200
     client.force_login(world.owner)
-    assert client.post(reverse("outcomes:share_link_revoke", args=[link.pk])).status_code == 302
+    response = client.post(reverse("outcomes:share_link_revoke", args=[link.pk]))
+    assert response["Location"] == reverse("outcomes:share_links")
+    link.refresh_from_db()
+    assert link.revoked_at is not None
     client.logout()
     assert client.get(reverse("outcomes:shared_portfolio", args=[link.token])).status_code == 404
     assert client.get(reverse("outcomes:shared_portfolio", args=["not-a-token"])).status_code == 404
@@ -182,8 +331,9 @@ def test_share_links_are_created_with_a_random_token_and_only_the_owner_can_revo
     client.force_login(world.owner)
     expires = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     response = client.post(reverse("outcomes:share_links"), {"label": "Review", "expires_on": expires})
-    assert response.status_code == 302
+    assert response["Location"] == reverse("outcomes:share_links")
     link = PortfolioShareLink.objects.get(owner=world.owner)
+    assert (link.label, link.expires_on.isoformat(), link.revoked_at) == ("Review", expires, None)
     assert len(link.token) >= 43
     client.force_login(world.other_clinician)
     assert client.post(reverse("outcomes:share_link_revoke", args=[link.pk])).status_code == 404
@@ -245,8 +395,10 @@ def test_project_list_query_count_does_not_grow(client, world):
     client.force_login(world.owner)
     _add_projects(world.owner, 1, 0)
     with CaptureQueriesContext(connection) as small:
-        client.get(reverse("outcomes:project_list"))
+        body = client.get(reverse("outcomes:project_list")).content.decode()
+    assert "Project 0" in body
     _add_projects(world.owner, 30, 1)
     with CaptureQueriesContext(connection) as large:
-        client.get(reverse("outcomes:project_list"))
+        body = client.get(reverse("outcomes:project_list")).content.decode()
     assert len(small) == len(large)
+    assert all(f"Project {index}<" in body for index in range(31))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from programs.choices import Competency, CreditType, Profession
-from programs.ranking import fit, scoring
+from programs.ranking import scoring
 
 COMPETENCIES = [c.value for c in Competency]
 TRACKS = list(scoring.PROGRAM_TRACK_LABELS)
@@ -87,32 +87,3 @@ weights = (
     .filter(any)
     .map(lambda values: scoring.Weights(*values))
 )
-
-
-@st.composite
-def clinicians(draw) -> fit.ClinicianContext:
-    licences = []
-    for index in range(draw(st.integers(0, 2))):
-        licences.append(
-            fit.LicenceNeed(
-                licence_id=index + 1,
-                name=f"State {index}",
-                renewal_date=draw(
-                    st.dates(min_value=TODAY - datetime.timedelta(days=30), max_value=TODAY.replace(year=2028))
-                ),
-                accepted_credit_types=frozenset(draw(st.sets(st.sampled_from(CREDIT_TYPES), max_size=2))),
-                hours_short=Decimal(draw(st.sampled_from([0, 5, 20]))),
-                missing_topics=draw(
-                    st.dictionaries(st.sampled_from(["opioids", "ethics"]), st.just(Decimal(3)), max_size=2)
-                ),
-            )
-        )
-    return fit.ClinicianContext(
-        today=TODAY,
-        profession=draw(st.one_of(st.none(), st.sampled_from(PROFESSIONS))),
-        remaining_budget=draw(st.one_of(st.none(), st.sampled_from([0, 100, 1200]).map(Decimal))),
-        remaining_leave_days=draw(st.one_of(st.none(), st.sampled_from([0, 1, 3]).map(Decimal))),
-        horizon=draw(dates),
-        next_review=draw(dates),
-        licences=tuple(licences),
-    )

@@ -145,13 +145,6 @@ def test_htmx_history_restore_gets_the_full_page(client, world):
     assert "<html" in response.content.decode()
 
 
-@pytest.mark.parametrize("status", [ProgramStatus.DRAFT, ProgramStatus.ARCHIVED])
-def test_unpublished_program_page_is_not_found_for_clinicians(client, world, status):
-    program = ProgramFactory(status=status)
-    client.force_login(world.owner)
-    assert client.get(reverse("programs:detail", args=[program.pk])).status_code == 404
-
-
 def test_program_page_states_measured_level_apart_from_intent_and_names_supporters(client, world):
     program = ProgramFactory(
         outcome_level_measured="3a",
@@ -183,7 +176,7 @@ def _catalog_queries(client, django_assert_max_num_queries, count):
     client.get(reverse("programs:catalog"), {"profession": "physician"})  # warm the tag-option cache
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("programs:catalog"), {"profession": "physician", "sort": "cost"})
-    assert response.status_code == 200
+    assert f'class="results-count">{count} programs</h2>' in response.content.decode()
     return len(captured)
 
 

@@ -134,7 +134,9 @@ def test_compare_query_count_does_not_depend_on_how_many(client, world):
     goal_for(world.owner)
     client.force_login(world.owner)
     with CaptureQueriesContext(connection) as two:
-        client.get(COMPARE, {"ids": [p.pk for p in programs[:2]]})
+        small = client.get(COMPARE, {"ids": [p.pk for p in programs[:2]]}).content.decode()
     with CaptureQueriesContext(connection) as four:
-        client.get(COMPARE, {"ids": [p.pk for p in programs]})
+        large = client.get(COMPARE, {"ids": [p.pk for p in programs]}).content.decode()
     assert len(two.captured_queries) == len(four.captured_queries)
+    assert [program.title in small for program in programs] == [True, True, False, False]
+    assert all(program.title in large for program in programs)

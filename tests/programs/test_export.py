@@ -18,11 +18,6 @@ from .import_helpers import csv_text, good_row, run_import
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "private"
-
-
 def _varied_rows():
     return [
         good_row(

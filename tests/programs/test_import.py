@@ -17,11 +17,6 @@ from .import_helpers import HEADER, catalog_checksum, csv_text, errors_of, good_
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "private"
-
-
 def test_valid_rows_arrive_as_drafts_with_history_attributed_to_admin_and_job():
     admin = AdminFactory()
     job = run_import(csv_text([good_row(1), good_row(2)]), actor=admin)

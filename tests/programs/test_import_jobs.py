@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 ROWS = [good_row(n) for n in range(1, 26)] + [good_row(99, format="nope")]
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "private"
-
-
 def _job(content: str, publish: bool = False) -> ImportJob:
     return jobs.import_job_create(upload=io.BytesIO(content.encode()), file_name="f.csv", actor=None, publish=publish)
 

@@ -158,9 +158,11 @@ def test_program_page_breakdown_for_every_role(client, world, role):
     response = client.get(reverse("programs:detail", args=[program.pk]))
     if user is None:
         assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
         return
     assert response.status_code == 200
     body = response.content.decode()
+    assert "<h1>Detail</h1>" in body
     assert ("How it fits your goal" in body) is (role == "owner")
 
 
@@ -184,11 +186,16 @@ def test_program_page_shows_full_breakdown_and_fit_numbers(client, world):
     assert "covers opioids: 3 h still missing for California MD" in body
 
 
-def test_program_page_for_hidden_programs_is_404_even_with_a_goal(client, world):
-    draft = ProgramFactory(status=ProgramStatus.DRAFT)
-    goal_for(world.owner)
+@pytest.mark.parametrize("status", [ProgramStatus.DRAFT, ProgramStatus.ARCHIVED])
+@pytest.mark.parametrize("with_goal", [False, True])
+def test_program_page_for_hidden_programs_is_404_with_or_without_a_goal(client, world, status, with_goal):
+    hidden = ProgramFactory(status=status)
+    if with_goal:
+        goal_for(world.owner)
     client.force_login(world.owner)
-    assert client.get(reverse("programs:detail", args=[draft.pk])).status_code == 404
+    response = client.get(reverse("programs:detail", args=[hidden.pk]))
+    assert response.status_code == 404
+    assert hidden.title not in response.content.decode()
 
 
 def test_ranked_page_query_count_does_not_grow_with_the_catalog(client, world):

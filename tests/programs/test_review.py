@@ -15,11 +15,6 @@ from .import_helpers import csv_text, good_row, run_import
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "private"
-
-
 @pytest.fixture
 def held():
     provider = ProviderFactory(name="Mercy CME")

@@ -33,7 +33,8 @@ def _add_members(team, count, profession="nurse"):
 def _dashboard_queries(client, team):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(reverse("supervision:dashboard", args=[team.pk]))
-    assert response.status_code == 200
+    members = team.memberships.count()
+    assert f"{members} of {members} member{'s' if members > 1 else ''} shown" in response.content.decode()
     return len(ctx.captured_queries)
 
 
@@ -79,9 +80,17 @@ def test_filter_by_profession_and_at_risk_and_htmx_partial(client, world):
 
 
 def test_bad_filter_values_are_ignored_not_an_error(client, world):
+    profile(world.owner, "physician")
+    nurse = _add_members(world.team, 1)[0]
     client.force_login(world.team_supervisor)
-    response = client.get(reverse("supervision:dashboard", args=[world.team.pk]), {"sort": "drop table", "order": "x"})
+    url = reverse("supervision:dashboard", args=[world.team.pk])
+    plain = client.get(url).content.decode()
+    response = client.get(url, {"sort": "drop table", "order": "x"})
     assert response.status_code == 200
+    body = response.content.decode()
+    names = sorted([str(world.owner), str(nurse)], key=plain.index)
+    assert names[0] in body and names[1] in body
+    assert body.index(names[0]) < body.index(names[1])  # the default order, as without the bad values
 
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"])

@@ -41,7 +41,9 @@ def test_invite_emails_a_single_use_link_and_new_clinician_signs_up(client, worl
     assert user.is_clinician and user.clinician_profile.profession == "nurse"
     assert TeamMembership.objects.current().get(user=user).team == world.team
     client.logout()
-    assert client.get(url).status_code == 410  # used
+    used = client.get(url)
+    assert used.status_code == 410
+    assert "This invitation link was already used or has expired." in used.content.decode()
 
 
 def test_signed_in_clinician_accepts_and_leaves_previous_team_with_history(client, world):
@@ -77,6 +79,7 @@ def test_expired_invitation_is_refused(client, world):
         },
     )
     assert response.status_code == 410
+    assert "This invitation link was already used or has expired." in response.content.decode()
     assert not User.objects.filter(email="late@example.test").exists()
 
 

@@ -256,6 +256,7 @@ def test_form_refuses_empty_request_and_writes_nothing(world, client):
 
 
 def test_form_rejects_someone_elses_shortlist_entry(world, client):
+    shortlisted(world.owner)  # the owner has a shortlist, so the form is shown and validates the choice
     entry = shortlisted(world.other_clinician)
     client.force_login(world.owner)
     response = client.post(
@@ -263,6 +264,7 @@ def test_form_rejects_someone_elses_shortlist_entry(world, client):
         {"shortlist_entry": entry.pk, "amount": "100", "leave_days": "0", "justification": "x"},
     )
     assert response.status_code == 200
+    assert "Select a valid choice. That choice is not one of the available choices." in response.content.decode()
     assert not FundingRequest.objects.exists()
 
 
@@ -286,10 +288,9 @@ def test_supervisor_policy_form_requires_a_written_source(world, client):
     assert saved.confirmed_by == world.team_supervisor
 
 
-def test_policy_document_whose_content_is_not_what_its_name_says_is_refused(world, client, settings, tmp_path):
+def test_policy_document_whose_content_is_not_what_its_name_says_is_refused(world, client, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.MEDIA_ROOT = tmp_path
     client.force_login(world.team_supervisor)
     data = {
         "profession": "nurse",
