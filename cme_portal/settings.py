@@ -13,7 +13,8 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-# Lets classes be subscripted at run time as the type checker reads them (ModelForm[Model], ModelAdmin[Model]).
+# Django's generic classes (ModelAdmin[Program], ModelForm[Goal], Lookup[list[str]]) accept the
+# type parameters mypy checks at run time too; this changes nothing else.
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
