@@ -3,17 +3,26 @@ are deliberately not registered here."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from accounts.models import User
+
 from .models import ProgramOutcomeEvidence
 from .services import evidence_delete, evidence_save, evidence_set_verified
 
 
+def _curator(request: HttpRequest) -> User:
+    """The signed-in staff user: the admin site lets no one else reach a ModelAdmin method."""
+    return cast(User, request.user)
+
+
 @admin.register(ProgramOutcomeEvidence)
-class ProgramOutcomeEvidenceAdmin(admin.ModelAdmin):
+class ProgramOutcomeEvidenceAdmin(admin.ModelAdmin[ProgramOutcomeEvidence]):
     list_display = ["metric", "program", "baseline", "follow_up", "n", "time_window", "moore_level", "verified"]
     list_filter = ["verified", "moore_level"]
     search_fields = ["metric", "program__title", "source_url"]
@@ -37,8 +46,10 @@ class ProgramOutcomeEvidenceAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def save_model(self, request: HttpRequest, obj: ProgramOutcomeEvidence, form: ModelForm, change: bool) -> None:
-        evidence_save(evidence=obj, actor=request.user)  # type: ignore[arg-type]
+    def save_model(
+        self, request: HttpRequest, obj: ProgramOutcomeEvidence, form: ModelForm[ProgramOutcomeEvidence], change: bool
+    ) -> None:
+        evidence_save(evidence=obj, actor=_curator(request))
 
     def delete_model(self, request: HttpRequest, obj: ProgramOutcomeEvidence) -> None:
         evidence_delete(evidence_ids=[obj.pk])
@@ -49,11 +60,11 @@ class ProgramOutcomeEvidenceAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected evidence verified (records you and today)")
     def mark_verified(self, request: HttpRequest, queryset: QuerySet[ProgramOutcomeEvidence]) -> None:
         for evidence in queryset:
-            evidence_set_verified(evidence=evidence, verified=True, actor=request.user)  # type: ignore[arg-type]
+            evidence_set_verified(evidence=evidence, verified=True, actor=_curator(request))
         self.message_user(request, f"Marked {len(queryset)} as verified.", messages.SUCCESS)
 
     @admin.action(description="Mark selected evidence not verified")
     def mark_not_verified(self, request: HttpRequest, queryset: QuerySet[ProgramOutcomeEvidence]) -> None:
         for evidence in queryset:
-            evidence_set_verified(evidence=evidence, verified=False, actor=request.user)  # type: ignore[arg-type]
+            evidence_set_verified(evidence=evidence, verified=False, actor=_curator(request))
         self.message_user(request, f"Marked {len(queryset)} as not verified.", messages.SUCCESS)

@@ -8,12 +8,13 @@ the same rules, so nothing bypasses them.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from careers.models import CreditClaim
 from programs.choices import OutcomeLevel
 from programs.models import Program
@@ -55,7 +56,7 @@ class LinesField(forms.CharField):
             return "\n".join(value)
         return value or ""
 
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]  # the lines as a list, not CharField's str
         if isinstance(value, list):
             return value
         return [line.strip(" -•\t") for line in (value or "").splitlines() if line.strip(" -•\t")]
@@ -101,7 +102,7 @@ def add_errors(form: Any, errors: rules.Errors) -> None:
             form.add_error(name, message)
 
 
-class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm):
+class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm[OutcomeProject]):
     privacy_fields = rules.PROJECT_PRIVACY_FIELDS
     co_interventions = LinesField(
         required=False,
@@ -167,25 +168,27 @@ class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm):
             "higher_is_better": "Untick when lower is better (e.g. treatment duration, length of stay).",
         }
 
-    def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owner: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.owner = owner
         linked = Q(pk__in=self.instance.linked_programs.values("pk")) if self.instance.pk else Q(pk__in=[])
-        self.fields["linked_programs"].queryset = (
+        # The model's many-to-many fields: ModelForm makes them ModelMultipleChoiceFields.
+        linked_programs = cast(forms.ModelMultipleChoiceField[Program], self.fields["linked_programs"])
+        linked_programs.queryset = (
             Program.objects.filter(Q(shortlist_entries__user=owner) | Q(credit_claims__user=owner) | linked)
             .distinct()
             .order_by("title")
         )
-        self.fields[
-            "linked_programs"
-        ].help_text = (
+        linked_programs.help_text = (
             "Programs on your shortlist or that you completed. Shortlist a program in the catalog to link it here."
         )
-        self.fields["linked_claims"].queryset = CreditClaim.objects.filter(user=owner).order_by("-completed_on")
+        linked_claims = cast(forms.ModelMultipleChoiceField[CreditClaim], self.fields["linked_claims"])
+        linked_claims.queryset = CreditClaim.objects.filter(user=owner).order_by("-completed_on")
         self.fields["target_value"].help_text = "In the measure's units; for a proportion, a percentage (0-100)."
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         stored = self.instance if self.instance.pk else None
         measurements = list(self.instance.measurements.all()) if stored is not None else []
         add_errors(self, rules.project_errors(data=cleaned, stored=stored, measurements=measurements))
@@ -193,7 +196,7 @@ class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm):
         return cleaned
 
 
-class MeasurementForm(PrivacyCheckedForm, forms.ModelForm):
+class MeasurementForm(PrivacyCheckedForm, forms.ModelForm[Measurement]):
     privacy_fields = rules.MEASUREMENT_PRIVACY_FIELDS
 
     class Meta:
@@ -212,13 +215,14 @@ class MeasurementForm(PrivacyCheckedForm, forms.ModelForm):
         self.project = project
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         add_errors(self, rules.measurement_errors(project=self.project, data=cleaned, measurement_id=self.instance.pk))
         self.check_privacy(cleaned)
         return cleaned
 
 
-class PresentationForm(PrivacyCheckedForm, forms.ModelForm):
+class PresentationForm(PrivacyCheckedForm, forms.ModelForm[Presentation]):
     privacy_fields = rules.PRESENTATION_PRIVACY_FIELDS
 
     class Meta:
@@ -228,19 +232,20 @@ class PresentationForm(PrivacyCheckedForm, forms.ModelForm):
         widgets = {"presented_on": DATE_WIDGET}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.check_privacy(cleaned)
         return cleaned
 
 
-class TeamMemberForm(forms.ModelForm):
+class TeamMemberForm(forms.ModelForm[ProjectTeamMember]):
     class Meta:
         model = ProjectTeamMember
         fields = ["name", "profession"]
         labels = {"name": "Team member's name"}
 
 
-class ShareLinkForm(forms.ModelForm):
+class ShareLinkForm(forms.ModelForm[PortfolioShareLink]):
     class Meta:
         model = PortfolioShareLink
         fields = ["label", "expires_on"]

@@ -17,8 +17,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
-from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type hints; scipy-stubs is not installed
+from statsmodels.stats.proportion import (  # type: ignore[import-untyped]  # statsmodels ships no type hints
+    confint_proportions_2indep,
+    proportions_ztest,
+)
 
 CONFIDENCE = 0.95
 
@@ -96,7 +99,8 @@ class Difference:
 
     @property
     def interval_excludes_zero(self) -> bool:
-        return self.has_interval and (self.ci_low > 0 or self.ci_high < 0)  # type: ignore[operator]
+        low, high = self.ci_low, self.ci_high
+        return low is not None and high is not None and (low > 0 or high < 0)
 
 
 def compare_proportions(before: ProportionSample, after: ProportionSample) -> Difference:
@@ -152,20 +156,14 @@ def compare_means(before: MeanSample, after: MeanSample) -> Difference:
     reported without an interval.
     """
     difference = after.mean - before.mean
-    usable = (
-        before.sd is not None
-        and after.sd is not None
-        and before.n >= 2
-        and after.n >= 2
-        and (before.sd > 0 or after.sd > 0)
-    )
-    if not usable:
+    before_sd, after_sd = before.sd, after.sd
+    if before_sd is None or after_sd is None or before.n < 2 or after.n < 2 or not (before_sd > 0 or after_sd > 0):
         return Difference(before=before.mean, after=after.mean, difference=difference)
     result = stats.ttest_ind_from_stats(
-        after.mean, after.sd, after.n, before.mean, before.sd, before.n, equal_var=False
+        after.mean, after_sd, after.n, before.mean, before_sd, before.n, equal_var=False
     )
     df = welch_df(before, after)
-    se = math.sqrt(after.sd**2 / after.n + before.sd**2 / before.n)  # type: ignore[operator]
+    se = math.sqrt(after_sd**2 / after.n + before_sd**2 / before.n)
     margin = float(stats.t.ppf(1 - (1 - CONFIDENCE) / 2, df)) * se
     return Difference(
         before=before.mean,

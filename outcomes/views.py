@@ -81,8 +81,8 @@ def _detail(
     presentation_form: PresentationForm | None = None,
     team_form: TeamMemberForm | None = None,
 ) -> HttpResponse:
-    compare_to = request.GET.get("compare")
-    result = selectors.project_result(project, compare_to=int(compare_to) if (compare_to or "").isdigit() else None)
+    compare_to = request.GET.get("compare", "")
+    result = selectors.project_result(project, compare_to=int(compare_to) if compare_to.isdigit() else None)
     report = presenters.project_report(result)
     context = {
         "project": project,

@@ -4,7 +4,7 @@ from .models import EmployerCmePolicy, FundingRequest, Invitation, Reminder, Rem
 
 
 @admin.register(EmployerCmePolicy)
-class EmployerCmePolicyAdmin(admin.ModelAdmin):
+class EmployerCmePolicyAdmin(admin.ModelAdmin[EmployerCmePolicy]):
     list_display = [
         "profession",
         "organization",
@@ -19,7 +19,7 @@ class EmployerCmePolicyAdmin(admin.ModelAdmin):
     raw_id_fields = ["team", "organization"]
 
 
-class RequestDecisionInline(admin.TabularInline):
+class RequestDecisionInline(admin.TabularInline[RequestDecision, FundingRequest]):
     model = RequestDecision
     extra = 0
     can_delete = False
@@ -27,7 +27,7 @@ class RequestDecisionInline(admin.TabularInline):
 
 
 @admin.register(FundingRequest)
-class FundingRequestAdmin(admin.ModelAdmin):
+class FundingRequestAdmin(admin.ModelAdmin[FundingRequest]):
     list_display = ["pk", "requester", "program", "team", "status", "amount_requested", "created_at", "decided_at"]
     list_filter = ["status", "profession"]
     search_fields = ["requester__email", "program__title"]
@@ -37,20 +37,20 @@ class FundingRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ["email", "team", "created_at", "expires_at", "accepted_at"]
     readonly_fields = ["token"]
     raw_id_fields = ["team", "invited_by", "accepted_by"]
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(admin.ModelAdmin[Reminder]):
     list_display = ["user", "kind", "subject", "due_on", "created_at", "emailed_at"]
     list_filter = ["kind"]
     raw_id_fields = ["user"]
 
 
 @admin.register(ReminderPreference)
-class ReminderPreferenceAdmin(admin.ModelAdmin):
+class ReminderPreferenceAdmin(admin.ModelAdmin[ReminderPreference]):
     list_display = ["user", "kind", "enabled"]
     raw_id_fields = ["user"]

@@ -59,7 +59,9 @@ class ProfessionFigures:
     flagged: frozenset[str] = field(default_factory=frozenset)  # metric names under four-fifths of the best
 
     def value(self, metric: str) -> Decimal | None:
-        return getattr(self, metric)
+        """The figure for one of COMPARED_METRICS (each a `Decimal | None` field)."""
+        figure: Decimal | None = getattr(self, metric)
+        return figure
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from cme_portal.spreadsheet import cell_neutralize
@@ -36,7 +36,7 @@ def csv_cell(value: object) -> object:
     return cell_neutralize(str(value))
 
 
-def dashboard_csv_rows(rows: Iterable[MemberRow]) -> Iterator[list[object]]:
+def dashboard_csv_rows(rows: Iterable[MemberRow]) -> Iterator[Sequence[object]]:
     """The header, then one neutralized line per member."""
     yield CSV_HEADER
     for row in rows:

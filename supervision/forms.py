@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator
+from django.db.models import QuerySet
 
 from accounts.models import User
+from careers.models import ShortlistEntry
 from cme_portal.uploads import upload_validate
 from programs.choices import Profession
 
@@ -38,7 +40,8 @@ class InvitationSignUpForm(forms.Form):
         self.email = email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
             self.add_error("password2", "The two passwords differ.")
@@ -50,7 +53,7 @@ class InvitationSignUpForm(forms.Form):
         return data
 
 
-class PolicyForm(forms.ModelForm):
+class PolicyForm(forms.ModelForm[EmployerCmePolicy]):
     class Meta:
         model = EmployerCmePolicy
         fields = [
@@ -72,7 +75,7 @@ class PolicyForm(forms.ModelForm):
         if isinstance(document, UploadedFile):  # a new upload, not the stored file
             upload_validate(
                 document,
-                name=document.name,
+                name=document.name or "",  # upload_validate reads a missing name as "" too
                 size=document.size,
                 extensions=POLICY_DOCUMENT_TYPES,
                 max_bytes=POLICY_DOCUMENT_MAX_BYTES,
@@ -81,14 +84,22 @@ class PolicyForm(forms.ModelForm):
         return document
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("source_document") and not data.get("source_url"):
             raise forms.ValidationError("Document the policy in writing: upload the document or give its URL.")
         return data
 
 
+class ShortlistEntryChoiceField(forms.ModelChoiceField[ShortlistEntry]):
+    """A shortlist entry, shown by its program's title."""
+
+    def label_from_instance(self, obj: ShortlistEntry) -> str:
+        return obj.program.title
+
+
 class FundingRequestForm(forms.Form):
-    shortlist_entry = forms.ModelChoiceField(label="Program from your shortlist", queryset=None, empty_label=None)
+    shortlist_entry = ShortlistEntryChoiceField(label="Program from your shortlist", queryset=None, empty_label=None)
     amount = forms.DecimalField(
         label="Amount requested (USD)",
         min_value=Decimal("0"),
@@ -112,13 +123,13 @@ class FundingRequestForm(forms.Form):
         help_text="What it changes in your practice or career.",
     )
 
-    def __init__(self, *args: Any, shortlist: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, shortlist: QuerySet[ShortlistEntry], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["shortlist_entry"].queryset = shortlist
-        self.fields["shortlist_entry"].label_from_instance = lambda entry: entry.program.title
+        cast(ShortlistEntryChoiceField, self.fields["shortlist_entry"]).queryset = shortlist  # declared above
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["amount"] = data.get("amount") or Decimal("0")
         data["leave_days"] = data.get("leave_days") or Decimal("0")
         if not self.errors and data["amount"] == 0 and data["leave_days"] == 0:

@@ -113,12 +113,14 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
     for profile in profiles:
         if profile.user_id in planned:
             continue
-        days = (profile.next_review_date - today).days
+        review_on = profile.next_review_date
+        assert review_on is not None  # the query keeps only profiles with a review date
+        days = (review_on - today).days
         reminder = reminder_send(
             user=profile.user,
             kind=ReminderKind.REVIEW_60,
             subject="review",
-            due_on=profile.next_review_date,
+            due_on=review_on,
             title=f"Your performance review is in {days} days and no CME is planned",
             body="Plan a program from your shortlist so it lands before the review.",
             link="/programs/",

@@ -200,7 +200,7 @@ def policy_edit(request: AuthenticatedHttpRequest, team_id: int, policy_id: int 
 
 @require_GET
 @clinician_or_supervisor_required
-def policy_document(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
+def policy_document(request: AuthenticatedHttpRequest, policy_id: int) -> FileResponse:
     """The uploaded policy document, from private storage, to people the policy concerns."""
     policy = selectors.policy_document_for_viewer(viewer=request.user, policy_id=policy_id)
     if policy is None or not policy.source_document:
@@ -248,7 +248,8 @@ def request_decide(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+            text = " ".join(str(message) for message in errors)
+            messages.error(request, f"{label}: {text}" if label else text)
         return redirect(back)
     try:
         decided, warning = services.funding_request_decide(
