@@ -436,6 +436,8 @@ def calendar_feed_for_token(*, token: str, base_url: str, today: datetime.date |
     )
     for entry in entries:
         program = entry.program
+        if program.start_date is None:  # excluded by the query; narrows the type
+            continue
         events.append(
             ical.CalendarEvent(
                 uid=f"shortlist-{entry.pk}@cme-portal",
