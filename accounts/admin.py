@@ -5,7 +5,7 @@ from .models import Organization, Team, TeamMembership, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_staff", "last_login"]
     list_filter = ["groups", "is_active", "is_staff"]
@@ -20,19 +20,19 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ["groups"]
 
 
-class TeamMembershipInline(admin.TabularInline):
+class TeamMembershipInline(admin.TabularInline[TeamMembership, Team]):
     model = TeamMembership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(admin.ModelAdmin[Organization]):
     search_fields = ["name"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin[Team]):
     list_display = ["name", "organization"]
     list_filter = ["organization"]
     search_fields = ["name", "organization__name"]
@@ -41,7 +41,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamMembership)
-class TeamMembershipAdmin(admin.ModelAdmin):
+class TeamMembershipAdmin(admin.ModelAdmin[TeamMembership]):
     list_display = ["user", "team", "started_at", "ended_at"]
     list_filter = ["team", "ended_at"]
     search_fields = ["user__email", "team__name"]

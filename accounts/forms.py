@@ -10,4 +10,5 @@ class EmailAuthenticationForm(AuthenticationForm):
     )
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+        email: str = self.cleaned_data["username"]
+        return email.strip().lower()

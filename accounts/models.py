@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -34,14 +36,16 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person who signs in with their email address."""
 
-    username = None  # type: ignore[assignment]
+    # People sign in with their email address: no username field (Django's custom-user pattern).
+    username = None  # type: ignore[assignment]  # django-stubs declares AbstractUser.username a CharField
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=200, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    # Replaces Django's UserManager, whose create_user(username, ...) has no use without usernames.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # stubs expect auth's UserManager
 
     class Meta:
         ordering = ["email"]

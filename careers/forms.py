@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from cme_portal.uploads import upload_validate
@@ -29,7 +29,7 @@ MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
 CERTIFICATE_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg")
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.ModelForm[ClinicianProfile]):
     class Meta:
         model = ClinicianProfile
         fields = [
@@ -45,7 +45,8 @@ class ProfileForm(forms.ModelForm):
         widgets = {"budget_year_start": DATE_WIDGET, "next_review_date": DATE_WIDGET}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         budget, used = data.get("yearly_budget_amount"), data.get("budget_used_amount")
         if budget is not None and used is not None and used > budget:
             self.add_error("budget_used_amount", "Budget already used cannot be more than the yearly budget.")
@@ -55,7 +56,7 @@ class ProfileForm(forms.ModelForm):
         return data
 
 
-class LicenceForm(forms.ModelForm):
+class LicenceForm(forms.ModelForm[Licence]):
     class Meta:
         model = Licence
         fields = [
@@ -70,7 +71,9 @@ class LicenceForm(forms.ModelForm):
         widgets = {"renewal_date": DATE_WIDGET}
 
 
-TopicRequirementFormSet = inlineformset_factory(
+TopicRequirementFormSet: type[
+    BaseInlineFormSet[LicenceTopicRequirement, Licence, forms.ModelForm[LicenceTopicRequirement]]
+] = inlineformset_factory(
     Licence,
     LicenceTopicRequirement,
     fields=["topic", "hours"],
@@ -83,7 +86,7 @@ TopicRequirementFormSet = inlineformset_factory(
 WEIGHT_WIDGET = forms.NumberInput(attrs={"min": 0, "max": 5, "step": 1})
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(forms.ModelForm[CareerGoal]):
     class Meta:
         model = CareerGoal
         fields = [
@@ -115,7 +118,8 @@ class GoalForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         wanted = set(data.get("competencies") or [])
         essential = set(data.get("essential_competencies") or [])
         if essential - wanted:
@@ -125,7 +129,7 @@ class GoalForm(forms.ModelForm):
         return data
 
 
-class ShortlistStatusForm(forms.ModelForm):
+class ShortlistStatusForm(forms.ModelForm[ShortlistEntry]):
     class Meta:
         model = ShortlistEntry
         fields = ["status", "note"]
@@ -183,7 +187,7 @@ class CreditClaimForm(forms.Form):
         return [self[name] for name in ("title", "provider_name", "completed_on")]
 
     def clean_completed_on(self) -> datetime.date:
-        value = self.cleaned_data["completed_on"]
+        value: datetime.date = self.cleaned_data["completed_on"]
         if value > self.today:
             raise ValidationError("The completion date cannot be in the future.")
         return value
@@ -195,7 +199,8 @@ class CreditClaimForm(forms.Form):
         return upload or None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         amounts = {}
         for code in CreditType.values:
             value = data.get(f"amount_{code}")

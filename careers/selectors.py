@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import Count, Prefetch
 from django.utils import timezone
@@ -418,7 +419,7 @@ def calendar_feed_for_token(*, token: str, base_url: str, today: datetime.date |
             ical.CalendarEvent(
                 uid=f"shortlist-{entry.pk}@cme-portal",
                 summary=f"{program.title} ({entry.get_status_display().lower()})",
-                start=program.start_date,
+                start=cast(datetime.date, program.start_date),  # the query excludes programs without one
                 end=program.end_date,
                 description=f"{program.provider.name}. CME program on your plan.",
                 url=f"{base}/programs/{program.pk}/",

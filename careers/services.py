@@ -9,19 +9,21 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.forms import BaseInlineFormSet, ModelForm
 from django.utils import timezone
 
 from accounts.models import User
 from programs.choices import MandatedTopic
 from programs.models import Program
 
-from .forms import validate_certificate
+from .forms import LicenceForm, validate_certificate
 from .models import (
     CareerGoal,
     ClinicianProfile,
     CreditAmount,
     CreditClaim,
     Licence,
+    LicenceTopicRequirement,
     ShortlistEntry,
     ShortlistStatus,
     new_calendar_token,
@@ -53,7 +55,12 @@ def profile_save(*, user: User, profile: ClinicianProfile) -> ClinicianProfile:
     return profile
 
 
-def licence_save(*, user: User, form: Any, topic_formset: Any) -> Licence:
+def licence_save(
+    *,
+    user: User,
+    form: LicenceForm,
+    topic_formset: BaseInlineFormSet[LicenceTopicRequirement, Licence, ModelForm[LicenceTopicRequirement]],
+) -> Licence:
     """Save a validated licence form and its topic requirements together."""
     with transaction.atomic():
         licence = form.save(commit=False)
