@@ -121,29 +121,7 @@ class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm):
 
     class Meta:
         model = OutcomeProject
-        fields = [
-            "title",
-            "gap_statement",
-            "setting",
-            "measure_name",
-            "measure_kind",
-            "measure_unit",
-            "higher_is_better",
-            "moore_level",
-            "baseline_start",
-            "baseline_end",
-            "baseline_numerator",
-            "baseline_denominator",
-            "baseline_value",
-            "baseline_n",
-            "baseline_sd",
-            "target_value",
-            "change_implemented",
-            "co_interventions",
-            "linked_programs",
-            "linked_claims",
-            "status",
-        ]
+        fields = [*OutcomeProject.ENTERED_FIELDS, "co_interventions", "linked_programs", "linked_claims"]
         labels = {
             "higher_is_better": "Higher values are better",
             "baseline_numerator": "Baseline numerator (proportions)",
