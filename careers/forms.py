@@ -32,16 +32,7 @@ CERTIFICATE_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg")
 class ProfileForm(forms.ModelForm[ClinicianProfile]):
     class Meta:
         model = ClinicianProfile
-        fields = [
-            "profession",
-            "specialty",
-            "budget_year_start",
-            "yearly_budget_amount",
-            "budget_used_amount",
-            "yearly_leave_days",
-            "leave_used_days",
-            "next_review_date",
-        ]
+        fields = ClinicianProfile.ENTERED_FIELDS
         widgets = {"budget_year_start": DATE_WIDGET, "next_review_date": DATE_WIDGET}
 
     def clean(self) -> dict[str, Any]:

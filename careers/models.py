@@ -71,6 +71,18 @@ class ClinicianProfile(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.get_profession_display()})"
 
+    # What the clinician enters: the profile form edits these, the portfolio export writes them.
+    ENTERED_FIELDS = (
+        "profession",
+        "specialty",
+        "budget_year_start",
+        "yearly_budget_amount",
+        "budget_used_amount",
+        "yearly_leave_days",
+        "leave_used_days",
+        "next_review_date",
+    )
+
     @property
     def remaining_budget(self) -> Decimal:
         return max(Decimal("0"), self.yearly_budget_amount - self.budget_used_amount)

@@ -7,7 +7,10 @@ The calendar feed is public: its secret token is the only key. See accounts.acce
 
 from __future__ import annotations
 
+import datetime
 import os
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.db import IntegrityError
@@ -192,16 +195,7 @@ def entry_complete(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResp
         entry = selectors.shortlist_entry_for_user(user=request.user, entry_id=entry_id)
     except ShortlistEntry.DoesNotExist:
         raise Http404("No such shortlist entry") from None
-    today = timezone.localdate()
-    if request.method == "POST":
-        form = CreditClaimForm(request.POST, request.FILES, today=today)
-        if form.is_valid():
-            return _claim_create(request, form, entry_id=entry.pk)
-        messages.error(request, "Please correct the fields marked below; nothing was saved.")
-    else:
-        form = CreditClaimForm(initial=services.credit_prefill(entry=entry, today=today), today=today)
-    status = 400 if form.is_bound else 200
-    return render(request, "careers/credit_form.html", {"form": form, "entry": entry}, status=status)
+    return _credit_form(request, entry=entry, initial=lambda today: services.credit_prefill(entry=entry, today=today))
 
 
 # --- Credits and licences ---------------------------------------------------------
@@ -222,16 +216,26 @@ def credits(request: AuthenticatedHttpRequest) -> HttpResponse:
 @clinician_required
 def credit_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log credits of an activity outside the catalog."""
+    return _credit_form(request, entry=None, initial=lambda today: {"completed_on": today})
+
+
+def _credit_form(
+    request: AuthenticatedHttpRequest,
+    *,
+    entry: ShortlistEntry | None,
+    initial: Callable[[datetime.date], dict[str, Any]],
+) -> HttpResponse:
+    """The credit form, its first values from `initial(today)`; a valid post is logged (completing `entry`)."""
     today = timezone.localdate()
     if request.method == "POST":
         form = CreditClaimForm(request.POST, request.FILES, today=today)
         if form.is_valid():
-            return _claim_create(request, form, entry_id=None)
+            return _claim_create(request, form, entry_id=entry.pk if entry is not None else None)
         messages.error(request, "Please correct the fields marked below; nothing was saved.")
     else:
-        form = CreditClaimForm(initial={"completed_on": today}, today=today)
+        form = CreditClaimForm(initial=initial(today), today=today)
     status = 400 if form.is_bound else 200
-    return render(request, "careers/credit_form.html", {"form": form, "entry": None}, status=status)
+    return render(request, "careers/credit_form.html", {"form": form, "entry": entry}, status=status)
 
 
 def _claim_create(request: AuthenticatedHttpRequest, form: CreditClaimForm, *, entry_id: int | None) -> HttpResponse:

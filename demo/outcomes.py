@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -134,9 +135,41 @@ def _team_member(project: OutcomeProject, email: str) -> ProjectTeamMember:
     return ProjectTeamMember(project=project, name=demo.full_name, profession=demo.profession)
 
 
+def _demo_project(
+    clinician: User,
+    program: Program | None,
+    *,
+    title: str,
+    defaults: dict[str, Any],
+    months: list[tuple[datetime.date, dict[str, Any]]],
+) -> tuple[OutcomeProject, bool]:
+    """The clinician's project `title`; when created now, linked to `program` with one measurement a month.
+
+    `months` holds each month's first day with its figures (numerator and denominator, or value, sd and n).
+    """
+    project, created = OutcomeProject.objects.get_or_create(owner=clinician, title=title, defaults=defaults)
+    if created:
+        if program is not None:
+            project.linked_programs.add(program)
+        Measurement.objects.bulk_create(
+            [
+                Measurement(
+                    project=project,
+                    period_start=start,
+                    period_end=_month_end(start),
+                    data_source="EHR prescribing report",
+                    **figures,
+                )
+                for start, figures in months
+            ]
+        )
+    return project, created
+
+
 def _uti_project(clinician: User, program: Program | None) -> tuple[OutcomeProject, bool]:
-    project, created = OutcomeProject.objects.get_or_create(
-        owner=clinician,
+    project, created = _demo_project(
+        clinician,
+        program,
         title="First-line antibiotics for pediatric UTI",
         defaults={
             "gap_statement": (
@@ -160,23 +193,9 @@ def _uti_project(clinician: User, program: Program | None) -> tuple[OutcomeProje
             "co_interventions": CO_INTERVENTIONS,
             "status": ProjectStatus.REPORTED,
         },
+        months=[(start, {"numerator": num, "denominator": den}) for start, num, den in UTI_MONTHS],
     )
     if created:
-        if program is not None:
-            project.linked_programs.add(program)
-        Measurement.objects.bulk_create(
-            [
-                Measurement(
-                    project=project,
-                    period_start=start,
-                    period_end=_month_end(start),
-                    numerator=num,
-                    denominator=den,
-                    data_source="EHR prescribing report",
-                )
-                for start, num, den in UTI_MONTHS
-            ]
-        )
         ProjectTeamMember.objects.bulk_create(
             [
                 _team_member(project, "clinician@demo.test"),
@@ -206,8 +225,9 @@ def _uti_project(clinician: User, program: Program | None) -> tuple[OutcomeProje
 
 
 def _duration_project(clinician: User, program: Program | None) -> tuple[OutcomeProject, bool]:
-    project, created = OutcomeProject.objects.get_or_create(
-        owner=clinician,
+    return _demo_project(
+        clinician,
+        program,
         title="Shorter antibiotic courses for pediatric UTI",
         defaults={
             "gap_statement": "Treatment courses for uncomplicated pediatric UTI averaged over 7 days.",
@@ -227,25 +247,8 @@ def _duration_project(clinician: User, program: Program | None) -> tuple[Outcome
             "co_interventions": ["EHR order set default durations", "Pharmacist review of long courses"],
             "status": ProjectStatus.MEASURING,
         },
+        months=[(start, {"value": mean, "sd": sd, "n": n}) for start, mean, sd, n in DURATION_MONTHS],
     )
-    if created:
-        if program is not None:
-            project.linked_programs.add(program)
-        Measurement.objects.bulk_create(
-            [
-                Measurement(
-                    project=project,
-                    period_start=start,
-                    period_end=_month_end(start),
-                    value=mean,
-                    sd=sd,
-                    n=n,
-                    data_source="EHR prescribing report",
-                )
-                for start, mean, sd, n in DURATION_MONTHS
-            ]
-        )
-    return project, created
 
 
 def seed_outcomes(*, clinician: User, curator: User | None) -> dict[str, int]:

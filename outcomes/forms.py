@@ -66,16 +66,15 @@ class LinesField(forms.CharField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
 
 
-class PrivacyCheckedForm:
-    """Mixin for forms: checks the listed free-text fields for patient identifiers.
+class PrivacyCheckedForm(forms.BaseForm):
+    """Mixin for forms (listed before ModelForm): checks the listed free-text fields for patient identifiers.
 
     A finding blocks saving until the clinician removes it or confirms that the text is
-    not about a patient; the error says why.
+    not about a patient; the error says why. `clean` runs the check, so a subclass's
+    own `clean` needs only call `super().clean()`.
     """
 
     privacy_fields: tuple[str, ...] = ()
-    fields: dict[str, forms.Field]
-    add_error: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,10 +88,12 @@ class PrivacyCheckedForm:
     def needs_privacy_confirmation(self) -> bool:
         return bool(self.privacy_findings)
 
-    def check_privacy(self, cleaned: dict[str, Any]) -> None:
-        errors, findings = rules.privacy_errors(data=cleaned, fields=self.privacy_fields)
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        errors, findings = rules.privacy_errors(data=self.cleaned_data, fields=self.privacy_fields)
         add_errors(self, errors)
         self.privacy_findings.extend(findings)
+        return self.cleaned_data
 
 
 def add_errors(form: Any, errors: rules.Errors) -> None:
@@ -122,29 +123,7 @@ class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm[OutcomeProject]):
 
     class Meta:
         model = OutcomeProject
-        fields = [
-            "title",
-            "gap_statement",
-            "setting",
-            "measure_name",
-            "measure_kind",
-            "measure_unit",
-            "higher_is_better",
-            "moore_level",
-            "baseline_start",
-            "baseline_end",
-            "baseline_numerator",
-            "baseline_denominator",
-            "baseline_value",
-            "baseline_n",
-            "baseline_sd",
-            "target_value",
-            "change_implemented",
-            "co_interventions",
-            "linked_programs",
-            "linked_claims",
-            "status",
-        ]
+        fields = [*OutcomeProject.ENTERED_FIELDS, "co_interventions", "linked_programs", "linked_claims"]
         labels = {
             "higher_is_better": "Higher values are better",
             "baseline_numerator": "Baseline numerator (proportions)",
@@ -192,7 +171,6 @@ class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm[OutcomeProject]):
         stored = self.instance if self.instance.pk else None
         measurements = list(self.instance.measurements.all()) if stored is not None else []
         add_errors(self, rules.project_errors(data=cleaned, stored=stored, measurements=measurements))
-        self.check_privacy(cleaned)
         return cleaned
 
 
@@ -218,7 +196,6 @@ class MeasurementForm(PrivacyCheckedForm, forms.ModelForm[Measurement]):
         super().clean()
         cleaned = self.cleaned_data
         add_errors(self, rules.measurement_errors(project=self.project, data=cleaned, measurement_id=self.instance.pk))
-        self.check_privacy(cleaned)
         return cleaned
 
 
@@ -230,12 +207,6 @@ class PresentationForm(PrivacyCheckedForm, forms.ModelForm[Presentation]):
         fields = ["venue_kind", "title", "presented_on", "audience"]
         labels = {"venue_kind": "Where", "title": "Presentation or report title"}
         widgets = {"presented_on": DATE_WIDGET}
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        self.check_privacy(cleaned)
-        return cleaned
 
 
 class TeamMemberForm(forms.ModelForm[ProjectTeamMember]):

@@ -110,6 +110,29 @@ class OutcomeProject(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # The project's own figures and text as the clinician enters them: the project form edits
+    # these (with the co-interventions and links), the portfolio export writes them.
+    ENTERED_FIELDS = (
+        "title",
+        "gap_statement",
+        "setting",
+        "measure_name",
+        "measure_kind",
+        "measure_unit",
+        "higher_is_better",
+        "moore_level",
+        "baseline_start",
+        "baseline_end",
+        "baseline_numerator",
+        "baseline_denominator",
+        "baseline_value",
+        "baseline_n",
+        "baseline_sd",
+        "target_value",
+        "change_implemented",
+        "status",
+    )
+
     @property
     def is_practice_outcome(self) -> bool:
         return self.moore_level in PRACTICE_OUTCOME_LEVELS

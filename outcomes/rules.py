@@ -93,6 +93,35 @@ def value_errors(
     return errors
 
 
+def _add_period(errors: Errors, name: str, key: str, start: datetime.date, end: datetime.date) -> None:
+    """Add the message `key`, which names the period start..end it is about."""
+    _add(errors, name, MESSAGES[key].format(start=_date(start), end=_date(end)))
+
+
+def _add_first_overlap(
+    errors: Errors, name: str, key: str, start: datetime.date, end: datetime.date, others: Iterable[Measurement]
+) -> None:
+    """Add the message `key` for the first of `others` whose period shares a day with start..end."""
+    for other in others:
+        if overlaps(start, end, other.period_start, other.period_end):
+            _add_period(errors, name, key, other.period_start, other.period_end)
+            return
+
+
+def _add_figure_errors(errors: Errors, data: Mapping[str, Any], *, kind: str, prefix: str = "") -> None:
+    """Add `value_errors` for the figures `data` holds under `prefix` ("baseline_" or none) to their fields."""
+    figures = value_errors(
+        kind=kind,
+        numerator=data.get(f"{prefix}numerator"),
+        denominator=data.get(f"{prefix}denominator"),
+        value=data.get(f"{prefix}value"),
+        n=data.get(f"{prefix}n"),
+        sd=data.get(f"{prefix}sd"),
+    )
+    for name, message in figures.items():
+        _add(errors, f"{prefix}{name}", message)
+
+
 def measurement_errors(
     *, project: OutcomeProject, data: Mapping[str, Any], measurement_id: int | None = None
 ) -> Errors:
@@ -107,34 +136,11 @@ def measurement_errors(
         if end < start:
             _add(errors, "period_end", MESSAGES["period_order"])
         elif overlaps(start, end, project.baseline_start, project.baseline_end):
-            _add(
-                errors,
-                "period_start",
-                MESSAGES["overlaps_baseline"].format(
-                    start=_date(project.baseline_start), end=_date(project.baseline_end)
-                ),
-            )
+            _add_period(errors, "period_start", "overlaps_baseline", project.baseline_start, project.baseline_end)
         else:
-            for other in project.measurements.all():
-                if other.pk != measurement_id and overlaps(start, end, other.period_start, other.period_end):
-                    _add(
-                        errors,
-                        "period_start",
-                        MESSAGES["overlaps_measurement"].format(
-                            start=_date(other.period_start), end=_date(other.period_end)
-                        ),
-                    )
-                    break
-    figures = value_errors(
-        kind=project.measure_kind,
-        numerator=data.get("numerator"),
-        denominator=data.get("denominator"),
-        value=data.get("value"),
-        n=data.get("n"),
-        sd=data.get("sd"),
-    )
-    for name, message in figures.items():
-        _add(errors, name, message)
+            others = (other for other in project.measurements.all() if other.pk != measurement_id)
+            _add_first_overlap(errors, "period_start", "overlaps_measurement", start, end, others)
+    _add_figure_errors(errors, data, kind=project.measure_kind)
     return errors
 
 
@@ -153,16 +159,7 @@ def project_errors(
     if start and end and end < start:
         _add(errors, "baseline_end", MESSAGES["baseline_order"])
     if kind:
-        figures = value_errors(
-            kind=kind,
-            numerator=data.get("baseline_numerator"),
-            denominator=data.get("baseline_denominator"),
-            value=data.get("baseline_value"),
-            n=data.get("baseline_n"),
-            sd=data.get("baseline_sd"),
-        )
-        for name, message in figures.items():
-            _add(errors, f"baseline_{name}", message)
+        _add_figure_errors(errors, data, kind=kind, prefix="baseline_")
         target = data.get("target_value")
         if target is not None:
             if kind == MeasureKind.PROPORTION and not 0 <= target <= 100:
@@ -174,16 +171,7 @@ def project_errors(
         if measurements and kind and kind != stored.measure_kind:
             _add(errors, "measure_kind", MESSAGES["kind_locked"])
         if start and end and end >= start:
-            for m in measurements:
-                if overlaps(start, end, m.period_start, m.period_end):
-                    _add(
-                        errors,
-                        "baseline_end",
-                        MESSAGES["baseline_overlaps_measurement"].format(
-                            start=_date(m.period_start), end=_date(m.period_end)
-                        ),
-                    )
-                    break
+            _add_first_overlap(errors, "baseline_end", "baseline_overlaps_measurement", start, end, measurements)
     return errors
 
 

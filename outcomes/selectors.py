@@ -238,7 +238,7 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def _row(obj: Any, names: list[str]) -> dict[str, Any]:
+def _row(obj: Any, names: Iterable[str]) -> dict[str, Any]:
     return {name: _iso(getattr(obj, name)) for name in names}
 
 
@@ -255,21 +255,7 @@ def portfolio_export(*, owner: User) -> dict[str, Any]:
         "version": 1,
         "exported_at": timezone.now().isoformat(),
         "user": {"email": owner.email, "full_name": owner.full_name},
-        "profile": _row(
-            profile,
-            [
-                "profession",
-                "specialty",
-                "budget_year_start",
-                "yearly_budget_amount",
-                "budget_used_amount",
-                "yearly_leave_days",
-                "leave_used_days",
-                "next_review_date",
-            ],
-        )
-        if profile
-        else None,
+        "profile": _row(profile, ClinicianProfile.ENTERED_FIELDS) if profile else None,
         "licences": [
             {
                 **_row(lic, ["jurisdiction", "licence_type", "renewal_date", "cycle_months", "hours_required"]),
@@ -316,29 +302,7 @@ def portfolio_export(*, owner: User) -> dict[str, Any]:
         ],
         "outcome_projects": [
             {
-                **_row(
-                    p,
-                    [
-                        "title",
-                        "gap_statement",
-                        "setting",
-                        "measure_name",
-                        "measure_kind",
-                        "measure_unit",
-                        "higher_is_better",
-                        "moore_level",
-                        "baseline_start",
-                        "baseline_end",
-                        "baseline_numerator",
-                        "baseline_denominator",
-                        "baseline_value",
-                        "baseline_n",
-                        "baseline_sd",
-                        "target_value",
-                        "change_implemented",
-                        "status",
-                    ],
-                ),
+                **_row(p, OutcomeProject.ENTERED_FIELDS),
                 "co_interventions": p.co_interventions,
                 "linked_programs": [{"id": prog.pk, "title": prog.title} for prog in p.linked_programs.all()],
                 "linked_credit_claims": [c.title for c in p.linked_claims.all()],

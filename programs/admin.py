@@ -269,21 +269,19 @@ class ProgramAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected programs", permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
-        count = programs_set_status(
-            program_ids=list(queryset.values_list("pk", flat=True)),
-            status=ProgramStatus.PUBLISHED,
-            actor=request.user,  # type: ignore[arg-type]
-        )
-        self.message_user(request, f"Published {count} program(s).", messages.SUCCESS)
+        self._status_set(request, queryset, ProgramStatus.PUBLISHED, done="Published")
 
     @admin.action(description="Archive selected programs", permissions=["publish"])
     def archive_selected(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        self._status_set(request, queryset, ProgramStatus.ARCHIVED, done="Archived")
+
+    def _status_set(self, request: HttpRequest, queryset: QuerySet[Program], status: str, *, done: str) -> None:
         count = programs_set_status(
             program_ids=list(queryset.values_list("pk", flat=True)),
-            status=ProgramStatus.ARCHIVED,
+            status=status,
             actor=request.user,  # type: ignore[arg-type]
         )
-        self.message_user(request, f"Archived {count} program(s).", messages.SUCCESS)
+        self.message_user(request, f"{done} {count} program(s).", messages.SUCCESS)
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("programs.publish_program")

@@ -108,35 +108,50 @@ def program_history_record(
     import_job_id: int | None = None,
 ) -> ChangeLogEntry | None:
     """Store what changed since `before` (a program_record); nothing when nothing changed."""
-    after = program_record(program)
-    changes = record_diff(before, after)
-    if before is not None and not changes:
-        return None
-    entry = change_entry(
+    return _history_save(
+        before,
+        program_record(program),
         program=program,
-        action=ChangeAction.CREATED if before is None else ChangeAction.UPDATED,
-        source=source,
         actor=actor,
-        changes=changes,
+        source=source,
         note=note,
         import_job_id=import_job_id,
     )
-    entry.save()
-    return entry
 
 
 def provider_history_record(
     *, provider: Provider, before: dict[str, Any] | None, actor: User | None, source: str
 ) -> ChangeLogEntry | None:
-    changes = record_diff(before, provider_record(provider))
+    return _history_save(before, provider_record(provider), provider=provider, actor=actor, source=source)
+
+
+def _history_save(
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    *,
+    program: Program | None = None,
+    provider: Provider | None = None,
+    actor: User | None,
+    source: str,
+    note: str = "",
+    import_job_id: int | None = None,
+) -> ChangeLogEntry | None:
+    """Save the history entry of `program` or `provider` for a change from `before` (None: just created) to `after`.
+
+    Saves nothing and returns None when nothing changed.
+    """
+    changes = record_diff(before, after)
     if before is not None and not changes:
         return None
     entry = change_entry(
+        program=program,
         provider=provider,
         action=ChangeAction.CREATED if before is None else ChangeAction.UPDATED,
         source=source,
         actor=actor,
         changes=changes,
+        import_job_id=import_job_id,
+        note=note,
     )
     entry.save()
     return entry

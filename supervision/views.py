@@ -213,13 +213,19 @@ def policy_document(request: AuthenticatedHttpRequest, policy_id: int) -> FileRe
 # --- Requests ---------------------------------------------------------------
 
 
+def _request_for_viewer_or_404(request: AuthenticatedHttpRequest, request_id: int) -> FundingRequest:
+    """The request when the signed-in user made it or supervises the requester's team; 404 otherwise."""
+    funding_request = selectors.funding_request_for_viewer(viewer=request.user, request_id=request_id)
+    if funding_request is None:
+        raise Http404
+    return funding_request
+
+
 @require_GET
 @clinician_or_supervisor_required
 def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     """A request with what the clinician saw, its decisions, and (for the supervisor) the decision form."""
-    funding_request = selectors.funding_request_for_viewer(viewer=request.user, request_id=request_id)
-    if funding_request is None:
-        raise Http404
+    funding_request = _request_for_viewer_or_404(request, request_id)
     is_requester = funding_request.requester_id == request.user.pk
     may_decide = funding_request.is_pending and not is_requester
     allowance = employer_allowance_for_user(user=funding_request.requester)
@@ -240,9 +246,7 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
 @supervisor_required
 def request_decide(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     """Approve in full, in part, or decline, always with a reason."""
-    funding_request = selectors.funding_request_for_viewer(viewer=request.user, request_id=request_id)
-    if funding_request is None:
-        raise Http404
+    funding_request = _request_for_viewer_or_404(request, request_id)
     form = DecisionForm(request.POST)
     back = _decision_return_url(request, funding_request)
     if not form.is_valid():

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.db.models import TextChoices
 
 from programs.choices import CreditType, MandatedTopic
 
@@ -36,20 +37,22 @@ def is_shortlisted(context: template.Context, program: Any) -> bool:
     return program.pk in ids
 
 
-@register.filter
-def credit_type_label(code: str) -> str:
+def _choice_label(choices: type[TextChoices], code: str) -> str:
+    """The label of `code` among `choices`; an unknown code is shown as it is."""
     try:
-        return str(CreditType(code).label)
+        return str(choices(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def credit_type_label(code: str) -> str:
+    return _choice_label(CreditType, code)
 
 
 @register.filter
 def topic_label(code: str) -> str:
-    try:
-        return str(MandatedTopic(code).label)
-    except ValueError:
-        return code
+    return _choice_label(MandatedTopic, code)
 
 
 @register.filter

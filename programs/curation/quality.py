@@ -35,6 +35,11 @@ HINT_LABELS: dict[str, str] = {
 }
 
 
+def _hint(code: str, detail: str) -> QualityHint:
+    """The hint `code` with its label."""
+    return QualityHint(code, HINT_LABELS[code], detail)
+
+
 def _date(value: Any) -> datetime.date | None:
     if value in (None, ""):
         return None
@@ -47,9 +52,8 @@ def outcome_without_evidence(record: Mapping[str, Any]) -> QualityHint | None:
     """Claims a measured outcome level of 4 (competence) or higher but gives no outcomes URL."""
     level = record.get("outcome_level_measured") or ""
     if level in EVIDENCE_EXPECTED_LEVELS and not record.get("outcomes_url"):
-        return QualityHint(
+        return _hint(
             "outcome_without_evidence",
-            HINT_LABELS["outcome_without_evidence"],
             f"Claims Moore level {level} measured but has no outcomes_url pointing to the evidence.",
         )
     return None
@@ -59,10 +63,8 @@ def supporter_not_named(record: Mapping[str, Any]) -> QualityHint | None:
     """Commercial support marked (disclosed or undisclosed) but no supporter named."""
     support = record.get("commercial_support") or ""
     if support in {"disclosed", "undisclosed"} and not record.get("commercial_supporters"):
-        return QualityHint(
-            "supporter_not_named",
-            HINT_LABELS["supporter_not_named"],
-            f"Commercial support is marked “{support}” but commercial_supporters is empty.",
+        return _hint(
+            "supporter_not_named", f"Commercial support is marked “{support}” but commercial_supporters is empty."
         )
     return None
 
@@ -70,9 +72,8 @@ def supporter_not_named(record: Mapping[str, Any]) -> QualityHint | None:
 def description_lacks_practice_change(record: Mapping[str, Any]) -> QualityHint | None:
     """The description does not speak of practice change (only hours, credits or topics, or nothing)."""
     if not describes_practice_change(record.get("description") or ""):
-        return QualityHint(
+        return _hint(
             "description_lacks_practice_change",
-            HINT_LABELS["description_lacks_practice_change"],
             "The description does not say what practice it aims to change or improve.",
         )
     return None
@@ -82,10 +83,8 @@ def past_but_published(record: Mapping[str, Any], *, today: datetime.date) -> Qu
     """Published although its end date has passed."""
     end = _date(record.get("end_date"))
     if record.get("status") == "published" and end is not None and end < today:
-        return QualityHint(
-            "past_but_published",
-            HINT_LABELS["past_but_published"],
-            f"Ended on {end.isoformat()} but is still published; archive it or update its dates.",
+        return _hint(
+            "past_but_published", f"Ended on {end.isoformat()} but is still published; archive it or update its dates."
         )
     return None
 
@@ -93,11 +92,7 @@ def past_but_published(record: Mapping[str, Any], *, today: datetime.date) -> Qu
 def verification_stale(last_verified_on: datetime.date | None, *, today: datetime.date) -> QualityHint | None:
     """Last verified more than a year ago (never-verified listings are a separate admin filter)."""
     if last_verified_on is not None and last_verified_on < today - VERIFICATION_MAX_AGE:
-        return QualityHint(
-            "verification_stale",
-            HINT_LABELS["verification_stale"],
-            f"Last verified on {last_verified_on.isoformat()}, over a year ago.",
-        )
+        return _hint("verification_stale", f"Last verified on {last_verified_on.isoformat()}, over a year ago.")
     return None
 
 

@@ -59,19 +59,6 @@ FIELDS: tuple[str, ...] = (
 )
 
 REQUIRED_FIELDS = frozenset({"external_id", "title", "provider_name", "format"})
-MULTI_VALUED_FIELDS = frozenset(
-    {
-        "moc_boards",
-        "professions",
-        "planning_professions",
-        "specialties",
-        "topics",
-        "competencies",
-        "career_tracks",
-        "designed_to_change",
-        "commercial_supporters",
-    }
-)
 BOOLEAN_FIELDS = frozenset(
     {
         "publishes_outcomes",
@@ -91,6 +78,10 @@ CODE_SET_FIELDS: dict[str, list[str]] = {
     "career_tracks": CareerTrack.values,
     "designed_to_change": DesignedToChange.values,
 }
+# Free-text tag lists, kept in the order given.
+TAG_LIST_FIELDS = frozenset({"moc_boards", "specialties", "topics", "commercial_supporters"})
+# Multi-valued fields hold lists: the code sets and the tag lists.
+MULTI_VALUED_FIELDS = frozenset({*CODE_SET_FIELDS, *TAG_LIST_FIELDS})
 DECIMAL_FIELDS = frozenset({"fee_amount", "time_commitment_hours", "leave_days"})
 DATE_FIELDS = frozenset({"start_date", "end_date"})
 PROVIDER_FIELDS = {
