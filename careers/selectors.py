@@ -114,9 +114,9 @@ def _claims_in_windows(*, user_ids: Iterable[int], terms: Iterable[LicenceTerms]
     )
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
     meta: dict[int, tuple[int, datetime.date, frozenset[str]]] = {}
-    for user_id, claim_id, completed_on, topics, credit_type, amount in rows:
+    for user_id, claim_id, completed_on, claim_topics, credit_type, amount in rows:
         amounts[claim_id][credit_type] = amount
-        meta[claim_id] = (user_id, completed_on, frozenset(topics or ()))
+        meta[claim_id] = (user_id, completed_on, frozenset(claim_topics or ()))
     for claim_id, (user_id, completed_on, topics) in meta.items():
         claims[user_id][claim_id] = ClaimCredits(
             claim_id=claim_id, completed_on=completed_on, amounts=amounts[claim_id], topics=topics

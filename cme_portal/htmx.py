@@ -17,8 +17,10 @@ def wants_partial(request: HttpRequest) -> bool:
     A history-restore request (back button after the cache expired) needs the
     whole page, so it gets the full template.
     """
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    if htmx is None:
+        return False
+    return bool(htmx) and not htmx.history_restore_request
 
 
 def page_or_partial(request: HttpRequest, template: str, partial: str) -> str:

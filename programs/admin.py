@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.html import format_html_join
+
+from accounts.models import User
 
 from .choices import ProgramStatus
 from .exchange.format import program_record, provider_record
@@ -30,20 +32,28 @@ from .services import (
 )
 
 
-class CreditOfferingInline(admin.TabularInline):
+def _staff_user(request: HttpRequest) -> User:
+    """The signed-in user of an admin request: the admin site lets in no one else (active staff only)."""
+    return cast(User, request.user)
+
+
+class CreditOfferingInline(admin.TabularInline[CreditOffering, Program]):
     model = CreditOffering
     extra = 1
 
 
-class ProgramHistoryInline(admin.TabularInline):
+_HISTORY_FIELDS = ("created_at", "actor", "source", "action", "changed_fields", "note")
+
+
+class ProgramHistoryInline(admin.TabularInline[ChangeLogEntry, Program]):
     model = ChangeLogEntry
     fk_name = "program"
     extra = 0
     max_num = 0
     can_delete = False
     ordering = ["-created_at", "-id"]
-    fields = ["created_at", "actor", "source", "action", "changed_fields", "note"]
-    readonly_fields = fields
+    fields = _HISTORY_FIELDS
+    readonly_fields = _HISTORY_FIELDS
     verbose_name_plural = "Change history (who, when, what changed)"
 
     @admin.display(description="What changed")
@@ -54,15 +64,15 @@ class ProgramHistoryInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(admin.ModelAdmin[Provider]):
     list_display = ["name", "accreditor", "accreditation_status", "jointly_accredited"]
     list_filter = ["accreditor", "accreditation_status", "jointly_accredited"]
     search_fields = ["name"]
 
-    def save_model(self, request: HttpRequest, obj: Provider, form: ModelForm, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Provider, form: ModelForm[Provider], change: bool) -> None:
         before = provider_record(Provider.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
-        provider_history_record(provider=obj, before=before, actor=request.user, source=ChangeSource.ADMIN)  # type: ignore[arg-type]
+        provider_history_record(provider=obj, before=before, actor=_staff_user(request), source=ChangeSource.ADMIN)
 
 
 class NeedsVerificationFilter(admin.SimpleListFilter):
@@ -119,8 +129,7 @@ def quality_hints_column(program: Program) -> str:
     return "; ".join(hint.label for hint in hints_for_program(program)) or "-"
 
 
-def _export_response(queryset: QuerySet[Program], file_format: str) -> Any:
-    from django.http import StreamingHttpResponse
+def _export_response(queryset: QuerySet[Program], file_format: str) -> StreamingHttpResponse:
     from django.utils import timezone
 
     from .exchange.exports import export_lines
@@ -133,17 +142,21 @@ def _export_response(queryset: QuerySet[Program], file_format: str) -> Any:
 
 
 @admin.action(description="Export selected programs (CSV, exchange format)")
-def export_selected_csv(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Program]) -> Any:
+def export_selected_csv(
+    modeladmin: admin.ModelAdmin[Program], request: HttpRequest, queryset: QuerySet[Program]
+) -> StreamingHttpResponse:
     return _export_response(queryset, "csv")
 
 
 @admin.action(description="Export selected programs (JSON, exchange format)")
-def export_selected_json(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Program]) -> Any:
+def export_selected_json(
+    modeladmin: admin.ModelAdmin[Program], request: HttpRequest, queryset: QuerySet[Program]
+) -> StreamingHttpResponse:
     return _export_response(queryset, "json")
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(admin.ModelAdmin[Program]):
     list_display = [
         "title",
         "provider",
@@ -236,15 +249,16 @@ class ProgramAdmin(admin.ModelAdmin):
         ("Dates", {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
 
-    def save_model(self, request: HttpRequest, obj: Program, form: ModelForm, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Program, form: ModelForm[Program], change: bool) -> None:
+        before = None
         if change:
             stored = Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=obj.pk)
-            obj._history_before = program_record(stored)  # type: ignore[attr-defined]
-        else:
-            obj._history_before = None  # type: ignore[attr-defined]
+            before = program_record(stored)
+        # Carried on the instance to save_related, which records the history once the credits are saved.
+        obj._history_before = before  # type: ignore[attr-defined]  # ad-hoc attribute Program does not declare
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: ModelForm[Program], formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         program = (
             Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=form.instance.pk)
@@ -254,17 +268,17 @@ class ProgramAdmin(admin.ModelAdmin):
         program_history_record(
             program=program,
             before=getattr(form.instance, "_history_before", None),
-            actor=request.user,  # type: ignore[arg-type]
+            actor=_staff_user(request),
             source=ChangeSource.ADMIN,
         )
 
     def delete_model(self, request: HttpRequest, obj: Program) -> None:
-        program_history_for_delete(program=obj, actor=request.user, source=ChangeSource.ADMIN)  # type: ignore[arg-type]
+        program_history_for_delete(program=obj, actor=_staff_user(request), source=ChangeSource.ADMIN)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Program]) -> None:
         for program in queryset.select_related("provider").prefetch_related("credit_offerings"):
-            program_history_for_delete(program=program, actor=request.user, source=ChangeSource.ADMIN)  # type: ignore[arg-type]
+            program_history_for_delete(program=program, actor=_staff_user(request), source=ChangeSource.ADMIN)
         super().delete_queryset(request, queryset)
 
     @admin.action(description="Publish selected programs", permissions=["publish"])
@@ -279,7 +293,7 @@ class ProgramAdmin(admin.ModelAdmin):
         count = programs_set_status(
             program_ids=list(queryset.values_list("pk", flat=True)),
             status=status,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=_staff_user(request),
         )
         self.message_user(request, f"{done} {count} program(s).", messages.SUCCESS)
 
@@ -297,7 +311,7 @@ class DraftAwaitingReviewAdmin(ProgramAdmin):
 
 
 @admin.register(ChangeLogEntry)
-class ChangeLogEntryAdmin(admin.ModelAdmin):
+class ChangeLogEntryAdmin(admin.ModelAdmin[ChangeLogEntry]):
     list_display = ["created_at", "object_repr", "action", "source", "actor", "import_job_id"]
     list_filter = ["action", "source"]
     search_fields = ["object_repr", "actor__email", "note"]
@@ -316,7 +330,7 @@ class ChangeLogEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(admin.ModelAdmin[ImportJob]):
     """Import jobs, read-only; the curator pages show progress and the full report."""
 
     list_display = ["__str__", "created_by", "status", "queued_at", "created_count", "error_count", "report_link"]

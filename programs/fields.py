@@ -13,13 +13,14 @@ class used here may only ever gain members at its end.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Lookup
+from django.db.models.expressions import Combinable
 
 
 @functools.cache
@@ -46,8 +47,11 @@ def mask_to_codes(mask: int, choices: type[models.TextChoices]) -> list[str]:
     return [code for index, code in enumerate(_codes(choices)) if mask & (1 << index)]
 
 
-class CodeSetField(models.BigIntegerField):
+class CodeSetField(models.BigIntegerField[list[str] | Combinable, list[str]]):
     """A set of codes of `choices`; the Python value is a list in declaration order."""
+
+    # Set by Field.__init__; django-stubs declares only the `validators` property.
+    _validators: list[Callable[[Any], None]]
 
     description = "A set of codes stored as a bit mask"
 
@@ -57,7 +61,7 @@ class CodeSetField(models.BigIntegerField):
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> Any:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         kwargs["codes"] = self.codes
         if kwargs.get("default") == 0:
@@ -67,7 +71,7 @@ class CodeSetField(models.BigIntegerField):
         return name, path, args, kwargs
 
     @property
-    def validators(self) -> list[Any]:
+    def validators(self) -> list[Callable[[Any], None]]:
         # Not the integer range validators of BigIntegerField: the Python value is a list.
         return list(self._validators)
 
@@ -101,7 +105,16 @@ class CodeSetField(models.BigIntegerField):
     def validate(self, value: Any, model_instance: models.Model | None) -> None:
         codes_to_mask(value or [], self.codes)
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field:
+        if form_class is not None:
+            kwargs["form_class"] = form_class
+        if choices_form_class is not None:
+            kwargs["choices_form_class"] = choices_form_class
         defaults: dict[str, Any] = {
             "form_class": forms.TypedMultipleChoiceField,
             "choices": self.codes.choices,
@@ -115,14 +128,14 @@ class CodeSetField(models.BigIntegerField):
         # The admin offers an integer widget for integer columns; a code set needs checkboxes.
         if isinstance(widget, forms.SelectMultiple):
             defaults["widget"] = widget
-        form_class = defaults.pop("form_class")
+        field_class: type[forms.Field] = defaults.pop("form_class")
         for unwanted in ("max_value", "min_value", "step_size"):
             defaults.pop(unwanted, None)
-        return form_class(**defaults)  # type: ignore[no-any-return]
+        return field_class(**defaults)
 
 
 @CodeSetField.register_lookup
-class HasAny(Lookup):
+class HasAny(Lookup[list[str]]):
     """`professions__has_any=["nurse", "nurse_practitioner"]`: shares at least one code."""
 
     lookup_name = "has_any"
@@ -134,7 +147,7 @@ class HasAny(Lookup):
 
 
 @CodeSetField.register_lookup
-class HasAll(Lookup):
+class HasAll(Lookup[list[str]]):
     """`competencies__has_all=["healthcare_finance"]`: holds every given code."""
 
     lookup_name = "has_all"
@@ -145,7 +158,7 @@ class HasAll(Lookup):
         return f"({lhs} & {rhs}) = {rhs}", [*lhs_params, *rhs_params, *rhs_params]
 
 
-class TagListField(models.JSONField):
+class TagListField(models.JSONField[list[str] | Combinable, list[str]]):
     """A list of free-text tags (topics, specialties), stored as a JSON array."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -153,7 +166,7 @@ class TagListField(models.JSONField):
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> Any:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         if kwargs.get("default") is list:
             del kwargs["default"]
@@ -161,11 +174,16 @@ class TagListField(models.JSONField):
             del kwargs["blank"]
         return name, path, args, kwargs
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field:
         return TagListFormField(required=not self.blank, label=self.verbose_name.capitalize(), help_text=self.help_text)
 
 
-class TagListFormField(forms.CharField):
+class TagListFormField(forms.Field):
     """Edits a tag list as text separated by semicolons."""
 
     def prepare_value(self, value: Any) -> str:
@@ -173,7 +191,7 @@ class TagListFormField(forms.CharField):
             return "; ".join(value)
         return value or ""
 
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+    def to_python(self, value: Any) -> list[str]:
         if isinstance(value, list):
             return value
         return [part.strip() for part in (value or "").split(";") if part.strip()]
@@ -187,7 +205,7 @@ class TagListFormField(forms.CharField):
 
 
 @TagListField.register_lookup
-class HasTag(Lookup):
+class HasTag(Lookup[str]):
     """`topics__has_tag="opioids"`: the list contains the tag exactly.
 
     On PostgreSQL this is `@>`, which the GIN index on the column serves.

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 
@@ -42,11 +44,12 @@ class CatalogFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label="Sort by", required=False, choices=list(CATALOG_SORTS.items()))
 
-    def __init__(self, *args: object, ranked: bool = False, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, data: Mapping[str, Any] | None = None, *, ranked: bool = False) -> None:
+        super().__init__(data)
         if ranked:
             # "Best fit" exists only for a clinician with an active goal; first, so it is the default.
-            self.fields["sort"].choices = [(RANKED_SORT, "Best fit for your goal"), *CATALOG_SORTS.items()]
+            sort_field = cast(forms.ChoiceField, self.fields["sort"])
+            sort_field.choices = [(RANKED_SORT, "Best fit for your goal"), *CATALOG_SORTS.items()]
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models.expressions import OrderBy
 
 from .choices import RECOGNIZED_ACCREDITORS, CommercialSupport
 from .models import CreditOffering, Program, ProgramQuerySet
@@ -108,7 +109,7 @@ def catalog_filter(queryset: ProgramQuerySet, filters: CatalogFilters) -> Progra
 
 
 def catalog_order(queryset: ProgramQuerySet, sort: str) -> ProgramQuerySet:
-    orderings = {
+    orderings: dict[str, list[str | OrderBy]] = {
         "relevance": [F("search_rank").desc(), "title", "id"],
         "soonest": [F("start_date").asc(nulls_last=True), "title", "id"],
         "title": ["title", "id"],
@@ -118,7 +119,7 @@ def catalog_order(queryset: ProgramQuerySet, sort: str) -> ProgramQuerySet:
     return queryset.order_by(*orderings[sort])
 
 
-def catalog_page(*, filters: CatalogFilters, page_number: str | int | None, per_page: int = 20) -> Page:
+def catalog_page(*, filters: CatalogFilters, page_number: str | int | None, per_page: int = 20) -> Page[Program]:
     """One page of the filtered, ordered catalog."""
     queryset = catalog_order(catalog_filter(catalog_base(), filters), filters.effective_sort)
     return Paginator(queryset, per_page).get_page(page_number)

@@ -226,7 +226,7 @@ def program_apply_record(program: Program, record: dict[str, Any]) -> None:
     for name in PROGRAM_COLUMNS:
         value = record.get(name)
         if name in DECIMAL_FIELDS:
-            value = Decimal(value) if value not in (None, "") else None
+            value = Decimal(value) if value is not None and value != "" else None
         elif name in DATE_FIELDS:
             value = datetime.date.fromisoformat(value) if value else None
         elif name in MULTI_VALUED_FIELDS:
@@ -261,7 +261,7 @@ def program_upsert_from_record(
             .first()
         )
         before = program_record(program) if program is not None else None
-        if before is not None and not record_changes(before, record):
+        if program is not None and before is not None and not record_changes(before, record):
             return program, UpsertOutcome.UNCHANGED
         if program is None:
             program = Program(provider=provider)

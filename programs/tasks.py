@@ -49,7 +49,7 @@ def import_job_enqueue(*, job: ImportJob) -> bool:
     """
     ImportJob.objects.filter(pk=job.pk).update(enqueue_attempts=F("enqueue_attempts") + 1)
     try:
-        import_job_run_task.apply_async(args=[job.pk], retry=False)
+        import_job_run_task.apply_async(args=(job.pk,), retry=False)
     except (OperationalError, KombuError, OSError, TimeoutError) as error:
         logger.warning("Could not queue import job %s: %s", job.pk, error)
         ImportJob.objects.filter(pk=job.pk).update(last_enqueue_error=str(error)[:500])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -28,6 +29,7 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CatalogFilterForm(request.GET, ranked=goal_context is not None)
     filters = form.cleaned_filters()
     ranking_form = ranked = ranking_choice = None
+    page: Page[int] | Page[Program]
     if goal_context is not None:
         ranking_form = RankingForm(request.GET, goal_weights=goal_context.weights)
         ranking_choice = ranking_form.choice()

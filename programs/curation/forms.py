@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
 
 from ..models import ImportFileFormat
 
@@ -55,7 +56,7 @@ class ReviewDecisionForm(forms.Form):
     approve_one = forms.CharField(required=False)
     reject_one = forms.CharField(required=False)
 
-    def selection(self, data: object) -> tuple[list[int], list[int], str]:
+    def selection(self, data: QueryDict) -> tuple[list[int], list[int], str]:
         """(revision ids, draft ids, decision) from the checkboxes or a single item's button."""
         single = self.cleaned_data.get("approve_one") or self.cleaned_data.get("reject_one")
         if single:
@@ -63,7 +64,6 @@ class ReviewDecisionForm(forms.Form):
             kind, _, raw_id = single.partition(":")
             ids = [int(raw_id)] if raw_id.isdigit() else []
             return (ids, [], decision) if kind == "revision" else ([], ids, decision)
-        getlist = data.getlist  # type: ignore[attr-defined]
-        revisions = [int(value) for value in getlist("revision") if value.isdigit()]
-        drafts = [int(value) for value in getlist("draft") if value.isdigit()]
+        revisions = [int(value) for value in data.getlist("revision") if value.isdigit()]
+        drafts = [int(value) for value in data.getlist("draft") if value.isdigit()]
         return revisions, drafts, self.cleaned_data.get("decision") or ""

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -49,7 +49,7 @@ class ReviewItem:
     import_job_id: int | None
 
 
-def _credits_prefetch() -> Prefetch:
+def _credits_prefetch() -> Prefetch[str, QuerySet[CreditOffering]]:
     return Prefetch("credit_offerings", queryset=CreditOffering.objects.order_by("credit_type"))
 
 
@@ -81,7 +81,7 @@ _HINT_FIELDS = frozenset(
 )
 
 
-def pending_revisions() -> Any:
+def pending_revisions() -> QuerySet[ProgramRevision]:
     return (
         ProgramRevision.objects.filter(status=RevisionStatus.PENDING)
         .select_related("program__provider")
@@ -92,7 +92,7 @@ def pending_revisions() -> Any:
     )
 
 
-def drafts_awaiting_review() -> Any:
+def drafts_awaiting_review() -> QuerySet[Program]:
     return (
         Program.objects.filter(status=ProgramStatus.DRAFT)
         .select_related("provider")
@@ -101,13 +101,15 @@ def drafts_awaiting_review() -> Any:
     )
 
 
-def review_queue_page(*, kind: str, page_number: str | int | None) -> tuple[Page, list[ReviewItem]]:
+def review_queue_page(
+    *, kind: str, page_number: str | int | None
+) -> tuple[Page[ProgramRevision] | Page[Program], list[ReviewItem]]:
     """One page of held changes ("revision") or drafts ("draft"), oldest first, with diffs and hints."""
     today = timezone.localdate()
+    items: list[ReviewItem] = []
     if kind == "revision":
-        page = Paginator(pending_revisions(), REVIEW_PAGE_SIZE).get_page(page_number)
-        items = []
-        for revision in page.object_list:
+        revisions = Paginator(pending_revisions(), REVIEW_PAGE_SIZE).get_page(page_number)
+        for revision in revisions.object_list:
             live = program_record(revision.program)
             items.append(
                 ReviewItem(
@@ -121,10 +123,9 @@ def review_queue_page(*, kind: str, page_number: str | int | None) -> tuple[Page
                     import_job_id=revision.import_job_id,
                 )
             )
-        return page, items
-    page = Paginator(drafts_awaiting_review(), REVIEW_PAGE_SIZE).get_page(page_number)
-    items = []
-    for program in page.object_list:
+        return revisions, items
+    drafts = Paginator(drafts_awaiting_review(), REVIEW_PAGE_SIZE).get_page(page_number)
+    for program in drafts.object_list:
         record = program_record(program)
         shown = {name: [None, value] for name, value in record.items() if value not in (None, [], {}, "")}
         items.append(
@@ -137,7 +138,7 @@ def review_queue_page(*, kind: str, page_number: str | int | None) -> tuple[Page
                 import_job_id=None,
             )
         )
-    return page, items
+    return drafts, items
 
 
 def review_counts() -> dict[str, int]:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import curator_required
+from accounts.access import AuthenticatedHttpRequest, curator_required
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 
 from .. import tasks
@@ -29,7 +29,7 @@ from .forms import ExportForm, ImportUploadForm, ReviewDecisionForm
 
 @require_GET
 @curator_required
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload form, export links and the recent import jobs."""
     return _imports_page(request, ImportUploadForm())
 
@@ -42,7 +42,7 @@ def _imports_page(request: HttpRequest, form: ImportUploadForm, status: int = 20
 
 @require_POST
 @curator_required
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Store the upload as a job, queue it, and go to its progress page."""
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -51,7 +51,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
     job = import_services.import_job_create(
         upload=upload,
         file_name=upload.name,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         publish=form.cleaned_data["publish"],
         file_format=form.cleaned_data["file_format"],
     )
@@ -68,7 +68,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @curator_required
-def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     """Live progress (htmx polls the `progress` partial every second until done), then the report."""
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
     errors = Paginator(job.row_errors.all(), 100).get_page(request.GET.get("page")) if job.is_finished else None
@@ -78,7 +78,7 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @require_GET
 @curator_required
-def import_errors_csv(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_errors_csv(request: AuthenticatedHttpRequest, job_id: int) -> StreamingHttpResponse:
     """The job's error rows as CSV (row, field, value, message), formula cells neutralized."""
     job = get_object_or_404(ImportJob, pk=job_id)
     response = StreamingHttpResponse(
@@ -90,7 +90,7 @@ def import_errors_csv(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @require_GET
 @curator_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Download listings in the exchange format: all of them, or the catalog under its filters."""
     form = ExportForm(request.GET)
     if not form.is_valid():
@@ -110,7 +110,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @curator_required
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The review queue: held changes to published listings, then drafts; diffs and quality hints."""
     kind = "draft" if request.GET.get("kind") == "draft" else "revision"
     page, items = review_services.review_queue_page(kind=kind, page_number=request.GET.get("page"))
@@ -126,7 +126,7 @@ def review(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @curator_required
-def review_decide(request: HttpRequest) -> HttpResponse:
+def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Approve or reject the ticked items (or the one whose button was pressed); back to the queue."""
     form = ReviewDecisionForm(request.POST)
     kind = request.POST.get("kind", "revision")
@@ -146,7 +146,7 @@ def review_decide(request: HttpRequest) -> HttpResponse:
             revision_ids=revision_ids,
             draft_ids=draft_ids,
             approve=decision == "approve",
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             note=form.cleaned_data.get("note") or "",
         )
     except review_services.NoteRequired as error:

@@ -35,7 +35,7 @@ def bulk_insert(
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for obj in objects:
             # As bulk_create does: take foreign keys from related objects saved since assignment.
-            obj._prepare_related_fields_for_save(operation_name="bulk_insert")
+            obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]  # private Model method bulk_create calls; not in django-stubs
             copy.write_row(
                 [convert(field.pre_save(obj, True)) for field, convert in zip(fields, converters, strict=True)]
             )

@@ -7,11 +7,12 @@ records, so they cannot disagree about what a listing says.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from ..choices import CareerTrack, Competency, DesignedToChange, Profession
-from ..models import Program
+from ..models import Program, Provider
 
 FORMAT_VERSION = "1"
 
@@ -94,6 +95,10 @@ PROVIDER_FIELDS = {
 PROGRAM_COLUMNS: tuple[str, ...] = tuple(name for name in FIELDS if name not in PROVIDER_FIELDS and name != "credits")
 
 
+@overload
+def decimal_text(value: Decimal) -> str: ...
+@overload
+def decimal_text(value: None) -> None: ...
 def decimal_text(value: Decimal | None) -> str | None:
     """A decimal as the shortest exact text: 185.00 -> "185", 0.50 -> "0.5"."""
     if value is None:
@@ -132,7 +137,7 @@ def program_record(program: Program) -> dict[str, Any]:
     return {name: record[name] for name in FIELDS}
 
 
-def provider_record(program_provider: Any) -> dict[str, Any]:
+def provider_record(program_provider: Provider) -> dict[str, Any]:
     """The provider's fields in exchange-format terms."""
     return {
         "provider_name": program_provider.name,
@@ -154,16 +159,18 @@ def record_diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> 
     }
 
 
+def _in_declaration_order(codes: Iterable[str], order: list[str]) -> list[str]:
+    """`codes` without repeats, in the order of `order`; codes outside it go last."""
+    return sorted(set(codes), key=lambda code: order.index(code) if code in order else len(order))
+
+
 def record_canonical(record: dict[str, Any]) -> dict[str, Any]:
     """A valid incoming record in the exact form `program_record` produces."""
     canonical: dict[str, Any] = {}
     for name in FIELDS:
         value = record.get(name)
         if name in CODE_SET_FIELDS:
-            order = CODE_SET_FIELDS[name]
-            value = sorted(
-                set(value or []), key=lambda code, order=order: order.index(code) if code in order else len(order)
-            )
+            value = _in_declaration_order(value or [], CODE_SET_FIELDS[name])
         elif name in MULTI_VALUED_FIELDS:
             value = list(value or [])
         elif name == "credits":

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from accounts.models import User
@@ -145,9 +146,10 @@ def import_job_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> ImportJob | 
 
 
 def _open(job: ImportJob) -> IO[bytes]:
-    if not job.file or not job.file.storage.exists(job.file.name):
+    stored: FieldFile = job.file  # django-stubs types a FileField's value as Any
+    if not stored.name or not stored.storage.exists(stored.name):
         raise FileRejected(REJECT_FILE_MISSING)
-    return job.file.storage.open(job.file.name, "rb")
+    return stored.storage.open(stored.name, "rb")
 
 
 def _run_claimed(job: ImportJob, token: str, batch_size: int) -> None:

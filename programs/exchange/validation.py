@@ -12,10 +12,11 @@ import datetime
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import models
 
 from ..choices import (
     AccreditationStatus,
@@ -82,11 +83,16 @@ TEXT_MAX_LENGTH: dict[str, int | None] = {
     "location_country": Program._meta.get_field("location_country").max_length,
 }
 URL_FIELDS = {"url": 500, "outcomes_url": 500}
+
+
+def _decimal_limits(name: str) -> tuple[int, int]:
+    """(max_digits, decimal_places) of one of Program's decimal columns."""
+    field = cast("models.DecimalField[Any, Any]", Program._meta.get_field(name))
+    return field.max_digits, field.decimal_places
+
+
 # field -> (max_digits, decimal_places), as the model columns store them.
-DECIMAL_LIMITS: dict[str, tuple[int, int]] = {
-    name: (Program._meta.get_field(name).max_digits, Program._meta.get_field(name).decimal_places)  # type: ignore[misc]
-    for name in DECIMAL_FIELDS
-}
+DECIMAL_LIMITS: dict[str, tuple[int, int]] = {name: _decimal_limits(name) for name in DECIMAL_FIELDS}
 CREDIT_LIMITS = (7, 2)
 CREDIT_MINIMUM = Decimal("0.25")
 TRUE_WORDS = {"true", "yes", "1"}
@@ -115,7 +121,7 @@ def _as_list(value: Any) -> list[str] | None:
         items = [_as_text(item) for item in value]
         if any(item is None for item in items):
             return None
-        return [item for item in items if item]  # type: ignore[misc]
+        return [item for item in items if item]
     return None
 
 
@@ -279,7 +285,7 @@ def _credits(name: str, value: Any) -> dict[str, str]:
         number = _decimal(amount, CREDIT_LIMITS, CREDIT_MINIMUM)
         if number is None:
             raise InvalidValue(MSG_CREDITS_AMOUNT.format(bad=shorten(amount)))
-        credits[code] = decimal_text(number)  # type: ignore[assignment]
+        credits[code] = decimal_text(number)
     return dict(sorted(credits.items()))
 
 

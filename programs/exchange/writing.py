@@ -198,7 +198,7 @@ def _program_stage(batch: _Batch, program: Program | None, provider: Provider, r
     ]
     # The history diff reads the credits through the related manager; the same
     # unsaved offerings are inserted by _credits_write where they are new.
-    program._prefetched_objects_cache = {"credit_offerings": offerings}  # type: ignore[attr-defined]
+    program._prefetched_objects_cache = {"credit_offerings": offerings}  # type: ignore[attr-defined]  # Django's prefetch cache; not in django-stubs
     batch.credit_plans.append((program, old_offerings, offerings))
     return program
 

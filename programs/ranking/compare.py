@@ -18,9 +18,12 @@ MAX_COMPARE = 4
 
 
 class RankingInputs(Protocol):
-    goal: scoring.GoalCriteria
-    weights: scoring.Weights
-    clinician: fit.ClinicianContext
+    @property
+    def goal(self) -> scoring.GoalCriteria: ...
+    @property
+    def weights(self) -> scoring.Weights: ...
+    @property
+    def clinician(self) -> fit.ClinicianContext: ...
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.http import QueryDict
 
 from . import scoring
 
@@ -50,14 +51,14 @@ class RankingForm(forms.Form):
     w_career = _weight_field(scoring.Factor.CAREER)
     fits_only = forms.BooleanField(label="Only programs that fit", required=False)
 
-    def __init__(self, data, *, goal_weights: scoring.Weights) -> None:
+    def __init__(self, data: QueryDict | None, *, goal_weights: scoring.Weights) -> None:
         self.goal_weights = goal_weights
         goal_values = goal_weights.as_dict()
         initial = {name: goal_values[factor] for name, factor in WEIGHT_FIELDS.items()}
         super().__init__(data, initial=initial)
-        if self.is_bound:
+        if data is not None:
             # Missing weights show the goal's value on the slider, not 0.
-            values = self.data.copy()
+            values = data.copy()
             for name, value in initial.items():
                 if values.get(name) in (None, ""):
                     values[name] = str(value)

@@ -15,6 +15,7 @@ the reasons and the fit badges.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -64,7 +65,7 @@ def career_points_expression(goal: scoring.GoalCriteria) -> Expression:
     return _sum(parts)
 
 
-def _sum(parts: list[Expression]) -> Expression:
+def _sum(parts: Sequence[Expression]) -> Expression:
     if not parts:
         return Value(0, output_field=IntegerField())
     total = parts[0]
@@ -122,7 +123,7 @@ def fits_filter(clinician: fit.ClinicianContext) -> Q:
         if all(licence.accepted_credit_types for licence in clinician.licences):
             accepted = sorted(set().union(*(licence.accepted_credit_types for licence in clinician.licences)))
             offerings = offerings.filter(credit_type__in=accepted)
-        condition &= Exists(offerings)
+        condition &= Q(Exists(offerings))
     if clinician.remaining_budget is not None:
         condition &= Q(fee_amount__isnull=True) | ~Q(fee_currency="USD") | Q(fee_amount__lte=clinician.remaining_budget)
     if clinician.remaining_leave_days is not None:
@@ -180,7 +181,7 @@ class RankedResult:
 
 @dataclass(frozen=True)
 class RankedPage:
-    page: Page
+    page: Page[int]  # of program ids, in ranked order
     results: list[RankedResult]
 
 

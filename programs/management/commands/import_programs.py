@@ -32,8 +32,10 @@ class Command(BaseCommand):
             raise CommandError(f"Rejected, nothing imported: {job.message}")
         if job.notice:
             self.stdout.write(job.notice)
-        for error in job.row_errors.all().iterator(chunk_size=2000):
-            self.stdout.write(f"Row {error.row_number}: {error.field or '(row)'} = {error.value!r}: {error.message}")
+        for row_error in job.row_errors.all().iterator(chunk_size=2000):
+            self.stdout.write(
+                f"Row {row_error.row_number}: {row_error.field or '(row)'} = {row_error.value!r}: {row_error.message}"
+            )
         self.stdout.write(
             f"Import #{job.pk} {job.get_status_display().lower()}: {job.created_count} created, "
             f"{job.updated_count} updated, {job.held_count} held for review, {job.unchanged_count} unchanged, "
