@@ -93,9 +93,6 @@ def _chart_rows(result: ProjectResult, labels: list[str]) -> list[ChartRow]:
             detail = f"{sample.numerator:,} of {sample.denominator:,}"
         elif isinstance(sample, statistics.MeanSample) and sample.sd is not None:
             detail = f"SD {_num(sample.sd, 2)}"
-        in_shift = any(r.start <= index <= r.end for r in analysis.shifts)
-        in_trend = any(r.start <= index <= r.end for r in analysis.trends)
-        signal = ", ".join(name for name, flag in (("shift", in_shift), ("trend", in_trend)) if flag)
         n = sample.n
         rows.append(
             ChartRow(
@@ -104,7 +101,7 @@ def _chart_rows(result: ProjectResult, labels: list[str]) -> list[ChartRow]:
                 value=_display(result.project, sample.estimate),
                 n=f"{n:,}" if n else "not recorded",
                 detail=detail,
-                signal=signal,
+                signal=runchart.point_signal(analysis, index),
             )
         )
     return rows
@@ -179,8 +176,8 @@ def project_report(result: ProjectResult, *, chart_id: str = "") -> ProjectRepor
         caveat=causation_caveat(project),
         svg=svg,
         rows=_chart_rows(result, labels),
-        signals=[f"Shift: {r.length} points in a row {r.kind} the baseline median" for r in analysis.shifts]
-        + [f"Trend: {r.length} points in a row going {r.kind}" for r in analysis.trends],
+        signals=[f"Shift: {runchart.describe_run(r)}" for r in analysis.shifts]
+        + [f"Trend: {runchart.describe_run(r)}" for r in analysis.trends],
     )
     if result.difference is None:
         return report
