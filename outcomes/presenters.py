@@ -1,7 +1,9 @@
-"""What the project page and the portfolio show about a project's result: wording, run chart, data table.
+"""What the outcome pages show: a project's result (wording, run chart, data table) and program evidence.
 
 Presenters turn `selectors.ProjectResult` into the strings and the SVG that
-templates/outcomes/_project_report.html shows. No queries.
+templates/outcomes/_project_report.html shows, and word a program's curated
+outcome evidence the same way on the program page and in a funding request's
+snapshot (`evidence_line`). No queries.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime
 from dataclasses import dataclass, field, replace
 
 from . import runchart, statistics
-from .models import Measurement, OutcomeProject
+from .models import Measurement, OutcomeProject, ProgramOutcomeEvidence
 from .selectors import Portfolio, ProjectResult, chart_scale
 
 
@@ -93,9 +95,6 @@ def _chart_rows(result: ProjectResult, labels: list[str]) -> list[ChartRow]:
             detail = f"{sample.numerator:,} of {sample.denominator:,}"
         elif isinstance(sample, statistics.MeanSample) and sample.sd is not None:
             detail = f"SD {_num(sample.sd, 2)}"
-        in_shift = any(r.start <= index <= r.end for r in analysis.shifts)
-        in_trend = any(r.start <= index <= r.end for r in analysis.trends)
-        signal = ", ".join(name for name, flag in (("shift", in_shift), ("trend", in_trend)) if flag)
         n = sample.n
         rows.append(
             ChartRow(
@@ -104,7 +103,7 @@ def _chart_rows(result: ProjectResult, labels: list[str]) -> list[ChartRow]:
                 value=_display(result.project, sample.estimate),
                 n=f"{n:,}" if n else "not recorded",
                 detail=detail,
-                signal=signal,
+                signal=runchart.point_signal(analysis, index),
             )
         )
     return rows
@@ -179,8 +178,8 @@ def project_report(result: ProjectResult, *, chart_id: str = "") -> ProjectRepor
         caveat=causation_caveat(project),
         svg=svg,
         rows=_chart_rows(result, labels),
-        signals=[f"Shift: {r.length} points in a row {r.kind} the baseline median" for r in analysis.shifts]
-        + [f"Trend: {r.length} points in a row going {r.kind}" for r in analysis.trends],
+        signals=[f"Shift: {runchart.describe_run(r)}" for r in analysis.shifts]
+        + [f"Trend: {runchart.describe_run(r)}" for r in analysis.trends],
     )
     if result.difference is None:
         return report
@@ -190,3 +189,46 @@ def project_report(result: ProjectResult, *, chart_id: str = "") -> ProjectRepor
 def portfolio_reports(portfolio: Portfolio) -> list[ProjectReport]:
     """One report per project of the portfolio, in the portfolio's order."""
     return [project_report(result) for result in portfolio.results]
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    """One piece of a program's outcome evidence as a line of text.
+
+    Verified evidence is shown as fact, with its figures; an unverified row is the
+    provider's claim and is shown without its figures, as on the program page.
+    """
+
+    text: str
+    verified: bool
+    source_url: str
+    source_text: str
+
+
+def unverified_claim_text(metric: str, time_window: str) -> str:
+    """The wording of an outcome the provider claims and the CME office has not checked: no figures."""
+    about = f"{metric} ({time_window})" if time_window else metric
+    return f"Provider's claim about {about}, not verified by the CME office: its figures are not shown as fact"
+
+
+def evidence_line(evidence: ProgramOutcomeEvidence) -> EvidenceLine:
+    """How one evidence row reads wherever a line of text stands for it (the request snapshot, the claims list)."""
+    if not evidence.verified:
+        return EvidenceLine(
+            unverified_claim_text(evidence.metric, evidence.time_window),
+            False,
+            evidence.source_url,
+            "Where it is claimed",
+        )
+    parts = [f"{evidence.metric}: {evidence.baseline} to {evidence.follow_up}"]
+    if evidence.time_window:
+        parts.append(f"over {evidence.time_window}")
+    if evidence.n:
+        parts.append(f"(n = {evidence.n:,} {evidence.n_unit})".replace(" )", ")"))
+    if evidence.significance:
+        parts.append(evidence.significance)
+    text = " ".join(parts) + " (reported before/after change; not proof of causation); verified by the CME office"
+    if evidence.verified_on is not None:
+        day = evidence.verified_on
+        text += f" on {day:%b} {day.day}, {day.year}"
+    return EvidenceLine(text, True, evidence.source_url, "Source")

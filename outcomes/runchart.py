@@ -1,13 +1,16 @@
 """Run charts: the measure over time against its baseline median. Pure Python: no Django.
 
-Rules (the standard run-chart rules for non-random variation):
-- shift: 6 or more consecutive points all above or all below the median; points
-  exactly on the median neither break a run nor count towards it;
-- trend: 5 or more consecutive points all going up or all going down; two equal
-  consecutive values break a trend.
+Rules (the IHI run-chart rules for non-random variation):
+- shift: 6 or more consecutive points all above or all below the median. Points
+  exactly on the median are skipped: they neither break a shift nor count towards it.
+- trend: 5 or more consecutive points all going up or all going down. Like values
+  (a point equal to the one before it) are skipped: they neither make nor break a
+  trend and do not count towards it.
 
-`render_svg` draws an accessible SVG (role="img", <title> and <desc>); the page
-also shows the same data as a table.
+A `Run` keeps the points it spans and the ones it skipped, so every caption,
+chart description and table row reports the counted points (`describe_run`
+words a run once for all of them). `render_svg` draws an accessible SVG
+(role="img", <title> and <desc>); the page also shows the same data as a table.
 """
 
 from __future__ import annotations
@@ -20,18 +23,43 @@ from html import escape
 SHIFT_MIN_POINTS = 6
 TREND_MIN_POINTS = 5
 
+SHIFT_KINDS = ("above", "below")
+TREND_KINDS = ("up", "down")
+
 
 @dataclass(frozen=True)
 class Run:
-    """Points start..end (inclusive indexes into the series) forming one signal."""
+    """One signal spanning points start..end (inclusive indexes into the series).
+
+    `skipped` lists the indexes inside the span that do not count: points on the
+    median inside a shift, like values inside a trend.
+    """
 
     start: int
     end: int
     kind: str  # "above" / "below" for shifts, "up" / "down" for trends
+    skipped: tuple[int, ...] = ()
 
     @property
-    def length(self) -> int:
+    def span(self) -> int:
         return self.end - self.start + 1
+
+    @property
+    def counted(self) -> int:
+        """The points that count towards the run (the span less the skipped points)."""
+        return self.span - len(self.skipped)
+
+    @property
+    def is_shift(self) -> bool:
+        return self.kind in SHIFT_KINDS
+
+    def counts(self, index: int) -> bool:
+        """Whether the point at `index` counts towards this run."""
+        return self.start <= index <= self.end and index not in self.skipped
+
+    def position(self, index: int) -> int:
+        """1-based rank of a counted point among the run's counted points."""
+        return sum(1 for i in range(self.start, index + 1) if i not in self.skipped)
 
 
 @dataclass(frozen=True)
@@ -39,47 +67,93 @@ class RunChartAnalysis:
     median: float
     shifts: tuple[Run, ...] = ()
     trends: tuple[Run, ...] = ()
-    in_signal: frozenset[int] = field(default_factory=frozenset)
+    in_signal: frozenset[int] = field(default_factory=frozenset)  # points counted in a shift or trend
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def describe_run(run: Run) -> str:
+    """The words every caption and description uses for a run, with the counts the rules count.
+
+    e.g. "7 points above the baseline median (2 on the median not counted)",
+    "5 points going up (1 repeated value not counted)".
+    """
+    if run.is_shift:
+        text = f"{_plural(run.counted, 'point', 'points')} {run.kind} the baseline median"
+        if run.skipped:
+            text += f" ({len(run.skipped)} on the median not counted)"
+        return text
+    text = f"{_plural(run.counted, 'point', 'points')} going {run.kind}"
+    if run.skipped:
+        text += f" ({_plural(len(run.skipped), 'repeated value', 'repeated values')} not counted)"
+    return text
 
 
 def detect_shifts(values: Sequence[float], median: float, *, min_points: int = SHIFT_MIN_POINTS) -> list[Run]:
-    """Runs of >= min_points consecutive points on one side of the median (on-median points skipped)."""
+    """Runs of >= min_points consecutive points on one side of the median; on-median points skipped.
+
+    A run starts and ends on a counted point; points on the median between them are its `skipped`.
+    """
     runs: list[Run] = []
     side: str | None = None
     start = end = -1
-    count = 0
+    on_median: list[int] = []  # on-median points since the current run started
+
+    def close() -> None:
+        if side is not None:
+            inside = tuple(i for i in on_median if i < end)
+            if end - start + 1 - len(inside) >= min_points:
+                runs.append(Run(start, end, side, inside))
+
     for index, value in enumerate(values):
         if value == median:
+            if side is not None:
+                on_median.append(index)
             continue
         this_side = "above" if value > median else "below"
         if this_side == side:
-            count += 1
             end = index
             continue
-        if side is not None and count >= min_points:
-            runs.append(Run(start, end, side))
-        side, start, end, count = this_side, index, index, 1
-    if side is not None and count >= min_points:
-        runs.append(Run(start, end, side))
+        close()
+        side, start, end, on_median = this_side, index, index, []
+    close()
     return runs
 
 
 def detect_trends(values: Sequence[float], *, min_points: int = TREND_MIN_POINTS) -> list[Run]:
-    """Runs of >= min_points consecutive points strictly rising or strictly falling; ties break them."""
+    """Runs of >= min_points consecutive points all going up or all going down; like values skipped.
+
+    Each block of equal consecutive values counts once. A trend starts on the last point of its
+    first block (where the climb or fall begins) and ends on the first point of its last block
+    (where the last value is reached); the repeats in between are its `skipped`. A peak or
+    trough can end one trend and start the next.
+    """
+    blocks: list[tuple[int, int]] = []  # (first index, last index) of each run of equal values
+    for index, value in enumerate(values):
+        if blocks and values[blocks[-1][0]] == value:
+            blocks[-1] = (blocks[-1][0], index)
+        else:
+            blocks.append((index, index))
+
+    def trend(first: int, last: int, kind: str) -> Run:
+        start, end = blocks[first][1], blocks[last][0]
+        skipped = tuple(i for first_i, last_i in blocks[first + 1 : last] for i in range(first_i + 1, last_i + 1))
+        return Run(start, end, kind, skipped)
+
     runs: list[Run] = []
-    start = 0
+    first = 0
     current: str | None = None
-    for index in range(1, len(values)):
-        step = values[index] - values[index - 1]
-        this = "up" if step > 0 else "down" if step < 0 else None
-        if this is not None and this == current:
+    for block in range(1, len(blocks)):
+        this = "up" if values[blocks[block][0]] > values[blocks[block - 1][0]] else "down"
+        if this == current:
             continue
-        if current is not None and index - start >= min_points:
-            runs.append(Run(start, index - 1, current))
-        current = this
-        start = index - 1 if this is not None else index
-    if current is not None and len(values) - start >= min_points:
-        runs.append(Run(start, len(values) - 1, current))
+        if current is not None and block - first >= min_points:
+            runs.append(trend(first, block - 1, current))
+        current, first = this, block - 1
+    if current is not None and len(blocks) - first >= min_points:
+        runs.append(trend(first, len(blocks) - 1, current))
     return runs
 
 
@@ -93,8 +167,27 @@ def analyse(values: Sequence[float], *, baseline_count: int) -> RunChartAnalysis
     trends = tuple(detect_trends(values))
     flagged: set[int] = set()
     for run in (*shifts, *trends):
-        flagged.update(range(run.start, run.end + 1))
+        flagged.update(i for i in range(run.start, run.end + 1) if run.counts(i))
     return RunChartAnalysis(median=median, shifts=shifts, trends=trends, in_signal=frozenset(flagged))
+
+
+def point_signal(analysis: RunChartAnalysis, index: int) -> str:
+    """What the table's signal column says about one point, e.g. "shift above, point 3 of 7".
+
+    Points a run skips say so: "shift above: on the median, not counted".
+    """
+    parts = []
+    for run in (*analysis.shifts, *analysis.trends):
+        if not run.start <= index <= run.end:
+            continue
+        name = f"shift {run.kind}" if run.is_shift else f"trend {run.kind}"
+        if run.counts(index):
+            parts.append(f"{name}, point {run.position(index)} of {run.counted}")
+        elif run.is_shift:
+            parts.append(f"{name}: on the median, not counted")
+        else:
+            parts.append(f"{name}: same value as before, not counted")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -122,8 +215,8 @@ def render_svg(
 ) -> str:
     """An SVG run chart as markup; every piece of text is escaped.
 
-    Points in a shift or trend are drawn as filled squares, others as circles, so the
-    signal does not depend on colour alone.
+    Points counted in a shift or trend are drawn as filled squares, others (including the
+    points a run skips) as circles, so the signal does not depend on colour alone.
     """
     values = [p.value for p in points]
     candidates = [*values, analysis.median] + ([target] if target is not None else [])
@@ -144,11 +237,8 @@ def render_svg(
         return PAD_TOP + plot_h * (high - value) / (high - low)
 
     suffix = unit if unit == "%" else (f" {unit}" if unit else "")
-    signals = []
-    for run in analysis.shifts:
-        signals.append(f"a shift of {run.length} points {run.kind} the median")
-    for run in analysis.trends:
-        signals.append(f"a trend of {run.length} points going {run.kind}")
+    signals = [f"shift, {describe_run(run)}" for run in analysis.shifts]
+    signals += [f"trend, {describe_run(run)}" for run in analysis.trends]
     desc = (
         f"{len(points)} points from {points[0].label} ({_fmt(values[0])}{suffix}) "
         f"to {points[-1].label} ({_fmt(values[-1])}{suffix}). Baseline median {_fmt(analysis.median)}{suffix}."
@@ -209,7 +299,7 @@ def render_svg(
         )
     parts.append(
         f'<rect class="rc-point rc-signal" x="{PAD_LEFT + 270}" y="{legend_y - 8}" width="8" height="8"/>'
-        f'<text class="rc-legend" x="{PAD_LEFT + 284}" y="{legend_y}">Point in a shift or trend</text>'
+        f'<text class="rc-legend" x="{PAD_LEFT + 284}" y="{legend_y}">Point counted in a shift or trend</text>'
     )
     parts.append("</svg>")
     return "".join(parts)

@@ -1,7 +1,8 @@
-"""What the supervision pages draw: the equity page's table cells and bar charts.
+"""What the supervision pages draw: the equity page's table cells and bar charts, a request's snapshot.
 
 Presenters turn the equity arithmetic (supervision.equity) into the strings and
-geometry templates/supervision/equity.html shows. No queries.
+geometry templates/supervision/equity.html shows, and a funding request's stored
+snapshot into what templates/supervision/request_detail.html shows. No queries.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from programs.choices import Profession
 
@@ -107,3 +109,38 @@ def equity_page(report: equity.EquityReport) -> EquityPage:
         for group in report.professions
     ]
     return EquityPage(charts=charts, table=table)
+
+
+# An unverified outcome in a snapshot recorded before claims were worded as claims: its
+# stored summary carries the provider's figures, which the program page never showed.
+LEGACY_UNVERIFIED_CLAIM = (
+    "An outcome the provider claims, not verified by the CME office: its figures are not shown as fact"
+)
+
+
+@dataclass(frozen=True)
+class SnapshotEvidence:
+    text: str
+    verified: bool
+    source_url: str
+    source_text: str
+
+
+def snapshot_outcome_evidence(rows: list[dict[str, Any]]) -> list[SnapshotEvidence]:
+    """A snapshot's outcome evidence in the program page's wording: unverified figures are never shown.
+
+    Rows written by supervision.selectors carry `shown_as` and their final wording; older
+    rows are reworded here (verified ones keep their figures, unverified ones lose them).
+    """
+    lines = []
+    for row in rows:
+        verified = row.get("verified") == "yes"
+        if "shown_as" in row:
+            text = str(row.get("summary", ""))
+        elif verified:
+            text = f"{row.get('summary', '')}; verified by the CME office"
+        else:
+            text = LEGACY_UNVERIFIED_CLAIM
+        source_text = str(row.get("source_text") or ("Source" if verified else "Where it is claimed"))
+        lines.append(SnapshotEvidence(text, verified, str(row.get("source_url", "")), source_text))
+    return lines

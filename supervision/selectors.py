@@ -24,8 +24,10 @@ from careers.selectors import (
     ranking_context_for_goal,
 )
 from outcomes.models import ProgramOutcomeEvidence
+from outcomes.presenters import evidence_line
 from programs.choices import Profession
 from programs.models import Program
+from programs.presenters import claims_snapshot
 from programs.ranking import scoring
 from programs.selectors import program_signals
 
@@ -154,30 +156,32 @@ def policy_document_for_viewer(*, viewer: User, policy_id: int) -> EmployerCmePo
 def _outcome_evidence_rows(program: Program) -> list[dict[str, str]]:
     """The program's curated outcome evidence, as plain text for the snapshot.
 
-    Worded as a reported before/after change, never as proof that the program caused it.
+    Worded by outcomes.presenters.evidence_line, as on the program page: verified rows as a
+    reported before/after change (never as proof that the program caused it), unverified
+    rows as the provider's claim without its figures. `shown_as` marks rows written with
+    this wording (older snapshots are read by supervision.presenters).
     """
     rows = []
     for evidence in ProgramOutcomeEvidence.objects.filter(program=program).order_by("-verified", "id"):
-        parts = [f"{evidence.metric}: {evidence.baseline} to {evidence.follow_up}"]
-        if evidence.time_window:
-            parts.append(f"over {evidence.time_window}")
-        if evidence.n:
-            parts.append(f"(n = {evidence.n} {evidence.n_unit})".replace(" )", ")"))
-        if evidence.significance:
-            parts.append(evidence.significance)
-        rows.append(
-            {
-                "summary": " ".join(parts) + " (reported before/after change; not proof of causation)",
-                "moore_level": evidence.get_moore_level_display(),
-                "source_url": evidence.source_url,
-                "verified": "yes" if evidence.verified else "no",
-            }
-        )
+        line = evidence_line(evidence)
+        row = {
+            "summary": line.text,
+            "shown_as": "fact" if line.verified else "claim",
+            "source_url": line.source_url,
+            "source_text": line.source_text,
+            "verified": "yes" if line.verified else "no",
+        }
+        if line.verified:
+            row["moore_level"] = evidence.get_moore_level_display()
+        rows.append(row)
     return rows
 
 
 def funding_request_snapshot(*, program: Program, user: User) -> dict[str, Any]:
-    """What the clinician sees about the program when asking: factors, outcome evidence, goal link."""
+    """What the clinician sees about the program when asking: factors, provider claims, outcome evidence, goal link.
+
+    Claims and evidence keep the program page's wording (programs.presenters, outcomes.presenters).
+    """
     program = Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=program.pk)
     evidence = _outcome_evidence_rows(program)
     signals = program_signals(program)
@@ -212,6 +216,7 @@ def funding_request_snapshot(*, program: Program, user: User) -> dict[str, Any]:
             }
             for item in factors
         ],
+        "claims": claims_snapshot(program),
         "outcome_evidence": evidence,
         "goal": {"id": goal.pk, "target_role": goal.target_role, "track": goal.get_track_display()} if goal else None,
     }

@@ -232,6 +232,7 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
     context = {
         "req": funding_request,
         "snapshot": funding_request.snapshot,
+        "snapshot_evidence": presenters.snapshot_outcome_evidence(funding_request.snapshot.get("outcome_evidence", [])),
         "decisions": list(funding_request.decisions.select_related("decided_by")),
         "is_requester": is_requester,
         "may_decide": may_decide,

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from ..choices import CreditType
 from ..models import Program
+from ..presenters import program_claims
 from ..selectors import catalog_base, program_static_factors
 from . import fit, scoring
 from .queries import RankedResult, ranked_results
@@ -122,6 +123,15 @@ def _simple_row(
     return _row(label, [CompareCell(text(program)) for program in programs], [value(p) for p in programs], rule)
 
 
+def _claim_rows(programs: list[Program]) -> list[CompareRow]:
+    """What each provider states (accreditation, outcome level, intent, results), worded as on the program page."""
+    claims = [program_claims(program).as_list() for program in programs]
+    return [
+        CompareRow(label=first.label, cells=tuple(CompareCell(per_program[index].text) for per_program in claims))
+        for index, first in enumerate(claims[0])
+    ]
+
+
 def comparison_rows(programs: list[Program], results: list[RankedResult] | None) -> list[CompareRow]:
     """The rows of the compare table; `results` (same order as programs) when the viewer has a goal."""
     rows: list[CompareRow] = []
@@ -181,6 +191,7 @@ def comparison_rows(programs: list[Program], results: list[RankedResult] | None)
         )
     )
     rows.append(_simple_row("Dates", programs, _dates, lambda p: None, ""))
+    rows.extend(_claim_rows(programs))
     if results is not None:
         rows.append(
             CompareRow(

@@ -1,6 +1,9 @@
 from django import template
 
 from programs.choices import CareerTrack, Competency, CreditType, Profession
+from programs.models import Program
+from programs.presenters import ProgramClaims
+from programs.presenters import program_claims as claims_of
 
 register = template.Library()
 
@@ -22,3 +25,9 @@ def code_label(code: str, vocabulary: str) -> str:
 def code_labels(codes: list[str], vocabulary: str) -> str:
     """Labels of a list of codes, comma separated."""
     return ", ".join(code_label(code, vocabulary) for code in codes)
+
+
+@register.simple_tag
+def program_claims(program: Program) -> ProgramClaims:
+    """What the provider states about the program, worded by who vouches for it (programs.presenters)."""
+    return claims_of(program)

@@ -235,6 +235,24 @@ def test_detail_shows_result_interval_chart_table_and_caveat(client, world, owne
     )
 
 
+def test_caption_description_and_signal_column_report_the_counts_the_run_chart_rules_count(client, world):
+    # Baseline 50%; then 52 54 54 56 58 50 60: six points above the median with one on it (a shift of 6),
+    # and 50 52 54 (54) 56 58 rising with one repeated value (a trend of 5).
+    project = make_project(world.owner, baseline_numerator=50, baseline_denominator=100, target_value=None)
+    add_months(project, [(52, 100), (54, 100), (54, 100), (56, 100), (58, 100), (50, 100), (60, 100)])
+    client.force_login(world.owner)
+    body = client.get(reverse("outcomes:project_detail", args=[project.pk])).content.decode()
+    shift = "6 points above the baseline median (1 on the median not counted)"
+    trend = "5 points going up (1 repeated value not counted)"
+    assert f"Signals: Shift: {shift}; Trend: {trend}." in body  # the caption
+    assert f"Signals: shift, {shift}; trend, {trend}." in body  # the chart's description
+    # The repeated 54 counts towards the shift (it is above the median) but not towards the trend.
+    assert "<td>shift above, point 3 of 6; trend up: same value as before, not counted</td>" in body
+    assert "<td>shift above: on the median, not counted</td>" in body
+    assert "<td>shift above, point 6 of 6</td>" in body
+    assert "7 points" not in body
+
+
 def test_chosen_measurement_is_compared(client, world, owned_project):
     client.force_login(world.owner)
     first = owned_project.measurements.order_by("period_start").first()
