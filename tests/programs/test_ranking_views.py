@@ -7,7 +7,7 @@ from django.urls import reverse
 from demo.synthetic import synthetic_programs_create
 from programs.choices import ProgramStatus
 from tests.conftest import ROLES, login_as
-from tests.factories import ProgramFactory
+from tests.factories import ProgramFactory, ProviderFactory
 from tests.programs.ranking_helpers import goal_for
 
 pytestmark = pytest.mark.django_db
@@ -267,7 +267,7 @@ def test_program_page_gives_a_reason_for_every_point_and_names_every_missing_one
         designed_to_change=["competence", "performance"],
         publishes_outcomes=True,
         requires_practice_project=True,
-        accreditor="joint_accreditation",
+        provider=ProviderFactory(accreditor="joint_accreditation"),
         commercial_support="none",
         disclosures_published=True,
         ancillary_marketing=False,
