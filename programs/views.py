@@ -83,9 +83,14 @@ def program_detail(request: AuthenticatedHttpRequest, program_id: int) -> HttpRe
 @require_GET
 @signed_in_required
 def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """2 to 4 published programs side by side (?ids=1&ids=2), ranked for the viewer's goal if any."""
+    """2 to 4 published programs side by side (?ids=1&ids=2), ranked for the viewer's goal if any.
+
+    With a goal, "why is B above A?" for the two programs in ?pair= (default the top two).
+    """
     goal_context = ranking_context_for_user(user=request.user)
-    comparison = program_comparison(raw_ids=request.GET.getlist("ids"), ranking=goal_context)
+    comparison = program_comparison(
+        raw_ids=request.GET.getlist("ids"), ranking=goal_context, raw_pair=request.GET.getlist("pair")
+    )
     context = {
         "comparison": comparison,
         "invite_goal": goal_context is None and request.user.is_clinician,

@@ -213,6 +213,10 @@ def funding_request_snapshot(*, program: Program, user: User) -> dict[str, Any]:
                 "score": round(item.score * 100),
                 "evidence": list(item.evidence),
                 "missing": list(item.missing),
+                # Since issue 10: every point with its reason, every missing point with what would earn it.
+                "shown": item.shown,
+                "reasons": [{"text": r.text, "points": r.points, "shown": r.shown} for r in item.reasons],
+                "shortfalls": [{"text": m.text, "points": m.points, "shown": m.shown} for m in item.shortfalls],
             }
             for item in factors
         ],

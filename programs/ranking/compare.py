@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +11,7 @@ from typing import Any, Protocol
 from ..choices import CreditType
 from ..models import Program
 from ..presenters import program_claims
-from ..selectors import catalog_base, program_static_factors
+from ..selectors import catalog_base, program_signals, program_static_factors
 from . import fit, scoring
 from .queries import RankedResult, ranked_results
 
@@ -35,6 +36,7 @@ class CompareCell:
     checks: tuple[fit.FitCheck, ...] = ()
     best: bool = False
     points: int | None = None  # for a factor bar
+    factor: scoring.FactorScore | None = None  # a factor's reasons and shortfalls, with their points
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,23 @@ class CompareRow:
 
 
 @dataclass(frozen=True)
+class PairQuestion:
+    """ "Why is B above A?" for two of the compared programs, as the viewer chose them (or the top two)."""
+
+    explanation: scoring.PairExplanation
+    higher: Program
+    lower: Program
+    chosen: tuple[int, int]  # the ids in the order the form shows them
+    message: str = ""
+
+
+@dataclass(frozen=True)
 class Comparison:
     programs: list[Program]
     rows: list[CompareRow]
     messages: list[str] = field(default_factory=list)
     weights: scoring.Weights | None = None
+    why: PairQuestion | None = None
 
     @property
     def ok(self) -> bool:
@@ -84,10 +98,7 @@ def _best_flags(values: Sequence[Decimal | int | None], rule: str) -> list[bool]
 
 def _row(label: str, cells: list[CompareCell], values: Sequence[Any], rule: str) -> CompareRow:
     flags = _best_flags(values, rule)
-    marked = tuple(
-        CompareCell(cell.text, cell.details, cell.missing, cell.checks, flag, cell.points)
-        for cell, flag in zip(cells, flags, strict=True)
-    )
+    marked = tuple(dataclasses.replace(cell, best=flag) for cell, flag in zip(cells, flags, strict=True))
     return CompareRow(label=label, cells=marked, best_rule=rule)
 
 
@@ -110,10 +121,7 @@ def _dates(program: Program) -> str:
 
 def _factor_row(factor_scores: list[scoring.FactorScore], weight: int | None) -> CompareRow:
     label = factor_scores[0].label + (f" (weight {weight})" if weight is not None else "")
-    cells = [
-        CompareCell(f"{item.points / 10:g} / 100", item.evidence, item.missing, points=item.points)
-        for item in factor_scores
-    ]
+    cells = [CompareCell(f"{item.shown} / 100", points=item.points, factor=item) for item in factor_scores]
     return _row(label, cells, [item.points for item in factor_scores], "highest")
 
 
@@ -208,9 +216,42 @@ def comparison_rows(programs: list[Program], results: list[RankedResult] | None)
     return rows
 
 
-def program_comparison(*, raw_ids: Iterable[str], ranking: RankingInputs | None) -> Comparison:
+PAIR_MESSAGE = "Choose two different programs from those compared; showing why the top one is above the second."
+
+
+def pair_question(results: list[RankedResult], raw_pair: Iterable[str]) -> PairQuestion:
+    """ "Why is B above A?" for the two programs asked for (ids among `results`), else the top two.
+
+    Pure Python over the already-scored results: no query.
+    """
+    ranked = sorted(
+        ((result, program_signals(result.program)) for result in results),
+        key=lambda pair: scoring.ranking_key(pair[0].scored, pair[1]),
+    )
+    position = {result.program.pk: index for index, (result, _) in enumerate(ranked)}
+    asked, invalid = parse_ids(raw_pair)
+    message = ""
+    if len(asked) == 2 and not invalid and all(pk in position for pk in asked):
+        chosen = (asked[0], asked[1])
+        first, second = sorted(position[pk] for pk in chosen)
+    else:
+        message = PAIR_MESSAGE if asked or invalid else ""
+        first, second = 0, 1
+        chosen = (ranked[0][0].program.pk, ranked[1][0].program.pk)
+    (higher, higher_signals), (lower, lower_signals) = ranked[first], ranked[second]
+    weights = higher.scored.weights
+    explanation = scoring.explain_pair((lower.scored, lower_signals), (higher.scored, higher_signals), weights)
+    return PairQuestion(
+        explanation=explanation, higher=higher.program, lower=lower.program, chosen=chosen, message=message
+    )
+
+
+def program_comparison(
+    *, raw_ids: Iterable[str], ranking: RankingInputs | None, raw_pair: Iterable[str] = ()
+) -> Comparison:
     """Published, current programs side by side; unknown or hidden ids are left out with a message.
 
+    With a goal, also "why is B above A?" for the pair in `raw_pair` (two ids), else the top two.
     Two queries (programs with providers, credit offerings), whatever is asked.
     """
     ids, invalid = parse_ids(raw_ids)
@@ -232,11 +273,14 @@ def program_comparison(*, raw_ids: Iterable[str], ranking: RankingInputs | None)
         messages.append(f"Choose at least {MIN_COMPARE} programs in the catalog to compare (up to {MAX_COMPARE}).")
         return Comparison(programs=programs, rows=[], messages=messages)
     results = None
+    why = None
     if ranking is not None:
         results = ranked_results(programs, goal=ranking.goal, weights=ranking.weights, clinician=ranking.clinician)
+        why = pair_question(results, raw_pair)
     return Comparison(
         programs=programs,
         rows=comparison_rows(programs, results),
         messages=messages,
         weights=ranking.weights if ranking is not None else None,
+        why=why,
     )

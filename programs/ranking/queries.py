@@ -171,11 +171,11 @@ class RankedResult:
         return fit.program_fits(self.checks)
 
     @property
-    def top_reasons(self) -> list[str]:
-        """The evidence of the factors that earned the most weighted points, best first."""
+    def top_reasons(self) -> list[tuple[scoring.FactorScore, scoring.Reason]]:
+        """The biggest reason of each of the (up to three) factors that earned the most weighted points, best first."""
         weights = self.scored.weights.as_dict()
         ordered = sorted(self.scored.factors, key=lambda item: (-weights[item.factor] * item.points, item.factor))
-        reasons = [item.evidence[0] for item in ordered if weights[item.factor] and item.evidence]
+        reasons = [(item, item.top_reason) for item in ordered if weights[item.factor] and item.top_reason is not None]
         return reasons[:3]
 
 

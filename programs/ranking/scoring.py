@@ -10,6 +10,12 @@ out. This module is the one place the ranking arithmetic lives:
   `career_factor` (Python) and the catalog's SQL ranking add up these same
   points, so the two orders agree (tests/programs/test_ranking_sql.py).
 - `score_program` combines the four factors with the clinician's weights.
+- `explain_pair` answers "why is B above A?": each factor's weighted share of
+  both totals, and the smallest single-weight change that would swap them.
+
+Every sub-score is the sum of its reasons (`FactorScore.reasons`, each with its
+points), and its shortfalls name every point up to the maximum with what would
+earn it (`FactorScore.shortfalls`).
 
 Whether a program fits the clinician's situation (profession, licences, budget,
 leave, dates) is a separate question, answered in programs.ranking.fit.
@@ -20,6 +26,7 @@ in SQL; `FactorScore.score` gives the 0..1 value.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import re
@@ -246,20 +253,82 @@ class Weights:
 # --- Outputs --------------------------------------------------------------
 
 
+def format_points(points: int, *, signed: bool = False) -> str:
+    """Points on the 0-100 scale people read: 400 -> "40", 86 -> "8.6"; signed: "+40", "−10", "0"."""
+    text = f"{abs(points) / 10:g}"
+    if points < 0:
+        return f"\N{MINUS SIGN}{text}"
+    return f"+{text}" if signed and points > 0 else text
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Something the record shows and the points it earns (a deduction is negative)."""
+
+    text: str
+    points: int
+
+    @property
+    def shown(self) -> str:
+        return format_points(self.points, signed=True)
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Points a factor does not earn, named by what would earn them (always more than 0)."""
+
+    text: str
+    points: int
+
+    @property
+    def shown(self) -> str:
+        return format_points(self.points, signed=True)
+
+
 @dataclass(frozen=True)
 class FactorScore:
+    """A sub-score as the sum of its reasons; its shortfalls name every point up to FULL.
+
+    Guaranteed by construction and proved by tests/programs/test_scoring_properties.py:
+    sum(reason points) == points and points + sum(shortfall points) == FULL.
+    """
+
     factor: Factor
-    points: int  # 0..FULL
-    evidence: tuple[str, ...]
-    missing: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    shortfalls: tuple[Shortfall, ...]
+
+    @property
+    def points(self) -> int:  # 0..FULL
+        return sum(reason.points for reason in self.reasons)
 
     @property
     def score(self) -> float:
         return self.points / FULL
 
     @property
+    def shown(self) -> str:
+        """The sub-score out of 100, with a decimal when it has one, so its reasons visibly add up."""
+        return format_points(self.points)
+
+    @property
     def label(self) -> str:
         return FACTOR_LABELS[self.factor]
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """The reasons' sentences alone."""
+        return tuple(reason.text for reason in self.reasons)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The shortfalls' sentences alone."""
+        return tuple(shortfall.text for shortfall in self.shortfalls)
+
+    @property
+    def top_reason(self) -> Reason | None:
+        """The reason earning the most points (the first of equals), if any earns some."""
+        earning = [reason for reason in self.reasons if reason.points > 0]
+        return max(earning, key=lambda reason: reason.points) if earning else None
 
 
 @dataclass(frozen=True)
@@ -278,12 +347,42 @@ class ScoredProgram:
     def factor(self, factor: Factor) -> FactorScore:
         return next(item for item in self.factors if item.factor is factor)
 
+    @property
+    def weighted_factors(self) -> tuple[tuple[FactorScore, int], ...]:
+        """Each factor with the weight it was given, in the factors' order."""
+        weights = self.weights.as_dict()
+        return tuple((item, weights[item.factor]) for item in self.factors)
+
+
+class _Ledger:
+    """Collects a factor's reasons and shortfalls; zero-point shortfalls are dropped."""
+
+    def __init__(self, factor: Factor) -> None:
+        self.factor = factor
+        self.reasons: list[Reason] = []
+        self.shortfalls: list[Shortfall] = []
+
+    def earn(self, points: int, text: str) -> None:
+        self.reasons.append(Reason(text, points))
+
+    def short(self, points: int, text: str) -> None:
+        if points > 0:
+            self.shortfalls.append(Shortfall(text, points))
+
+    @property
+    def earned(self) -> int:
+        return sum(reason.points for reason in self.reasons)
+
+    def result(self) -> FactorScore:
+        return FactorScore(self.factor, tuple(self.reasons), tuple(self.shortfalls))
+
 
 # --- Goal-independent factors ---------------------------------------------
-
-
-def _clamp(points: int) -> int:
-    return max(0, min(FULL, points))
+#
+# Each factor is a few slots (the measured level, published outcomes, ...), each
+# with a most it can earn; the slots' most add up to exactly FULL. A slot earns a
+# reason for what the record shows and a shortfall for the rest, so no clamping
+# is ever needed: the one deduction (marketing) takes at most what was earned.
 
 
 def describes_practice_change(description: str) -> bool:
@@ -291,122 +390,178 @@ def describes_practice_change(description: str) -> bool:
     return bool(_PRACTICE_CHANGE_WORDS.search(description or ""))
 
 
+PRACTICE_OUTCOME_LEVELS = ("5", "6", "7")
+_BEST_DESIGNED = max(DESIGNED_TO_CHANGE_POINTS, key=lambda code: DESIGNED_TO_CHANGE_POINTS[code])
+
+
 def outcome_factor(program: ProgramSignals) -> FactorScore:
     """How far the program's evaluation reaches: measured Moore level, published outcomes, QI project."""
-    points = 0
-    evidence: list[str] = []
-    missing: list[str] = []
+    ledger = _Ledger(Factor.OUTCOME)
     level = program.outcome_level_measured or None
+    level_points = 0
     if level in MEASURED_LEVEL_POINTS:
-        points += MEASURED_LEVEL_POINTS[level]
-        kind = "a practice outcome" if level in {"5", "6", "7"} else "not a practice outcome"
-        evidence.append(f"measures {MOORE_LEVEL_NAMES[level]} (Moore level {level}: {kind})")
-        if level not in {"5", "6", "7"}:
-            missing.append("does not measure performance or patient outcomes (Moore level 5+)")
-    else:
-        missing.append("no measured outcome level")
-    designed = sorted(program.designed_to_change, key=lambda code: DESIGNED_TO_CHANGE_POINTS.get(code, 0))
-    designed = [code for code in designed if code in DESIGNED_TO_CHANGE_POINTS]
+        level_points = MEASURED_LEVEL_POINTS[level]
+        kind = "a practice outcome" if level in PRACTICE_OUTCOME_LEVELS else "not a practice outcome"
+        ledger.earn(level_points, f"measures {MOORE_LEVEL_NAMES[level]} (Moore level {level}: {kind})")
+    # The rungs still above the level measured, each with what it adds.
+    reached = level_points
+    for rung in PRACTICE_OUTCOME_LEVELS:
+        rung_points = MEASURED_LEVEL_POINTS[rung]
+        if reached < rung_points:
+            now = f"now level {level}" if level in MEASURED_LEVEL_POINTS else "no measured level stated"
+            note = f"; {now}" if reached == level_points else ""
+            ledger.short(rung_points - reached, f"measures {MOORE_LEVEL_NAMES[rung]} (Moore level {rung}{note})")
+            reached = rung_points
+    designed = sorted(
+        (code for code in program.designed_to_change if code in DESIGNED_TO_CHANGE_POINTS),
+        key=lambda code: DESIGNED_TO_CHANGE_POINTS[code],
+    )
+    designed_points = DESIGNED_TO_CHANGE_POINTS[designed[-1]] if designed else 0
     if designed:
-        points += DESIGNED_TO_CHANGE_POINTS[designed[-1]]
         names = ", ".join(code.replace("_", " ") for code in designed)
-        evidence.append(f"designed to change {names} (intent, not measured)")
+        ledger.earn(designed_points, f"designed to change {names} (intent, not measured)")
+    ledger.short(
+        DESIGNED_TO_CHANGE_POINTS[_BEST_DESIGNED] - designed_points,
+        f"designed to change {_BEST_DESIGNED.replace('_', ' ')}",
+    )
     if program.has_verified_outcome_evidence:
-        points += VERIFIED_OUTCOMES_POINTS
-        evidence.append("published outcomes of past cohorts, verified by the CME office")
+        ledger.earn(VERIFIED_OUTCOMES_POINTS, "published outcomes of past cohorts, verified by the CME office")
     elif program.publishes_outcomes:
-        points += DECLARED_OUTCOMES_POINTS
-        evidence.append("provider says it publishes outcome data (not verified)")
+        ledger.earn(DECLARED_OUTCOMES_POINTS, "provider says it publishes outcome data (not verified)")
+        ledger.short(
+            VERIFIED_OUTCOMES_POINTS - DECLARED_OUTCOMES_POINTS, "its published outcomes verified by the CME office"
+        )
     else:
-        missing.append("no published outcome data")
+        ledger.short(
+            VERIFIED_OUTCOMES_POINTS,
+            "published outcome data of past cohorts, verified by the CME office "
+            f"({format_points(DECLARED_OUTCOMES_POINTS)} if published but not verified)",
+        )
     if program.requires_practice_project:
-        points += PRACTICE_PROJECT_POINTS
-        evidence.append("each participant runs a practice-improvement project")
+        ledger.earn(PRACTICE_PROJECT_POINTS, "each participant runs a practice-improvement project")
+    else:
+        ledger.short(PRACTICE_PROJECT_POINTS, "each participant runs a practice-improvement project")
     if describes_practice_change(program.description):
-        points += DESCRIPTION_HINT_POINTS
-        evidence.append("description speaks of practice change (unverified hint)")
-    return FactorScore(Factor.OUTCOME, _clamp(points), tuple(evidence), tuple(missing))
+        ledger.earn(DESCRIPTION_HINT_POINTS, "description speaks of practice change (unverified hint)")
+    else:
+        ledger.short(DESCRIPTION_HINT_POINTS, "the description speaks of practice change (an unverified hint)")
+    return ledger.result()
+
+
+RECOGNIZED_ACCREDITOR_LIST = "ACCME, Joint Accreditation, ANCC, ACPE, AAPA or a state recognized accreditor"
 
 
 def independence_factor(program: ProgramSignals) -> FactorScore:
     """Accreditation, commercial support and disclosure, marketing kept apart."""
-    points = 0
-    evidence: list[str] = []
-    missing: list[str] = []
+    ledger = _Ledger(Factor.INDEPENDENCE)
     accreditor = program.accreditor or None
     if accreditor in RECOGNIZED_ACCREDITORS:
-        points += ACCREDITED_POINTS
-        evidence.append(f"accredited by {RECOGNIZED_ACCREDITORS[accreditor]}")
-        if program.accreditation_status == "commendation":
-            points += COMMENDATION_POINTS
-            evidence.append("provider holds accreditation with commendation")
+        ledger.earn(ACCREDITED_POINTS, f"accredited by {RECOGNIZED_ACCREDITORS[accreditor]}")
     elif accreditor == "other":
-        points += OTHER_ACCREDITOR_POINTS
-        evidence.append("accredited by a body outside the recognized accreditors")
+        ledger.earn(OTHER_ACCREDITOR_POINTS, "accredited by a body outside the recognized accreditors")
+        ledger.short(
+            ACCREDITED_POINTS - OTHER_ACCREDITOR_POINTS,
+            f"accredited by a recognized accreditor ({RECOGNIZED_ACCREDITOR_LIST}) instead",
+        )
     else:
-        missing.append("no recognized accreditation" if accreditor == "none" else "accreditation not known")
+        now = "none now" if accreditor == "none" else "not known"
+        ledger.short(ACCREDITED_POINTS, f"accredited by a recognized accreditor ({RECOGNIZED_ACCREDITOR_LIST}; {now})")
+    if accreditor in RECOGNIZED_ACCREDITORS and program.accreditation_status == "commendation":
+        ledger.earn(COMMENDATION_POINTS, "provider holds accreditation with commendation")
+    else:
+        ledger.short(COMMENDATION_POINTS, "provider holds recognized accreditation with commendation")
     support = program.commercial_support or None
     if support == "none":
-        points += NO_SUPPORT_POINTS
-        evidence.append("no commercial support")
+        ledger.earn(NO_SUPPORT_POINTS, "no commercial support")
     elif support == "disclosed" and program.commercial_supporters:
-        points += DISCLOSED_NAMED_SUPPORT_POINTS
-        evidence.append(f"commercial support disclosed: {', '.join(program.commercial_supporters)}")
+        ledger.earn(
+            DISCLOSED_NAMED_SUPPORT_POINTS, f"commercial support disclosed: {', '.join(program.commercial_supporters)}"
+        )
+        ledger.short(NO_SUPPORT_POINTS - DISCLOSED_NAMED_SUPPORT_POINTS, "no commercial support")
     elif support == "disclosed":
-        points += DISCLOSED_UNNAMED_SUPPORT_POINTS
-        evidence.append("commercial support disclosed")
-        missing.append("supporters not named")
-    elif support == "undisclosed":
-        missing.append("commercial support not disclosed")
+        ledger.earn(DISCLOSED_UNNAMED_SUPPORT_POINTS, "commercial support disclosed")
+        named = format_points(DISCLOSED_NAMED_SUPPORT_POINTS - DISCLOSED_UNNAMED_SUPPORT_POINTS)
+        ledger.short(
+            NO_SUPPORT_POINTS - DISCLOSED_UNNAMED_SUPPORT_POINTS,
+            f"no commercial support (supporters not named; naming them would earn {named} of these)",
+        )
     else:
-        missing.append("commercial support not known")
+        now = "support not disclosed" if support == "undisclosed" else "support not known"
+        named = format_points(DISCLOSED_NAMED_SUPPORT_POINTS)
+        ledger.short(
+            NO_SUPPORT_POINTS,
+            f"no commercial support ({now}; disclosing it with named supporters would earn {named} of these)",
+        )
     if program.disclosures_published:
-        points += DISCLOSURES_POINTS
-        evidence.append("planner and faculty financial relationships disclosed")
+        ledger.earn(DISCLOSURES_POINTS, "planner and faculty financial relationships disclosed")
     else:
-        missing.append("financial-relationship disclosures not published")
+        ledger.short(DISCLOSURES_POINTS, "planner and faculty financial relationships disclosed")
     if program.ancillary_marketing is False:
-        points += NO_MARKETING_POINTS
-        evidence.append("no marketing alongside the education")
+        ledger.earn(NO_MARKETING_POINTS, "no marketing alongside the education")
     elif program.ancillary_marketing:
-        points -= MARKETING_PENALTY
-        missing.append("marketing alongside the education")
-    return FactorScore(Factor.INDEPENDENCE, _clamp(points), tuple(evidence), tuple(missing))
+        # The deduction takes at most what the factor earned, so the sub-score never goes below 0.
+        deduction = min(MARKETING_PENALTY, ledger.earned)
+        if deduction:
+            ledger.earn(-deduction, "marketing alongside the education")
+            ledger.short(
+                NO_MARKETING_POINTS + deduction,
+                f"no marketing alongside the education (ends the {format_points(deduction)}-point deduction)",
+            )
+        else:
+            ledger.earn(0, "marketing alongside the education (nothing earned for it to deduct from)")
+            ledger.short(NO_MARKETING_POINTS, "no marketing alongside the education")
+    else:
+        ledger.short(NO_MARKETING_POINTS, "no marketing alongside the education (not stated)")
+    return ledger.result()
 
 
 def credit_professions(credits: Iterable[str]) -> frozenset[str]:
     return frozenset(CREDIT_TYPE_PROFESSION[code] for code in credits if code in CREDIT_TYPE_PROFESSION)
 
 
+def profession_points(count: int) -> int:
+    """Points for the number of professions a program is designed for (one earns none)."""
+    return min(PROFESSION_POINTS_CAP, 100 + 80 * (count - 1)) if count >= 2 else 0
+
+
+PROFESSIONS_FOR_CAP = next(count for count in range(2, 100) if profession_points(count) == PROFESSION_POINTS_CAP)
+
+
 def interprofessional_factor(program: ProgramSignals) -> FactorScore:
     """Designed for, planned by and credited for more than one profession."""
-    points = 0
-    evidence: list[str] = []
-    missing: list[str] = []
+    ledger = _Ledger(Factor.INTERPROFESSIONAL)
     count = len(program.professions)
+    designed = profession_points(count)
     if count >= 2:
-        points += min(PROFESSION_POINTS_CAP, 100 + 80 * (count - 1))
-        evidence.append(f"designed for {count} professions")
-    elif count == 1:
-        missing.append("designed for a single profession")
+        ledger.earn(designed, f"designed for {count} professions")
+        now = f"now {count}"
     else:
-        missing.append("target professions not stated")
+        now = "now a single profession" if count == 1 else "target professions not stated"
+    ledger.short(
+        PROFESSION_POINTS_CAP - designed,
+        f"designed for {PROFESSIONS_FOR_CAP} or more professions ({now}; 2 earn {format_points(profession_points(2))})",
+    )
     if len(program.planning_professions) >= 2:
-        points += INTERPROFESSIONAL_PLANNING_POINTS
-        evidence.append(f"planned by an interprofessional team ({len(program.planning_professions)} professions)")
+        ledger.earn(
+            INTERPROFESSIONAL_PLANNING_POINTS,
+            f"planned by an interprofessional team ({len(program.planning_professions)} professions)",
+        )
+    else:
+        ledger.short(INTERPROFESSIONAL_PLANNING_POINTS, "planned by an interprofessional team (2 or more professions)")
     if program.ipce_credit or "ipce" in program.credits:
-        points += IPCE_POINTS
-        evidence.append("offers IPCE credit")
+        ledger.earn(IPCE_POINTS, "offers IPCE credit")
+    else:
+        ledger.short(IPCE_POINTS, "offers IPCE credit")
     if program.jointly_accredited:
-        points += JOINTLY_ACCREDITED_POINTS
-        evidence.append("provider is jointly accredited (JA-IPCE)")
+        ledger.earn(JOINTLY_ACCREDITED_POINTS, "provider is jointly accredited (JA-IPCE)")
+    else:
+        ledger.short(JOINTLY_ACCREDITED_POINTS, "provider is jointly accredited (JA-IPCE)")
     credited = credit_professions(program.credits)
     if len(credited) >= 2:
-        points += MULTI_PROFESSION_CREDIT_POINTS
-        evidence.append(f"credit for {len(credited)} professions")
-    if points == 0 and count < 2:
-        missing.append("no interprofessional planning or IPCE credit")
-    return FactorScore(Factor.INTERPROFESSIONAL, _clamp(points), tuple(evidence), tuple(missing))
+        ledger.earn(MULTI_PROFESSION_CREDIT_POINTS, f"credit for {len(credited)} professions")
+    else:
+        ledger.short(MULTI_PROFESSION_CREDIT_POINTS, "credit for 2 or more professions (e.g. AMA PRA and ANCC)")
+    return ledger.result()
 
 
 @dataclass(frozen=True)
@@ -471,35 +626,32 @@ def career_alignment_coefficients(goal: GoalCriteria) -> CareerCoefficients:
 
 
 def career_factor(program: ProgramSignals, goal: GoalCriteria) -> FactorScore:
-    """How well the program serves the goal's competencies and track."""
+    """How well the program serves the goal's competencies and track; each uncovered competency is named."""
     coefficients = career_alignment_coefficients(goal)
-    points = 0
-    evidence: list[str] = []
-    missing: list[str] = []
+    ledger = _Ledger(Factor.CAREER)
     if goal.competencies:
         covered = sorted(code for code in goal.competencies if code in program.competencies)
-        points += sum(coefficients.competency_points[code] for code in covered)
-        wanted = len(goal.competencies)
         if covered:
             names = ", ".join(COMPETENCY_LABELS.get(code, code) for code in covered)
-            evidence.append(f"covers {len(covered)} of your {wanted} competencies: {names}")
-        uncovered = sorted(goal.competencies - set(covered))
-        if uncovered:
-            essential = [code for code in uncovered if code in goal.essential_competencies]
-            names = ", ".join(COMPETENCY_LABELS.get(code, code) for code in uncovered)
-            missing.append(f"does not cover {names}" + (" (essential)" if essential else ""))
-    if coefficients.program_track and coefficients.program_track in program.career_tracks:
-        points += coefficients.track_points
-        evidence.append(f"built for {PROGRAM_TRACK_LABELS[coefficients.program_track]}")
+            ledger.earn(
+                sum(coefficients.competency_points[code] for code in covered),
+                f"covers {len(covered)} of your {len(goal.competencies)} competencies: {names}",
+            )
+        for code in sorted(goal.competencies - set(covered)):
+            essential = " (essential)" if code in goal.essential_competencies else ""
+            ledger.short(coefficients.competency_points[code], f"covers {COMPETENCY_LABELS.get(code, code)}{essential}")
+    track = coefficients.program_track
+    if track and track in program.career_tracks:
+        ledger.earn(coefficients.track_points, f"built for {PROGRAM_TRACK_LABELS[track]}")
     else:
-        missing.append("not built for your career track")
+        wanted = f"{PROGRAM_TRACK_LABELS[track]} (your career track)" if track else "your career track"
+        ledger.short(coefficients.track_points, f"built for {wanted}")
     if coefficients.integration_points:
         if program.ehr_integration:
-            points += coefficients.integration_points
-            evidence.append("integrates practice change (EHR order sets, workflow)")
+            ledger.earn(coefficients.integration_points, "integrates practice change (EHR order sets, workflow)")
         else:
-            missing.append("no EHR or workflow integration")
-    return FactorScore(Factor.CAREER, _clamp(points), tuple(evidence), tuple(missing))
+            ledger.short(coefficients.integration_points, "integrates practice change (EHR order sets, workflow)")
+    return ledger.result()
 
 
 # --- Combining --------------------------------------------------------------
@@ -550,3 +702,213 @@ def rank_programs(
     scored = [(score_program(program, goal, weights), program) for program in programs]
     scored.sort(key=lambda pair: ranking_key(pair[0], pair[1]))
     return scored
+
+
+# --- Explaining a pair --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One factor's part of two totals: sub-scores, weight and weighted share of each total.
+
+    Shares are in tenths of a total point and add up exactly to each program's
+    total as shown (one decimal): the rounding is shared out, never lost.
+    """
+
+    factor: Factor
+    weight: int
+    lower_points: int
+    higher_points: int
+    lower_share: int
+    higher_share: int
+
+    @property
+    def label(self) -> str:
+        return FACTOR_LABELS[self.factor]
+
+    @property
+    def lower_sub_score(self) -> str:
+        return format_points(self.lower_points)
+
+    @property
+    def higher_sub_score(self) -> str:
+        return format_points(self.higher_points)
+
+    @property
+    def lower_shown(self) -> str:
+        return _tenths(self.lower_share)
+
+    @property
+    def higher_shown(self) -> str:
+        return _tenths(self.higher_share)
+
+    @property
+    def difference_shown(self) -> str:
+        """How much more this factor gives the higher program (negative when the lower one leads)."""
+        return _tenths(self.higher_share - self.lower_share, signed=True)
+
+
+@dataclass(frozen=True)
+class WeightChange:
+    """One weight moved from `current` to `suggested`, and the two totals it would give."""
+
+    factor: Factor
+    current: int
+    suggested: int
+    lower_total: float
+    higher_total: float
+    tied: bool  # equal weighted points: the tie-break decides
+
+    @property
+    def size(self) -> int:
+        return abs(self.suggested - self.current)
+
+    @property
+    def label(self) -> str:
+        return FACTOR_LABELS[self.factor]
+
+    def weights(self, weights: Weights) -> Weights:
+        return dataclasses.replace(weights, **{self.factor.value: self.suggested})
+
+
+@dataclass(frozen=True)
+class PairExplanation:
+    """Why `higher` ranks above `lower` with these weights, and what one weight change would swap them."""
+
+    lower: ScoredProgram
+    higher: ScoredProgram
+    weights: Weights
+    contributions: tuple[Contribution, ...]
+    change: WeightChange | None
+
+    @property
+    def lower_total_shown(self) -> str:
+        return f"{self.lower.total:.1f}"
+
+    @property
+    def higher_total_shown(self) -> str:
+        return f"{self.higher.total:.1f}"
+
+    @property
+    def difference_shown(self) -> str:
+        return _tenths(round(self.higher.total * 10) - round(self.lower.total * 10), signed=True)
+
+    @property
+    def tied_on_total(self) -> bool:
+        return self.lower.weighted_points == self.higher.weighted_points
+
+    @property
+    def lower_leads_on(self) -> tuple[str, ...]:
+        return tuple(item.label for item in self.contributions if item.lower_points > item.higher_points)
+
+    @property
+    def suggestion(self) -> str:
+        """The answer in plain words."""
+        lower, higher = f"“{self.lower.title}”", f"“{self.higher.title}”"
+        change = self.change
+        if change is not None:
+            verb = "Raising" if change.suggested > change.current else "Lowering"
+            if change.tied:
+                totals = (
+                    f"both would total {change.lower_total:.1f}; "
+                    f"the ranking's tie-break (career alignment, then cost, start date, title) puts {lower} first"
+                )
+            else:
+                totals = f"{change.lower_total:.1f} against {change.higher_total:.1f}"
+            return (
+                f"{verb} the weight of {change.label} from {change.current} to {change.suggested} "
+                f"would put {lower} above {higher} ({totals})."
+            )
+        statement = f"No change to a single weight (each 0 to {MAX_WEIGHT}) would put {lower} above {higher}"
+        if not self.lower_leads_on:
+            return f"{statement}: {higher} scores at least as well on every factor."
+        leads = [label.lower() for label in self.lower_leads_on]
+        named = leads[0] if len(leads) == 1 else f"{', '.join(leads[:-1])} and {leads[-1]}"
+        return f"{statement}: its lead on {named} is too small to make up the rest."
+
+
+def _tenths(value: int, *, signed: bool = False) -> str:
+    """Tenths of a total point as text with one decimal: 612 -> "61.2"; signed: "+3.0", "−0.4"."""
+    text = f"{abs(value) / 10:.1f}"
+    if value < 0:
+        return f"\N{MINUS SIGN}{text}"
+    return f"+{text}" if signed and value > 0 else text
+
+
+def _shares(scored: ScoredProgram) -> dict[Factor, int]:
+    """Each factor's weighted share of the total as shown, in tenths, adding up to it exactly."""
+    target = round(scored.total * 10)
+    weights = scored.weights.as_dict()
+    raw = {factor: weights[factor] * scored.factor(factor).points for factor in Factor}
+    shares = _share_out(target, {str(factor): value for factor, value in raw.items()})
+    return {factor: shares.get(str(factor), 0) for factor in Factor}
+
+
+def _rescored(scored: ScoredProgram, weights: Weights) -> ScoredProgram:
+    return combine(program_id=scored.program_id, title=scored.title, factors=scored.factors, weights=weights)
+
+
+def _single_weight_changes(weights: Weights) -> list[tuple[Factor, int]]:
+    """Every other value of one weight (0..MAX_WEIGHT), smallest change first; a raise before a lowering."""
+    changes = [
+        (factor, value)
+        for factor, current in weights.as_dict().items()
+        for value in range(MAX_WEIGHT + 1)
+        if value != current
+    ]
+    order = list(Factor)
+    current = weights.as_dict()
+    return sorted(
+        changes,
+        key=lambda item: (abs(item[1] - current[item[0]]), item[1] < current[item[0]], order.index(item[0])),
+    )
+
+
+def explain_pair(
+    lower: tuple[ScoredProgram, ProgramSignals],
+    higher: tuple[ScoredProgram, ProgramSignals],
+    weights: Weights,
+) -> PairExplanation:
+    """Why `higher` ranks above `lower` with `weights`, and the smallest single-weight change that swaps them.
+
+    Both programs are rescored with `weights`; "above" is `ranking_key`, tie-breaks
+    included. The change returned is the smallest (in steps of the weight, 0 to
+    MAX_WEIGHT) after which `lower` ranks strictly above `higher`; None when no
+    single-weight change does. Raises ValueError if `lower` is not below `higher`.
+    """
+    lower_scored, lower_program = _rescored(lower[0], weights), lower[1]
+    higher_scored, higher_program = _rescored(higher[0], weights), higher[1]
+    if not ranking_key(higher_scored, higher_program) < ranking_key(lower_scored, lower_program):
+        raise ValueError("The first program must rank below the second with these weights.")
+    lower_shares, higher_shares = _shares(lower_scored), _shares(higher_scored)
+    contributions = tuple(
+        Contribution(
+            factor=factor,
+            weight=weight,
+            lower_points=lower_scored.factor(factor).points,
+            higher_points=higher_scored.factor(factor).points,
+            lower_share=lower_shares[factor],
+            higher_share=higher_shares[factor],
+        )
+        for factor, weight in weights.as_dict().items()
+    )
+    change = None
+    for factor, value in _single_weight_changes(weights):
+        try:
+            changed = dataclasses.replace(weights, **{factor.value: value})
+        except ValueError:  # all weights 0: not a ranking
+            continue
+        new_lower, new_higher = _rescored(lower_scored, changed), _rescored(higher_scored, changed)
+        if ranking_key(new_lower, lower_program) < ranking_key(new_higher, higher_program):
+            change = WeightChange(
+                factor=factor,
+                current=weights.as_dict()[factor],
+                suggested=value,
+                lower_total=new_lower.total,
+                higher_total=new_higher.total,
+                tied=new_lower.weighted_points == new_higher.weighted_points,
+            )
+            break
+    return PairExplanation(
+        lower=lower_scored, higher=higher_scored, weights=weights, contributions=contributions, change=change
+    )

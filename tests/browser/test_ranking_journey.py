@@ -1,4 +1,5 @@
-"""A clinician with a goal sees the ranked catalog, moves a weight slider by keyboard, compares two programs."""
+"""A clinician with a goal sees the ranked catalog, moves a weight slider by keyboard, compares two programs
+and asks why one is above the other."""
 
 from decimal import Decimal
 
@@ -58,3 +59,18 @@ def test_clinician_reranks_with_a_slider_and_compares_two_programs(page):
     expect(table).to_contain_text("CMO leadership")
     expect(table).to_contain_text("Clinical update")
     expect(table.locator(".best-marker").first).to_have_text("best")
+
+    # Why is B above A? The top two by default, then the pair chosen in the form (no script needed).
+    why = page.locator("#why")
+    expect(why.get_by_role("heading", name="Why is “CMO leadership” above “Clinical update”?")).to_be_visible()
+    expect(why.locator("table.why-table")).to_contain_text("Career alignment")
+    expect(why.locator(".why-answer")).to_contain_text("“Clinical update” above “CMO leadership”")
+    why.get_by_label("Why is").select_option(label="Clinical update")
+    why.get_by_label("above or below").select_option(label="CMO leadership")
+    why.get_by_role("button", name="Explain").click()
+    page.wait_for_url("**pair=*")
+    expect(page.locator("#why").get_by_role("heading", level=3)).to_have_text(
+        "Why is “CMO leadership” above “Clinical update”?"
+    )
+    # The form keeps the pair as chosen.
+    expect(page.locator("#why-first option:checked")).to_have_text("Clinical update")

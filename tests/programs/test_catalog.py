@@ -155,10 +155,10 @@ def test_program_page_states_measured_level_apart_from_intent_and_names_supporte
     )
     client.force_login(world.owner)
     body = client.get(reverse("programs:detail", args=[program.pk])).content.decode()
-    assert "Measures declarative knowledge (Moore level 3a: not a practice outcome)" in body
-    assert "Designed to change performance (intent, not measured)" in body
-    assert "Novagen Pharmaceuticals" in body
-    assert "Designed for 3 professions" in body
+    assert "+12</span>: measures declarative knowledge (Moore level 3a: not a practice outcome)" in body
+    assert "+6</span>: designed to change performance (intent, not measured)" in body
+    assert "+20</span>: commercial support disclosed: Novagen Pharmaceuticals" in body
+    assert "+26</span>: designed for 3 professions" in body
 
 
 def test_description_text_is_escaped(client, world):

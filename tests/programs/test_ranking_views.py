@@ -7,7 +7,7 @@ from django.urls import reverse
 from demo.synthetic import synthetic_programs_create
 from programs.choices import ProgramStatus
 from tests.conftest import ROLES, login_as
-from tests.factories import ProgramFactory
+from tests.factories import ProgramFactory, ProviderFactory
 from tests.programs.ranking_helpers import goal_for
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,15 @@ def test_clinician_with_goal_sees_ranked_catalog_with_totals_bars_and_reasons(cl
     assert _titles_in_order(body) == ["CMO leadership", "Clinical update"]
     assert "/ 100 for your goal" in body
     assert body.count("<meter") >= 8
-    assert "Covers 2 of your 2 competencies: finance, strategy" in body
+    # The top reasons carry their points and the factor they count for.
+    assert (
+        '<span class="reason-points">+60</span> career alignment: covers 2 of your 2 competencies: finance, strategy'
+        in (body)
+    )
+    # Every point of each card, and every point short of 100 named with what would earn it.
+    assert '<span class="reason-points">+40</span>: built for executive leadership</li>' in body
+    assert '<span class="reason-points">+30</span>: covers finance</li>' in body  # the clinical update lacks it
+    assert '<span class="reason-points">+40</span>: built for executive leadership (your career track)</li>' in body
     assert 'type="range"' in body and 'name="w_career"' in body
     assert "Best fit for your goal" in body
 
@@ -179,8 +187,9 @@ def test_program_page_shows_full_breakdown_and_fit_numbers(client, world):
     body = client.get(reverse("programs:detail", args=[program.pk])).content.decode()
     assert "Score breakdown by factor" in body
     assert "Weight (0 to 5)" in body
-    assert "Covers 1 of your 2 competencies: finance" in body
-    assert "Does not cover strategy" in body
+    assert '<span class="reason-points">+30</span>: covers 1 of your 2 competencies: finance</li>' in body
+    assert '<span class="reason-points">+30</span>: covers strategy</li>' in body
+    assert '<span class="reason-points">+40</span>: built for executive leadership (your career track)</li>' in body
     assert "$1,200 over your remaining budget" in body
     assert "counts 20 AMA PRA Category 1 toward your California MD licence" in body
     assert "covers opioids: 3 h still missing for California MD" in body
@@ -230,3 +239,63 @@ def test_ranked_pages_count_the_whole_catalog_and_a_page_past_the_end_shows_the_
     assert past_the_end.count('class="program-card ranked-card"') == 5
     not_a_number = client.get(CATALOG, {"page": "x"}).content.decode()
     assert "Page 1 of 2" in not_a_number
+
+
+def _breakdown_rows(body: str) -> dict[str, tuple[float, list[float], list[float], str]]:
+    """Per factor row of the program page's breakdown: sub-score, reason points, missing points, missing cell."""
+    rows = {}
+    table = body[body.index('<table class="breakdown-table">') : body.index("</table>")]
+    for row in re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", table, re.S):
+        label, rest = row.split("</th>", 1)
+        cells = re.findall(r"<td>(.*?)</td>", rest, re.S)
+        score = float(re.sub(r"<[^>]+>", "", cells[0]).strip())
+
+        def points(cell: str) -> list[float]:
+            return [
+                float(value.replace("\u2212", "-")) for value in re.findall(r'class="reason-points">([^<]+)<', cell)
+            ]
+
+        rows[label] = (score, points(cells[2]), points(cells[3]), cells[3])
+    return rows
+
+
+def test_program_page_gives_a_reason_for_every_point_and_names_every_missing_one(client, world):
+    """The demo's "What is missing: Nothing" at 73, 80, 90, 95: every shortfall is now named with its points."""
+    program = ProgramFactory(
+        title="Partly there",
+        outcome_level_measured="5",
+        designed_to_change=["competence", "performance"],
+        publishes_outcomes=True,
+        requires_practice_project=True,
+        provider=ProviderFactory(accreditor="joint_accreditation"),
+        commercial_support="none",
+        disclosures_published=True,
+        ancillary_marketing=False,
+        professions=["physician", "nurse"],
+        planning_professions=["physician", "nurse", "pharmacist"],
+        competencies=["healthcare_finance", "strategic_planning"],
+        career_tracks=["executive_leadership"],
+    )
+    goal_for(world.owner)
+    client.force_login(world.owner)
+    body = client.get(reverse("programs:detail", args=[program.pk])).content.decode()
+    rows = _breakdown_rows(body)
+    assert set(rows) == {"Outcome tracking", "Commercial independence", "Interprofessional design", "Career alignment"}
+    for label, (score, reasons, missing, missing_cell) in rows.items():
+        assert round(sum(reasons), 1) == score, label
+        assert round(score + sum(missing), 1) == 100, label
+        assert ("Nothing missing" in missing_cell) is (score == 100), label
+    assert rows["Outcome tracking"][0] == 73
+    outcome_missing = rows["Outcome tracking"][3]
+    for item in [
+        "+5</span>: measures patient health (Moore level 6; now level 5)",
+        "+5</span>: measures community health (Moore level 7)",
+        "+2</span>: designed to change patient outcomes",
+        "+10</span>: its published outcomes verified by the CME office",
+        "+5</span>: the description speaks of practice change (an unverified hint)",
+    ]:
+        assert item in outcome_missing, item
+    assert rows["Commercial independence"][0] == 95
+    assert "+5</span>: provider holds recognized accreditation with commendation" in rows["Commercial independence"][3]
+    assert rows["Career alignment"][:3] == (100, [60, 40], [])
+    assert "Nothing" not in re.sub(r"Nothing missing: full marks", "", body[body.index("breakdown-table") :])

@@ -83,10 +83,115 @@ def test_selection_table_reasons_read_as_the_article_says():
         in high.factor(scoring.Factor.CAREER).evidence
     )
     low = scoring.score_program(_program(**LOW_TRAITS), GOAL, scoring.Weights())
-    assert "no published outcome data" in low.factor(scoring.Factor.OUTCOME).missing
-    assert "commercial support not disclosed" in low.factor(scoring.Factor.INDEPENDENCE).missing
+    outcome_missing = {item.text: item.points for item in low.factor(scoring.Factor.OUTCOME).shortfalls}
+    assert (
+        outcome_missing[
+            "published outcome data of past cohorts, verified by the CME office (15 if published but not verified)"
+        ]
+        == 250
+    )
+    independence_missing = {item.text: item.points for item in low.factor(scoring.Factor.INDEPENDENCE).shortfalls}
+    assert (
+        independence_missing[
+            "no commercial support (support not disclosed; disclosing it with named supporters would earn 20 of these)"
+        ]
+        == 350
+    )
     assert low.factor(scoring.Factor.CAREER).points == 0
     assert high.total > 90 > 10 > low.total
+
+
+def _lines(factor: scoring.FactorScore) -> tuple[list[str], list[str]]:
+    return [f"{r.shown}: {r.text}" for r in factor.reasons], [f"{m.shown}: {m.text}" for m in factor.shortfalls]
+
+
+def test_partial_credit_below_the_maximum_is_named_with_its_points():
+    """The demo's "What is missing: Nothing" at 73 (outcome) and 95 (independence), now itemised."""
+    program = _program(
+        outcome_level_measured="5",
+        designed_to_change=frozenset({"competence", "performance"}),
+        publishes_outcomes=True,
+        requires_practice_project=True,
+        accreditor="joint_accreditation",
+        commercial_support="none",
+        disclosures_published=True,
+        ancillary_marketing=False,
+    )
+    outcome = scoring.outcome_factor(program)
+    assert outcome.shown == "73"
+    assert _lines(outcome) == (
+        [
+            "+40: measures performance (Moore level 5: a practice outcome)",
+            "+6: designed to change competence, performance (intent, not measured)",
+            "+15: provider says it publishes outcome data (not verified)",
+            "+12: each participant runs a practice-improvement project",
+        ],
+        [
+            "+5: measures patient health (Moore level 6; now level 5)",
+            "+5: measures community health (Moore level 7)",
+            "+2: designed to change patient outcomes",
+            "+10: its published outcomes verified by the CME office",
+            "+5: the description speaks of practice change (an unverified hint)",
+        ],
+    )
+    independence = scoring.independence_factor(program)
+    assert independence.shown == "95"
+    assert _lines(independence)[1] == ["+5: provider holds recognized accreditation with commendation"]
+
+
+def test_interprofessional_partial_credit_names_each_missing_part():
+    factor = scoring.interprofessional_factor(
+        _program(professions=frozenset({"physician", "nurse", "pharmacist"}), credits={"ama_pra_1": Decimal(5)})
+    )
+    assert factor.shown == "26"
+    assert _lines(factor) == (
+        ["+26: designed for 3 professions"],
+        [
+            "+9: designed for 5 or more professions (now 3; 2 earn 18)",
+            "+20: planned by an interprofessional team (2 or more professions)",
+            "+20: offers IPCE credit",
+            "+15: provider is jointly accredited (JA-IPCE)",
+            "+10: credit for 2 or more professions (e.g. AMA PRA and ANCC)",
+        ],
+    )
+
+
+def test_career_names_each_uncovered_competency_with_its_share():
+    goal = scoring.GoalCriteria(
+        track="quality_improvement",
+        competencies=frozenset({"quality_improvement", "patient_safety", "data_and_informatics"}),
+        essential_competencies=frozenset({"quality_improvement"}),
+    )
+    factor = scoring.career_factor(_program(competencies=frozenset({"patient_safety"})), goal)
+    assert factor.points == 150
+    assert _lines(factor) == (
+        ["+15: covers 1 of your 3 competencies: patient safety"],
+        [
+            "+15: covers data and informatics",
+            "+30: covers quality improvement (essential)",
+            "+30: built for quality-improvement leadership (your career track)",
+            "+10: integrates practice change (EHR order sets, workflow)",
+        ],
+    )
+
+
+def test_uneven_competency_shares_keep_their_decimal_so_they_add_up():
+    goal = scoring.GoalCriteria(track="research", competencies=frozenset(scoring.COMPETENCY_LABELS) - {"teaching"})
+    factor = scoring.career_factor(_program(competencies=frozenset({"communication"})), goal)
+    assert [r.shown for r in factor.reasons] == ["+6.7"]
+    assert factor.shown == "6.7"
+    assert sum(m.points for m in factor.shortfalls) == scoring.FULL - 67
+
+
+def test_marketing_deducts_at_most_what_was_earned_and_says_so():
+    nothing_else = scoring.independence_factor(_program(accreditor="none", ancillary_marketing=True))
+    assert nothing_else.points == 0
+    assert _lines(nothing_else)[0] == ["0: marketing alongside the education (nothing earned for it to deduct from)"]
+    assert _lines(nothing_else)[1][-1] == "+5: no marketing alongside the education"
+    accredited = scoring.independence_factor(_program(accreditor="accme", ancillary_marketing=True))
+    assert accredited.points == 300
+    assert _lines(accredited)[0] == ["+40: accredited by ACCME", "\N{MINUS SIGN}10: marketing alongside the education"]
+    assert "+15: no marketing alongside the education (ends the 10-point deduction)" in _lines(accredited)[1]
 
 
 def test_all_zero_or_out_of_range_weights_are_invalid_and_say_so():

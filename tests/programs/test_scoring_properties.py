@@ -242,6 +242,8 @@ def _claim_holds(reason: str, program: scoring.ProgramSignals, goal: scoring.Goa
         return program.disclosures_published is True
     if reason == "no marketing alongside the education":
         return program.ancillary_marketing is False
+    if reason.startswith("marketing alongside the education"):
+        return program.ancillary_marketing is True
     if match := re.fullmatch(r"designed for (\d+) professions", reason):
         return len(program.professions) == int(match[1]) >= 2
     if match := re.fullmatch(r"planned by an interprofessional team \((\d+) professions\)", reason):
@@ -265,24 +267,76 @@ def _claim_holds(reason: str, program: scoring.ProgramSignals, goal: scoring.Goa
 
 
 def _absence_holds(reason: str, program: scoring.ProgramSignals, goal: scoring.GoalCriteria) -> bool:
-    """The "missing" sentences that deny a signal: the record must indeed lack it."""
-    if reason == "no published outcome data":
+    """Each "what is missing" sentence the module can write: the record must indeed lack what it names."""
+    level_points = scoring.MEASURED_LEVEL_POINTS.get(program.outcome_level_measured or "", 0)
+    recognized = program.accreditor in scoring.RECOGNIZED_ACCREDITORS
+    if match := re.fullmatch(r"measures (.+) \(Moore level (\w+)(?:; (.+))?\)", reason):
+        rung = match[2]
+        if match[3] == "no measured level stated":
+            assert level_points == 0
+        elif match[3]:
+            assert match[3] == f"now level {program.outcome_level_measured}"
+        return scoring.MOORE_LEVEL_NAMES[rung] == match[1] and level_points < scoring.MEASURED_LEVEL_POINTS[rung]
+    if reason == "designed to change patient outcomes":
+        return "patient_outcomes" not in program.designed_to_change
+    if reason == "its published outcomes verified by the CME office":
+        return program.publishes_outcomes is True and not program.has_verified_outcome_evidence
+    if reason.startswith("published outcome data of past cohorts, verified by the CME office"):
         return not program.publishes_outcomes and not program.has_verified_outcome_evidence
-    if reason == "no measured outcome level":
-        return program.outcome_level_measured not in scoring.MEASURED_LEVEL_POINTS
-    if reason == "commercial support not disclosed":
+    if reason == "each participant runs a practice-improvement project":
+        return not program.requires_practice_project
+    if reason == "the description speaks of practice change (an unverified hint)":
+        return not scoring.describes_practice_change(program.description)
+    if match := re.fullmatch(
+        r"accredited by a recognized accreditor \(.+?(?:; (none now|not known))?\)( instead)?", reason
+    ):
+        if match[2]:
+            return program.accreditor == "other"
+        return (program.accreditor == "none") if match[1] == "none now" else program.accreditor in (None, "")
+    if reason == "provider holds recognized accreditation with commendation":
+        return not (recognized and program.accreditation_status == "commendation")
+    if reason == "no commercial support":
+        return program.commercial_support == "disclosed" and bool(program.commercial_supporters)
+    if reason.startswith("no commercial support (supporters not named"):
+        return program.commercial_support == "disclosed" and not program.commercial_supporters
+    if reason.startswith("no commercial support (support not disclosed"):
         return program.commercial_support == "undisclosed"
-    if reason == "financial-relationship disclosures not published":
+    if reason.startswith("no commercial support (support not known"):
+        return program.commercial_support not in ("none", "disclosed", "undisclosed")
+    if reason == "planner and faculty financial relationships disclosed":
         return not program.disclosures_published
-    if reason == "not built for your career track":
-        return scoring.GOAL_TRACK_TO_PROGRAM_TRACK.get(goal.track) not in program.career_tracks
-    if reason == "no EHR or workflow integration":
-        return not program.ehr_integration
-    if match := re.fullmatch(r"does not cover (.+?)( \(essential\))?", reason):
+    if reason == "no marketing alongside the education (not stated)":
+        return program.ancillary_marketing is None
+    if reason.startswith("no marketing alongside the education"):
+        return program.ancillary_marketing is True
+    if match := re.fullmatch(r"designed for 5 or more professions \((.+); 2 earn 18\)", reason):
+        count = len(program.professions)
+        expected = (
+            f"now {count}"
+            if count >= 2
+            else "now a single profession"
+            if count == 1
+            else "target professions not stated"
+        )
+        return count < 5 and match[1] == expected
+    if reason == "planned by an interprofessional team (2 or more professions)":
+        return len(program.planning_professions) < 2
+    if reason == "offers IPCE credit":
+        return not program.ipce_credit and "ipce" not in program.credits
+    if reason == "provider is jointly accredited (JA-IPCE)":
+        return not program.jointly_accredited
+    if reason.startswith("credit for 2 or more professions"):
+        return len(scoring.credit_professions(program.credits)) < 2
+    if match := re.fullmatch(r"covers ([a-z ]+?)( \(essential\))?", reason):
         labels = {scoring.COMPETENCY_LABELS[code]: code for code in goal.competencies}
-        # Labels contain no commas, so the list splits cleanly.
-        return all(labels[name] not in program.competencies for name in match[1].split(", "))
-    return True
+        code = labels[match[1]]
+        return code not in program.competencies and bool(match[2]) is (code in goal.essential_competencies)
+    if match := re.fullmatch(r"built for (.+) \(your career track\)", reason):
+        track = scoring.GOAL_TRACK_TO_PROGRAM_TRACK[goal.track]
+        return scoring.PROGRAM_TRACK_LABELS[track] == match[1] and track not in program.career_tracks
+    if reason == "integrates practice change (EHR order sets, workflow)":
+        return not program.ehr_integration and goal.track in scoring.IMPROVEMENT_GOAL_TRACKS
+    raise AssertionError(f"Unknown missing item: {reason!r}")
 
 
 @given(programs(), goals(), weights)
@@ -293,6 +347,25 @@ def test_explanations_never_claim_a_signal_the_record_lacks(program, goal, weigh
             assert _claim_holds(reason, program, goal), reason
         for reason in factor.missing:
             assert _absence_holds(reason, program, goal), reason
+
+
+@given(programs(), goals(), weights)
+def test_reasons_add_up_to_the_sub_score_and_missing_points_to_the_maximum(program, goal, weighting):
+    """A reason for every point, and every point short of the maximum named with what would earn it."""
+    scored = scoring.score_program(program, goal, weighting)
+    for factor in scored.factors:
+        assert sum(reason.points for reason in factor.reasons) == factor.points, factor
+        assert factor.points + sum(item.points for item in factor.shortfalls) == scoring.FULL, factor
+        assert all(item.points > 0 for item in factor.shortfalls), factor
+        # "Missing: nothing" only at the maximum.
+        assert (not factor.shortfalls) is (factor.points == scoring.FULL)
+        # The one deduction (marketing) never takes the sub-score below 0: no hidden clamping.
+        assert all(
+            reason.points >= 0 or reason.text == "marketing alongside the education" for reason in factor.reasons
+        )
+        assert [reason.text for reason in factor.reasons] == list(factor.evidence)
+        assert [item.text for item in factor.shortfalls] == list(factor.missing)
+    assert scored.weighted_points == sum(weight * factor.points for factor, weight in scored.weighted_factors)
 
 
 @given(programs(), goals(), weights)

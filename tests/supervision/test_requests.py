@@ -374,3 +374,57 @@ def test_goal_with_all_zero_weights_gets_equal_weights_in_catalog_and_snapshot(w
     assert [(f["factor"], f["score"]) for f in request.snapshot["factors"]] == [
         (str(f.factor), round(f.score * 100)) for f in catalog.scored.factors
     ]
+
+
+def test_snapshot_records_every_point_with_its_reason_and_the_page_shows_them(world, client):
+    profile(world.owner)
+    CareerGoal.objects.create(
+        user=world.owner,
+        track="executive_leadership",
+        target_role="Chief Medical Officer",
+        competencies=["healthcare_finance", "strategic_planning"],
+        is_active=True,
+    )
+    entry = shortlisted(world.owner, title="CMO program", competencies=["healthcare_finance"])
+    request, _ = _create(world.owner, entry)
+    for factor in request.snapshot["factors"]:
+        points = sum(reason["points"] for reason in factor["reasons"])
+        assert points + sum(item["points"] for item in factor["shortfalls"]) == 1000, factor
+        assert factor["shown"] == f"{points / 10:g}"
+    (career,) = [factor for factor in request.snapshot["factors"] if factor["factor"] == "career"]
+    assert [(r["shown"], r["text"]) for r in career["reasons"]] == [("+30", "covers 1 of your 2 competencies: finance")]
+    assert [(m["shown"], m["text"]) for m in career["shortfalls"]] == [
+        ("+30", "covers strategy"),
+        ("+40", "built for executive leadership (your career track)"),
+    ]
+    client.force_login(world.owner)
+    html = client.get(reverse("supervision:request_detail", args=[request.pk])).content.decode()
+    assert "Career alignment: 30 / 100" in html
+    assert '<span class="reason-points">+30</span>: covers 1 of your 2 competencies: finance</li>' in html
+    assert '<span class="reason-points">+40</span>: built for executive leadership (your career track)</li>' in html
+
+
+def test_a_snapshot_recorded_before_reasons_had_points_still_renders(world, client):
+    req = funding_request(world.owner, world.team)
+    req.snapshot = {
+        "taken_at": "2026-03-01T10:00:00+00:00",
+        "program": {"title": req.program.title, "provider": "P", "fee_amount": "500", "leave_days": "1"},
+        "total": 61.5,
+        "factors": [
+            {
+                "factor": "outcome",
+                "label": "Outcome tracking",
+                "score": 80,
+                "evidence": ["measures patient health (Moore level 6: a practice outcome)"],
+                "missing": [],
+            }
+        ],
+        "outcome_evidence": [],
+        "goal": None,
+    }
+    req.save(update_fields=["snapshot"])
+    client.force_login(world.owner)
+    html = client.get(reverse("supervision:request_detail", args=[req.pk])).content.decode()
+    assert "Outcome tracking: 80 / 100" in html
+    assert "<li>Measures patient health (Moore level 6: a practice outcome)</li>" in html
+    assert "reason-points" not in html
