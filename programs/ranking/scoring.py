@@ -262,9 +262,7 @@ def format_points(points: int, *, signed: bool = False) -> str:
 
 
 @dataclass(frozen=True)
-class Reason:
-    """Something the record shows and the points it earns (a deduction is negative)."""
-
+class _PointsLine:
     text: str
     points: int
 
@@ -274,15 +272,13 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class Shortfall:
+class Reason(_PointsLine):
+    """Something the record shows and the points it earns (a deduction is negative)."""
+
+
+@dataclass(frozen=True)
+class Shortfall(_PointsLine):
     """Points a factor does not earn, named by what would earn them (always more than 0)."""
-
-    text: str
-    points: int
-
-    @property
-    def shown(self) -> str:
-        return format_points(self.points, signed=True)
 
 
 @dataclass(frozen=True)
