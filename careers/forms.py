@@ -22,6 +22,7 @@ from .models import (
     LicenceTopicRequirement,
     ShortlistEntry,
 )
+from .rules import LoggableCreditTypes, credit_date_problem, goal_horizon_problem
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -108,6 +109,18 @@ class GoalForm(forms.ModelForm[CareerGoal]):
             "weight_career": WEIGHT_WIDGET,
         }
 
+    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+
+    def clean_horizon_date(self) -> datetime.date | None:
+        value: datetime.date | None = self.cleaned_data.get("horizon_date")
+        if value is not None and (value != self.instance.horizon_date or self.instance.pk is None):
+            problem = goal_horizon_problem(value, today=self.today)
+            if problem:
+                raise ValidationError(problem)
+        return value
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -140,8 +153,14 @@ def validate_certificate(upload: UploadedFile) -> str:
     )
 
 
+ALL_CREDIT_TYPES = LoggableCreditTypes(codes=tuple(CreditType.values), has_licence=True)
+
+
 class CreditClaimForm(forms.Form):
-    """Credits of one activity: per credit type amounts, topics, optional certificate."""
+    """Credits of one activity: per credit type amounts, topics, optional certificate.
+
+    Offers an amount field only for the credit types in `credit_types` (what the clinician's licences accept).
+    """
 
     title = forms.CharField(max_length=300, label="Activity title")
     provider_name = forms.CharField(max_length=300, required=False, label="Provider")
@@ -156,10 +175,19 @@ class CreditClaimForm(forms.Form):
         required=False, label="Certificate (optional)", help_text="PDF, PNG or JPEG, at most 5 MB."
     )
 
-    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        today: datetime.date | None = None,
+        credit_types: LoggableCreditTypes = ALL_CREDIT_TYPES,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
-        for code, label in CreditType.choices:
+        self.credit_types = credit_types
+        labels = dict(CreditType.choices)
+        for code in credit_types.codes:
+            label = labels[code]
             self.fields[f"amount_{code}"] = forms.DecimalField(
                 label=f"{label} (hours)",
                 required=False,
@@ -171,7 +199,7 @@ class CreditClaimForm(forms.Form):
 
     @property
     def amount_fields(self) -> list[forms.BoundField]:
-        return [self[f"amount_{code}"] for code in CreditType.values]
+        return [self[f"amount_{code}"] for code in self.credit_types.codes]
 
     @property
     def other_fields(self) -> list[forms.BoundField]:
@@ -179,8 +207,9 @@ class CreditClaimForm(forms.Form):
 
     def clean_completed_on(self) -> datetime.date:
         value: datetime.date = self.cleaned_data["completed_on"]
-        if value > self.today:
-            raise ValidationError("The completion date cannot be in the future.")
+        problem = credit_date_problem(value, today=self.today)
+        if problem:
+            raise ValidationError(problem)
         return value
 
     def clean_certificate(self) -> UploadedFile | None:
@@ -193,7 +222,7 @@ class CreditClaimForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         amounts = {}
-        for code in CreditType.values:
+        for code in self.credit_types.codes:
             value = data.get(f"amount_{code}")
             if value is None or value == 0:
                 continue

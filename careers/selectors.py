@@ -21,7 +21,7 @@ from programs.models import CreditOffering
 from programs.ranking import fit, scoring
 
 from . import calendar as ical
-from . import progress
+from . import progress, rules
 from .models import (
     CareerGoal,
     ClinicianProfile,
@@ -279,6 +279,12 @@ def shortlist_entry_for_user(*, user: User, entry_id: int) -> ShortlistEntry:
         .prefetch_related("program__credit_offerings")
         .get(user=user, pk=entry_id)
     )
+
+
+def loggable_credit_types_for_user(*, user: User) -> rules.LoggableCreditTypes:
+    """The credit types the user's licences accept (all of them when no licence limits them). One query."""
+    accepted = Licence.objects.filter(user=user).values_list("accepted_credit_types", flat=True)
+    return rules.loggable_credit_types(accepted)
 
 
 def shortlisted_program_ids(*, user: User) -> set[int]:

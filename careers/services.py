@@ -16,6 +16,7 @@ from accounts.models import User
 from programs.choices import MandatedTopic
 from programs.models import Program
 
+from . import rules, selectors
 from .forms import LicenceForm, validate_certificate
 from .models import (
     CareerGoal,
@@ -124,10 +125,15 @@ def shortlist_toggle(*, user: User, program_id: int) -> ShortlistEntry | None:
 def shortlist_update(
     *, user: User, entry_id: int, status: str, note: str, today: datetime.date | None = None
 ) -> ShortlistEntry:
-    """Change status and note; the date of each status is recorded the first time it is reached."""
+    """Change status and note; the date of each status is recorded the first time it is reached.
+
+    Raises NotAllowed (writing nothing) when marking completed a program whose last day has not come.
+    """
     today = today or timezone.localdate()
     with transaction.atomic():
-        entry = ShortlistEntry.objects.select_for_update().get(user=user, pk=entry_id)
+        entry = ShortlistEntry.objects.select_for_update().select_related("program").get(user=user, pk=entry_id)
+        if status == ShortlistStatus.COMPLETED and entry.status != ShortlistStatus.COMPLETED:
+            _refuse_unfinished(entry.program, today=today)
         entry.status = status
         entry.note = note
         date_field = STATUS_DATE_FIELDS.get(status)
@@ -137,8 +143,19 @@ def shortlist_update(
     return entry
 
 
-def credit_prefill(*, entry: ShortlistEntry, today: datetime.date) -> dict[str, Any]:
-    """Initial values of the credit form for a shortlisted program: its offerings, dates and topics."""
+def _refuse_unfinished(program: Program, *, today: datetime.date) -> None:
+    problem = rules.program_completion_problem(start_date=program.start_date, end_date=program.end_date, today=today)
+    if problem:
+        raise NotAllowed(problem)
+
+
+def credit_prefill(
+    *, entry: ShortlistEntry, today: datetime.date, credit_types: rules.LoggableCreditTypes
+) -> dict[str, Any]:
+    """Initial values of the credit form for a shortlisted program: its offerings, dates and topics.
+
+    Prefills only the offerings of a credit type in `credit_types` (what the clinician's licences accept).
+    """
     program = entry.program
     initial: dict[str, Any] = {
         "title": program.title,
@@ -147,7 +164,8 @@ def credit_prefill(*, entry: ShortlistEntry, today: datetime.date) -> dict[str, 
         "topics": [topic for topic in program.topics if topic in MandatedTopic.values],
     }
     for offering in program.credit_offerings.all():
-        initial[f"amount_{offering.credit_type}"] = offering.amount
+        if offering.credit_type in credit_types.codes:
+            initial[f"amount_{offering.credit_type}"] = offering.amount
     return initial
 
 
@@ -166,12 +184,24 @@ def credit_claim_create(
 
     The certificate is checked again (type by extension and magic bytes, size)
     and stored under a random name; nothing is written when any check fails.
+    Raises NotAllowed, writing nothing, for a date before 1950 or in the future, a credit type
+    no licence of the user accepts, or a shortlisted program whose last day has not come.
     """
+    today = timezone.localdate()
+    problem = rules.credit_date_problem(completed_on, today=today)
+    if problem:
+        raise NotAllowed(problem)
+    loggable = selectors.loggable_credit_types_for_user(user=user)
+    refused = sorted(set(amounts) - set(loggable.codes))
+    if refused:
+        raise NotAllowed(f"None of your licences accepts {', '.join(refused)} credit.")
     extension = validate_certificate(certificate) if certificate else None
     with transaction.atomic():
         entry = None
         if entry_id is not None:
             entry = ShortlistEntry.objects.select_for_update().select_related("program").get(user=user, pk=entry_id)
+            if entry.status != ShortlistStatus.COMPLETED:
+                _refuse_unfinished(entry.program, today=today)
         claim = CreditClaim(
             user=user,
             program=entry.program if entry else None,

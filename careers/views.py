@@ -25,9 +25,10 @@ from accounts.selectors import team_current_for_user
 from cme_portal.htmx import vary_on_htmx, wants_partial
 from programs.models import Program
 
-from . import presenters, selectors, services
+from . import presenters, rules, selectors, services
 from .forms import CreditClaimForm, GoalForm, LicenceForm, ProfileForm, ShortlistStatusForm, TopicRequirementFormSet
 from .models import CareerGoal, ClinicianProfile, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
+from .rules import LoggableCreditTypes
 
 # --- Profile and goals ----------------------------------------------------------
 
@@ -177,9 +178,13 @@ def shortlist_update(request: AuthenticatedHttpRequest, entry_id: int) -> HttpRe
     if not form.is_valid():
         messages.error(request, "Choose one of the listed statuses; the note was not saved.")
         return redirect("careers:plan")
-    entry = services.shortlist_update(
-        user=request.user, entry_id=entry.pk, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
-    )
+    try:
+        entry = services.shortlist_update(
+            user=request.user, entry_id=entry.pk, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+        )
+    except services.NotAllowed as refusal:
+        messages.error(request, f"“{entry.program.title}” was not changed. {refusal}")
+        return redirect("careers:plan")
     if entry.status == ShortlistStatus.COMPLETED and not CreditClaim.objects.filter(shortlist_entry=entry).exists():
         messages.success(request, "Marked completed. Log the credits you earned below.")
         return redirect("careers:entry_complete", entry_id=entry.pk)
@@ -195,7 +200,17 @@ def entry_complete(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResp
         entry = selectors.shortlist_entry_for_user(user=request.user, entry_id=entry_id)
     except ShortlistEntry.DoesNotExist:
         raise Http404("No such shortlist entry") from None
-    return _credit_form(request, entry=entry, initial=lambda today: services.credit_prefill(entry=entry, today=today))
+    problem = rules.program_completion_problem(
+        start_date=entry.program.start_date, end_date=entry.program.end_date, today=timezone.localdate()
+    )
+    if problem and entry.status != ShortlistStatus.COMPLETED:
+        messages.error(request, f"“{entry.program.title}” cannot be marked completed yet. {problem}")
+        return redirect("careers:plan")
+    return _credit_form(
+        request,
+        entry=entry,
+        initial=lambda today, types: services.credit_prefill(entry=entry, today=today, credit_types=types),
+    )
 
 
 # --- Credits and licences ---------------------------------------------------------
@@ -216,24 +231,31 @@ def credits(request: AuthenticatedHttpRequest) -> HttpResponse:
 @clinician_required
 def credit_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log credits of an activity outside the catalog."""
-    return _credit_form(request, entry=None, initial=lambda today: {"completed_on": today})
+    return _credit_form(request, entry=None, initial=lambda today, types: {"completed_on": today})
 
 
 def _credit_form(
     request: AuthenticatedHttpRequest,
     *,
     entry: ShortlistEntry | None,
-    initial: Callable[[datetime.date], dict[str, Any]],
+    initial: Callable[[datetime.date, LoggableCreditTypes], dict[str, Any]],
 ) -> HttpResponse:
-    """The credit form, its first values from `initial(today)`; a valid post is logged (completing `entry`)."""
+    """The credit form, its first values from `initial(today, credit_types)`; a valid post is logged.
+
+    Offers only the credit types the user's licences accept; saving with `entry` completes it.
+    """
     today = timezone.localdate()
+    credit_types = selectors.loggable_credit_types_for_user(user=request.user)
     if request.method == "POST":
-        form = CreditClaimForm(request.POST, request.FILES, today=today)
+        form = CreditClaimForm(request.POST, request.FILES, today=today, credit_types=credit_types)
         if form.is_valid():
-            return _claim_create(request, form, entry_id=entry.pk if entry is not None else None)
+            try:
+                return _claim_create(request, form, entry_id=entry.pk if entry is not None else None)
+            except services.NotAllowed as refusal:
+                form.add_error(None, str(refusal))
         messages.error(request, "Please correct the fields marked below; nothing was saved.")
     else:
-        form = CreditClaimForm(initial=initial(today), today=today)
+        form = CreditClaimForm(initial=initial(today, credit_types), today=today, credit_types=credit_types)
     status = 400 if form.is_bound else 200
     return render(request, "careers/credit_form.html", {"form": form, "entry": entry}, status=status)
 

@@ -130,6 +130,18 @@ def program_for_catalog(*, program_id: int) -> Program:
     return catalog_base().get(pk=program_id)
 
 
+def program_for_record(*, program_id: int) -> Program:
+    """Any program, past or unpublished, with what its page shows; for those who have it on record.
+
+    Raises DoesNotExist. Callers decide who may see it (see supervision.selectors.program_on_record).
+    """
+    return (
+        Program.objects.select_related("provider")
+        .prefetch_related(Prefetch("credit_offerings", queryset=CreditOffering.objects.order_by("credit_type")))
+        .get(pk=program_id)
+    )
+
+
 def program_signals(
     program: Program,
     *,

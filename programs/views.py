@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.access import AuthenticatedHttpRequest, signed_in_required
 from cme_portal.htmx import page_or_partial, vary_on_htmx
-from supervision.selectors import ranking_context_for_user
+from supervision.selectors import program_on_record, ranking_context_for_user
 
 from . import selectors
 from .forms import CatalogFilterForm
@@ -65,14 +66,27 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 @signed_in_required
 def program_detail(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
-    """Everything a clinician needs to judge one published listing."""
+    """Everything a clinician needs to judge one published listing.
+
+    A past or unpublished program stays viewable, marked as past and without a fit, to whoever has it
+    in their plan, a credit claim or a funding request; anyone else gets 404 for it.
+    """
     try:
         program = selectors.program_for_catalog(program_id=program_id)
+        past = False
     except Program.DoesNotExist:
-        raise Http404("No such program") from None
-    context = {"program": program, "factors": selectors.program_static_factors(program)}
+        if not program_on_record(user=request.user, program_id=program_id):
+            raise Http404("No such program") from None
+        program = selectors.program_for_record(program_id=program_id)
+        past = True
+    context = {
+        "program": program,
+        "factors": selectors.program_static_factors(program),
+        "past": past,
+        "ended": program.end_date is not None and program.end_date < timezone.localdate(),
+    }
     goal_context = ranking_context_for_user(user=request.user)
-    if goal_context is not None:
+    if goal_context is not None and not past:
         (context["fit"],) = queries.ranked_results(
             [program], goal=goal_context.goal, weights=goal_context.weights, clinician=goal_context.clinician
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -10,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from careers.models import ShortlistEntry
@@ -17,6 +19,7 @@ from cme_portal.uploads import upload_validate
 from programs.choices import Profession
 
 from .models import EmployerCmePolicy, ReminderKind, RequestStatus
+from .rules import policy_confirmed_on_problem
 from .selectors import DASHBOARD_SORTS
 
 POLICY_DOCUMENT_TYPES = {".pdf", ".doc", ".docx", ".odt", ".txt", ".png", ".jpg", ".jpeg"}
@@ -69,6 +72,13 @@ class PolicyForm(forms.ModelForm[EmployerCmePolicy]):
             "over_allowance_rule",
         ]
         widgets = {"confirmed_on": forms.DateInput(attrs={"type": "date"}), "eligible_expenses": forms.Textarea()}
+
+    def clean_confirmed_on(self) -> datetime.date:
+        value: datetime.date = self.cleaned_data["confirmed_on"]
+        problem = policy_confirmed_on_problem(value, today=timezone.localdate())
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
 
     def clean_source_document(self) -> Any:
         document = self.cleaned_data.get("source_document")

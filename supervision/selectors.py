@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
-from careers.models import ShortlistEntry, ShortlistStatus
+from careers.models import CreditClaim, ShortlistEntry, ShortlistStatus
 from careers.progress import LicenceProgress
 from careers.selectors import (
     FundingTopUp,
@@ -49,6 +49,16 @@ AT_RISK_DAYS = 90
 
 
 # --- Who may see what -------------------------------------------------------
+
+
+def program_on_record(*, user: User, program_id: int) -> bool:
+    """Whether the user has this program in their plan, a credit claim or a funding request. One query."""
+    held = (
+        Exists(ShortlistEntry.objects.filter(user=user, program_id=OuterRef("pk")))
+        | Exists(CreditClaim.objects.filter(user=user, program_id=OuterRef("pk")))
+        | Exists(FundingRequest.objects.filter(requester=user, program_id=OuterRef("pk")))
+    )
+    return Program.objects.filter(held, pk=program_id).exists()
 
 
 def teams_supervised_by(*, supervisor: User) -> QuerySet[Team]:

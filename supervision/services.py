@@ -18,7 +18,7 @@ from accounts.roles import Role
 from accounts.services import team_member_add, team_member_remove, user_role_grant
 from careers.models import ClinicianProfile, ShortlistEntry
 
-from . import selectors
+from . import rules, selectors
 from .allowance import Allowance, employer_allowance_for_user
 from .models import (
     EmployerCmePolicy,
@@ -138,8 +138,14 @@ def member_remove(*, team: Team, user: User, removed_by: User) -> None:
 
 
 def policy_save(*, policy: EmployerCmePolicy, confirmed_by: User) -> EmployerCmePolicy:
-    """Validate and save a written policy, recording who confirmed it."""
+    """Validate and save a written policy, recording who confirmed it.
+
+    Raises ValidationError, writing nothing, when the policy is invalid or confirmed in the future.
+    """
     policy.confirmed_by = confirmed_by
+    problem = rules.policy_confirmed_on_problem(policy.confirmed_on, today=timezone.localdate())
+    if problem:
+        raise ValidationError({"confirmed_on": problem})
     policy.full_clean()
     with transaction.atomic():
         policy.save()

@@ -381,7 +381,7 @@ MATRIX: dict[str, Row] = {
     "careers:entry_complete": Row(
         get=owner_only(OK),
         post=owner_only(saved("/careers/credits/")),
-        kwargs=lambda w: {"entry_id": w.entry.pk},
+        kwargs=lambda w: {"entry_id": w.finished_entry.pk},  # only a program whose last day has come
         data=_claim_data,
     ),
     "careers:credits": Row(get=for_clinicians(OK), post=GET_ONLY),
@@ -632,6 +632,11 @@ def _build_world(media_root: Path) -> World:
         hours_required=Decimal("50"),
     )
     entry = ShortlistEntry.objects.create(user=owner, program=ProgramFactory(title="Matrix shortlisted"))
+    finished_entry = ShortlistEntry.objects.create(
+        user=owner,
+        program=ProgramFactory(title="Matrix finished", start_date=TODAY - datetime.timedelta(days=2)),
+        status="enrolled",
+    )
     claim = credit_claim_create(
         user=owner,
         title="Course",
@@ -717,6 +722,7 @@ def _build_world(media_root: Path) -> World:
         "inactive_goal": inactive_goal,
         "licence": licence,
         "entry": entry,
+        "finished_entry": finished_entry,
         "claim": claim,
         "project": project,
         "measurement": measurement,

@@ -1,10 +1,12 @@
 """The demo clinician shortlists a program, marks it completed with credits and sees licence progress move."""
 
+import datetime
 import io
 import re
 
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from programs.models import Program
 from tests.browser.conftest import sign_in
@@ -32,6 +34,16 @@ def test_shortlist_complete_with_credits_and_licence_progress_moves(page):
     entry = page.locator(".shortlist-entry", has=page.get_by_role("link", name=TITLE))
     entry.get_by_label("Status").select_option("completed")
     entry.get_by_role("button", name=re.compile("^Save")).click()
+    # The course has not been held yet: it cannot be marked completed.
+    page.get_by_text(re.compile("can be marked completed from its last day on")).wait_for()
+
+    # The day of the course comes and goes.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Program.objects.filter(pk=program.pk).update(start_date=yesterday, end_date=yesterday)
+    page.get_by_role("link", name="My plan").click()
+    entry = page.locator(".shortlist-entry", has=page.get_by_role("link", name=TITLE))
+    entry.get_by_label("Status").select_option("completed")
+    entry.get_by_role("button", name=re.compile("^Save")).click()
     page.get_by_role("heading", name=re.compile("Completed: ")).wait_for()
     assert page.get_by_label("AMA PRA Category 1 Credit (hours)").input_value().startswith("3")
     assert page.get_by_label("Opioid prescribing / controlled substances").is_checked()
@@ -43,3 +55,8 @@ def test_shortlist_complete_with_credits_and_licence_progress_moves(page):
     assert earned_after == earned_before + 3
     assert page.get_by_label("Opioid prescribing / controlled substances").first.evaluate("el => el.value") == 3
     assert page.get_by_role("link", name=TITLE).is_visible()
+
+    # The program is over, yet its page stays readable from the credits, marked as past.
+    page.get_by_role("link", name=TITLE).click()
+    page.get_by_text("Past listing.").wait_for()
+    assert "This program ended on" in page.content()
