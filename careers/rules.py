@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from programs.choices import CreditType
+from programs.ranking.fit import format_date
 
 EARLIEST_CREDIT_DATE = datetime.date(1950, 1, 1)
 
@@ -45,10 +46,7 @@ def program_completion_problem(
     """
     last_day = program_last_day(start_date=start_date, end_date=end_date)
     if last_day is not None and last_day > today:
-        return (
-            f"This program runs until {last_day:%b} {last_day.day}, {last_day.year}; "
-            "it can be marked completed from its last day on."
-        )
+        return f"This program runs until {format_date(last_day)}; it can be marked completed from its last day on."
     return None
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field, replace
 
+from programs.ranking.fit import format_date
+
 from . import runchart, statistics
 from .models import Measurement, OutcomeProject, ProgramOutcomeEvidence
 from .selectors import Portfolio, ProjectResult, chart_scale
@@ -64,7 +66,7 @@ def _num(value: float, digits: int = 1, *, signed: bool = False) -> str:
 def period_label(start: datetime.date, end: datetime.date) -> str:
     if (end - start).days >= 27 and start.day == 1:
         return f"{start:%b %Y}" if (start.year, start.month) == (end.year, end.month) else f"{start:%b %Y}–{end:%b %Y}"
-    return f"{start:%b} {start.day}, {start.year}"
+    return format_date(start)
 
 
 def causation_caveat(project: OutcomeProject) -> str:
@@ -229,6 +231,5 @@ def evidence_line(evidence: ProgramOutcomeEvidence) -> EvidenceLine:
         parts.append(evidence.significance)
     text = " ".join(parts) + " (reported before/after change; not proof of causation); verified by the CME office"
     if evidence.verified_on is not None:
-        day = evidence.verified_on
-        text += f" on {day:%b} {day.day}, {day.year}"
+        text += f" on {format_date(evidence.verified_on)}"
     return EvidenceLine(text, True, evidence.source_url, "Source")

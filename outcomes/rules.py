@@ -11,6 +11,8 @@ import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from programs.ranking.fit import format_date
+
 from . import privacy
 from .models import MeasureKind, Measurement, OutcomeProject
 
@@ -41,10 +43,6 @@ Errors = dict[str, list[str]]
 PROJECT_PRIVACY_FIELDS = ("title", "gap_statement", "setting", "measure_name", "change_implemented", "co_interventions")
 MEASUREMENT_PRIVACY_FIELDS = ("data_source",)
 PRESENTATION_PRIVACY_FIELDS = ("title", "audience")
-
-
-def _date(value: datetime.date) -> str:
-    return f"{value:%b} {value.day}, {value.year}"
 
 
 def _add(errors: Errors, name: str, message: str) -> None:
@@ -95,7 +93,7 @@ def value_errors(
 
 def _add_period(errors: Errors, name: str, key: str, start: datetime.date, end: datetime.date) -> None:
     """Add the message `key`, which names the period start..end it is about."""
-    _add(errors, name, MESSAGES[key].format(start=_date(start), end=_date(end)))
+    _add(errors, name, MESSAGES[key].format(start=format_date(start), end=format_date(end)))
 
 
 def _add_first_overlap(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from .choices import AccreditationStatus, Accreditor, DesignedToChange, OutcomeLevel
 from .models import Program
+from .ranking.fit import format_date
 
 STATED_BY_PROVIDER = "stated by the provider"
 NOT_VERIFIED = "not verified by the CME office"
@@ -41,12 +42,8 @@ DESIGNED_TO_CHANGE_LEVEL: dict[str, str] = {
 }
 
 
-def _date(day: datetime.date) -> str:
-    return f"{day:%b} {day.day}, {day.year}"
-
-
 def verified_by_office(day: datetime.date) -> str:
-    return f"verified by the CME office on {_date(day)}"
+    return f"verified by the CME office on {format_date(day)}"
 
 
 @dataclass(frozen=True)
