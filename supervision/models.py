@@ -154,6 +154,11 @@ class FundingRequest(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(0)],
     )
+    costs_on = models.DateField(
+        "costs fall on",
+        help_text="The program's start, or the day of asking when on demand or running: "
+        "the policy year this request counts in.",
+    )
     justification = models.TextField()
     snapshot = models.JSONField(default=dict, blank=True)
     exceeds_allowance = models.BooleanField(
@@ -191,6 +196,7 @@ class FundingRequest(models.Model):
         indexes = [
             models.Index(fields=["team", "status"], name="request_team_status"),
             models.Index(fields=["requester", "status"], name="request_requester_status"),
+            models.Index(fields=["requester", "costs_on"], name="request_requester_costs_on"),
         ]
 
     def __str__(self) -> str:

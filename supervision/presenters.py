@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from programs.choices import Profession
+from programs.ranking.fit import format_amount, format_date, format_money
 
 from . import equity
+from .ledger import Ledger
 
 PROFESSION_LABELS: dict[str, str] = {str(code): str(label) for code, label in Profession.choices} | {
     "not_entered": "Profession not entered"
@@ -143,4 +145,87 @@ def snapshot_outcome_evidence(rows: list[dict[str, Any]]) -> list[SnapshotEviden
             text = LEGACY_UNVERIFIED_CLAIM
         source_text = str(row.get("source_text") or ("Source" if verified else "Where it is claimed"))
         lines.append(SnapshotEvidence(text, verified, str(row.get("source_url", "")), source_text))
+    return lines
+
+
+# --- The ledger -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One figure of the ledger: `key` names it for tests that compare pages, `text` is what the page says."""
+
+    key: str
+    label: str
+    text: str
+
+
+def _days_text(days: Decimal) -> str:
+    return f"{format_amount(days)} day{'' if days == 1 else 's'}"
+
+
+def ledger_lines(ledger: Ledger) -> list[LedgerLine]:
+    """The ledger as the lines every page shows, worded once. No queries."""
+    lines = [
+        LedgerLine(
+            "year",
+            "Counts in",
+            f"{'the policy year' if ledger.allowance else 'the year'} "
+            f"{format_date(ledger.year_start)} to {format_date(ledger.year_last_day)} "
+            f"(costs fall on {format_date(ledger.costs_on)})",
+        )
+    ]
+    money, leave = ledger.money_left, ledger.leave_left
+    if money is None:
+        lines.append(LedgerLine("money_left", "Money left", "not known: enter your CME budget in your profile"))
+    else:
+        lines.append(LedgerLine("money_left", "Money left", format_money(money)))
+    if leave is not None:
+        lines.append(LedgerLine("leave_left", "Paid leave left", _days_text(leave)))
+    own = "not entered" if ledger.own_money is None else format_money(ledger.own_money)
+    own_leave = "" if ledger.own_leave is None else f" and {_days_text(ledger.own_leave)}"
+    lines.append(LedgerLine("own", "Your own budget (as you entered it)", f"{own}{own_leave}"))
+    allowance = ledger.allowance
+    if allowance is None:
+        lines.append(LedgerLine("employer", "Employer allowance", "no written employer policy applies"))
+    else:
+        lines.append(
+            LedgerLine(
+                "employer",
+                "Employer allowance left",
+                f"{format_money(allowance.amount_remaining)} of {format_money(allowance.amount_total)} and "
+                f"{_days_text(allowance.leave_remaining)} of {_days_text(allowance.leave_total)}",
+            )
+        )
+        lines.append(
+            LedgerLine(
+                "employer_used",
+                "Approved",
+                f"{format_money(allowance.amount_used)} and {_days_text(allowance.leave_used)}",
+            )
+        )
+        lines.append(
+            LedgerLine(
+                "employer_pending",
+                "Reserved by pending requests",
+                f"{format_money(allowance.amount_pending)} and {_days_text(allowance.leave_pending)}",
+            )
+        )
+    if ledger.planned_titles:
+        after_money = ledger.money_left_after_plan
+        after = "" if after_money is None else f"; {format_money(after_money)} left after them"
+        unknown = (
+            f" (fee not stated for {len(ledger.planned_unknown_fee_titles)})"
+            if ledger.planned_unknown_fee_titles
+            else ""
+        )
+        count = len(ledger.planned_titles)
+        lines.append(
+            LedgerLine(
+                "planned",
+                "Your plan, not yet requested",
+                f"{format_money(ledger.planned_money)} and {_days_text(ledger.planned_leave)} for "
+                f"{count} program{'' if count == 1 else 's'}{unknown}{after}",
+            )
+        )
     return lines

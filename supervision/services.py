@@ -17,9 +17,10 @@ from accounts.models import Team, TeamMembership, User
 from accounts.roles import Role
 from accounts.services import team_member_add, team_member_remove, user_role_grant
 from careers.models import ClinicianProfile, ShortlistEntry
+from programs.ranking.fit import format_amount, format_date, format_money
 
 from . import rules, selectors
-from .allowance import Allowance, employer_allowance_for_user
+from .allowance import Allowance, costs_fall_on, employer_allowance_for_user
 from .models import (
     EmployerCmePolicy,
     FundingRequest,
@@ -162,22 +163,48 @@ class AllowanceCheck:
     message: str
 
 
-def allowance_check(*, allowance: Allowance | None, amount: Decimal, leave_days: Decimal, when: str) -> AllowanceCheck:
-    """Compare an amount with what is left of the allowance and say what the policy wants done."""
+def allowance_check(
+    *, allowance: Allowance | None, amount: Decimal, leave_days: Decimal, deciding: bool = False
+) -> AllowanceCheck:
+    """Compare an amount with what is left of the allowance and say what the policy wants done.
+
+    A new request is checked against what approvals and pending requests leave (pending
+    ones reserve); a decision against what approvals leave (the supervisor decides the
+    pending ones one by one).
+    """
     if allowance is None:
         return AllowanceCheck(False, False, "")
+    if deciding:
+        money, leave, counted = (
+            allowance.amount_left_after_approvals,
+            allowance.leave_left_after_approvals,
+            "after approved requests",
+        )
+    else:
+        money, leave, counted = (
+            allowance.amount_remaining,
+            allowance.leave_remaining,
+            "after approved and pending requests",
+        )
+    year = f"the policy year {format_date(allowance.year_start)} to {format_date(allowance.year_last_day)}"
     parts = []
-    if amount > allowance.amount_remaining:
-        parts.append(f"${amount:,.2f} is more than the ${allowance.amount_remaining:,.2f} left this policy year")
-    if leave_days > allowance.leave_remaining:
-        parts.append(f"{leave_days} leave days is more than the {allowance.leave_remaining} days left")
+    if amount > money:
+        parts.append(f"{format_money(amount)} is more than the {format_money(money)} left")
+    if leave_days > leave:
+        parts.append(f"{format_amount(leave_days)} leave days is more than the {format_amount(leave)} left")
     if not parts:
         return AllowanceCheck(False, False, "")
     refused = allowance.policy.over_allowance_rule == OverAllowanceRule.REFUSE
-    detail = "; ".join(parts)
+    when = "approvals" if deciding else "requests"
+    detail = f"{'; '.join(parts)} in {year}, {counted}"
     if refused:
         return AllowanceCheck(True, True, f"The employer policy refuses {when} over the allowance: {detail}.")
     return AllowanceCheck(True, False, f"Over the allowance ({detail}). The policy allows this with a warning.")
+
+
+def _lock_requester(requester_id: int) -> None:
+    """Serialise writes that read a clinician's allowance: the checks below read, then write."""
+    User.objects.select_for_update().filter(pk=requester_id).values_list("pk", flat=True).first()
 
 
 def funding_request_create(
@@ -204,13 +231,16 @@ def funding_request_create(
     membership = TeamMembership.objects.current().filter(user=requester).select_related("team").first()
     if membership is None:
         raise ValidationError("You are not in a team yet, so there is no supervisor to ask.")
-    allowance = employer_allowance_for_user(user=requester)
-    check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="requests")
-    if check.refused:
-        raise ValidationError(check.message)
     profile = ClinicianProfile.objects.filter(user=requester).first()
-    snapshot = selectors.funding_request_snapshot(program=shortlist_entry.program, user=requester)
+    program = shortlist_entry.program
+    snapshot = selectors.funding_request_snapshot(program=program, user=requester)
+    costs_on = costs_fall_on(start_date=program.start_date, today=timezone.localdate())
     with transaction.atomic():
+        _lock_requester(requester.pk)
+        allowance = employer_allowance_for_user(user=requester, on=costs_on)
+        check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days)
+        if check.refused:
+            raise ValidationError(check.message)
         request = FundingRequest.objects.create(
             requester=requester,
             team=membership.team,
@@ -219,6 +249,7 @@ def funding_request_create(
             profession=profile.profession if profile else "",
             amount_requested=amount,
             leave_days_requested=leave_days,
+            costs_on=costs_on,
             justification=justification.strip(),
             snapshot=snapshot,
             exceeds_allowance=check.over,
@@ -238,7 +269,9 @@ def funding_request_decide(
     """Record a supervisor's decision (approve in full, approve in part, decline) with a reason.
 
     Locks the request row so two supervisors cannot both decide it; the second
-    gets RequestAlreadyDecided naming who decided and when. Nobody decides their
+    gets RequestAlreadyDecided naming who decided and when. Then locks the
+    requester, so two approvals of their different requests are checked against
+    the allowance one after the other and cannot overspend a "refuse" policy. Nobody decides their
     own request, and only a supervisor of the requester's current team decides.
     Returns the request and an over-allowance warning ("" when none); raises
     ValidationError and writes nothing when the input or the policy refuses.
@@ -278,9 +311,12 @@ def funding_request_decide(
                 raise ValidationError("A partial approval approves some amount or some leave; otherwise decline.")
         warning = ""
         if outcome != RequestStatus.DECLINED:
+            _lock_requester(request.requester_id)
             requester = User.objects.get(pk=request.requester_id)
-            allowance = employer_allowance_for_user(user=requester)
-            check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="approvals")
+            allowance = employer_allowance_for_user(
+                user=requester, on=request.costs_on, excluding_request_id=request.pk
+            )
+            check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, deciding=True)
             if check.refused:
                 raise ValidationError(check.message)
             warning = check.message

@@ -42,6 +42,7 @@ from .forms import (
     ReminderPreferencesForm,
     WithdrawForm,
 )
+from .ledger import ledger_for
 from .models import EmployerCmePolicy, FundingRequest, Invitation, ReminderKind
 
 
@@ -311,7 +312,7 @@ def my_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clinician's own funding and leave requests, with their allowance."""
     context = {
         "requests": list(selectors.funding_requests_for_requester(user=request.user)),
-        "allowance": employer_allowance_for_user(user=request.user),
+        "ledger": ledger_for(user=request.user),
     }
     return render(request, "supervision/my_requests.html", context)
 
@@ -360,8 +361,8 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @clinician_required
 def my_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The employer policy that applies to the clinician and what is left of it this policy year."""
-    allowance = employer_allowance_for_user(user=request.user)
-    return render(request, "supervision/my_policy.html", {"allowance": allowance})
+    ledger = ledger_for(user=request.user)
+    return render(request, "supervision/my_policy.html", {"ledger": ledger, "allowance": ledger.allowance})
 
 
 # --- Reminders --------------------------------------------------------------
