@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from careers.models import ClinicianProfile, ShortlistEntry
-from careers.selectors import PLAN_ACTIVE_STATUSES
+from careers.selectors import PLAN_ACTIVE_STATUSES, Plan
 from programs.models import Program
 
 from .allowance import Allowance, costs_fall_on, employer_allowances_by_day
@@ -182,6 +182,18 @@ def ledgers_for_days(
     """Ledgers for many costs days at once (the catalog, compare, the plan): a fixed number of queries."""
     today = today or timezone.localdate()
     return _ledgers(user=user, days=days, program_id=None, today=today)
+
+
+def ledgers_for_plan(*, user: User, plan: Plan, today: datetime.date | None = None) -> list[Ledger]:
+    """One ledger per policy year the 12-month plan touches (this year's first), a fixed number of queries."""
+    today = today or timezone.localdate()
+    days = {today} | {
+        costs_fall_on(start_date=item.start, today=today) for item in plan.items if item.counted and item.start
+    }
+    by_year: dict[datetime.date, Ledger] = {}
+    for day, ledger in sorted(ledgers_for_days(user=user, days=days, today=today).items()):
+        by_year.setdefault(ledger.year_start, ledger)
+    return [by_year[start] for start in sorted(by_year)]
 
 
 def program_costs_on(program: Program, *, today: datetime.date | None = None) -> datetime.date:

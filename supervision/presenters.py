@@ -164,15 +164,18 @@ def _days_text(days: Decimal) -> str:
     return f"{format_amount(days)} day{'' if days == 1 else 's'}"
 
 
-def ledger_lines(ledger: Ledger) -> list[LedgerLine]:
-    """The ledger as the lines every page shows, worded once. No queries."""
+def ledger_lines(ledger: Ledger, *, whole_year: bool = False) -> list[LedgerLine]:
+    """The ledger as the lines every page shows, worded once. No queries.
+
+    `whole_year`: the ledger stands for its year (the plan), not for one program's costs day.
+    """
+    year = (
+        f"{'the policy year' if ledger.allowance else 'the year'} "
+        f"{format_date(ledger.year_start)} to {format_date(ledger.year_last_day)}"
+    )
     lines = [
         LedgerLine(
-            "year",
-            "Counts in",
-            f"{'the policy year' if ledger.allowance else 'the year'} "
-            f"{format_date(ledger.year_start)} to {format_date(ledger.year_last_day)} "
-            f"(costs fall on {format_date(ledger.costs_on)})",
+            "year", "Counts in", year if whole_year else f"{year} (costs fall on {format_date(ledger.costs_on)})"
         )
     ]
     money, leave = ledger.money_left, ledger.leave_left

@@ -11,6 +11,6 @@ register = template.Library()
 
 
 @register.simple_tag
-def ledger_figures(ledger: Ledger) -> list[LedgerLine]:
+def ledger_figures(ledger: Ledger, whole_year: bool = False) -> list[LedgerLine]:
     """The ledger's lines, worded once (supervision.presenters.ledger_lines)."""
-    return ledger_lines(ledger)
+    return ledger_lines(ledger, whole_year=bool(whole_year))
