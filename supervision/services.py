@@ -17,10 +17,10 @@ from accounts.models import Team, TeamMembership, User
 from accounts.roles import Role
 from accounts.services import team_member_add, team_member_remove, user_role_grant
 from careers.models import ClinicianProfile, ShortlistEntry
-from programs.ranking.fit import format_amount, format_date, format_money
+from programs.ranking.fit import costs_fall_on, format_amount, format_date, format_money
 
 from . import rules, selectors
-from .allowance import Allowance, costs_fall_on, employer_allowance_for_user
+from .allowance import Allowance, employer_allowance_for_user
 from .models import (
     EmployerCmePolicy,
     FundingRequest,

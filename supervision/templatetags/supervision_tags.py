@@ -7,7 +7,6 @@ from decimal import Decimal
 from django import template
 
 from programs.ranking.fit import format_amount, format_money
-
 from supervision.ledger import Ledger
 from supervision.presenters import LedgerLine, ledger_lines
 
