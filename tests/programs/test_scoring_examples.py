@@ -74,9 +74,10 @@ def test_higher_value_program_beats_lower_value_program_for_every_non_zero_weigh
 
 def test_selection_table_reasons_read_as_the_article_says():
     high = scoring.score_program(_program(**HIGH_TRAITS), GOAL, scoring.Weights())
-    assert "measures patient health (Moore level 6: a practice outcome)" in high.factor(scoring.Factor.OUTCOME).evidence
+    outcome = high.factor(scoring.Factor.OUTCOME).evidence
+    assert "measures patient health (Moore level 6: a practice outcome), stated by the provider" in outcome
     independence = high.factor(scoring.Factor.INDEPENDENCE).evidence
-    assert "accredited by ACCME" in independence and "no commercial support" in independence
+    assert "accredited by ACCME, stated by the provider" in independence and "no commercial support" in independence
     assert "designed for 4 professions" in high.factor(scoring.Factor.INTERPROFESSIONAL).evidence
     assert (
         "covers 3 of your 3 competencies: finance, organizational management, strategy"
@@ -121,8 +122,8 @@ def test_partial_credit_below_the_maximum_is_named_with_its_points():
     assert outcome.shown == "73"
     assert _lines(outcome) == (
         [
-            "+40: measures performance (Moore level 5: a practice outcome)",
-            "+6: designed to change competence, performance (intent, not measured)",
+            "+40: measures performance (Moore level 5: a practice outcome), stated by the provider",
+            "+6: designed to change competence, performance (intent, not measured), stated by the provider",
             "+15: provider says it publishes outcome data (not verified)",
             "+12: each participant runs a practice-improvement project",
         ],
@@ -190,7 +191,10 @@ def test_marketing_deducts_at_most_what_was_earned_and_says_so():
     assert _lines(nothing_else)[1][-1] == "+5: no marketing alongside the education"
     accredited = scoring.independence_factor(_program(accreditor="accme", ancillary_marketing=True))
     assert accredited.points == 300
-    assert _lines(accredited)[0] == ["+40: accredited by ACCME", "\N{MINUS SIGN}10: marketing alongside the education"]
+    assert _lines(accredited)[0] == [
+        "+40: accredited by ACCME, stated by the provider",
+        "\N{MINUS SIGN}10: marketing alongside the education",
+    ]
     assert "+15: no marketing alongside the education (ends the 10-point deduction)" in _lines(accredited)[1]
 
 
