@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 
 from .choices import ActivityFormat, CreditType, Delivery, OutcomeLevel, Profession
-from .ranking.queries import RANKED_SORT
+from .ranking.queries import RANKED_SORT, SCORE_SORT
 from .selectors import CATALOG_SORTS, CatalogFilters
 
 
@@ -49,7 +49,11 @@ class CatalogFilterForm(forms.Form):
         if ranked:
             # "Best fit" exists only for a clinician with an active goal; first, so it is the default.
             sort_field = cast(forms.ChoiceField, self.fields["sort"])
-            sort_field.choices = [(RANKED_SORT, "Best fit for your goal"), *CATALOG_SORTS.items()]
+            sort_field.choices = [
+                (RANKED_SORT, "Best fit for your goal"),
+                (SCORE_SORT, "Score for your goal alone"),
+                *CATALOG_SORTS.items(),
+            ]
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -20,14 +20,12 @@ queries beyond `program.provider` (callers select_related it).
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from .choices import AccreditationStatus, Accreditor, DesignedToChange, OutcomeLevel
 from .models import Program
-from .ranking.fit import format_date
+from .ranking.scoring import listing_claim_source
 
-STATED_BY_PROVIDER = "stated by the provider"
 NOT_VERIFIED = "not verified by the CME office"
 VERIFIED_EVIDENCE = "Published outcome evidence of past cohorts"
 PROVIDER_OUTCOME_LINK = "Outcome report linked by the provider"
@@ -40,10 +38,6 @@ DESIGNED_TO_CHANGE_LEVEL: dict[str, str] = {
     DesignedToChange.PERFORMANCE: "5",
     DesignedToChange.PATIENT_OUTCOMES: "6",
 }
-
-
-def verified_by_office(day: datetime.date) -> str:
-    return f"verified by the CME office on {format_date(day)}"
 
 
 @dataclass(frozen=True)
@@ -90,9 +84,7 @@ def designed_to_change_labels(codes: list[str]) -> str:
 
 
 def _listing_source(program: Program) -> tuple[str, bool]:
-    if program.last_verified_on is not None:
-        return verified_by_office(program.last_verified_on), True
-    return STATED_BY_PROVIDER, False
+    return listing_claim_source(program.last_verified_on), program.last_verified_on is not None
 
 
 def accreditation_claim(program: Program) -> Claim:

@@ -188,6 +188,7 @@ def program_signals(
         start_date=program.start_date,
         end_date=program.end_date,
         topics=frozenset(program.topics),
+        listing_verified_on=program.last_verified_on,
     )
 
 

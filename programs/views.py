@@ -42,7 +42,8 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
             filters=filters,
             page_number=request.GET.get("page"),
             fits_only=ranking_choice.fits_only,
-            order_by_fit=filters.sort in ("", queries.RANKED_SORT),
+            order_by_fit=filters.sort in ("", queries.RANKED_SORT, queries.SCORE_SORT),
+            takeable_first=filters.sort != queries.SCORE_SORT,
         )
         page = ranked.page
     else:
@@ -56,6 +57,7 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
         "ranking_choice": ranking_choice,
         "invite_goal": goal_context is None and request.user.is_clinician,
         "compare_limits": (MIN_COMPARE, MAX_COMPARE),
+        "ranking_rule": queries.ranking_rule(filters.sort),
         "query_without_page": _query_without_page(request),
         "topic_options": selectors.catalog_tag_options("topics"),
         "specialty_options": selectors.catalog_tag_options("specialties"),

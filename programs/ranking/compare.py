@@ -34,6 +34,7 @@ class CompareCell:
     details: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     checks: tuple[fit.FitCheck, ...] = ()
+    fit_summary: fit.FitSummary | None = None  # the fit badge, shown instead of `text`
     best: bool = False
     points: int | None = None  # for a factor bar
     factor: scoring.FactorScore | None = None  # a factor's reasons and shortfalls, with their points
@@ -205,10 +206,7 @@ def comparison_rows(programs: list[Program], results: list[RankedResult] | None)
             CompareRow(
                 label="Fit with your situation",
                 cells=tuple(
-                    CompareCell(
-                        "Fits your constraints" if result.fits else "Does not fit every constraint",
-                        checks=result.checks,
-                    )
+                    CompareCell(result.fit_summary.text, checks=result.checks, fit_summary=result.fit_summary)
                     for result in results
                 ),
             )

@@ -3,9 +3,23 @@
 Pure Python, like the scoring module: no Django, no database. Fit does not
 change the four factors (programs.ranking.scoring); it answers "can I take
 this one?" for the clinician's profession, licences, budget, leave and dates.
-The catalog's "only programs that fit" SQL filter
-(programs.ranking.queries.fits_filter) mirrors `program_fits(fit_checks(...))`;
-tests/programs/test_ranking_sql.py proves it.
+
+Two severities (`FitSeverity`, one definition read by the templates and the SQL):
+
+- constraints decide whether the clinician can take the program at all: a
+  profession it is not designed for, no credit type a licence accepts, over
+  budget, over leave, already ended. Each fits, does not fit, or could not be
+  checked (unknown: a fee not stated, no licence entered ...).
+- notes are timing and licence information, never a failure: it ends after the
+  next performance review, a licence renewal or the goal horizon (with both
+  dates), or covers a mandated topic.
+
+`fit_summary` turns the checks into the one badge every page shows: what was
+checked, what failed, what could not be checked. `takeable_first_key` is the
+default catalog order: programs that fail a constraint after every takeable
+one (unknown counts as takeable), each group by score. The SQL mirrors
+(programs.ranking.queries.fits_filter and the ranking's `takeable` annotation)
+equal `program_fits(fit_checks(...))`; tests/programs/test_ranking_sql.py proves it.
 """
 
 from __future__ import annotations
@@ -16,7 +30,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from .scoring import CREDIT_TYPE_LABELS, ProgramSignals
+from .scoring import (
+    CREDIT_TYPE_LABELS,
+    GoalCriteria,
+    ProgramSignals,
+    ScoredProgram,
+    Weights,
+    ranking_key,
+    score_program,
+)
+from .scoring import format_date as format_date  # re-exported: the one date wording of the app
 
 # --- Inputs -----------------------------------------------------------------
 
@@ -74,9 +97,15 @@ class ClinicianContext:
 
 
 class FitStatus(StrEnum):
-    FITS = "fits"
-    DOES_NOT_FIT = "does_not_fit"
-    UNKNOWN = "unknown"
+    FITS = "fits"  # a constraint met; a note: in time
+    DOES_NOT_FIT = "does_not_fit"  # constraints only
+    CAUTION = "caution"  # notes only: worth reading (ends after a review, renewal or the goal horizon)
+    UNKNOWN = "unknown"  # could not be checked
+
+
+class FitSeverity(StrEnum):
+    CONSTRAINT = "constraint"  # decides whether the clinician can take the program
+    NOTE = "note"  # timing or licence information; never excludes
 
 
 class FitKind(StrEnum):
@@ -103,10 +132,19 @@ FIT_KIND_LABELS: dict[FitKind, str] = {
     FitKind.MANDATED_TOPIC: "Mandated topic",
 }
 
-# Kinds that decide "only programs that fit"; the others are shown as notes.
-DECIDING_FIT_KINDS = frozenset(
-    {FitKind.PROFESSION, FitKind.CREDIT, FitKind.BUDGET, FitKind.LEAVE, FitKind.OPEN, FitKind.HORIZON, FitKind.REVIEW}
-)
+# The one definition of what is a hard constraint and what is a note.
+FIT_KIND_SEVERITY: dict[FitKind, FitSeverity] = {
+    FitKind.PROFESSION: FitSeverity.CONSTRAINT,
+    FitKind.CREDIT: FitSeverity.CONSTRAINT,
+    FitKind.BUDGET: FitSeverity.CONSTRAINT,
+    FitKind.LEAVE: FitSeverity.CONSTRAINT,
+    FitKind.OPEN: FitSeverity.CONSTRAINT,
+    FitKind.HORIZON: FitSeverity.NOTE,
+    FitKind.REVIEW: FitSeverity.NOTE,
+    FitKind.RENEWAL: FitSeverity.NOTE,
+    FitKind.MANDATED_TOPIC: FitSeverity.NOTE,
+}
+CONSTRAINT_KINDS = frozenset(kind for kind, severity in FIT_KIND_SEVERITY.items() if severity is FitSeverity.CONSTRAINT)
 
 PROFESSION_LABELS: dict[str, str] = {
     "physician": "physicians",
@@ -133,16 +171,29 @@ TOPIC_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class FitCheck:
-    """One fit constraint's verdict with the number behind it."""
+    """One fit check's verdict with the number behind it.
+
+    `not_checked` names, in a few words, what kept an unknown check from being
+    made ("fee not stated", "no licence entered"); empty otherwise.
+    """
 
     kind: FitKind
     status: FitStatus
     message: str
+    not_checked: str = ""
 
     @property
-    def decides(self) -> bool:
-        """Whether this check can exclude the program from "only programs that fit"."""
-        return self.kind in DECIDING_FIT_KINDS
+    def severity(self) -> FitSeverity:
+        return FIT_KIND_SEVERITY[self.kind]
+
+    @property
+    def is_constraint(self) -> bool:
+        """Whether this check decides if the program can be taken (and so "only programs that fit")."""
+        return self.severity is FitSeverity.CONSTRAINT
+
+    @property
+    def fails(self) -> bool:
+        return self.is_constraint and self.status is FitStatus.DOES_NOT_FIT
 
     @property
     def label(self) -> str:
@@ -153,11 +204,6 @@ def format_money(amount: Decimal, currency: str = "USD") -> str:
     """$1,200 or $1,200.50; other currencies by code."""
     text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
     return f"${text}" if currency == "USD" else f"{currency} {text}"
-
-
-def format_date(day: datetime.date) -> str:
-    """Jun 30, 2027."""
-    return f"{day:%b} {day.day}, {day.year}"
 
 
 def format_amount(amount: Decimal) -> str:
@@ -175,7 +221,12 @@ def _profession_check(program: ProgramSignals, clinician: ClinicianContext) -> F
         return FitCheck(FitKind.PROFESSION, FitStatus.FITS, "open to all professions")
     names = ", ".join(PROFESSION_LABELS.get(code, code) for code in sorted(program.professions))
     if clinician.profession is None:
-        return FitCheck(FitKind.PROFESSION, FitStatus.UNKNOWN, f"designed for {names}; your profession is not entered")
+        return FitCheck(
+            FitKind.PROFESSION,
+            FitStatus.UNKNOWN,
+            f"designed for {names}; your profession is not entered",
+            "no profession entered",
+        )
     if clinician.profession in program.professions:
         return FitCheck(
             FitKind.PROFESSION, FitStatus.FITS, f"designed for {PROFESSION_LABELS.get(clinician.profession)}"
@@ -201,7 +252,9 @@ def usable_credit(program: ProgramSignals, licence: LicenceNeed) -> tuple[str, D
 
 def _credit_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCheck:
     if not clinician.licences:
-        return FitCheck(FitKind.CREDIT, FitStatus.UNKNOWN, "no licence entered to check credit types against")
+        return FitCheck(
+            FitKind.CREDIT, FitStatus.UNKNOWN, "no licence entered to check credit types against", "no licence entered"
+        )
     if not program.credits:
         return FitCheck(FitKind.CREDIT, FitStatus.DOES_NOT_FIT, "designates no credit")
     counts = []
@@ -220,15 +273,18 @@ def _credit_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCh
 def _budget_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCheck:
     fee = program.fee_amount
     if fee is None:
-        return FitCheck(FitKind.BUDGET, FitStatus.UNKNOWN, "cost not stated")
+        return FitCheck(FitKind.BUDGET, FitStatus.UNKNOWN, "cost not stated", "fee not stated")
     remaining, _ = clinician.money_for(program.start_date)
     if remaining is None:
-        return FitCheck(FitKind.BUDGET, FitStatus.UNKNOWN, f"costs {format_money(fee, program.fee_currency)}")
+        return FitCheck(
+            FitKind.BUDGET, FitStatus.UNKNOWN, f"costs {format_money(fee, program.fee_currency)}", "no budget entered"
+        )
     if program.fee_currency != "USD":
         return FitCheck(
             FitKind.BUDGET,
             FitStatus.UNKNOWN,
             f"costs {format_money(fee, program.fee_currency)}; not compared with your USD budget",
+            f"fee in {program.fee_currency}",
         )
     if fee == 0:
         return FitCheck(FitKind.BUDGET, FitStatus.FITS, "free")
@@ -246,10 +302,10 @@ def _budget_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCh
 def _leave_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCheck:
     leave = program.leave_days
     if leave is None:
-        return FitCheck(FitKind.LEAVE, FitStatus.UNKNOWN, "leave days not stated")
+        return FitCheck(FitKind.LEAVE, FitStatus.UNKNOWN, "leave days not stated", "leave days not stated")
     _, remaining = clinician.money_for(program.start_date)
     if remaining is None:
-        return FitCheck(FitKind.LEAVE, FitStatus.UNKNOWN, f"needs {_days(leave)} of leave")
+        return FitCheck(FitKind.LEAVE, FitStatus.UNKNOWN, f"needs {_days(leave)} of leave", "no leave entered")
     if leave == 0:
         return FitCheck(FitKind.LEAVE, FitStatus.FITS, "needs no leave")
     if leave <= remaining:
@@ -277,16 +333,19 @@ def _open_check(program: ProgramSignals, today: datetime.date) -> FitCheck:
 def _deadline_check(
     program: ProgramSignals, today: datetime.date, kind: FitKind, deadline: datetime.date | None, name: str
 ) -> FitCheck | None:
+    """A timing note: when the program ends against one of the clinician's dates (never a failure)."""
     if deadline is None:
         return None
     if deadline < today:
-        return FitCheck(kind, FitStatus.UNKNOWN, f"your {name} ({format_date(deadline)}) has passed; update it")
+        return FitCheck(
+            kind, FitStatus.UNKNOWN, f"your {name} ({format_date(deadline)}) has passed; update it", f"{name} passed"
+        )
     end = program.end_date
     if end is None:
-        return FitCheck(kind, FitStatus.FITS, f"no fixed end date; your {name} is {format_date(deadline)}")
+        return FitCheck(kind, FitStatus.FITS, f"no fixed end date; your {name} is on {format_date(deadline)}")
     if end <= deadline:
-        return FitCheck(kind, FitStatus.FITS, f"ends before your {name} ({format_date(deadline)})")
-    return FitCheck(kind, FitStatus.DOES_NOT_FIT, f"ends after your {name} ({format_date(deadline)})")
+        return FitCheck(kind, FitStatus.FITS, f"ends {format_date(end)}, before your {name} on {format_date(deadline)}")
+    return FitCheck(kind, FitStatus.CAUTION, f"ends {format_date(end)}, after your {name} on {format_date(deadline)}")
 
 
 def _licence_notes(program: ProgramSignals, clinician: ClinicianContext) -> list[FitCheck]:
@@ -301,8 +360,9 @@ def _licence_notes(program: ProgramSignals, clinician: ClinicianContext) -> list
                 notes.append(
                     FitCheck(
                         FitKind.RENEWAL,
-                        FitStatus.DOES_NOT_FIT,
-                        f"ends after your {licence.name} renewal ({renewal}): counts toward the next cycle",
+                        FitStatus.CAUTION,
+                        f"ends {format_date(end)}, after your {licence.name} renewal on {renewal}: "
+                        "its credit counts toward the next cycle",
                     )
                 )
             elif end is not None:
@@ -310,7 +370,7 @@ def _licence_notes(program: ProgramSignals, clinician: ClinicianContext) -> list
                     FitCheck(
                         FitKind.RENEWAL,
                         FitStatus.FITS,
-                        f"ends before your {licence.name} renewal ({renewal}); "
+                        f"ends {format_date(end)}, before your {licence.name} renewal on {renewal}; "
                         f"{format_amount(licence.hours_short)} h still needed",
                     )
                 )
@@ -323,7 +383,14 @@ def _licence_notes(program: ProgramSignals, clinician: ClinicianContext) -> list
             )
             if not counts:
                 message += ", but its credit type does not count for that licence"
-            notes.append(FitCheck(FitKind.MANDATED_TOPIC, FitStatus.FITS if counts else FitStatus.UNKNOWN, message))
+            notes.append(
+                FitCheck(
+                    FitKind.MANDATED_TOPIC,
+                    FitStatus.FITS if counts else FitStatus.UNKNOWN,
+                    message,
+                    "" if counts else "credit type not accepted",
+                )
+            )
     return notes
 
 
@@ -347,5 +414,105 @@ def fit_checks(program: ProgramSignals, clinician: ClinicianContext) -> tuple[Fi
 
 
 def program_fits(checks: Iterable[FitCheck]) -> bool:
-    """True unless a deciding check says "does not fit"; unknown never excludes."""
-    return not any(check.decides and check.status is FitStatus.DOES_NOT_FIT for check in checks)
+    """True unless a hard constraint says "does not fit": the clinician can take it. Unknown and notes never exclude."""
+    return not any(check.fails for check in checks)
+
+
+# --- The badge ----------------------------------------------------------------------
+
+
+class FitVerdict(StrEnum):
+    FITS = "fits"  # every constraint checked and met
+    FITS_CHECKED = "fits_checked"  # those checked are met; some could not be checked
+    DOES_NOT_FIT = "does_not_fit"  # at least one constraint fails
+    NOT_CHECKED = "not_checked"  # no constraint could be checked
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """The fit badge: what was checked, what failed, what could not be checked, and the notes worth reading.
+
+    `headline` never claims more than was checked: "Fits: profession, dates" names
+    the constraints met; with nothing checked it reads "Could not check fit: ...".
+    """
+
+    verdict: FitVerdict
+    met: tuple[FitCheck, ...]
+    failed: tuple[FitCheck, ...]
+    unknown: tuple[FitCheck, ...]
+    cautions: tuple[FitCheck, ...]
+
+    @property
+    def takeable(self) -> bool:
+        return not self.failed
+
+    @property
+    def headline(self) -> str:
+        if self.failed:
+            return f"Does not fit: {_labels(self.failed)}"
+        if self.met:
+            return f"Fits: {_labels(self.met)}"
+        return f"Could not check fit: {self.not_checked_reasons}"
+
+    @property
+    def not_checked_reasons(self) -> str:
+        """What kept each unknown constraint from being checked, e.g. "fee not stated, no licence entered"."""
+        return ", ".join(dict.fromkeys(check.not_checked or check.label.lower() for check in self.unknown))
+
+    @property
+    def not_checked_text(self) -> str:
+        """ "Not checked: fee not stated" beside a headline that does not already say it; else ""."""
+        if not self.unknown or self.verdict is FitVerdict.NOT_CHECKED:
+            return ""
+        return f"Not checked: {self.not_checked_reasons}"
+
+    @property
+    def text(self) -> str:
+        """The badge as one line of plain text (for the compare cell and records)."""
+        return "; ".join(part for part in (self.headline, self.not_checked_text) if part)
+
+
+def _labels(checks: Iterable[FitCheck]) -> str:
+    return ", ".join(dict.fromkeys(check.label.lower() for check in checks))
+
+
+def fit_summary(checks: Iterable[FitCheck]) -> FitSummary:
+    """The badge for a program's checks (from `fit_checks`); the one wording of fit on every page."""
+    checks = tuple(checks)
+    constraints = [check for check in checks if check.is_constraint]
+    met = tuple(check for check in constraints if check.status is FitStatus.FITS)
+    failed = tuple(check for check in constraints if check.status is FitStatus.DOES_NOT_FIT)
+    unknown = tuple(check for check in constraints if check.status is FitStatus.UNKNOWN)
+    cautions = tuple(check for check in checks if not check.is_constraint and check.status is FitStatus.CAUTION)
+    if failed:
+        verdict = FitVerdict.DOES_NOT_FIT
+    elif not met:
+        verdict = FitVerdict.NOT_CHECKED
+    elif unknown:
+        verdict = FitVerdict.FITS_CHECKED
+    else:
+        verdict = FitVerdict.FITS
+    return FitSummary(verdict=verdict, met=met, failed=failed, unknown=unknown, cautions=cautions)
+
+
+# --- The default order --------------------------------------------------------------
+
+
+def takeable_first_key(
+    scored: ScoredProgram, program: ProgramSignals, checks: Iterable[FitCheck]
+) -> tuple[object, ...]:
+    """The catalog's default order: every program the clinician can take (unknown counts) first, then by score.
+
+    Within each group the order is exactly `scoring.ranking_key`; the SQL ranking
+    (programs.ranking.queries) orders by the same two keys.
+    """
+    return (not program_fits(checks), *ranking_key(scored, program))
+
+
+def rank_for_clinician(
+    programs: Iterable[ProgramSignals], goal: GoalCriteria, weights: Weights, clinician: ClinicianContext
+) -> list[tuple[ScoredProgram, ProgramSignals]]:
+    """Score and order programs takeable-first for this clinician, deterministically."""
+    ranked = [(score_program(program, goal, weights), program) for program in programs]
+    ranked.sort(key=lambda pair: takeable_first_key(pair[0], pair[1], fit_checks(pair[1], clinician)))
+    return ranked

@@ -7,7 +7,9 @@ career points are a CASE sum whose coefficients come from
 `scoring.career_alignment_coefficients`. No arithmetic of the scoring lives
 here: this module only adds up what the scoring module hands it, and
 tests/programs/test_ranking_sql.py proves the SQL order equals
-`scoring.rank_programs` and the SQL fit filter equals `fit.program_fits`.
+`scoring.rank_programs` (score alone) and `fit.rank_for_clinician` (the
+default: what the clinician can take first), and the SQL fit filter equals
+`fit.program_fits`.
 
 Only the page shown (about 20 programs) is then scored in Python, for the bars,
 the reasons and the fit badges.
@@ -16,7 +18,7 @@ the reasons and the fit badges.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,7 +38,23 @@ from ..selectors import (
 )
 from . import fit, scoring
 
-RANKED_SORT = "fit"
+RANKED_SORT = "fit"  # the default with a goal: programs the clinician can take first, each group by score
+SCORE_SORT = "score"  # by score alone, whether the clinician can take the program or not
+TAKEABLE_FIRST_RULE = (
+    "Programs you can take come first, then those that fail one of your constraints (profession, a credit type "
+    "your licences accept, budget, leave, dates), each by score; a constraint that could not be checked, such as "
+    "a fee not stated, does not move a program down."
+)
+SCORE_ONLY_RULE = "Ordered by score alone, whether or not you can take each program; each card says what fits."
+
+
+def ranking_rule(sort: str) -> str:
+    """The sentence the catalog shows about its order for this sort choice ("" for the plain sorts)."""
+    if sort in ("", RANKED_SORT):
+        return TAKEABLE_FIRST_RULE
+    return SCORE_ONLY_RULE if sort == SCORE_SORT else ""
+
+
 PER_PAGE = 20
 
 
@@ -97,9 +115,20 @@ def rank_annotate(queryset: ProgramQuerySet, goal: scoring.GoalCriteria, weights
     return queryset.annotate(weighted_points=_sum(parts))
 
 
-def rank_order(queryset: ProgramQuerySet, weights: scoring.Weights) -> ProgramQuerySet:
-    """Order an annotated queryset exactly as scoring.ranking_key does."""
-    ordering = [F("weighted_points").desc()]
+def rank_order(
+    queryset: ProgramQuerySet, weights: scoring.Weights, clinician: fit.ClinicianContext | None = None
+) -> ProgramQuerySet:
+    """Order an annotated queryset exactly as scoring.ranking_key does; with `clinician`, as fit.takeable_first_key.
+
+    Takeable first is one CASE over `fits_filter` in the ORDER BY: no extra query.
+    """
+    ordering = []
+    if clinician is not None:
+        queryset = queryset.annotate(
+            takeable=Case(When(fits_filter(clinician), then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        ordering.append(F("takeable").desc())
+    ordering.append(F("weighted_points").desc())
     if weights.career:
         ordering.append(F("career_points").desc())
     ordering += [
@@ -121,45 +150,85 @@ def _costs_in_year(year: fit.MoneyYear, today: datetime.date) -> Q:
     return Q(start_date__gte=year.start, start_date__lt=year.end)
 
 
-def _money_fits(money: Decimal | None, leave: Decimal | None) -> Q:
-    condition = ALWAYS
-    if money is not None:
-        condition &= Q(fee_amount__isnull=True) | ~Q(fee_currency="USD") | Q(fee_amount__lte=money)
-    if leave is not None:
-        condition &= Q(leave_days__isnull=True) | Q(leave_days__lte=leave)
-    return condition
-
-
-def _money_condition(clinician: fit.ClinicianContext) -> Q:
-    """SQL mirror of the budget and leave checks, with each program's money from the year its costs fall in."""
-    outside = ALWAYS
+def _per_costs_year(
+    clinician: fit.ClinicianContext,
+    figure: Callable[[fit.MoneyYear], Decimal | None],
+    fallback: Decimal | None,
+    fits: Callable[[Decimal], Q],
+) -> Q | None:
+    """SQL mirror of `clinician.money_for(start_date)`: each program checked against its costs year's figure."""
+    if all(figure(year) is None for year in clinician.money_years) and fallback is None:
+        return None
     condition = ~ALWAYS
+    outside = ALWAYS
     for year in clinician.money_years:
         in_year = _costs_in_year(year, clinician.today)
-        condition |= in_year & _money_fits(year.money, year.leave)
+        value = figure(year)
+        condition |= in_year & (ALWAYS if value is None else fits(value))
         outside &= ~in_year
-    return condition | (outside & _money_fits(clinician.remaining_budget, clinician.remaining_leave_days))
+    return condition | (outside & (ALWAYS if fallback is None else fits(fallback)))
+
+
+def _open_condition(clinician: fit.ClinicianContext) -> Q | None:
+    return Q(end_date__isnull=True) | Q(end_date__gte=clinician.today)
+
+
+def _profession_condition(clinician: fit.ClinicianContext) -> Q | None:
+    if clinician.profession is None:
+        return None
+    return Q(professions=[]) | Q(professions__has_any=[clinician.profession])
+
+
+def _credit_condition(clinician: fit.ClinicianContext) -> Q | None:
+    if not clinician.licences:
+        return None
+    offerings = CreditOffering.objects.filter(program=OuterRef("pk"))
+    if all(licence.accepted_credit_types for licence in clinician.licences):
+        accepted = sorted(set().union(*(licence.accepted_credit_types for licence in clinician.licences)))
+        offerings = offerings.filter(credit_type__in=accepted)
+    return Q(Exists(offerings))
+
+
+def _budget_condition(clinician: fit.ClinicianContext) -> Q | None:
+    return _per_costs_year(
+        clinician,
+        lambda year: year.money,
+        clinician.remaining_budget,
+        lambda money: Q(fee_amount__isnull=True) | ~Q(fee_currency="USD") | Q(fee_amount__lte=money),
+    )
+
+
+def _leave_condition(clinician: fit.ClinicianContext) -> Q | None:
+    return _per_costs_year(
+        clinician,
+        lambda year: year.leave,
+        clinician.remaining_leave_days,
+        lambda leave: Q(leave_days__isnull=True) | Q(leave_days__lte=leave),
+    )
+
+
+# Per hard constraint (fit.CONSTRAINT_KINDS), the SQL condition that it does not fail; None = nothing to check.
+CONSTRAINT_CONDITIONS: dict[fit.FitKind, Callable[[fit.ClinicianContext], Q | None]] = {
+    fit.FitKind.OPEN: _open_condition,
+    fit.FitKind.PROFESSION: _profession_condition,
+    fit.FitKind.CREDIT: _credit_condition,
+    fit.FitKind.BUDGET: _budget_condition,
+    fit.FitKind.LEAVE: _leave_condition,
+}
 
 
 def fits_filter(clinician: fit.ClinicianContext) -> Q:
-    """SQL mirror of `fit.program_fits(fit.fit_checks(program, clinician))`.
+    """SQL mirror of `fit.program_fits(fit.fit_checks(program, clinician))`: the hard constraints only.
 
-    Unknown never excludes: a missing fee, leave or profession keeps the program.
+    Reads fit.CONSTRAINT_KINDS, the one definition of what is a constraint: notes (ends
+    after the review, a renewal or the goal horizon; mandated topics) never exclude,
+    and unknown never does either (a missing fee, leave or profession keeps the program).
     """
-    today = clinician.today
-    condition = Q(end_date__isnull=True) | Q(end_date__gte=today)
-    if clinician.profession is not None:
-        condition &= Q(professions=[]) | Q(professions__has_any=[clinician.profession])
-    if clinician.licences:
-        offerings = CreditOffering.objects.filter(program=OuterRef("pk"))
-        if all(licence.accepted_credit_types for licence in clinician.licences):
-            accepted = sorted(set().union(*(licence.accepted_credit_types for licence in clinician.licences)))
-            offerings = offerings.filter(credit_type__in=accepted)
-        condition &= Q(Exists(offerings))
-    condition &= _money_condition(clinician)
-    for deadline in (clinician.horizon, clinician.next_review):
-        if deadline is not None and deadline >= today:
-            condition &= Q(end_date__isnull=True) | Q(end_date__lte=deadline)
+    condition = Q()
+    for kind in sorted(fit.CONSTRAINT_KINDS):
+        part = CONSTRAINT_CONDITIONS[kind](clinician)
+        if part is not None:
+            condition &= part
     return condition
 
 
@@ -177,13 +246,18 @@ def ranked_queryset(
     filters: CatalogFilters,
     fits_only: bool = False,
     order_by_fit: bool = True,
+    takeable_first: bool = True,
 ) -> ProgramQuerySet:
-    """Published, current programs matching the filters, annotated with points and ordered by fit."""
+    """Published, current programs matching the filters, annotated with points and ordered by fit.
+
+    Ordered by fit: takeable first then by score (`fit.takeable_first_key`), or by score
+    alone when `takeable_first` is False; otherwise by the catalog sort asked for.
+    """
     queryset = rank_annotate(
         ranking_candidates(clinician=clinician, filters=filters, fits_only=fits_only), goal, weights
     )
     if order_by_fit:
-        return rank_order(queryset, weights)
+        return rank_order(queryset, weights, clinician if takeable_first and not fits_only else None)
     return catalog_order(queryset, filters.effective_sort)
 
 
@@ -198,6 +272,10 @@ class RankedResult:
     @property
     def fits(self) -> bool:
         return fit.program_fits(self.checks)
+
+    @property
+    def fit_summary(self) -> fit.FitSummary:
+        return fit.fit_summary(self.checks)
 
     @property
     def top_reasons(self) -> list[tuple[scoring.FactorScore, scoring.Reason]]:
@@ -244,6 +322,7 @@ def ranked_catalog_page(
     page_number: str | int | None,
     fits_only: bool = False,
     order_by_fit: bool = True,
+    takeable_first: bool = True,
     per_page: int = PER_PAGE,
 ) -> RankedPage:
     """One page of the catalog ranked for a goal: four queries whatever the catalog size.
@@ -259,6 +338,7 @@ def ranked_catalog_page(
         filters=filters,
         fits_only=fits_only,
         order_by_fit=order_by_fit,
+        takeable_first=takeable_first,
     )
     paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
     # Counted without the point annotations, which would otherwise be computed for every row.

@@ -175,6 +175,30 @@ _PRACTICE_CHANGE_WORDS = re.compile(
 )
 
 
+# --- Who vouches for a claim -------------------------------------------------
+#
+# What the listing states (accreditation, the Moore level measured, what it is
+# designed to change) is the provider's word until the CME office verifies the
+# listing (Program.last_verified_on). programs.presenters words the claims on
+# every page with these same functions; the reasons below carry the same source.
+
+STATED_BY_PROVIDER = "stated by the provider"
+
+
+def format_date(day: datetime.date) -> str:
+    """Jun 30, 2027."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def verified_by_office(day: datetime.date) -> str:
+    return f"verified by the CME office on {format_date(day)}"
+
+
+def listing_claim_source(verified_on: datetime.date | None) -> str:
+    """Who vouches for a listing claim: the provider until the CME office verified the listing, then the office."""
+    return verified_by_office(verified_on) if verified_on is not None else STATED_BY_PROVIDER
+
+
 # --- Inputs ---------------------------------------------------------------
 
 
@@ -210,6 +234,12 @@ class ProgramSignals:
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     topics: frozenset[str] = frozenset()
+    listing_verified_on: datetime.date | None = None  # when the CME office verified the listing's claims
+
+    @property
+    def claim_source(self) -> str:
+        """Who vouches for what the listing states (see `listing_claim_source`)."""
+        return listing_claim_source(self.listing_verified_on)
 
 
 @dataclass(frozen=True)
@@ -398,7 +428,9 @@ def outcome_factor(program: ProgramSignals) -> FactorScore:
     if level in MEASURED_LEVEL_POINTS:
         level_points = MEASURED_LEVEL_POINTS[level]
         kind = "a practice outcome" if level in PRACTICE_OUTCOME_LEVELS else "not a practice outcome"
-        ledger.earn(level_points, f"measures {MOORE_LEVEL_NAMES[level]} (Moore level {level}: {kind})")
+        ledger.earn(
+            level_points, f"measures {MOORE_LEVEL_NAMES[level]} (Moore level {level}: {kind}), {program.claim_source}"
+        )
     # The rungs still above the level measured, each with what it adds.
     reached = level_points
     for rung in PRACTICE_OUTCOME_LEVELS:
@@ -415,7 +447,7 @@ def outcome_factor(program: ProgramSignals) -> FactorScore:
     designed_points = DESIGNED_TO_CHANGE_POINTS[designed[-1]] if designed else 0
     if designed:
         names = ", ".join(code.replace("_", " ") for code in designed)
-        ledger.earn(designed_points, f"designed to change {names} (intent, not measured)")
+        ledger.earn(designed_points, f"designed to change {names} (intent, not measured), {program.claim_source}")
     ledger.short(
         DESIGNED_TO_CHANGE_POINTS[_BEST_DESIGNED] - designed_points,
         f"designed to change {_BEST_DESIGNED.replace('_', ' ')}",
@@ -452,9 +484,11 @@ def independence_factor(program: ProgramSignals) -> FactorScore:
     ledger = _Ledger(Factor.INDEPENDENCE)
     accreditor = program.accreditor or None
     if accreditor in RECOGNIZED_ACCREDITORS:
-        ledger.earn(ACCREDITED_POINTS, f"accredited by {RECOGNIZED_ACCREDITORS[accreditor]}")
+        ledger.earn(ACCREDITED_POINTS, f"accredited by {RECOGNIZED_ACCREDITORS[accreditor]}, {program.claim_source}")
     elif accreditor == "other":
-        ledger.earn(OTHER_ACCREDITOR_POINTS, "accredited by a body outside the recognized accreditors")
+        ledger.earn(
+            OTHER_ACCREDITOR_POINTS, f"accredited by a body outside the recognized accreditors, {program.claim_source}"
+        )
         ledger.short(
             ACCREDITED_POINTS - OTHER_ACCREDITOR_POINTS,
             f"accredited by a recognized accreditor ({RECOGNIZED_ACCREDITOR_LIST}) instead",
@@ -463,7 +497,7 @@ def independence_factor(program: ProgramSignals) -> FactorScore:
         now = "none now" if accreditor == "none" else "not known"
         ledger.short(ACCREDITED_POINTS, f"accredited by a recognized accreditor ({RECOGNIZED_ACCREDITOR_LIST}; {now})")
     if accreditor in RECOGNIZED_ACCREDITORS and program.accreditation_status == "commendation":
-        ledger.earn(COMMENDATION_POINTS, "provider holds accreditation with commendation")
+        ledger.earn(COMMENDATION_POINTS, f"provider holds accreditation with commendation, {program.claim_source}")
     else:
         ledger.short(COMMENDATION_POINTS, "provider holds recognized accreditation with commendation")
     support = program.commercial_support or None
@@ -549,7 +583,7 @@ def interprofessional_factor(program: ProgramSignals) -> FactorScore:
     else:
         ledger.short(IPCE_POINTS, "offers IPCE credit")
     if program.jointly_accredited:
-        ledger.earn(JOINTLY_ACCREDITED_POINTS, "provider is jointly accredited (JA-IPCE)")
+        ledger.earn(JOINTLY_ACCREDITED_POINTS, f"provider is jointly accredited (JA-IPCE), {program.claim_source}")
     else:
         ledger.short(JOINTLY_ACCREDITED_POINTS, "provider is jointly accredited (JA-IPCE)")
     credited = credit_professions(program.credits)

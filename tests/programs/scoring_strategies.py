@@ -61,6 +61,7 @@ def programs(draw, program_id: int | None = None) -> scoring.ProgramSignals:
         start_date=start,
         end_date=end,
         topics=frozenset(draw(st.sets(st.sampled_from(["opioids", "ethics", "sepsis"]), max_size=2))),
+        listing_verified_on=draw(st.sampled_from([None, None, TODAY - datetime.timedelta(days=40)])),
     )
 
 

@@ -1,4 +1,4 @@
-"""The SQL ranking and fit filter agree exactly with the scoring module on random catalogs."""
+"""The SQL ranking and fit filter agree exactly with the scoring and fit modules on random catalogs."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from careers.models import GoalTrack
 from demo.synthetic import synthetic_programs_create
 from programs.choices import Competency, CreditType, MandatedTopic, Profession
 from programs.ranking import fit, scoring
-from programs.ranking.queries import fits_filter, rank_annotate, rank_order, ranked_queryset
+from programs.ranking.queries import CONSTRAINT_CONDITIONS, fits_filter, rank_annotate, rank_order, ranked_queryset
 from programs.selectors import CatalogFilters, catalog_base, catalog_filter, program_signals
 from tests.factories import ProgramFactory, ProviderFactory
+from tests.programs.scoring_strategies import goals, weights
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +102,12 @@ def _module_ranking(goal, weights, programs=None):
     return [scored.program_id for scored, _ in scoring.rank_programs(map(program_signals, programs), goal, weights)]
 
 
+def _takeable_first_ranking(goal, weights, clinician, programs=None):
+    programs = programs if programs is not None else list(catalog_base())
+    ranked = fit.rank_for_clinician(map(program_signals, programs), goal, weights, clinician)
+    return [scored.program_id for scored, _ in ranked]
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_sql_order_equals_module_order(catalog, seed):
     rng = random.Random(seed)
@@ -152,3 +162,120 @@ def test_ranked_queryset_with_filters_and_fits_only_keeps_module_order(catalog, 
         if fit.program_fits(fit.fit_checks(program_signals(program), clinician))
     ]
     assert sql_ids == _module_ranking(goal, weights, kept)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sql_takeable_first_order_equals_module_order(catalog, seed):
+    rng = random.Random(200 + seed)
+    goal, weights = _random_goal(rng), _random_weights(rng)
+    clinician = _random_clinician(rng, timezone.localdate())
+    queryset = ranked_queryset(goal=goal, weights=weights, clinician=clinician, filters=CatalogFilters())
+    assert list(queryset.values_list("id", flat=True)) == _takeable_first_ranking(goal, weights, clinician)
+    by_score = ranked_queryset(
+        goal=goal, weights=weights, clinician=clinician, filters=CatalogFilters(), takeable_first=False
+    )
+    assert list(by_score.values_list("id", flat=True)) == _module_ranking(goal, weights)
+
+
+def test_takeable_first_puts_every_failing_program_after_every_takeable_one(catalog):
+    today = timezone.localdate()
+    clinician = fit.ClinicianContext(today=today, profession="nurse", remaining_budget=Decimal("600"))
+    goal, weights = scoring.GoalCriteria(track="executive_leadership"), scoring.Weights()
+    ids = list(
+        ranked_queryset(goal=goal, weights=weights, clinician=clinician, filters=CatalogFilters()).values_list(
+            "id", flat=True
+        )
+    )
+    programs = catalog_base().in_bulk(ids)
+    takeable = [fit.program_fits(fit.fit_checks(program_signals(programs[pk]), clinician)) for pk in ids]
+    assert True in takeable and False in takeable  # not vacuous
+    assert takeable == sorted(takeable, reverse=True)
+
+
+# --- Generated programs (hypothesis) --------------------------------------------------------------
+
+program_rows = st.fixed_dictionaries(
+    {
+        "title": st.sampled_from(["Alpha", "alpha", "Émile", "Zeta"]),
+        "professions": st.lists(
+            st.sampled_from(["physician", "nurse", "physician_assistant"]), max_size=2, unique=True
+        ),
+        "fee_amount": st.one_of(st.none(), st.sampled_from([0, 100, 900, 5000]).map(Decimal)),
+        "fee_currency": st.sampled_from(["USD", "USD", "EUR"]),
+        "leave_days": st.one_of(st.none(), st.sampled_from([0, 1, 4]).map(Decimal)),
+        "start_in": st.one_of(st.none(), st.integers(0, 400)),
+        "length": st.one_of(st.none(), st.integers(0, 300)),
+        "credits": st.dictionaries(
+            st.sampled_from(["ama_pra_1", "ancc", "aapa_1", "ipce"]), st.sampled_from(["1", "8", "20"]), max_size=2
+        ),
+        "outcome_level_measured": st.sampled_from(["", "3a", "5", "6"]),
+        "competencies": st.lists(
+            st.sampled_from(["healthcare_finance", "strategic_planning", "patient_safety"]), max_size=2, unique=True
+        ),
+        "career_tracks": st.lists(st.sampled_from(["executive_leadership", "quality_improvement"]), max_size=1),
+        "commercial_support": st.sampled_from(["", "none", "disclosed"]),
+    }
+)
+
+
+@st.composite
+def clinicians(draw) -> fit.ClinicianContext:
+    today = timezone.localdate()
+    licences = tuple(
+        fit.LicenceNeed(
+            licence_id=index + 1,
+            name=f"State {index}",
+            renewal_date=today + datetime.timedelta(days=draw(st.integers(-10, 400))),
+            accepted_credit_types=frozenset(
+                draw(st.sets(st.sampled_from(["ama_pra_1", "ancc", "aapa_1"]), max_size=2))
+            ),
+            hours_short=Decimal(draw(st.sampled_from([0, 5, 20]))),
+        )
+        for index in range(draw(st.integers(0, 2)))
+    )
+    day = st.integers(-20, 400).map(lambda days: today + datetime.timedelta(days=days))
+    return fit.ClinicianContext(
+        today=today,
+        profession=draw(st.one_of(st.none(), st.sampled_from(["physician", "nurse", "physician_assistant"]))),
+        remaining_budget=draw(st.one_of(st.none(), st.sampled_from([0, 100, 1000]).map(Decimal))),
+        remaining_leave_days=draw(st.one_of(st.none(), st.sampled_from([0, 1, 5]).map(Decimal))),
+        horizon=draw(st.one_of(st.none(), day)),
+        next_review=draw(st.one_of(st.none(), day)),
+        licences=licences,
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(program_rows, min_size=1, max_size=8), clinician=clinicians(), goal=goals(), weighting=weights)
+def test_sql_order_equals_python_order_on_generated_programs(db, rows, clinician, goal, weighting):
+    """Takeable first, then by score, in SQL exactly as fit.rank_for_clinician orders the same programs."""
+    with transaction.atomic():
+        provider = ProviderFactory(name="Generated")
+        today = timezone.localdate()
+        for row in rows:
+            row = dict(row)
+            start_in, length, credits = row.pop("start_in"), row.pop("length"), row.pop("credits")
+            start = today + datetime.timedelta(days=start_in) if start_in is not None else None
+            end = (start or today) + datetime.timedelta(days=length) if length is not None else None
+            ProgramFactory(provider=provider, start_date=start, end_date=end, credits=credits, **row)
+        for fits_only in (False, True):
+            queryset = ranked_queryset(
+                goal=goal, weights=weighting, clinician=clinician, filters=CatalogFilters(), fits_only=fits_only
+            )
+            programs = list(catalog_base())
+            if fits_only:
+                programs = [p for p in programs if fit.program_fits(fit.fit_checks(program_signals(p), clinician))]
+            expected = _takeable_first_ranking(goal, weighting, clinician, programs)
+            assert list(queryset.values_list("id", flat=True)) == expected
+        transaction.set_rollback(True)
+
+
+def test_the_sql_reads_the_one_definition_of_hard_constraints():
+    assert set(CONSTRAINT_CONDITIONS) == fit.CONSTRAINT_KINDS
+    assert {
+        fit.FitKind.PROFESSION,
+        fit.FitKind.CREDIT,
+        fit.FitKind.BUDGET,
+        fit.FitKind.LEAVE,
+        fit.FitKind.OPEN,
+    } == fit.CONSTRAINT_KINDS

@@ -299,3 +299,35 @@ def test_program_page_gives_a_reason_for_every_point_and_names_every_missing_one
     assert "+5</span>: provider holds recognized accreditation with commendation" in rows["Commercial independence"][3]
     assert rows["Career alignment"][:3] == (100, [60, 40], [])
     assert "Nothing" not in re.sub(r"Nothing missing: full marks", "", body[body.index("breakdown-table") :])
+
+
+def test_catalog_program_page_and_compare_query_counts_do_not_grow_with_the_catalog(client, world):
+    """Takeable-first ordering is one CASE in the ranking query: every page keeps its query count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    goal_for(world.owner, budget="600")
+    client.force_login(world.owner)
+    mine = [ProgramFactory(title=f"Mine {index}", fee_amount=Decimal(300 * index)) for index in range(4)]
+    requests = {
+        "default": (CATALOG, {}),
+        "score alone": (CATALOG, {"sort": "score"}),
+        "fits only": (CATALOG, {"fits_only": "on"}),
+        "program page": (reverse("programs:detail", args=[mine[3].pk]), {}),
+        "compare": (reverse("programs:compare"), {"ids": [program.pk for program in mine]}),
+    }
+
+    def counts() -> dict[str, int]:
+        client.get(CATALOG)  # warm the tag-option cache
+        result = {}
+        for name, (url, params) in requests.items():
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url, params)
+            assert response.status_code == 200, name
+            result[name] = len(captured.captured_queries)
+        return result
+
+    synthetic_programs_create(count=20, seed=5)
+    small = counts()
+    synthetic_programs_create(count=300, seed=6)
+    assert counts() == small

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from programs.ranking import fit, scoring
-from programs.ranking.fit import FitKind, FitStatus
+from programs.ranking.fit import FitKind, FitSeverity, FitStatus, FitVerdict
 from tests.programs.test_scoring_properties import HIGH_TRAITS, LOW_TRAITS
 
 TODAY = datetime.date(2026, 6, 1)
@@ -74,9 +74,10 @@ def test_higher_value_program_beats_lower_value_program_for_every_non_zero_weigh
 
 def test_selection_table_reasons_read_as_the_article_says():
     high = scoring.score_program(_program(**HIGH_TRAITS), GOAL, scoring.Weights())
-    assert "measures patient health (Moore level 6: a practice outcome)" in high.factor(scoring.Factor.OUTCOME).evidence
+    outcome = high.factor(scoring.Factor.OUTCOME).evidence
+    assert "measures patient health (Moore level 6: a practice outcome), stated by the provider" in outcome
     independence = high.factor(scoring.Factor.INDEPENDENCE).evidence
-    assert "accredited by ACCME" in independence and "no commercial support" in independence
+    assert "accredited by ACCME, stated by the provider" in independence and "no commercial support" in independence
     assert "designed for 4 professions" in high.factor(scoring.Factor.INTERPROFESSIONAL).evidence
     assert (
         "covers 3 of your 3 competencies: finance, organizational management, strategy"
@@ -121,8 +122,8 @@ def test_partial_credit_below_the_maximum_is_named_with_its_points():
     assert outcome.shown == "73"
     assert _lines(outcome) == (
         [
-            "+40: measures performance (Moore level 5: a practice outcome)",
-            "+6: designed to change competence, performance (intent, not measured)",
+            "+40: measures performance (Moore level 5: a practice outcome), stated by the provider",
+            "+6: designed to change competence, performance (intent, not measured), stated by the provider",
             "+15: provider says it publishes outcome data (not verified)",
             "+12: each participant runs a practice-improvement project",
         ],
@@ -190,7 +191,10 @@ def test_marketing_deducts_at_most_what_was_earned_and_says_so():
     assert _lines(nothing_else)[1][-1] == "+5: no marketing alongside the education"
     accredited = scoring.independence_factor(_program(accreditor="accme", ancillary_marketing=True))
     assert accredited.points == 300
-    assert _lines(accredited)[0] == ["+40: accredited by ACCME", "\N{MINUS SIGN}10: marketing alongside the education"]
+    assert _lines(accredited)[0] == [
+        "+40: accredited by ACCME, stated by the provider",
+        "\N{MINUS SIGN}10: marketing alongside the education",
+    ]
     assert "+15: no marketing alongside the education (ends the 10-point deduction)" in _lines(accredited)[1]
 
 
@@ -238,12 +242,26 @@ def test_credit_check_counts_accepted_credit_toward_the_licence():
     assert _check(_program(), no_licence, FitKind.CREDIT).status is FitStatus.UNKNOWN
 
 
-def test_dates_check_horizon_and_review():
+def test_ending_after_the_horizon_or_review_is_a_dated_note_not_a_failure():
     late = _program(start_date=datetime.date(2027, 5, 1), end_date=datetime.date(2027, 7, 1))
     horizon = _check(late, kind=FitKind.HORIZON)
-    assert (horizon.status, horizon.message) == (FitStatus.DOES_NOT_FIT, "ends after your goal horizon (Jun 30, 2027)")
+    assert (horizon.severity, horizon.status, horizon.message) == (
+        FitSeverity.NOTE,
+        FitStatus.CAUTION,
+        "ends Jul 1, 2027, after your goal horizon on Jun 30, 2027",
+    )
     review = _check(late, kind=FitKind.REVIEW)
-    assert review.status is FitStatus.DOES_NOT_FIT and "Mar 1, 2027" in review.message
+    assert (review.status, review.message) == (
+        FitStatus.CAUTION,
+        "ends Jul 1, 2027, after your next performance review on Mar 1, 2027",
+    )
+    assert fit.program_fits(fit.fit_checks(late, CLINICIAN))
+    assert fit.fit_summary(fit.fit_checks(late, CLINICIAN)).cautions[:2] == (horizon, review)
+    early = _check(_program(), kind=FitKind.REVIEW)
+    assert (early.status, early.message) == (
+        FitStatus.FITS,
+        "ends Jul 3, 2026, before your next performance review on Mar 1, 2027",
+    )
     on_demand = _program(start_date=None, end_date=None)
     assert _check(on_demand, kind=FitKind.HORIZON).status is FitStatus.FITS
     assert _check(on_demand, kind=FitKind.OPEN).message == "on demand"
@@ -257,7 +275,11 @@ def test_mandated_topic_and_renewal_notes_do_not_exclude():
     topic = next(check for check in checks if check.kind is FitKind.MANDATED_TOPIC)
     assert topic.message == "covers opioids: 3 h still missing for California"
     renewal = next(check for check in checks if check.kind is FitKind.RENEWAL)
-    assert renewal.status is FitStatus.DOES_NOT_FIT and "counts toward the next cycle" in renewal.message
+    assert (renewal.severity, renewal.status, renewal.message) == (
+        FitSeverity.NOTE,
+        FitStatus.CAUTION,
+        "ends Feb 10, 2027, after your California renewal on Jan 31, 2027: its credit counts toward the next cycle",
+    )
     assert fit.program_fits(checks)
 
 
@@ -281,3 +303,76 @@ def test_past_horizon_is_reported_not_used_to_exclude():
     stale = dataclasses.replace(CLINICIAN, horizon=datetime.date(2026, 1, 1))
     check = _check(_program(), stale, FitKind.HORIZON)
     assert check.status is FitStatus.UNKNOWN and "has passed" in check.message
+
+
+# --- The fit badge ------------------------------------------------------------------------
+
+
+def _summary(program, clinician=CLINICIAN) -> fit.FitSummary:
+    return fit.fit_summary(fit.fit_checks(program, clinician))
+
+
+def test_badge_names_every_constraint_checked_when_all_fit():
+    summary = _summary(_program())
+    assert summary.verdict is FitVerdict.FITS
+    assert summary.text == "Fits: profession, credit type, budget, leave, dates"
+
+
+def test_badge_names_what_could_not_be_checked_beside_what_fits():
+    no_licence = dataclasses.replace(CLINICIAN, licences=())
+    summary = _summary(_program(fee_amount=None), no_licence)
+    assert summary.verdict is FitVerdict.FITS_CHECKED
+    assert summary.headline == "Fits: profession, leave, dates"
+    assert summary.not_checked_text == "Not checked: no licence entered, fee not stated"
+
+
+def test_badge_never_says_fits_when_nothing_could_be_checked():
+    # No profile, no licence, no fee or leave stated, and a program with no dates: nothing to check.
+    summary = _summary(
+        _program(fee_amount=None, leave_days=None, professions=frozenset({"nurse"})),
+        fit.ClinicianContext(today=TODAY),
+    )
+    assert summary.verdict is FitVerdict.FITS_CHECKED  # the dates can always be checked
+    assert summary.text == (
+        "Fits: dates; Not checked: no profession entered, no licence entered, fee not stated, leave days not stated"
+    )
+    nothing = fit.fit_summary(
+        check
+        for check in fit.fit_checks(_program(fee_amount=None), fit.ClinicianContext(today=TODAY))
+        if check.kind is not FitKind.OPEN
+    )
+    assert nothing.verdict is FitVerdict.NOT_CHECKED
+    assert nothing.text == (
+        "Could not check fit: no profession entered, no licence entered, fee not stated, no leave entered"
+    )
+    assert "Fits" not in nothing.text
+
+
+def test_badge_leads_with_what_fails_and_keeps_timing_as_notes():
+    late = _program(fee_amount=Decimal("9000"), fee_currency="USD", end_date=datetime.date(2027, 8, 1))
+    summary = _summary(late)
+    assert summary.verdict is FitVerdict.DOES_NOT_FIT and not summary.takeable
+    assert summary.headline == "Does not fit: budget"
+    assert [check.kind for check in summary.cautions] == [FitKind.HORIZON, FitKind.REVIEW, FitKind.RENEWAL]
+    foreign = _summary(_program(fee_currency="EUR", professions=frozenset({"nurse"})))
+    assert foreign.text == "Does not fit: profession; Not checked: fee in EUR"
+
+
+def test_ended_program_fails_the_dates_constraint():
+    ended = _program(start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 1, 2))
+    summary = _summary(ended)
+    assert summary.headline == "Does not fit: dates"
+    assert not fit.program_fits(fit.fit_checks(ended, CLINICIAN))
+
+
+def test_takeable_first_ranks_a_lower_score_that_fits_above_a_higher_one_that_does_not():
+    strong = dataclasses.replace(
+        _program(program_id=1, title="Strong", **HIGH_TRAITS), professions=frozenset({"nurse"})
+    )
+    weak = _program(program_id=2, title="Weak")
+    weights = scoring.Weights()
+    assert [s.program_id for s, _ in scoring.rank_programs([weak, strong], GOAL, weights)] == [1, 2]
+    ranked = fit.rank_for_clinician([strong, weak], GOAL, weights, CLINICIAN)
+    assert [s.program_id for s, _ in ranked] == [2, 1]
+    unknown = fit.ClinicianContext(today=TODAY)  # nothing entered: nothing fails, score decides
+    assert [s.program_id for s, _ in fit.rank_for_clinician([weak, strong], GOAL, weights, unknown)] == [1, 2]

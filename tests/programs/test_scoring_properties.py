@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 
 from hypothesis import given
@@ -212,8 +213,19 @@ def test_every_higher_value_trait_beats_every_lower_value_trait_for_any_weightin
 # --- Explanations ------------------------------------------------------------------
 
 
+# What the listing states (level measured, intent, accreditation): its reasons name who vouches for it.
+_LISTING_CLAIM = re.compile(
+    r"measures |designed to change |accredited by |provider holds accreditation|provider is jointly"
+)
+
+
 def _claim_holds(reason: str, program: scoring.ProgramSignals, goal: scoring.GoalCriteria) -> bool:
     """Each evidence sentence the module can write, with the record signal it claims."""
+    if _LISTING_CLAIM.match(reason):
+        verified_on = program.listing_verified_on
+        source = ", " + scoring.listing_claim_source(verified_on)
+        assert reason.endswith(source), reason
+        reason = reason.removesuffix(source)
     level = program.outcome_level_measured
     if match := re.fullmatch(r"measures (.+) \(Moore level (\w+): .+\)", reason):
         return level == match[2] and scoring.MOORE_LEVEL_NAMES[level] == match[1]
@@ -347,6 +359,22 @@ def test_explanations_never_claim_a_signal_the_record_lacks(program, goal, weigh
             assert _claim_holds(reason, program, goal), reason
         for reason in factor.missing:
             assert _absence_holds(reason, program, goal), reason
+
+
+@given(programs(), goals(), weights)
+def test_verifying_the_listing_changes_the_wording_never_the_points(program, goal, weighting):
+    stated = dataclasses.replace(program, listing_verified_on=None)
+    verified = dataclasses.replace(program, listing_verified_on=datetime.date(2026, 3, 2))
+    as_stated, as_verified = (scoring.score_program(item, goal, weighting) for item in (stated, verified))
+    assert [f.points for f in as_stated.factors] == [f.points for f in as_verified.factors]
+    assert as_stated.weighted_points == as_verified.weighted_points
+    assert scoring.static_scores(stated) == scoring.static_scores(verified)
+    for before, after in zip(as_stated.factors, as_verified.factors, strict=True):
+        for old, new in zip(before.reasons, after.reasons, strict=True):
+            assert old.points == new.points
+            if old.text != new.text:
+                assert old.text.endswith(", stated by the provider"), old.text
+                assert new.text.endswith(", verified by the CME office on Mar 2, 2026"), new.text
 
 
 @given(programs(), goals(), weights)
