@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
 from . import selectors, vocabulary
 from .choices import ActivityFormat, CreditType, Delivery, OutcomeLevel, Profession
@@ -22,6 +23,8 @@ class OpenChoiceField(forms.ChoiceField):
     The options are cached for minutes; a provider or state that appeared since must
     still filter (and finds its programs) rather than be refused as "not a choice".
     """
+
+    default_validators = [ProhibitNullCharactersValidator()]
 
     def valid_value(self, value: str) -> bool:
         return True

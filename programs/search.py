@@ -3,7 +3,7 @@
 A query is reduced to its words (programs.vocabulary.search_terms: folded, no stop
 words, only letters and digits, so no query-language operator reaches the database);
 a program matches when it holds every word, each as the start of one of its words
-("cardio" finds "cardiology").
+("cardio" finds "cardiology"; words of one or two letters only as whole words).
 
 PostgreSQL: full-text search on `search_document`, a tsvector that triggers keep
 (migration 0006), served by its GIN index; English stemming after unaccent; ranked
@@ -20,7 +20,7 @@ from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Concat
 
 from .models import ProgramQuerySet
-from .vocabulary import search_terms
+from .vocabulary import is_prefix_term, search_terms
 
 SEARCH_CONFIG = "cme_search"
 _DOCUMENT = '"programs_program"."search_document"'
@@ -55,8 +55,8 @@ def _fallback_document() -> Concat:
 
 
 def tsquery_text(terms: list[str]) -> str:
-    """The to_tsquery input for the words: every word, each as a prefix."""
-    return " & ".join(f"{term}:*" for term in terms)
+    """The to_tsquery input for the words: every word, as a prefix when long enough."""
+    return " & ".join(f"{term}:*" if is_prefix_term(term) else term for term in terms)
 
 
 def program_search(queryset: ProgramQuerySet, query: str) -> ProgramQuerySet:
@@ -77,7 +77,7 @@ def program_search(queryset: ProgramQuerySet, query: str) -> ProgramQuerySet:
         )
     condition = Q()
     for term in terms:
-        condition &= Q(search_text__contains=" " + term)
+        condition &= Q(search_text__contains=f" {term}" if is_prefix_term(term) else f" {term} ")
     return (
         queryset.alias(search_text=_fallback_document())
         .filter(condition)

@@ -37,6 +37,8 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 MAX_SEARCH_TERMS = 12
 MAX_TERM_LENGTH = 40
+# Shorter words match only whole words: "b" finds "hepatitis B", not every word starting with b.
+MIN_PREFIX_LENGTH = 3
 
 # Letters that Unicode decomposition leaves alone but PostgreSQL's unaccent folds.
 _SPECIAL_FOLDS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "ı": "i", "þ": "th"})
@@ -96,9 +98,14 @@ def search_terms(query: str) -> list[str]:
     return terms[:MAX_SEARCH_TERMS]
 
 
+def is_prefix_term(term: str) -> bool:
+    """Whether a search word also matches longer words it starts ("cardio" -> "cardiology")."""
+    return len(term) >= MIN_PREFIX_LENGTH
+
+
 def words(text: str | None) -> str:
-    """The folded words of a text, each preceded by a space (SQLite search: LIKE '% term%')."""
-    return "".join(" " + word for word in _WORDS.findall(fold(text or "")))
+    """The folded words of a text, each between spaces (SQLite search: LIKE '% term%' or '% term %')."""
+    return "".join(f" {word} " for word in _WORDS.findall(fold(text or "")))
 
 
 def tag_words(tags_json: str | None) -> str:
