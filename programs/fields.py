@@ -225,3 +225,27 @@ class HasTag(Lookup[str]):
             f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = {rhs})",  # noqa: S608 - compiled SQL, value is a parameter
             [*lhs_params, *rhs_params],
         )
+
+
+@TagListField.register_lookup
+class HasTagKey(Lookup[str]):
+    """`topics__has_tag_key="pain management"`: some tag has this key (programs.vocabulary.key).
+
+    So "Pain management", "pain_management" and "PAIN-MANAGEMENT" all match one filter.
+    On PostgreSQL the GIN expression index on `cme_tag_keys(column)` serves it (migration 0006).
+    """
+
+    lookup_name = "has_tag_key"
+
+    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:
+        return "%s", [value]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"cme_tag_keys({lhs}) @> jsonb_build_array({rhs}::text)", [*lhs_params, *rhs_params]
+        return (
+            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE cme_key(json_each.value) = {rhs})",  # noqa: S608 - compiled SQL, value is a parameter
+            [*lhs_params, *rhs_params],
+        )

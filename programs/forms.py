@@ -5,28 +5,63 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
+from . import selectors, vocabulary
 from .choices import ActivityFormat, CreditType, Delivery, OutcomeLevel, Profession
 from .ranking.queries import RANKED_SORT, SCORE_SORT
-from .selectors import CATALOG_SORTS, CatalogFilters
+from .selectors import ATTENDANCE, CATALOG_SORTS, CatalogFilters
 
 
 def _with_blank(choices: list[tuple[str, str]], label: str) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
-class CatalogFilterForm(forms.Form):
-    """The catalog's query string. Invalid values are reported and ignored, never fatal."""
+class OpenChoiceField(forms.ChoiceField):
+    """A select of the values the catalog holds (cached) that also takes a value added since.
 
-    q = forms.CharField(label="Keywords", required=False, max_length=200)
+    The options are cached for minutes; a provider or state that appeared since must
+    still filter (and finds its programs) rather than be refused as "not a choice".
+    """
+
+    default_validators = [ProhibitNullCharactersValidator()]
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+def _cost_field(label: str) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2)
+
+
+class CatalogFilterForm(forms.Form):
+    """The catalog's query string. Invalid values are reported and ignored, never fatal.
+
+    Topic, specialty and city are matched by key (programs.vocabulary): any case, accents
+    and underscores or hyphens, and a topic's label counts as its code.
+    """
+
+    q = forms.CharField(
+        label="Keywords",
+        required=False,
+        max_length=200,
+        help_text="Searches titles, descriptions, topics, specialties, providers and cities; every word must match.",
+    )
     profession = forms.ChoiceField(label="Profession", required=False, choices=_with_blank(Profession.choices, "Any"))
     credit_type = forms.ChoiceField(label="Credit type", required=False, choices=_with_blank(CreditType.choices, "Any"))
     format = forms.ChoiceField(label="Format", required=False, choices=_with_blank(ActivityFormat.choices, "Any"))
     delivery = forms.ChoiceField(label="Delivery", required=False, choices=_with_blank(Delivery.choices, "Any"))
     free_only = forms.BooleanField(label="Free only", required=False)
-    max_cost = forms.DecimalField(
-        label="Maximum cost (USD)", required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2
+    min_cost = _cost_field("Minimum cost (USD)")
+    max_cost = _cost_field("Maximum cost (USD)")
+    provider = OpenChoiceField(label="Provider", required=False)
+    attendance = forms.ChoiceField(
+        label="Attend",
+        required=False,
+        choices=_with_blank([(code, label) for code, (label, _) in ATTENDANCE.items()], "Online or in person"),
     )
+    state = OpenChoiceField(label="State", required=False)
+    city = forms.CharField(label="City", required=False, max_length=120)
     accredited_only = forms.BooleanField(label="Accredited providers only", required=False)
     no_commercial_support = forms.BooleanField(label="No commercial support", required=False)
     specialty = forms.CharField(label="Specialty", required=False, max_length=100)
@@ -46,6 +81,12 @@ class CatalogFilterForm(forms.Form):
 
     def __init__(self, data: Mapping[str, Any] | None = None, *, ranked: bool = False) -> None:
         super().__init__(data)
+        provider_field = cast(forms.ChoiceField, self.fields["provider"])
+        provider_field.choices = _with_blank(
+            [(str(pk), name) for pk, name in selectors.catalog_provider_options()], "Any provider"
+        )
+        state_field = cast(forms.ChoiceField, self.fields["state"])
+        state_field.choices = _with_blank([(state, state) for state in selectors.catalog_state_options()], "Any state")
         if ranked:
             # "Best fit" exists only for a clinician with an active goal; first, so it is the default.
             sort_field = cast(forms.ChoiceField, self.fields["sort"])
@@ -55,11 +96,38 @@ class CatalogFilterForm(forms.Form):
                 *CATALOG_SORTS.items(),
             ]
 
+    def clean_q(self) -> str:
+        q = str(self.cleaned_data.get("q") or "").strip()
+        if q and not vocabulary.search_terms(q):
+            raise forms.ValidationError(
+                "These keywords hold no word to search for (only very common words or punctuation)."
+            )
+        return q
+
+    def clean_provider(self) -> int | None:
+        value = self.cleaned_data.get("provider") or ""
+        if not value:
+            return None
+        if not str(value).isdigit() or len(str(value)) > 18:
+            raise forms.ValidationError("Choose a provider from the list.")
+        return int(value)
+
+    def clean_state(self) -> str:
+        state = str(self.cleaned_data.get("state") or "").strip()
+        if len(state) > 120:
+            raise forms.ValidationError("Choose a state from the list.")
+        return state
+
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
         starts, ends = cleaned.get("starts_after"), cleaned.get("ends_before")
         if starts and ends and ends < starts:
             self.add_error("ends_before", "The end of the date range is before its start.")
+        low, high = cleaned.get("min_cost"), cleaned.get("max_cost")
+        if isinstance(low, Decimal) and isinstance(high, Decimal) and low > high:
+            # Both are left out, and both fields say so: the range is not quietly narrowed to one bound.
+            self.add_error("min_cost", f"${low:,} is above the maximum (${high:,}), so the cost range is not applied.")
+            self.add_error("max_cost", f"${high:,} is below the minimum (${low:,}), so the cost range is not applied.")
         return cleaned
 
     def cleaned_filters(self) -> CatalogFilters:
@@ -74,11 +142,16 @@ class CatalogFilterForm(forms.Form):
             format=data.get("format") or "",
             delivery=data.get("delivery") or "",
             free_only=bool(data.get("free_only")),
+            min_cost=data.get("min_cost"),
             max_cost=data.get("max_cost"),
+            provider=data.get("provider"),
+            state=(data.get("state") or "").strip(),
+            city=vocabulary.key(data.get("city") or ""),
+            attendance=data.get("attendance") or "",
             accredited_only=bool(data.get("accredited_only")),
             no_commercial_support=bool(data.get("no_commercial_support")),
-            specialty=(data.get("specialty") or "").strip(),
-            topic=(data.get("topic") or "").strip(),
+            specialty=vocabulary.tag_key_for(data.get("specialty") or ""),
+            topic=vocabulary.tag_key_for(data.get("topic") or ""),
             starts_after=data.get("starts_after"),
             ends_before=data.get("ends_before"),
             outcome_level_min=data.get("outcome_level_min") or "",

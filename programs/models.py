@@ -198,10 +198,11 @@ class Program(models.Model):
             models.Index(fields=["status", "format"], name="program_status_format"),
             models.Index(fields=["status", "delivery"], name="program_status_delivery"),
             models.Index(fields=["status", "outcome_level_measured"], name="program_status_outcome"),
+            models.Index(fields=["status", "location_state"], name="program_status_state"),
             models.Index(fields=["status", "title", "id"], name="program_status_title"),
             models.Index(fields=["updated_at"], name="program_updated"),
-            # PostgreSQL-only GIN indexes (full-text search, topics, specialties)
-            # are created by migration 0002 so SQLite can run the same migrations.
+            # PostgreSQL-only indexes (the full-text search document, tag keys, city key)
+            # are created by migrations 0002 and 0006 so SQLite can run the same migrations.
         ]
 
     def __str__(self) -> str:

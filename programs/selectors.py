@@ -12,10 +12,11 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.expressions import OrderBy
 
-from .choices import RECOGNIZED_ACCREDITORS, CommercialSupport
-from .models import CreditOffering, Program, ProgramQuerySet
+from . import vocabulary
+from .choices import RECOGNIZED_ACCREDITORS, CommercialSupport, Delivery, ProgramStatus
+from .models import CreditOffering, Program, ProgramQuerySet, Provider
 from .ranking import scoring
-from .search import program_search
+from .search import Key, program_search
 
 CATALOG_SORTS: dict[str, str] = {
     "relevance": "Best keyword match",
@@ -23,6 +24,13 @@ CATALOG_SORTS: dict[str, str] = {
     "title": "Title A-Z",
     "cost": "Lowest cost",
     "outcome": "Strongest outcome tracking",
+}
+
+
+# How a person can attend: online means no travel; in person means a venue (hybrid has one).
+ATTENDANCE: dict[str, tuple[str, list[str]]] = {
+    "online": ("Online only (no travel)", [Delivery.LIVE_ONLINE, Delivery.SELF_PACED_ONLINE]),
+    "in_person": ("In person or hybrid (has a venue)", [Delivery.IN_PERSON, Delivery.HYBRID]),
 }
 
 
@@ -36,11 +44,16 @@ class CatalogFilters:
     format: str = ""
     delivery: str = ""
     free_only: bool = False
+    min_cost: Decimal | None = None
     max_cost: Decimal | None = None
+    provider: int | None = None
+    state: str = ""
+    city: str = ""  # a key (programs.vocabulary.key)
+    attendance: str = ""  # one of ATTENDANCE
     accredited_only: bool = False
     no_commercial_support: bool = False
-    specialty: str = ""
-    topic: str = ""
+    specialty: str = ""  # a key (programs.vocabulary.tag_key_for)
+    topic: str = ""  # a key
     starts_after: datetime.date | None = None
     ends_before: datetime.date | None = None
     outcome_level_min: str = ""
@@ -88,16 +101,26 @@ def catalog_filter(queryset: ProgramQuerySet, filters: CatalogFilters) -> Progra
         queryset = queryset.filter(delivery=filters.delivery)
     if filters.free_only:
         queryset = queryset.filter(fee_amount=0)
+    if filters.min_cost is not None:
+        queryset = queryset.filter(fee_amount__gte=filters.min_cost)
     if filters.max_cost is not None:
         queryset = queryset.filter(fee_amount__lte=filters.max_cost)
+    if filters.provider is not None:
+        queryset = queryset.filter(provider_id=filters.provider)
+    if filters.state:
+        queryset = queryset.filter(location_state=filters.state)
+    if filters.city:
+        queryset = queryset.alias(city_key=Key("location_city")).filter(city_key=filters.city)
+    if filters.attendance in ATTENDANCE:
+        queryset = queryset.filter(delivery__in=ATTENDANCE[filters.attendance][1])
     if filters.accredited_only:
         queryset = queryset.filter(provider__accreditor__in=list(RECOGNIZED_ACCREDITORS))
     if filters.no_commercial_support:
         queryset = queryset.filter(commercial_support=CommercialSupport.NONE)
     if filters.specialty:
-        queryset = queryset.filter(specialties__has_tag=filters.specialty)
+        queryset = queryset.filter(specialties__has_tag_key=filters.specialty)
     if filters.topic:
-        queryset = queryset.filter(topics__has_tag=filters.topic)
+        queryset = queryset.filter(topics__has_tag_key=filters.topic)
     if filters.starts_after:
         queryset = queryset.filter(start_date__gte=filters.starts_after)
     if filters.ends_before:
@@ -229,3 +252,35 @@ def catalog_tag_options(tag_field: str) -> list[str]:
         options = [row[0] for row in cursor.fetchall()]
     cache.set(key, options, TAG_OPTIONS_TTL)
     return options
+
+
+def catalog_tag_labels(tag_field: str) -> list[str]:
+    """The human labels of the topics or specialties of published programs, one per key (cached tags)."""
+    return vocabulary.tag_options(catalog_tag_options(tag_field))
+
+
+def catalog_provider_options() -> list[tuple[int, str]]:
+    """(id, name) of the providers with a published program, by name; cached for ten minutes."""
+    key = "catalog-provider-options"
+    options = cache.get(key)
+    if options is None:
+        published = Program.objects.filter(provider=OuterRef("pk"), status=ProgramStatus.PUBLISHED)
+        options = list(Provider.objects.filter(Exists(published)).order_by("name").values_list("pk", "name"))
+        cache.set(key, options, TAG_OPTIONS_TTL)
+    return list(options)
+
+
+def catalog_state_options() -> list[str]:
+    """The states of published programs' venues, sorted; cached for ten minutes."""
+    key = "catalog-state-options"
+    options = cache.get(key)
+    if options is None:
+        options = list(
+            Program.objects.published()
+            .exclude(location_state="")
+            .order_by("location_state")
+            .values_list("location_state", flat=True)
+            .distinct()
+        )
+        cache.set(key, options, TAG_OPTIONS_TTL)
+    return list(options)

@@ -59,8 +59,8 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
         "compare_limits": (MIN_COMPARE, MAX_COMPARE),
         "ranking_rule": queries.ranking_rule(filters.sort),
         "query_without_page": _query_without_page(request),
-        "topic_options": selectors.catalog_tag_options("topics"),
-        "specialty_options": selectors.catalog_tag_options("specialties"),
+        "topic_options": selectors.catalog_tag_labels("topics"),
+        "specialty_options": selectors.catalog_tag_labels("specialties"),
     }
     template = page_or_partial(request, "programs/catalog.html", "results")
     return vary_on_htmx(render(request, template, context))

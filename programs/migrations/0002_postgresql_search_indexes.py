@@ -6,10 +6,9 @@ falls back to substring matching (programs.search).
 
 from django.db import migrations
 
-from programs.search import SEARCH_INDEX_SQL
-
 CREATE = [
-    SEARCH_INDEX_SQL,
+    "CREATE INDEX IF NOT EXISTS program_search_fts ON programs_program "
+    "USING gin (to_tsvector('english'::regconfig, (title || ' ' || description)))",
     "CREATE INDEX IF NOT EXISTS program_topics_gin ON programs_program USING gin (topics jsonb_path_ops)",
     "CREATE INDEX IF NOT EXISTS program_specialties_gin ON programs_program USING gin (specialties jsonb_path_ops)",
 ]

@@ -78,3 +78,31 @@ def test_catalog_is_usable_by_keyboard_on_a_phone(phone_page):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"q=leadership"))
     assert page.locator("#results .program-card").count() > 0
+
+
+def test_clinician_finds_programs_by_city_provider_and_topic_label(page):
+    password = _seed()
+    sign_in(page, "clinician@demo.test", password)
+    page.goto("/programs/")
+    results = page.locator("#results")
+
+    page.get_by_role("textbox", name="Keywords", exact=True).fill("Seattle")
+    page.wait_for_url(re.compile(r"q=Seattle"))
+    results.get_by_role("link", name="Physician and Nurse Executive Leadership Academy").wait_for()
+
+    page.get_by_role("textbox", name="Keywords", exact=True).fill("")
+    page.wait_for_url(lambda url: "q=Seattle" not in url)
+    page.get_by_role("combobox", name="Provider", exact=True).select_option(
+        label="Cascadia Health Center for Professional Development"
+    )
+    page.wait_for_url(re.compile(r"provider=\d+"))
+    page.get_by_role("combobox", name="Topic", exact=True).fill("pain management")
+    page.get_by_role("combobox", name="Topic", exact=True).dispatch_event("change")
+    page.wait_for_url(re.compile(r"topic=pain"))
+    results.get_by_role("link", name="Opioid Stewardship in Primary Care: Team Performance Improvement").wait_for()
+    assert results.locator(".results-count").inner_text() == "1 program"
+
+    page.get_by_role("spinbutton", name="Minimum cost (USD)").fill("900")
+    page.get_by_role("spinbutton", name="Maximum cost (USD)").fill("100")
+    page.get_by_role("spinbutton", name="Maximum cost (USD)").dispatch_event("change")
+    results.get_by_text("so the cost range is not applied").first.wait_for()

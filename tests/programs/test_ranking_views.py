@@ -331,3 +331,90 @@ def test_catalog_program_page_and_compare_query_counts_do_not_grow_with_the_cata
     small = counts()
     synthetic_programs_create(count=300, seed=6)
     assert counts() == small
+
+
+def _seattle_programs():
+    heart = ProviderFactory(name="Cascadia Heart Institute")
+    ProgramFactory(
+        title="Seattle cardiology",
+        provider=heart,
+        specialties=["Cardiology"],
+        topics=["pain_management"],
+        delivery="in_person",
+        location_city="Seattle",
+        location_state="WA",
+        fee_amount=Decimal("900"),
+    )
+    ProgramFactory(title="Online cardiology", specialties=["cardiology"], fee_amount=Decimal("100"))
+    ProgramFactory(title="Seattle dermatology", location_city="Seattle", delivery="in_person", fee_amount=Decimal("50"))
+    return heart
+
+
+def test_search_and_the_new_filters_narrow_the_ranking(client, world):
+    heart = _seattle_programs()
+    goal_for(world.owner)
+    client.force_login(world.owner)
+    for query, expected in [
+        ({"q": "seattle"}, {"Seattle cardiology", "Seattle dermatology"}),
+        ({"q": "Cardiology", "sort": "relevance"}, {"Seattle cardiology", "Online cardiology"}),
+        ({"q": "cascadia"}, {"Seattle cardiology"}),
+        ({"specialty": "Cardiology"}, {"Seattle cardiology", "Online cardiology"}),
+        ({"topic": "Pain management"}, {"Seattle cardiology"}),
+        ({"provider": str(heart.pk)}, {"Seattle cardiology"}),
+        ({"city": "SEATTLE", "min_cost": "100"}, {"Seattle cardiology"}),
+        ({"state": "WA"}, {"Seattle cardiology"}),
+        ({"attendance": "online"}, {"Online cardiology"}),
+        ({"min_cost": "60", "max_cost": "1000"}, {"Seattle cardiology", "Online cardiology"}),
+    ]:
+        body = client.get(CATALOG, query).content.decode()
+        assert set(_titles_in_order(body)) == expected, query
+        assert "/ 100 for your goal" in body
+        partial = client.get(CATALOG, query, headers={"HX-Request": "true"}).content.decode()
+        assert set(_titles_in_order(partial)) == expected, query
+        assert "<html" not in partial
+
+
+def test_a_cost_range_upside_down_is_reported_on_the_ranked_page(client, world):
+    _seattle_programs()
+    goal_for(world.owner)
+    client.force_login(world.owner)
+    body = client.get(CATALOG, {"min_cost": "500", "max_cost": "100"}).content.decode()
+    assert len(_titles_in_order(body)) == 3
+    assert "so the cost range is not applied" in body
+
+
+NEW_FILTERS = {"q": "seattle cardio", "city": "seattle", "state": "WA", "attendance": "in_person", "min_cost": "1"}
+
+
+def _queries_for(client, query, count) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(CATALOG, query)  # warm the option caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(CATALOG, query)
+    assert f'class="results-count">{count} program' in response.content.decode()
+    return len(captured)
+
+
+@pytest.mark.parametrize("ranked", [False, True])
+def test_query_count_with_search_and_new_filters_does_not_grow(client, world, ranked):
+    heart = _seattle_programs()
+    if ranked:
+        goal_for(world.owner)
+    client.force_login(world.owner)
+    query = {**NEW_FILTERS, "provider": str(heart.pk), "specialty": "cardiology", "topic": "pain management"}
+    small = _queries_for(client, query, 1)
+    ProgramFactory.create_batch(
+        30,
+        provider=heart,
+        specialties=["Cardiology"],
+        topics=["pain_management"],
+        location_city="Seattle",
+        location_state="WA",
+        delivery="in_person",
+        fee_amount=Decimal("700"),
+    )
+    synthetic_programs_create(count=300, seed=5)
+    large = _queries_for(client, query, 31)
+    assert small == large
