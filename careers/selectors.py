@@ -323,23 +323,14 @@ class Plan:
     fee_total: Decimal
     unknown_fee_titles: list[str]
     leave_total: Decimal
-    remaining_budget: Decimal | None
-    remaining_leave: Decimal | None
-
-    @property
-    def over_budget(self) -> bool:
-        return self.remaining_budget is not None and self.fee_total > self.remaining_budget
-
-    @property
-    def over_leave(self) -> bool:
-        return self.remaining_leave is not None and self.leave_total > self.remaining_leave
 
 
 def plan_for_user(*, user: User, entries: list[ShortlistEntry], today: datetime.date | None = None) -> Plan:
     """The planned and enrolled entries over the 12 months from this month: two queries (profile, licences).
 
-    A program counts toward budget and leave when it runs during the window
-    or has no start date (on demand); its full fee and leave days count.
+    A program counts toward the plan's totals when it runs during the window or
+    has no start date (on demand); its full fee and leave days count. What is left
+    to spend is the ledger's (supervision.ledger), per policy year.
     """
     today = today or timezone.localdate()
     start = today.replace(day=1)
@@ -376,8 +367,6 @@ def plan_for_user(*, user: User, entries: list[ShortlistEntry], today: datetime.
         fee_total=fee_total,
         unknown_fee_titles=unknown_fee,
         leave_total=leave_total,
-        remaining_budget=remaining_budget_for(profile),
-        remaining_leave=remaining_leave_for(profile),
     )
 
 

@@ -24,6 +24,7 @@ from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_
 from accounts.selectors import team_current_for_user
 from cme_portal.htmx import vary_on_htmx, wants_partial
 from programs.models import Program
+from supervision.ledger import ledgers_for_plan
 
 from . import presenters, rules, selectors, services
 from .forms import CreditClaimForm, GoalForm, LicenceForm, ProfileForm, ShortlistStatusForm, TopicRequirementFormSet
@@ -163,6 +164,7 @@ def plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "entries": entries,
         "plan": plan,
+        "ledgers": ledgers_for_plan(user=request.user, plan=plan),
         "timeline": presenters.plan_timeline(plan),
         "statuses": ShortlistStatus.choices,
     }

@@ -20,6 +20,7 @@ from accounts.roles import Role
 from accounts.services import team_member_add, user_role_grant
 from careers.models import ClinicianProfile, CreditAmount, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
 from programs.models import Program
+from supervision.allowance import costs_fall_on
 from supervision.models import EmployerCmePolicy, FundingRequest, OverAllowanceRule, RequestDecision, RequestStatus
 from supervision.selectors import funding_request_snapshot
 
@@ -177,6 +178,7 @@ def seed_supervision(*, team: Team, supervisor: User, today: datetime.date | Non
             profession=profile.profession if profile else "",
             amount_requested=Decimal(amount),
             leave_days_requested=Decimal(leave),
+            costs_on=costs_fall_on(start_date=program.start_date, today=timezone.localtime(asked).date()),
             justification=f"{program.title} addresses a practice gap on our unit and fits my development plan.",
             snapshot=funding_request_snapshot(program=program, user=user),
             status=status,

@@ -93,6 +93,7 @@ def seed(members: int) -> object:
                     shortlist_entry=entry,
                     amount_requested=Decimal("800"),
                     leave_days_requested=Decimal("1"),
+                    costs_on=asked.date(),
                     justification="bench",
                     status=status,
                     amount_approved=Decimal("800") if status == RequestStatus.APPROVED else Decimal("0"),

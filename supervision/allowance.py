@@ -1,9 +1,11 @@
-"""The employer CME allowance: what the employer policy grants a clinician this policy year and what is left.
+"""The employer CME allowance: what the employer policy grants a clinician in a policy year and what is left.
 
-One home for the figure. The team dashboard, funding requests and their decisions,
-the clinician's policy page and the catalog ranking (through
-`supervision.selectors.ranking_context_for_user`) all read it from here. Depends on
-accounts and supervision models only, so every supervision module can import it.
+A request's costs fall on one day (`FundingRequest.costs_on`: the program's start,
+or the day of asking when it is on demand or already running), and count in the
+policy year containing that day: approved requests use the allowance, pending ones
+reserve it. `supervision.ledger` adds the clinician's own budget and plan to this
+and is what pages read. Depends on accounts and supervision models only, so every
+supervision module can import it.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from django.utils import timezone
 
 from accounts.models import TeamMembership, User
 
-from .models import APPROVED_STATUSES, EmployerCmePolicy, FundingRequest
+from .models import APPROVED_STATUSES, EmployerCmePolicy, FundingRequest, RequestStatus
 
 
 @dataclass(frozen=True)
 class Allowance:
-    """What the employer policy grants this policy year, what approvals used and what is left."""
+    """What the employer policy grants in one policy year, what approvals used, what pending requests reserve."""
 
     policy: EmployerCmePolicy
     year_start: datetime.date
@@ -32,14 +34,35 @@ class Allowance:
     amount_used: Decimal
     leave_total: Decimal
     leave_used: Decimal
+    amount_pending: Decimal = Decimal("0")
+    leave_pending: Decimal = Decimal("0")
 
     @property
-    def amount_remaining(self) -> Decimal:
+    def year_last_day(self) -> datetime.date:
+        return self.year_end - datetime.timedelta(days=1)
+
+    @property
+    def amount_left_after_approvals(self) -> Decimal:
+        """Left if every pending request were declined: what a decision checks against."""
         return max(Decimal("0"), self.amount_total - self.amount_used)
 
     @property
-    def leave_remaining(self) -> Decimal:
+    def leave_left_after_approvals(self) -> Decimal:
         return max(Decimal("0"), self.leave_total - self.leave_used)
+
+    @property
+    def amount_remaining(self) -> Decimal:
+        """Left after approvals and pending requests (never below zero)."""
+        return max(Decimal("0"), self.amount_total - self.amount_used - self.amount_pending)
+
+    @property
+    def leave_remaining(self) -> Decimal:
+        return max(Decimal("0"), self.leave_total - self.leave_used - self.leave_pending)
+
+
+def costs_fall_on(*, start_date: datetime.date | None, today: datetime.date) -> datetime.date:
+    """The day a program's costs count on: its start date, or today when it is on demand or already running."""
+    return start_date if start_date is not None and start_date > today else today
 
 
 def policy_year(*, start_month: int, today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -81,50 +104,106 @@ def policies_for_members(
 
 
 def employer_allowances_for_users(
-    *, user_ids: Iterable[int], today: datetime.date | None = None
+    *,
+    user_ids: Iterable[int],
+    today: datetime.date | None = None,
+    on: datetime.date | None = None,
+    excluding_request_id: int | None = None,
 ) -> dict[int, Allowance | None]:
-    """Each user's employer allowance this policy year (None without a policy). A fixed number of queries."""
-    today = today or timezone.localdate()
-    user_ids = list(user_ids)
+    """Each user's employer allowance in the policy year containing `on` (default today); None without a policy.
+
+    `excluding_request_id` leaves one pending request out of the reservations (the one
+    being decided). Three queries whatever the number of users.
+    """
+    on = on or today or timezone.localdate()
+    return {
+        user_id: by_year.get(on) if by_year is not None else None
+        for user_id, by_year in employer_allowances_by_day(
+            days_by_user={user_id: {on} for user_id in user_ids}, excluding_request_id=excluding_request_id
+        ).items()
+    }
+
+
+def employer_allowances_by_day(
+    *, days_by_user: dict[int, set[datetime.date]], excluding_request_id: int | None = None
+) -> dict[int, dict[datetime.date, Allowance] | None]:
+    """For each user and each day asked, the allowance of the policy year containing that day. Three queries.
+
+    None for a user without a policy. Requests count in the year their costs fall in.
+    """
+    user_ids = list(days_by_user)
     memberships = list(
         TeamMembership.objects.current().filter(user_id__in=user_ids).select_related("team", "user__clinician_profile")
     )
     professions = {m.user_id: profession_of(m.user) for m in memberships}
     policies = policies_for_members(memberships=memberships, professions=professions)
-    years = {
-        user_id: policy_year(start_month=policy.year_starts_month, today=today)
-        for user_id, policy in policies.items()
-        if policy is not None
-    }
-    used: dict[int, tuple[Decimal, Decimal]] = {}
-    if years:
-        earliest = min(start for start, _ in years.values())
-        rows = FundingRequest.objects.filter(
-            requester_id__in=list(years), status__in=APPROVED_STATUSES, decided_at__date__gte=earliest
-        ).values_list("requester_id", "decided_at", "amount_approved", "leave_days_approved")
-        for requester_id, decided_at, amount, leave in rows:
-            start, end = years[requester_id]
-            if start <= timezone.localtime(decided_at).date() < end:
-                money, days = used.get(requester_id, (Decimal("0"), Decimal("0")))
-                used[requester_id] = (money + amount, days + leave)
-    result: dict[int, Allowance | None] = dict.fromkeys(user_ids)
+    years: dict[int, dict[datetime.date, tuple[datetime.date, datetime.date]]] = {}
     for user_id, policy in policies.items():
-        if policy is None:
-            continue
-        start, end = years[user_id]
-        money, days = used.get(user_id, (Decimal("0"), Decimal("0")))
-        result[user_id] = Allowance(
-            policy=policy,
-            year_start=start,
-            year_end=end,
-            amount_total=policy.yearly_reimbursement_amount,
-            amount_used=money,
-            leave_total=policy.paid_leave_days,
-            leave_used=days,
+        if policy is not None:
+            years[user_id] = {
+                day: policy_year(start_month=policy.year_starts_month, today=day) for day in days_by_user[user_id]
+            }
+    totals: dict[tuple[int, datetime.date], list[Decimal]] = {}  # (user, year start) -> used, used leave, pending...
+    spans = [span for by_day in years.values() for span in by_day.values()]
+    if spans:
+        requests = FundingRequest.objects.filter(
+            requester_id__in=list(years),
+            status__in=[*APPROVED_STATUSES, RequestStatus.PENDING],
+            costs_on__gte=min(start for start, _ in spans),
+            costs_on__lt=max(end for _, end in spans),
         )
+        if excluding_request_id is not None:
+            requests = requests.exclude(pk=excluding_request_id)
+        rows = requests.values_list(
+            "requester_id",
+            "costs_on",
+            "status",
+            "amount_approved",
+            "leave_days_approved",
+            "amount_requested",
+            "leave_days_requested",
+        )
+        for requester_id, costs_on, status, approved, leave_approved, requested, leave_requested in rows:
+            policy = policies[requester_id]
+            assert policy is not None  # only users with a policy are queried
+            start, _ = policy_year(start_month=policy.year_starts_month, today=costs_on)
+            figures = totals.setdefault((requester_id, start), [Decimal("0")] * 4)
+            if status == RequestStatus.PENDING:
+                figures[2] += requested
+                figures[3] += leave_requested
+            else:
+                figures[0] += approved
+                figures[1] += leave_approved
+    result: dict[int, dict[datetime.date, Allowance] | None] = dict.fromkeys(user_ids)
+    for user_id, by_day in years.items():
+        policy = policies[user_id]
+        assert policy is not None
+        found: dict[datetime.date, Allowance] = {}
+        for day, (start, end) in by_day.items():
+            used, leave_used, pending, leave_pending = totals.get((user_id, start), [Decimal("0")] * 4)
+            found[day] = Allowance(
+                policy=policy,
+                year_start=start,
+                year_end=end,
+                amount_total=policy.yearly_reimbursement_amount,
+                amount_used=used,
+                leave_total=policy.paid_leave_days,
+                leave_used=leave_used,
+                amount_pending=pending,
+                leave_pending=leave_pending,
+            )
+        result[user_id] = found
     return result
 
 
-def employer_allowance_for_user(*, user: User, today: datetime.date | None = None) -> Allowance | None:
-    """The employer policy that applies to the user (team over organization) and what is left of it."""
-    return employer_allowances_for_users(user_ids=[user.pk], today=today).get(user.pk)
+def employer_allowance_for_user(
+    *,
+    user: User,
+    today: datetime.date | None = None,
+    on: datetime.date | None = None,
+    excluding_request_id: int | None = None,
+) -> Allowance | None:
+    """The employer policy that applies to the user (team over organization) and what is left of it on `on`."""
+    return employer_allowances_for_users(
+        user_ids=[user.pk], today=today, on=on, excluding_request_id=excluding_request_id
+    ).get(user.pk)

@@ -164,6 +164,11 @@ class FundingRequest(models.Model):
         validators=[MinValueValidator(0)],
         help_text="Leave days beyond the program's own days, needed to travel; part of the leave requested.",
     )
+    costs_on = models.DateField(
+        "costs fall on",
+        help_text="The program's start, or the day of asking when on demand or running: "
+        "the policy year this request counts in.",
+    )
     justification = models.TextField()
     snapshot = models.JSONField(default=dict, blank=True)
     exceeds_allowance = models.BooleanField(
@@ -209,6 +214,7 @@ class FundingRequest(models.Model):
         indexes = [
             models.Index(fields=["team", "status"], name="request_team_status"),
             models.Index(fields=["requester", "status"], name="request_requester_status"),
+            models.Index(fields=["requester", "costs_on"], name="request_requester_costs_on"),
         ]
 
     def __str__(self) -> str:

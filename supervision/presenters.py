@@ -14,9 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from programs.choices import Profession
-from programs.ranking.fit import format_date
+from programs.ranking.fit import format_date, format_money
 
 from . import equity
+from .ledger import Ledger
 from .rules import days_text
 
 PROFESSION_LABELS: dict[str, str] = {str(code): str(label) for code, label in Profession.choices} | {
@@ -201,3 +202,100 @@ def program_fact_lines(recorded: dict[str, Any], current: dict[str, Any] | None 
         FactLine("Fee", fee_text, fee_now or currency_now),
         FactLine("Leave days the program states", leave_text, leave_now),
     ]
+
+
+# --- The ledger -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One figure of the ledger: `key` names it for tests that compare pages, `text` is what the page says."""
+
+    key: str
+    label: str
+    text: str
+
+
+def _days_text(days: Decimal) -> str:
+    return days_text(days)  # one wording of days: supervision.rules.days_text
+
+
+def ledger_lines(ledger: Ledger, *, whole_year: bool = False) -> list[LedgerLine]:
+    """The ledger as the lines every page shows, worded once. No queries.
+
+    `whole_year`: the ledger stands for its year (the plan), not for one program's costs day.
+    """
+    year = (
+        f"{'the policy year' if ledger.allowance else 'the year'} "
+        f"{format_date(ledger.year_start)} to {format_date(ledger.year_last_day)}"
+    )
+    lines = [
+        LedgerLine(
+            "year", "Counts in", year if whole_year else f"{year} (costs fall on {format_date(ledger.costs_on)})"
+        )
+    ]
+    money, leave = ledger.money_left, ledger.leave_left
+    if money is None:
+        lines.append(LedgerLine("money_left", "Money left", "not known: enter your CME budget in your profile"))
+    else:
+        lines.append(LedgerLine("money_left", "Money left", format_money(money)))
+    if leave is not None:
+        lines.append(LedgerLine("leave_left", "Paid leave left", _days_text(leave)))
+    own = "not entered" if ledger.own_money is None else format_money(ledger.own_money)
+    own_leave = "" if ledger.own_leave is None else f" and {_days_text(ledger.own_leave)}"
+    lines.append(LedgerLine("own", "Your own budget (as you entered it)", f"{own}{own_leave}"))
+    allowance = ledger.allowance
+    if allowance is None:
+        lines.append(LedgerLine("employer", "Employer allowance", "no written employer policy applies"))
+    else:
+        lines.append(
+            LedgerLine(
+                "employer",
+                "Employer allowance left",
+                f"{format_money(allowance.amount_remaining)} of {format_money(allowance.amount_total)} and "
+                f"{_days_text(allowance.leave_remaining)} of {_days_text(allowance.leave_total)}",
+            )
+        )
+        lines.append(
+            LedgerLine(
+                "employer_used",
+                "Approved",
+                f"{format_money(allowance.amount_used)} and {_days_text(allowance.leave_used)}",
+            )
+        )
+        lines.append(
+            LedgerLine(
+                "employer_pending",
+                "Reserved by pending requests",
+                f"{format_money(allowance.amount_pending)} and {_days_text(allowance.leave_pending)}",
+            )
+        )
+    if ledger.planned_titles:
+        after_money = ledger.money_left_after_plan
+        after = "" if after_money is None else f"; {format_money(after_money)} left after them"
+        unknown = (
+            f" (fee not stated for {len(ledger.planned_unknown_fee_titles)})"
+            if ledger.planned_unknown_fee_titles
+            else ""
+        )
+        count = len(ledger.planned_titles)
+        lines.append(
+            LedgerLine(
+                "planned",
+                "Your plan, not yet requested",
+                f"{format_money(ledger.planned_money)} and {_days_text(ledger.planned_leave)} for "
+                f"{count} program{'' if count == 1 else 's'}{unknown}{after}",
+            )
+        )
+    return lines
+
+
+def ledger_after_text(ledger: Ledger, *, amount: Decimal, leave_days: Decimal) -> str:
+    """What granting `amount` and `leave_days` would leave, e.g. "$1,200 and 2 days" (below zero says "over")."""
+    money, leave = ledger.after(amount=amount, leave_days=leave_days)
+    parts = []
+    if money is not None:
+        parts.append(format_money(money) if money >= 0 else f"{format_money(-money)} over")
+    if leave is not None:
+        parts.append(_days_text(leave) if leave >= 0 else f"{_days_text(-leave)} over")
+    return " and ".join(parts) if parts else "not known: no budget or employer policy is on record"

@@ -19,9 +19,10 @@ from accounts.services import team_member_add, team_member_remove, user_role_gra
 from careers.models import ClinicianProfile
 from careers.services import shortlist_plan
 from programs.models import Program
+from programs.ranking.fit import format_amount, format_date, format_money
 
 from . import rules, selectors
-from .allowance import Allowance, employer_allowance_for_user
+from .allowance import Allowance, costs_fall_on, employer_allowance_for_user
 from .models import (
     EmployerCmePolicy,
     FundingRequest,
@@ -165,19 +166,40 @@ class AllowanceCheck:
     message: str
 
 
-def allowance_check(*, allowance: Allowance | None, amount: Decimal, leave_days: Decimal, when: str) -> AllowanceCheck:
-    """Compare an amount with what is left of the allowance and say what the policy wants done."""
+def allowance_check(
+    *, allowance: Allowance | None, amount: Decimal, leave_days: Decimal, deciding: bool = False
+) -> AllowanceCheck:
+    """Compare an amount with what is left of the allowance and say what the policy wants done.
+
+    A new request is checked against what approvals and pending requests leave (pending
+    ones reserve); a decision against what approvals leave (the supervisor decides the
+    pending ones one by one).
+    """
     if allowance is None:
         return AllowanceCheck(False, False, "")
+    if deciding:
+        money, leave, counted = (
+            allowance.amount_left_after_approvals,
+            allowance.leave_left_after_approvals,
+            "after approved requests",
+        )
+    else:
+        money, leave, counted = (
+            allowance.amount_remaining,
+            allowance.leave_remaining,
+            "after approved and pending requests",
+        )
+    year = f"the policy year {format_date(allowance.year_start)} to {format_date(allowance.year_last_day)}"
     parts = []
-    if amount > allowance.amount_remaining:
-        parts.append(f"${amount:,.2f} is more than the ${allowance.amount_remaining:,.2f} left this policy year")
-    if leave_days > allowance.leave_remaining:
-        parts.append(f"{leave_days} leave days is more than the {allowance.leave_remaining} days left")
+    if amount > money:
+        parts.append(f"{format_money(amount)} is more than the {format_money(money)} left")
+    if leave_days > leave:
+        parts.append(f"{format_amount(leave_days)} leave days is more than the {format_amount(leave)} left")
     if not parts:
         return AllowanceCheck(False, False, "")
     refused = allowance.policy.over_allowance_rule == OverAllowanceRule.REFUSE
-    detail = "; ".join(parts)
+    when = "approvals" if deciding else "requests"
+    detail = f"{'; '.join(parts)} in {year}, {counted}"
     if refused:
         return AllowanceCheck(True, True, f"The employer policy refuses {when} over the allowance: {detail}.")
     return AllowanceCheck(True, False, f"Over the allowance ({detail}). The policy allows this with a warning.")
@@ -192,6 +214,11 @@ def _problems_error(problems: list[rules.RequestProblem]) -> ValidationError:
 
 def _pending_duplicate_message(existing: FundingRequest) -> str:
     return rules.pending_duplicate_problem(request_id=existing.pk, asked_on=existing.asked_on)
+
+
+def _lock_requester(requester_id: int) -> None:
+    """Serialise writes that read a clinician's allowance: the checks below read, then write."""
+    User.objects.select_for_update().filter(pk=requester_id).values_list("pk", flat=True).first()
 
 
 def funding_request_create(
@@ -237,17 +264,19 @@ def funding_request_create(
     membership = TeamMembership.objects.current().filter(user=requester).select_related("team").first()
     if membership is None:
         raise ValidationError("You are not in a team yet, so there is no supervisor to ask.")
-    existing = selectors.pending_request_for_program(user=requester, program_id=program.pk)
-    if existing is not None:
-        raise ValidationError(_pending_duplicate_message(existing))
-    allowance = employer_allowance_for_user(user=requester)
-    check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="requests")
-    if check.refused:
-        raise ValidationError(check.message)
     profile = ClinicianProfile.objects.filter(user=requester).first()
     snapshot = selectors.funding_request_snapshot(program=program, user=requester)
+    costs_on = costs_fall_on(start_date=program.start_date, today=today)
     try:
         with transaction.atomic():
+            _lock_requester(requester.pk)
+            existing = selectors.pending_request_for_program(user=requester, program_id=program.pk)
+            if existing is not None:
+                raise ValidationError(_pending_duplicate_message(existing))
+            allowance = employer_allowance_for_user(user=requester, on=costs_on)
+            check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days)
+            if check.refused:
+                raise ValidationError(check.message)
             entry = shortlist_plan(user=requester, program=program, today=today)
             request = FundingRequest.objects.create(
                 requester=requester,
@@ -258,6 +287,7 @@ def funding_request_create(
                 amount_requested=amount,
                 leave_days_requested=leave_days,
                 travel_days=travel_days,
+                costs_on=costs_on,
                 justification=justification.strip(),
                 snapshot=snapshot,
                 exceeds_allowance=check.over,
@@ -267,7 +297,8 @@ def funding_request_create(
                 for kind, value, description in costs.items()
             )
     except IntegrityError:
-        # Another submit for the same program landed between the check above and this insert.
+        # Another submit for the same program landed between the check and this insert (the
+        # requester lock makes this rare; the partial unique constraint makes it harmless).
         existing = selectors.pending_request_for_program(user=requester, program_id=program.pk)
         if existing is None:
             raise
@@ -287,7 +318,9 @@ def funding_request_decide(
     """Record a supervisor's decision (approve in full, approve in part, decline) with a reason.
 
     Locks the request row so two supervisors cannot both decide it; the second
-    gets RequestAlreadyDecided naming who decided and when. Nobody decides their
+    gets RequestAlreadyDecided naming who decided and when. Then locks the
+    requester, so two approvals of their different requests are checked against
+    the allowance one after the other and cannot overspend a "refuse" policy. Nobody decides their
     own request, and only a supervisor of the requester's current team decides.
     Returns the request and an over-allowance warning ("" when none); raises
     ValidationError and writes nothing when the input or the policy refuses.
@@ -327,9 +360,12 @@ def funding_request_decide(
                 raise ValidationError("A partial approval approves some amount or some leave; otherwise decline.")
         warning = ""
         if outcome != RequestStatus.DECLINED:
+            _lock_requester(request.requester_id)
             requester = User.objects.get(pk=request.requester_id)
-            allowance = employer_allowance_for_user(user=requester)
-            check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, when="approvals")
+            allowance = employer_allowance_for_user(
+                user=requester, on=request.costs_on, excluding_request_id=request.pk
+            )
+            check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days, deciding=True)
             if check.refused:
                 raise ValidationError(check.message)
             warning = check.message

@@ -30,7 +30,6 @@ from cme_portal.htmx import page_or_partial, vary_on_htmx
 from programs.models import Program
 
 from . import equity, presenters, reminders, rules, selectors, services
-from .allowance import employer_allowance_for_user
 from .exports import dashboard_csv_rows
 from .forms import (
     DashboardFilterForm,
@@ -43,6 +42,7 @@ from .forms import (
     RequestProgramForm,
     WithdrawForm,
 )
+from .ledger import ledger_for
 from .models import EmployerCmePolicy, FundingRequest, Invitation, ReminderKind
 
 
@@ -229,7 +229,12 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
     funding_request = _request_for_viewer_or_404(request, request_id)
     is_requester = funding_request.requester_id == request.user.pk
     may_decide = funding_request.is_pending and not is_requester
-    allowance = employer_allowance_for_user(user=funding_request.requester)
+    # While pending: the ledger without this request, and what approving it in full would leave.
+    ledger = ledger_for(
+        user=funding_request.requester,
+        program=funding_request.program,
+        excluding_request_id=funding_request.pk if funding_request.is_pending else None,
+    )
     context = {
         "req": funding_request,
         "snapshot": funding_request.snapshot,
@@ -239,7 +244,14 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
         "may_decide": may_decide,
         "decision_form": DecisionForm() if may_decide else None,
         "withdraw_form": WithdrawForm() if is_requester and funding_request.is_pending else None,
-        "allowance": allowance,
+        "ledger": ledger,
+        "approving_leaves": (
+            presenters.ledger_after_text(
+                ledger, amount=funding_request.amount_requested, leave_days=funding_request.leave_days_requested
+            )
+            if funding_request.is_pending
+            else ""
+        ),
         "facts": presenters.program_fact_lines(
             funding_request.snapshot.get("program", {}), selectors.program_facts(funding_request.program)
         ),
@@ -316,7 +328,7 @@ def my_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clinician's own funding and leave requests, with their allowance."""
     context = {
         "requests": list(selectors.funding_requests_for_requester(user=request.user)),
-        "allowance": employer_allowance_for_user(user=request.user),
+        "ledger": ledger_for(user=request.user),
     }
     return render(request, "supervision/my_requests.html", context)
 
@@ -376,7 +388,7 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         "pending_message": (
             rules.pending_duplicate_problem(request_id=pending.pk, asked_on=pending.asked_on) if pending else ""
         ),
-        "allowance": employer_allowance_for_user(user=request.user),
+        "ledger": ledger_for(user=request.user, program=program),
     }
     return render(request, template, context)
 
@@ -385,8 +397,8 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @clinician_required
 def my_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The employer policy that applies to the clinician and what is left of it this policy year."""
-    allowance = employer_allowance_for_user(user=request.user)
-    return render(request, "supervision/my_policy.html", {"allowance": allowance})
+    ledger = ledger_for(user=request.user)
+    return render(request, "supervision/my_policy.html", {"ledger": ledger, "allowance": ledger.allowance})
 
 
 # --- Reminders --------------------------------------------------------------

@@ -49,6 +49,7 @@ from careers.models import CareerGoal, ClinicianProfile, Licence, ShortlistEntry
 from careers.services import credit_claim_create
 from outcomes.models import Measurement, OutcomeProject, PortfolioShareLink, Presentation, ProjectTeamMember
 from programs.models import ImportJob
+from supervision.allowance import costs_fall_on
 from supervision.models import EmployerCmePolicy, FundingRequest, Invitation, RequestStatus
 from tests.factories import (
     TEST_PASSWORD,
@@ -696,6 +697,7 @@ def _build_world(media_root: Path) -> World:
         shortlist_entry=requested,
         amount_requested=Decimal("500"),
         leave_days_requested=Decimal("1"),
+        costs_on=costs_fall_on(start_date=requested.program.start_date, today=timezone.localdate()),
         justification="Needed for the unit's sepsis work.",
         status=RequestStatus.PENDING,
     )

@@ -16,7 +16,7 @@ def _item(start, end, *, in_window=True):
 
 
 def _plan(items, dates=()):
-    return Plan(START, END, list(items), list(dates), Decimal("0"), [], Decimal("0"), None, None)
+    return Plan(START, END, list(items), list(dates), Decimal("0"), [], Decimal("0"))
 
 
 def test_bars_are_placed_by_date_one_row_each_and_never_thinner_than_six_units():

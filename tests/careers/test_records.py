@@ -178,6 +178,7 @@ def test_past_program_page_is_shown_marked_past_to_whoever_holds_it(client, worl
             program=program,
             amount_requested=Decimal("100"),
             leave_days_requested=Decimal("0"),
+            costs_on=_today(),
             justification="x",
         )
     url = reverse("programs:detail", args=[program.pk])

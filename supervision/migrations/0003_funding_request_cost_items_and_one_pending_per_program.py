@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         ('accounts', '0001_initial'),
         ('careers', '0001_initial'),
         ('programs', '0005_program_has_verified_outcome_evidence'),
-        ('supervision', '0001_initial'),
+        ('supervision', '0002_fundingrequest_costs_on'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
