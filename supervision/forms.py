@@ -160,18 +160,19 @@ class FundingRequestForm(forms.Form):
             return self.cleaned_data
         data = self.cleaned_data
         costs = self.costs()
-        data["amount"] = costs.total if data.get("amount") is None else data["amount"]
         data["leave_days"] = data.get("leave_days") or Decimal("0")
         data["travel_days"] = data.get("travel_days") or Decimal("0")
         problems = rules.funding_request_problems(
             costs=costs,
-            amount=data["amount"],
+            amount=data.get("amount"),
             leave_days=data["leave_days"],
             travel_days=data["travel_days"],
             terms=self.terms,
         )
         for problem in problems:
             self.add_error(problem.field, problem.message)
+        if not problems:
+            data["amount"] = rules.amount_requested(costs, data.get("amount"))
         return data
 
 

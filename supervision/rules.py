@@ -55,6 +55,14 @@ class RequestCosts:
         return [row for row in rows if row[1] > 0]
 
 
+def amount_requested(costs: RequestCosts, amount: Decimal | None) -> Decimal:
+    """The amount a request asks: as entered, or the sum of the costs when left empty.
+
+    Call it on figures funding_request_problems accepted (it bounds them first).
+    """
+    return costs.total if amount is None else amount
+
+
 @dataclass(frozen=True)
 class ProgramTerms:
     """What a program states that bounds a request: its fee and its days."""
@@ -115,12 +123,14 @@ class RequestProblem:
 def funding_request_problems(
     *,
     costs: RequestCosts,
-    amount: Decimal,
+    amount: Decimal | None,
     leave_days: Decimal,
     travel_days: Decimal,
     terms: ProgramTerms,
 ) -> list[RequestProblem]:
     """Every reason to refuse these figures for this program; empty when they are plausible.
+
+    `amount` None asks for the sum of the costs (see amount_requested).
 
     Refused: a negative figure; nothing asked; an item, the sum of items or the amount over
     MAX_REQUEST_AMOUNT; an "other" cost without a description; an amount above the itemised
@@ -134,7 +144,7 @@ def funding_request_problems(
         "travel": costs.travel,
         "lodging": costs.lodging,
         "other": costs.other,
-        "amount": amount,
+        **({"amount": amount} if amount is not None else {}),
     }
     days = {"leave_days": leave_days, "travel_days": travel_days}
     for name, value in {**money, **days}.items():
@@ -150,6 +160,7 @@ def funding_request_problems(
             problems.append(RequestProblem(name, f"At most {days_text(MAX_TRAVEL_DAYS)} of travel in one request."))
     if problems:  # out of range: the sums below would mean nothing (or overflow)
         return problems
+    amount = amount_requested(costs, amount)
     if amount == 0 and leave_days == 0:
         problems.append(RequestProblem(None, "Ask for an amount, paid leave days, or both."))
     if costs.other > 0 and not costs.other_description.strip():

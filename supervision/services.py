@@ -249,7 +249,6 @@ def funding_request_create(
     today = today or timezone.localdate()
     if not Program.objects.published().current(today=today).filter(pk=program.pk).exists():
         raise ValidationError("Funding can be asked only for a published program still to come or under way.")
-    amount = costs.total if amount is None else amount
     problems = rules.funding_request_problems(
         costs=costs,
         amount=amount,
@@ -259,6 +258,7 @@ def funding_request_create(
     )
     if problems:
         raise _problems_error(problems)
+    amount = rules.amount_requested(costs, amount)
     if not justification.strip():
         raise ValidationError({"justification": "Say why this program matters for your practice or career."})
     membership = TeamMembership.objects.current().filter(user=requester).select_related("team").first()
