@@ -187,35 +187,35 @@ def active_goal_for_user(*, user: User) -> CareerGoal | None:
 
 
 @dataclass(frozen=True)
-class FundingTopUp:
-    """Money and paid CME leave granted outside the clinician's own entries (the employer allowance left)."""
+class MoneySituation:
+    """What the ledger (supervision.ledger, which sees both apps) says is left, per policy year and beyond them."""
 
-    amount: Decimal
-    leave_days: Decimal
+    years: tuple[fit.MoneyYear, ...]
+    beyond_money: Decimal | None  # for costs after the last year given
+    beyond_leave: Decimal | None
 
 
 def ranking_context_for_goal(
-    *, goal: CareerGoal, user: User, top_up: FundingTopUp | None, today: datetime.date | None = None
+    *, goal: CareerGoal, user: User, money: MoneySituation | None, today: datetime.date | None = None
 ) -> RankingContext:
     """The weights and fit-constraint situation of a clinician for their goal.
 
-    `top_up` (the employer allowance still unspent this policy year, computed by
-    supervision, which may see both apps) adds to both the budget and the leave the
-    clinician entered. Queries: profile, licences, topic requirements, credit amounts
-    of the current cycles (four).
+    `money` is the ledger's; without it, the budget and leave the clinician entered.
+    Queries: profile, licences, topic requirements, credit amounts of the current
+    cycles (four).
     """
     today = today or timezone.localdate()
     profile = ClinicianProfile.objects.filter(user=user).first()
     licences = licence_progress_for_users(user_ids=[user.pk], today=today)[user.pk]
     budget, leave = remaining_budget_for(profile), remaining_leave_for(profile)
-    if top_up is not None:
-        budget = (budget or Decimal("0")) + top_up.amount
-        leave = (leave or Decimal("0")) + top_up.leave_days
+    if money is not None:
+        budget, leave = money.beyond_money, money.beyond_leave
     clinician = fit.ClinicianContext(
         today=today,
         profession=profile.profession if profile else None,
         remaining_budget=budget,
         remaining_leave_days=leave,
+        money_years=money.years if money is not None else (),
         horizon=goal.horizon_date,
         next_review=profile.next_review_date if profile else None,
         licences=tuple(licence_need(item) for item in licences),

@@ -20,7 +20,7 @@ from accounts.roles import Role
 from accounts.services import team_member_add, user_role_grant
 from careers.models import ClinicianProfile, CreditAmount, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
 from programs.models import Program
-from supervision.allowance import costs_fall_on
+from programs.ranking.fit import costs_fall_on
 from supervision.models import EmployerCmePolicy, FundingRequest, OverAllowanceRule, RequestDecision, RequestStatus
 from supervision.selectors import funding_request_snapshot
 

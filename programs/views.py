@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import AuthenticatedHttpRequest, signed_in_required
 from cme_portal.htmx import page_or_partial, vary_on_htmx
+from supervision.ledger import ledger_for
 from supervision.selectors import program_on_record, ranking_context_for_user
 
 from . import selectors
@@ -91,6 +92,8 @@ def program_detail(request: AuthenticatedHttpRequest, program_id: int) -> HttpRe
             [program], goal=goal_context.goal, weights=goal_context.weights, clinician=goal_context.clinician
         )
     context["invite_goal"] = goal_context is None and request.user.is_clinician
+    if request.user.is_clinician and not past:
+        context["ledger"] = ledger_for(user=request.user, program=program)
     return render(request, "programs/program_detail.html", context)
 
 

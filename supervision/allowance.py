@@ -4,8 +4,8 @@ A request's costs fall on one day (`FundingRequest.costs_on`: the program's star
 or the day of asking when it is on demand or already running), and count in the
 policy year containing that day: approved requests use the allowance, pending ones
 reserve it. `supervision.ledger` adds the clinician's own budget and plan to this
-and is what pages read. Depends on accounts and supervision models only, so every
-supervision module can import it.
+and is what pages read. Depends on accounts and supervision models (and the pure rule
+`programs.ranking.fit.costs_fall_on`, the rule for `costs_on`) only, so every supervision module can import it.
 """
 
 from __future__ import annotations
@@ -58,11 +58,6 @@ class Allowance:
     @property
     def leave_remaining(self) -> Decimal:
         return max(Decimal("0"), self.leave_total - self.leave_used - self.leave_pending)
-
-
-def costs_fall_on(*, start_date: datetime.date | None, today: datetime.date) -> datetime.date:
-    """The day a program's costs count on: its start date, or today when it is on demand or already running."""
-    return start_date if start_date is not None and start_date > today else today
 
 
 def policy_year(*, start_month: int, today: datetime.date) -> tuple[datetime.date, datetime.date]:

@@ -14,7 +14,7 @@ from accounts.models import Team, TeamMembership, User
 from careers.models import CreditClaim, ShortlistEntry, ShortlistStatus
 from careers.progress import LicenceProgress
 from careers.selectors import (
-    FundingTopUp,
+    MoneySituation,
     RankingContext,
     active_goal_for_user,
     activities_last_12_months_for_users,
@@ -28,12 +28,13 @@ from outcomes.presenters import evidence_line
 from programs.choices import Profession
 from programs.models import Program
 from programs.presenters import claims_snapshot
-from programs.ranking import scoring
+from programs.ranking import fit, scoring
 from programs.ranking.fit import format_date
 from programs.selectors import program_signals
 
 from . import equity, rules
 from .allowance import Allowance, employer_allowance_for_user, employer_allowances_for_users, profession_of
+from .ledger import ledgers_for_days
 from .models import (
     APPROVED_STATUSES,
     DECIDED_STATUSES,
@@ -47,6 +48,7 @@ from .models import (
 )
 
 AT_RISK_DAYS = 90
+RANKED_YEARS = 6  # policy years the catalog checks money against: this one and the next five
 
 
 # --- Who may see what -------------------------------------------------------
@@ -175,10 +177,11 @@ def pending_request_for_program(*, user: User, program_id: int) -> FundingReques
 def ranking_context_for_user(*, user: User | None, today: datetime.date | None = None) -> RankingContext | None:
     """The goal, weights and fit-constraint situation of a clinician, or None without an active goal.
 
-    The clinician's own budget and leave plus the employer allowance still unspent
-    this policy year. Composed here because supervision is the layer that may see
-    both careers and the allowance. Queries: the active goal, then the allowance
-    (memberships, policies, approvals) and careers' four; one without an active goal.
+    The money and leave are the ledger's (supervision.ledger) for this policy year and
+    the next five, so each program is checked against the year its costs fall in.
+    Composed here because supervision is the layer that may see both careers and
+    the allowance. Queries: the active goal, the ledger (four), careers' four; one
+    without an active goal.
     """
     if user is None or not user.is_authenticated:
         return None
@@ -186,13 +189,28 @@ def ranking_context_for_user(*, user: User | None, today: datetime.date | None =
     goal = active_goal_for_user(user=user)
     if goal is None:
         return None
-    allowance = employer_allowance_for_user(user=user, today=today)
-    top_up = (
-        FundingTopUp(amount=allowance.amount_remaining, leave_days=allowance.leave_remaining)
-        if allowance is not None
-        else None
+    return ranking_context_for_goal(goal=goal, user=user, money=money_situation(user=user, today=today), today=today)
+
+
+def money_situation(*, user: User, today: datetime.date) -> MoneySituation:
+    """The ledger's money and leave per policy year, for this year and the next five (fixed queries)."""
+    days = {datetime.date(today.year + k, today.month, min(today.day, 28)) for k in range(1, RANKED_YEARS)} | {today}
+    ledgers = ledgers_for_days(user=user, days=days, today=today, with_plan=False)
+    years: dict[datetime.date, fit.MoneyYear] = {}
+    for ledger in ledgers.values():
+        years[ledger.year_start] = fit.MoneyYear(
+            start=ledger.year_start, end=ledger.year_end, money=ledger.money_left, leave=ledger.leave_left
+        )
+    last = ledgers[max(ledgers)]
+    own, own_leave, allowance = last.own_money, last.own_leave, last.allowance
+    if allowance is None:
+        beyond_money, beyond_leave = own, own_leave
+    else:  # no request reaches this far: the whole allowance
+        beyond_money = (own or Decimal("0")) + allowance.amount_total
+        beyond_leave = (own_leave or Decimal("0")) + allowance.leave_total
+    return MoneySituation(
+        years=tuple(years[start] for start in sorted(years)), beyond_money=beyond_money, beyond_leave=beyond_leave
     )
-    return ranking_context_for_goal(goal=goal, user=user, top_up=top_up, today=today)
 
 
 def policies_for_team(*, team: Team) -> list[EmployerCmePolicy]:

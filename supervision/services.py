@@ -19,10 +19,10 @@ from accounts.services import team_member_add, team_member_remove, user_role_gra
 from careers.models import ClinicianProfile
 from careers.services import shortlist_plan
 from programs.models import Program
-from programs.ranking.fit import format_amount, format_date, format_money
+from programs.ranking.fit import costs_fall_on, format_amount, format_date, format_money
 
 from . import rules, selectors
-from .allowance import Allowance, costs_fall_on, employer_allowance_for_user
+from .allowance import Allowance, employer_allowance_for_user
 from .models import (
     EmployerCmePolicy,
     FundingRequest,

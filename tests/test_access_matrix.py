@@ -49,7 +49,7 @@ from careers.models import CareerGoal, ClinicianProfile, Licence, ShortlistEntry
 from careers.services import credit_claim_create
 from outcomes.models import Measurement, OutcomeProject, PortfolioShareLink, Presentation, ProjectTeamMember
 from programs.models import ImportJob
-from supervision.allowance import costs_fall_on
+from programs.ranking.fit import costs_fall_on
 from supervision.models import EmployerCmePolicy, FundingRequest, Invitation, RequestStatus
 from tests.factories import (
     TEST_PASSWORD,

@@ -33,17 +33,41 @@ class LicenceNeed:
     missing_topics: Mapping[str, Decimal] = field(default_factory=dict)  # mandated topic -> hours still needed
 
 
+def costs_fall_on(*, start_date: datetime.date | None, today: datetime.date) -> datetime.date:
+    """The day a program's costs count on: its start date, or today when it is on demand or already running."""
+    return start_date if start_date is not None and start_date > today else today
+
+
+@dataclass(frozen=True)
+class MoneyYear:
+    """Money and leave left for costs falling in [start, end): the ledger's figures for one policy year."""
+
+    start: datetime.date
+    end: datetime.date  # exclusive
+    money: Decimal | None  # None = not known
+    leave: Decimal | None
+
+
 @dataclass(frozen=True)
 class ClinicianContext:
     """The clinician's situation, for the fit constraints (not for the four factors)."""
 
     today: datetime.date
     profession: str | None = None
-    remaining_budget: Decimal | None = None  # after employer reimbursement; None = not entered
+    remaining_budget: Decimal | None = None  # for costs outside every `money_years`; None = not entered
     remaining_leave_days: Decimal | None = None
     horizon: datetime.date | None = None
     next_review: datetime.date | None = None
     licences: tuple[LicenceNeed, ...] = ()
+    money_years: tuple[MoneyYear, ...] = ()  # the ledger's money and leave per policy year
+
+    def money_for(self, start_date: datetime.date | None) -> tuple[Decimal | None, Decimal | None]:
+        """Money and leave left in the year a program starting on `start_date` has its costs."""
+        day = costs_fall_on(start_date=start_date, today=self.today)
+        for year in self.money_years:
+            if year.start <= day < year.end:
+                return year.money, year.leave
+        return self.remaining_budget, self.remaining_leave_days
 
 
 # --- Verdicts ---------------------------------------------------------------
@@ -197,7 +221,8 @@ def _budget_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCh
     fee = program.fee_amount
     if fee is None:
         return FitCheck(FitKind.BUDGET, FitStatus.UNKNOWN, "cost not stated")
-    if clinician.remaining_budget is None:
+    remaining, _ = clinician.money_for(program.start_date)
+    if remaining is None:
         return FitCheck(FitKind.BUDGET, FitStatus.UNKNOWN, f"costs {format_money(fee, program.fee_currency)}")
     if program.fee_currency != "USD":
         return FitCheck(
@@ -205,7 +230,6 @@ def _budget_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCh
             FitStatus.UNKNOWN,
             f"costs {format_money(fee, program.fee_currency)}; not compared with your USD budget",
         )
-    remaining = clinician.remaining_budget
     if fee == 0:
         return FitCheck(FitKind.BUDGET, FitStatus.FITS, "free")
     if fee <= remaining:
@@ -223,9 +247,9 @@ def _leave_check(program: ProgramSignals, clinician: ClinicianContext) -> FitChe
     leave = program.leave_days
     if leave is None:
         return FitCheck(FitKind.LEAVE, FitStatus.UNKNOWN, "leave days not stated")
-    if clinician.remaining_leave_days is None:
+    _, remaining = clinician.money_for(program.start_date)
+    if remaining is None:
         return FitCheck(FitKind.LEAVE, FitStatus.UNKNOWN, f"needs {_days(leave)} of leave")
-    remaining = clinician.remaining_leave_days
     if leave == 0:
         return FitCheck(FitKind.LEAVE, FitStatus.FITS, "needs no leave")
     if leave <= remaining:

@@ -15,8 +15,10 @@ the reasons and the fit badges.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -109,6 +111,36 @@ def rank_order(queryset: ProgramQuerySet, weights: scoring.Weights) -> ProgramQu
     return queryset.order_by(*ordering)
 
 
+ALWAYS = Q(pk__isnull=False)
+
+
+def _costs_in_year(year: fit.MoneyYear, today: datetime.date) -> Q:
+    """SQL for `year.start <= fit.costs_fall_on(start_date, today) < year.end`."""
+    if year.start <= today < year.end:
+        return Q(start_date__isnull=True) | Q(start_date__lt=year.end)
+    return Q(start_date__gte=year.start, start_date__lt=year.end)
+
+
+def _money_fits(money: Decimal | None, leave: Decimal | None) -> Q:
+    condition = ALWAYS
+    if money is not None:
+        condition &= Q(fee_amount__isnull=True) | ~Q(fee_currency="USD") | Q(fee_amount__lte=money)
+    if leave is not None:
+        condition &= Q(leave_days__isnull=True) | Q(leave_days__lte=leave)
+    return condition
+
+
+def _money_condition(clinician: fit.ClinicianContext) -> Q:
+    """SQL mirror of the budget and leave checks, with each program's money from the year its costs fall in."""
+    outside = ALWAYS
+    condition = ~ALWAYS
+    for year in clinician.money_years:
+        in_year = _costs_in_year(year, clinician.today)
+        condition |= in_year & _money_fits(year.money, year.leave)
+        outside &= ~in_year
+    return condition | (outside & _money_fits(clinician.remaining_budget, clinician.remaining_leave_days))
+
+
 def fits_filter(clinician: fit.ClinicianContext) -> Q:
     """SQL mirror of `fit.program_fits(fit.fit_checks(program, clinician))`.
 
@@ -124,10 +156,7 @@ def fits_filter(clinician: fit.ClinicianContext) -> Q:
             accepted = sorted(set().union(*(licence.accepted_credit_types for licence in clinician.licences)))
             offerings = offerings.filter(credit_type__in=accepted)
         condition &= Q(Exists(offerings))
-    if clinician.remaining_budget is not None:
-        condition &= Q(fee_amount__isnull=True) | ~Q(fee_currency="USD") | Q(fee_amount__lte=clinician.remaining_budget)
-    if clinician.remaining_leave_days is not None:
-        condition &= Q(leave_days__isnull=True) | Q(leave_days__lte=clinician.remaining_leave_days)
+    condition &= _money_condition(clinician)
     for deadline in (clinician.horizon, clinician.next_review):
         if deadline is not None and deadline >= today:
             condition &= Q(end_date__isnull=True) | Q(end_date__lte=deadline)

@@ -54,8 +54,23 @@ def _random_clinician(rng: random.Random, today: datetime.date) -> fit.Clinician
                 missing_topics={rng.choice([t.value for t in MandatedTopic]): Decimal(3)} if rng.random() < 0.5 else {},
             )
         )
+    money_years = []
+    if rng.random() < 0.6:  # the ledger's money per policy year, as the catalog gets it
+        month = rng.randint(1, 12)
+        first = datetime.date(today.year if today.month >= month else today.year - 1, month, 1)
+        for offset in range(rng.randint(1, 3)):
+            start, end = first.replace(year=first.year + offset), first.replace(year=first.year + offset + 1)
+            money_years.append(
+                fit.MoneyYear(
+                    start=start,
+                    end=end,
+                    money=maybe(Decimal(rng.choice([0, 100, 600, 1200, 5000]))),
+                    leave=maybe(Decimal(rng.choice([0, 1, 2, 5]))),
+                )
+            )
     return fit.ClinicianContext(
         today=today,
+        money_years=tuple(money_years),
         profession=maybe(rng.choice([p.value for p in Profession][:6])),
         remaining_budget=maybe(Decimal(rng.choice([0, 100, 600, 1200, 5000]))),
         remaining_leave_days=maybe(Decimal(rng.choice([0, 1, 2, 5]))),

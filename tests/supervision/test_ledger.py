@@ -11,8 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from careers.models import ShortlistEntry
+from programs.ranking.fit import costs_fall_on
 from supervision import services
-from supervision.allowance import costs_fall_on, policy_year
+from supervision.allowance import policy_year
 from supervision.ledger import ledger_for, ledgers_for_days
 from supervision.models import FundingRequest, RequestStatus
 from supervision.presenters import ledger_lines
@@ -52,7 +53,7 @@ def test_costs_fall_on_the_start_or_today_when_on_demand_or_running():
 def test_a_program_next_policy_year_reads_next_years_allowance(world):
     _setup(world, amount="3000")
     today = timezone.localdate()
-    (_, this_end), (next_start, _) = _years(today)
+    _, (next_start, _) = _years(today)
     funding_request(world.owner, world.team, amount="2000", status=RequestStatus.APPROVED, amount_approved="2000")
     next_year_program = ProgramFactory(start_date=next_start + 60 * DAY, end_date=next_start + 62 * DAY)
     assert ledger_for(user=world.owner).employer_money_left == Decimal("1000")
