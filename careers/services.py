@@ -122,6 +122,25 @@ def shortlist_toggle(*, user: User, program_id: int) -> ShortlistEntry | None:
         return entry
 
 
+def shortlist_plan(*, user: User, program: Program, today: datetime.date | None = None) -> ShortlistEntry:
+    """Have the program on the user's shortlist as planned; used when funding is asked for it.
+
+    A program not yet on the shortlist is added as planned, and one dropped is planned
+    again (its planned date recorded the first time); any other status is the clinician's
+    choice and stays. Runs in the caller's transaction when there is one.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        entry, created = ShortlistEntry.objects.select_for_update().get_or_create(
+            user=user, program=program, defaults={"status": ShortlistStatus.PLANNED, "planned_on": today}
+        )
+        if not created and entry.status == ShortlistStatus.DROPPED:
+            entry.status = ShortlistStatus.PLANNED
+            entry.planned_on = entry.planned_on or today
+            entry.save(update_fields=["status", "planned_on", "updated_at"])
+    return entry
+
+
 def shortlist_update(
     *, user: User, entry_id: int, status: str, note: str, today: datetime.date | None = None
 ) -> ShortlistEntry:

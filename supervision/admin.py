@@ -1,6 +1,15 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from .models import EmployerCmePolicy, FundingRequest, Invitation, Reminder, ReminderPreference, RequestDecision
+from .models import (
+    EmployerCmePolicy,
+    FundingRequest,
+    Invitation,
+    Reminder,
+    ReminderPreference,
+    RequestCostItem,
+    RequestDecision,
+)
 
 
 @admin.register(EmployerCmePolicy)
@@ -26,14 +35,36 @@ class RequestDecisionInline(admin.TabularInline[RequestDecision, FundingRequest]
     readonly_fields = ["decided_by", "outcome", "amount_approved", "leave_days_approved", "reason", "decided_at"]
 
 
+class RequestCostItemInline(admin.TabularInline[RequestCostItem, FundingRequest]):
+    """The itemised costs as the clinician entered them (read-only: the request was sent with them)."""
+
+    model = RequestCostItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "description", "amount"]
+
+    def has_add_permission(self, request: HttpRequest, obj: FundingRequest | None = None) -> bool:
+        return False
+
+
 @admin.register(FundingRequest)
 class FundingRequestAdmin(admin.ModelAdmin[FundingRequest]):
-    list_display = ["pk", "requester", "program", "team", "status", "amount_requested", "created_at", "decided_at"]
+    list_display = [
+        "pk",
+        "requester",
+        "program",
+        "team",
+        "status",
+        "amount_requested",
+        "leave_days_requested",
+        "created_at",
+        "decided_at",
+    ]
     list_filter = ["status", "profession"]
     search_fields = ["requester__email", "program__title"]
     raw_id_fields = ["requester", "program", "team", "shortlist_entry", "decided_by"]
     readonly_fields = ["snapshot"]
-    inlines = [RequestDecisionInline]
+    inlines = [RequestCostItemInline, RequestDecisionInline]
 
 
 @admin.register(Invitation)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from careers.models import ShortlistEntry
 from cme_portal.uploads import upload_validate
 from programs.choices import Profession
 
+from . import rules
 from .models import EmployerCmePolicy, ReminderKind, RequestStatus
 from .rules import policy_confirmed_on_problem
 from .selectors import DASHBOARD_SORTS
@@ -101,30 +100,37 @@ class PolicyForm(forms.ModelForm[EmployerCmePolicy]):
         return data
 
 
-class ShortlistEntryChoiceField(forms.ModelChoiceField[ShortlistEntry]):
-    """A shortlist entry, shown by its program's title."""
+def _money_field(label: str, **kwargs: Any) -> forms.DecimalField:
+    """A USD amount; the range is supervision.rules' (reported there, one message per rule)."""
+    return forms.DecimalField(label=label, decimal_places=2, required=False, **kwargs)
 
-    def label_from_instance(self, obj: ShortlistEntry) -> str:
-        return obj.program.title
+
+def _days_field(label: str, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(label=label, decimal_places=1, required=False, **kwargs)
+
+
+class RequestProgramForm(forms.Form):
+    """The program a request is for, from the query string (?program=) of the request page."""
+
+    program = forms.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class FundingRequestForm(forms.Form):
-    shortlist_entry = ShortlistEntryChoiceField(label="Program from your shortlist", queryset=None, empty_label=None)
-    amount = forms.DecimalField(
-        label="Amount requested (USD)",
-        min_value=Decimal("0"),
-        max_digits=10,
-        decimal_places=2,
-        initial=Decimal("0"),
-        required=False,
+    """The figures of a funding request for one program; the rules are supervision.rules.funding_request_problems."""
+
+    registration = _money_field("Registration (USD)")
+    travel = _money_field("Travel (USD)")
+    lodging = _money_field("Lodging (USD)")
+    other = _money_field("Other costs (USD)")
+    other_description = forms.CharField(label="What the other costs are", max_length=200, required=False)
+    amount = _money_field(
+        "Amount requested (USD)",
+        help_text="Leave it empty to ask for the total of the costs above. You may ask for less, never more.",
     )
-    leave_days = forms.DecimalField(
-        label="Paid leave days requested",
-        min_value=Decimal("0"),
-        max_digits=5,
-        decimal_places=1,
-        initial=Decimal("0"),
-        required=False,
+    leave_days = _days_field("Paid leave days requested")
+    travel_days = _days_field(
+        "Of which travel days",
+        help_text=f"Days away beyond the program's own, to travel there and back (at most {rules.MAX_TRAVEL_DAYS}).",
     )
     justification = forms.CharField(
         label="Why this program",
@@ -133,17 +139,40 @@ class FundingRequestForm(forms.Form):
         help_text="What it changes in your practice or career.",
     )
 
-    def __init__(self, *args: Any, shortlist: QuerySet[ShortlistEntry], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, terms: rules.ProgramTerms, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(ShortlistEntryChoiceField, self.fields["shortlist_entry"]).queryset = shortlist  # declared above
+        self.terms = terms
+
+    def costs(self) -> rules.RequestCosts:
+        """The itemised costs entered (after is_valid)."""
+        data = self.cleaned_data
+        return rules.RequestCosts(
+            registration=data.get("registration") or Decimal("0"),
+            travel=data.get("travel") or Decimal("0"),
+            lodging=data.get("lodging") or Decimal("0"),
+            other=data.get("other") or Decimal("0"),
+            other_description=data.get("other_description") or "",
+        )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
+        if self.errors:
+            return self.cleaned_data
         data = self.cleaned_data
-        data["amount"] = data.get("amount") or Decimal("0")
+        costs = self.costs()
         data["leave_days"] = data.get("leave_days") or Decimal("0")
-        if not self.errors and data["amount"] == 0 and data["leave_days"] == 0:
-            raise forms.ValidationError("Ask for an amount, paid leave days, or both.")
+        data["travel_days"] = data.get("travel_days") or Decimal("0")
+        problems = rules.funding_request_problems(
+            costs=costs,
+            amount=data.get("amount"),
+            leave_days=data["leave_days"],
+            travel_days=data["travel_days"],
+            terms=self.terms,
+        )
+        for problem in problems:
+            self.add_error(problem.field, problem.message)
+        if not problems:
+            data["amount"] = rules.amount_requested(costs, data.get("amount"))
         return data
 
 

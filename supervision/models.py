@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from programs.choices import Profession
 
@@ -154,6 +156,14 @@ class FundingRequest(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(0)],
     )
+    travel_days = models.DecimalField(
+        "travel days",
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+        help_text="Leave days beyond the program's own days, needed to travel; part of the leave requested.",
+    )
     costs_on = models.DateField(
         "costs fall on",
         help_text="The program's start, or the day of asking when on demand or running: "
@@ -177,8 +187,16 @@ class FundingRequest(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount_requested__gte=0) & Q(leave_days_requested__gte=0),
+                condition=Q(amount_requested__gte=0) & Q(leave_days_requested__gte=0) & Q(travel_days__gte=0),
                 name="request_amounts_not_negative",
+            ),
+            # Two submits at once cannot both land: the second gets IntegrityError, which
+            # services.funding_request_create turns into the same message as its own check.
+            models.UniqueConstraint(
+                fields=["requester", "program"],
+                condition=Q(status="pending"),
+                name="request_one_pending_per_program",
+                violation_error_message="You already have a pending request for this program.",
             ),
             models.CheckConstraint(
                 condition=Q(amount_requested__gt=0) | Q(leave_days_requested__gt=0),
@@ -205,6 +223,44 @@ class FundingRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == RequestStatus.PENDING
+
+    @property
+    def asked_on(self) -> datetime.date:
+        """The day it was asked, in the site's time zone."""
+        return timezone.localtime(self.created_at).date()
+
+
+class CostKind(models.TextChoices):
+    REGISTRATION = "registration", "Registration"
+    TRAVEL = "travel", "Travel"
+    LODGING = "lodging", "Lodging"
+    OTHER = "other", "Other"
+
+
+class RequestCostItem(models.Model):
+    """One itemised cost of a funding request; the amount requested is at most their sum.
+
+    Requests made before costs were itemised have no items.
+    """
+
+    request = models.ForeignKey(FundingRequest, on_delete=models.CASCADE, related_name="cost_items")
+    kind = models.CharField(max_length=16, choices=CostKind.choices)
+    description = models.CharField(max_length=200, blank=True, help_text="What an “other” cost is.")
+    amount = models.DecimalField(
+        "amount (USD)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+
+    class Meta:
+        ordering = ["request", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind"], name="request_cost_one_per_kind"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="request_cost_positive"),
+            models.CheckConstraint(condition=Q(kind__in=CostKind.values), name="request_cost_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.description if self.kind == CostKind.OTHER and self.description else self.get_kind_display()
+        return f"{label}: ${self.amount:,.2f}"
 
 
 class RequestDecision(models.Model):

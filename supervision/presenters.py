@@ -7,16 +7,18 @@ snapshot into what templates/supervision/request_detail.html shows. No queries.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from programs.choices import Profession
-from programs.ranking.fit import format_amount, format_date, format_money
+from programs.ranking.fit import format_date, format_money
 
 from . import equity
 from .ledger import Ledger
+from .rules import days_text
 
 PROFESSION_LABELS: dict[str, str] = {str(code): str(label) for code, label in Profession.choices} | {
     "not_entered": "Profession not entered"
@@ -148,6 +150,60 @@ def snapshot_outcome_evidence(rows: list[dict[str, Any]]) -> list[SnapshotEviden
     return lines
 
 
+@dataclass(frozen=True)
+class FactLine:
+    label: str
+    text: str
+    from_listing_now: bool = False  # not in an older snapshot: read from the listing as it is now
+
+
+def _date_text(value: str | None) -> str:
+    return format_date(datetime.date.fromisoformat(value)) if value else ""
+
+
+def program_fact_lines(recorded: dict[str, Any], current: dict[str, Any] | None = None) -> list[FactLine]:
+    """The program's dates, delivery, fee and leave days as the request form and the request page show them.
+
+    `recorded` is supervision.selectors.program_facts (live, or as kept in a snapshot);
+    a key an older snapshot lacks is taken from `current` and marked so.
+    """
+    current = current or {}
+
+    def value(key: str) -> tuple[Any, bool]:
+        if key in recorded:
+            return recorded[key], False
+        return current.get(key), key in current
+
+    start, start_now = value("start_date")
+    end, end_now = value("end_date")
+    if start:
+        dates = _date_text(start)
+        if end and end != start:
+            dates += f" to {_date_text(end)}"
+    else:
+        dates = "On demand"
+    form, form_now = value("format")
+    delivery, delivery_now = value("delivery")
+    location, location_now = value("location")
+    delivery_text = ", ".join(part for part in (form, delivery, location) if part) or "Not stated"
+    fee, fee_now = value("fee_amount")
+    currency, currency_now = value("fee_currency")
+    if fee is None:
+        fee_text = "Not stated"
+    elif Decimal(fee) == 0:
+        fee_text = "Free"
+    else:
+        fee_text = f"{currency or 'USD'} {Decimal(fee):,.2f}"
+    leave, leave_now = value("leave_days")
+    leave_text = "Not stated" if leave is None else f"{days_text(Decimal(leave))} away from practice"
+    return [
+        FactLine("Dates", dates, start_now or end_now),
+        FactLine("Format and delivery", delivery_text, form_now or delivery_now or location_now),
+        FactLine("Fee", fee_text, fee_now or currency_now),
+        FactLine("Leave days the program states", leave_text, leave_now),
+    ]
+
+
 # --- The ledger -------------------------------------------------------------
 
 
@@ -161,7 +217,7 @@ class LedgerLine:
 
 
 def _days_text(days: Decimal) -> str:
-    return f"{format_amount(days)} day{'' if days == 1 else 's'}"
+    return days_text(days)  # one wording of days: supervision.rules.days_text
 
 
 def ledger_lines(ledger: Ledger, *, whole_year: bool = False) -> list[LedgerLine]:
@@ -232,3 +288,14 @@ def ledger_lines(ledger: Ledger, *, whole_year: bool = False) -> list[LedgerLine
             )
         )
     return lines
+
+
+def ledger_after_text(ledger: Ledger, *, amount: Decimal, leave_days: Decimal) -> str:
+    """What granting `amount` and `leave_days` would leave, e.g. "$1,200 and 2 days" (below zero says "over")."""
+    money, leave = ledger.after(amount=amount, leave_days=leave_days)
+    parts = []
+    if money is not None:
+        parts.append(format_money(money) if money >= 0 else f"{format_money(-money)} over")
+    if leave is not None:
+        parts.append(_days_text(leave) if leave >= 0 else f"{_days_text(-leave)} over")
+    return " and ".join(parts) if parts else "not known: no budget or employer policy is on record"

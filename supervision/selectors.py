@@ -29,9 +29,10 @@ from programs.choices import Profession
 from programs.models import Program
 from programs.presenters import claims_snapshot
 from programs.ranking import fit, scoring
+from programs.ranking.fit import format_date
 from programs.selectors import program_signals
 
-from . import equity
+from . import equity, rules
 from .allowance import Allowance, employer_allowance_for_user, employer_allowances_for_users, profession_of
 from .ledger import ledgers_for_days
 from .models import (
@@ -103,13 +104,71 @@ def funding_requests_for_requester(*, user: User) -> QuerySet[FundingRequest]:
 
 
 def shortlist_for_request(*, user: User) -> QuerySet[ShortlistEntry]:
-    """Shortlisted programs a clinician may ask funding for (not completed or dropped)."""
+    """Shortlisted programs a clinician may ask funding for: still in the catalog, not completed or dropped."""
     return (
-        ShortlistEntry.objects.filter(user=user)
+        ShortlistEntry.objects.filter(user=user, program__in=Program.objects.visible_in_catalog().values("pk"))
         .exclude(status__in=[ShortlistStatus.COMPLETED, ShortlistStatus.DROPPED])
         .select_related("program")
-        .order_by("program__title")
+        .order_by("program__title", "id")
     )
+
+
+class ProgramNotRequestable(Exception):
+    """The user may see the program (it is on their record), but funding can no longer be asked for it."""
+
+    def __init__(self, program: Program, message: str) -> None:
+        super().__init__(message)
+        self.program = program
+
+
+def program_for_request(*, user: User, program_id: int, today: datetime.date | None = None) -> Program:
+    """The program a clinician asks funding for: published and not over (what the catalog shows).
+
+    Raises Program.DoesNotExist for an id the user may not see, as the program page does
+    (unknown, or unpublished or past and not on their record), and ProgramNotRequestable,
+    with the reason, for a past or unpublished program they have on record.
+    """
+    today = today or timezone.localdate()
+    found = Program.objects.published().current(today=today).select_related("provider").filter(pk=program_id).first()
+    if found is not None:
+        return found
+    if not program_on_record(user=user, program_id=program_id):
+        raise Program.DoesNotExist
+    program = Program.objects.get(pk=program_id)
+    if program.end_date is not None and program.end_date < today:
+        reason = f"ended on {format_date(program.end_date)}"
+    else:
+        reason = "is no longer published in the catalog"
+    raise ProgramNotRequestable(
+        program, f"“{program.title}” {reason}: funding can be asked only for a program still to come or under way."
+    )
+
+
+def program_terms(program: Program) -> rules.ProgramTerms:
+    """What the program states that bounds a request (fee, leave days, dates), for supervision.rules."""
+    return rules.ProgramTerms(
+        fee_amount=program.fee_amount,
+        fee_currency=program.fee_currency,
+        leave_days=program.leave_days,
+        start_date=program.start_date,
+        end_date=program.end_date,
+    )
+
+
+def request_prefill(program: Program) -> dict[str, Decimal]:
+    """The request form's starting figures: the stated fee as registration (when in USD), the stated leave days."""
+    terms = program_terms(program)
+    initial: dict[str, Decimal] = {}
+    if terms.fee_comparable and program.fee_amount:
+        initial["registration"] = program.fee_amount
+    if program.leave_days is not None:
+        initial["leave_days"] = program.leave_days
+    return initial
+
+
+def pending_request_for_program(*, user: User, program_id: int) -> FundingRequest | None:
+    """The user's pending request for this program, if any (there is at most one)."""
+    return FundingRequest.objects.filter(requester=user, program_id=program_id, status=RequestStatus.PENDING).first()
 
 
 # --- Policy and allowance ---------------------------------------------------
@@ -205,6 +264,27 @@ def _outcome_evidence_rows(program: Program) -> list[dict[str, str]]:
     return rows
 
 
+def program_facts(program: Program) -> dict[str, str | None]:
+    """The listing's fee, days, dates and delivery as plain text: kept in a request's snapshot, shown beside it.
+
+    Read by supervision.presenters.program_fact_lines (snapshots before issue 10 hold only
+    title, provider, fee_amount, leave_days and start_date).
+    """
+    location = ", ".join(part for part in (program.location_city, program.location_state) if part)
+    return {
+        "title": program.title,
+        "provider": program.provider.name,
+        "fee_amount": str(program.fee_amount) if program.fee_amount is not None else None,
+        "fee_currency": program.fee_currency,
+        "leave_days": str(program.leave_days) if program.leave_days is not None else None,
+        "start_date": program.start_date.isoformat() if program.start_date else None,
+        "end_date": program.end_date.isoformat() if program.end_date else None,
+        "format": program.get_format_display(),
+        "delivery": program.get_delivery_display() if program.delivery else "",
+        "location": location,
+    }
+
+
 def funding_request_snapshot(*, program: Program, user: User) -> dict[str, Any]:
     """What the clinician sees about the program when asking: factors, provider claims, outcome evidence, goal link.
 
@@ -226,13 +306,7 @@ def funding_request_snapshot(*, program: Program, user: User) -> dict[str, Any]:
         total = None
     return {
         "taken_at": timezone.now().isoformat(),
-        "program": {
-            "title": program.title,
-            "provider": program.provider.name,
-            "fee_amount": str(program.fee_amount) if program.fee_amount is not None else None,
-            "leave_days": str(program.leave_days) if program.leave_days is not None else None,
-            "start_date": program.start_date.isoformat() if program.start_date else None,
-        },
+        "program": program_facts(program),
         "total": total,
         "factors": [
             {

@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Team, TeamMembership, User
 from accounts.roles import Role
 from accounts.services import team_member_add, team_member_remove, user_role_grant
-from careers.models import ClinicianProfile, ShortlistEntry
+from careers.models import ClinicianProfile
+from careers.services import shortlist_plan
+from programs.models import Program
 from programs.ranking.fit import costs_fall_on, format_amount, format_date, format_money
 
 from . import rules, selectors
@@ -26,6 +28,7 @@ from .models import (
     FundingRequest,
     Invitation,
     OverAllowanceRule,
+    RequestCostItem,
     RequestDecision,
     RequestStatus,
 )
@@ -202,6 +205,17 @@ def allowance_check(
     return AllowanceCheck(True, False, f"Over the allowance ({detail}). The policy allows this with a warning.")
 
 
+def _problems_error(problems: list[rules.RequestProblem]) -> ValidationError:
+    by_field: dict[str, list[str]] = {}
+    for problem in problems:
+        by_field.setdefault(problem.field or NON_FIELD_ERRORS, []).append(problem.message)
+    return ValidationError(by_field)
+
+
+def _pending_duplicate_message(existing: FundingRequest) -> str:
+    return rules.pending_duplicate_problem(request_id=existing.pk, asked_on=existing.asked_on)
+
+
 def _lock_requester(requester_id: int) -> None:
     """Serialise writes that read a clinician's allowance: the checks below read, then write."""
     User.objects.select_for_update().filter(pk=requester_id).values_list("pk", flat=True).first()
@@ -210,50 +224,85 @@ def _lock_requester(requester_id: int) -> None:
 def funding_request_create(
     *,
     requester: User,
-    shortlist_entry: ShortlistEntry,
-    amount: Decimal,
+    program: Program,
+    costs: rules.RequestCosts,
     leave_days: Decimal,
     justification: str,
+    amount: Decimal | None = None,
+    travel_days: Decimal = Decimal("0"),
+    today: datetime.date | None = None,
 ) -> tuple[FundingRequest, str]:
-    """Ask the supervisor for money and/or paid leave for a shortlisted program.
+    """Ask the supervisor for money and/or paid leave for a program in the catalog.
 
-    Stores a snapshot of the program's factor breakdown, outcome evidence and goal
-    link. Returns the request and a warning ("" when none). Raises ValidationError
-    (and writes nothing) without a team, with nothing asked, or over the allowance
-    when the policy refuses.
+    `amount` defaults to the sum of the itemised `costs`; it may be less, never more.
+    The figures are held to supervision.rules.funding_request_problems (the program's fee
+    and days, the caps). A program not on the shortlist is added to it as planned, in the
+    same transaction (careers.services.shortlist_plan). Stores a snapshot of the program's
+    factor breakdown, outcome evidence and goal link. Returns the request and a warning
+    ("" when none).
+
+    Raises ValidationError and writes nothing: a program not in the catalog, figures the
+    rules refuse, no reason given, no team, a second pending request for the same
+    program (checked here and by the database's partial unique constraint, so two
+    submits at once cannot both land), or over the allowance when the policy refuses.
     """
-    if shortlist_entry.user_id != requester.pk:
-        raise PermissionDenied
-    if amount < 0 or leave_days < 0 or (amount == 0 and leave_days == 0):
-        raise ValidationError("Ask for an amount, paid leave days, or both.")
+    today = today or timezone.localdate()
+    if not Program.objects.published().current(today=today).filter(pk=program.pk).exists():
+        raise ValidationError("Funding can be asked only for a published program still to come or under way.")
+    problems = rules.funding_request_problems(
+        costs=costs,
+        amount=amount,
+        leave_days=leave_days,
+        travel_days=travel_days,
+        terms=selectors.program_terms(program),
+    )
+    if problems:
+        raise _problems_error(problems)
+    amount = rules.amount_requested(costs, amount)
     if not justification.strip():
-        raise ValidationError("Say why this program matters for your practice or career.")
+        raise ValidationError({"justification": "Say why this program matters for your practice or career."})
     membership = TeamMembership.objects.current().filter(user=requester).select_related("team").first()
     if membership is None:
         raise ValidationError("You are not in a team yet, so there is no supervisor to ask.")
     profile = ClinicianProfile.objects.filter(user=requester).first()
-    program = shortlist_entry.program
     snapshot = selectors.funding_request_snapshot(program=program, user=requester)
-    costs_on = costs_fall_on(start_date=program.start_date, today=timezone.localdate())
-    with transaction.atomic():
-        _lock_requester(requester.pk)
-        allowance = employer_allowance_for_user(user=requester, on=costs_on)
-        check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days)
-        if check.refused:
-            raise ValidationError(check.message)
-        request = FundingRequest.objects.create(
-            requester=requester,
-            team=membership.team,
-            program=shortlist_entry.program,
-            shortlist_entry=shortlist_entry,
-            profession=profile.profession if profile else "",
-            amount_requested=amount,
-            leave_days_requested=leave_days,
-            costs_on=costs_on,
-            justification=justification.strip(),
-            snapshot=snapshot,
-            exceeds_allowance=check.over,
-        )
+    costs_on = costs_fall_on(start_date=program.start_date, today=today)
+    try:
+        with transaction.atomic():
+            _lock_requester(requester.pk)
+            existing = selectors.pending_request_for_program(user=requester, program_id=program.pk)
+            if existing is not None:
+                raise ValidationError(_pending_duplicate_message(existing))
+            allowance = employer_allowance_for_user(user=requester, on=costs_on)
+            check = allowance_check(allowance=allowance, amount=amount, leave_days=leave_days)
+            if check.refused:
+                raise ValidationError(check.message)
+            entry = shortlist_plan(user=requester, program=program, today=today)
+            request = FundingRequest.objects.create(
+                requester=requester,
+                team=membership.team,
+                program=program,
+                shortlist_entry=entry,
+                profession=profile.profession if profile else "",
+                amount_requested=amount,
+                leave_days_requested=leave_days,
+                travel_days=travel_days,
+                costs_on=costs_on,
+                justification=justification.strip(),
+                snapshot=snapshot,
+                exceeds_allowance=check.over,
+            )
+            RequestCostItem.objects.bulk_create(
+                RequestCostItem(request=request, kind=kind, amount=value, description=description)
+                for kind, value, description in costs.items()
+            )
+    except IntegrityError:
+        # Another submit for the same program landed between the check and this insert (the
+        # requester lock makes this rare; the partial unique constraint makes it harmless).
+        existing = selectors.pending_request_for_program(user=requester, program_id=program.pk)
+        if existing is None:
+            raise
+        raise ValidationError(_pending_duplicate_message(existing)) from None
     return request, check.message
 
 

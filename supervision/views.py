@@ -7,7 +7,6 @@ The invitation page is public: its secret token is the only key.
 from __future__ import annotations
 
 import csv
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -28,9 +27,9 @@ from accounts.access import (
 )
 from accounts.models import User
 from cme_portal.htmx import page_or_partial, vary_on_htmx
+from programs.models import Program
 
-from . import equity, presenters, reminders, selectors, services
-from .allowance import employer_allowance_for_user
+from . import equity, presenters, reminders, rules, selectors, services
 from .exports import dashboard_csv_rows
 from .forms import (
     DashboardFilterForm,
@@ -40,6 +39,7 @@ from .forms import (
     InviteForm,
     PolicyForm,
     ReminderPreferencesForm,
+    RequestProgramForm,
     WithdrawForm,
 )
 from .ledger import ledger_for
@@ -229,7 +229,12 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
     funding_request = _request_for_viewer_or_404(request, request_id)
     is_requester = funding_request.requester_id == request.user.pk
     may_decide = funding_request.is_pending and not is_requester
-    allowance = employer_allowance_for_user(user=funding_request.requester)
+    # While pending: the ledger without this request, and what approving it in full would leave.
+    ledger = ledger_for(
+        user=funding_request.requester,
+        program=funding_request.program,
+        excluding_request_id=funding_request.pk if funding_request.is_pending else None,
+    )
     context = {
         "req": funding_request,
         "snapshot": funding_request.snapshot,
@@ -239,7 +244,18 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
         "may_decide": may_decide,
         "decision_form": DecisionForm() if may_decide else None,
         "withdraw_form": WithdrawForm() if is_requester and funding_request.is_pending else None,
-        "allowance": allowance,
+        "ledger": ledger,
+        "approving_leaves": (
+            presenters.ledger_after_text(
+                ledger, amount=funding_request.amount_requested, leave_days=funding_request.leave_days_requested
+            )
+            if funding_request.is_pending
+            else ""
+        ),
+        "facts": presenters.program_fact_lines(
+            funding_request.snapshot.get("program", {}), selectors.program_facts(funding_request.program)
+        ),
+        "cost_items": list(funding_request.cost_items.all()),
     }
     return render(request, "supervision/request_detail.html", context)
 
@@ -320,41 +336,61 @@ def my_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @clinician_required
 def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Ask for funding and/or paid leave for a shortlisted program."""
-    shortlist = selectors.shortlist_for_request(user=request.user)
-    initial = {}
-    program_id = request.GET.get("program")
-    if program_id and program_id.isdigit():
-        entry = shortlist.filter(program_id=int(program_id)).first()
-        if entry is not None:
-            initial = {
-                "shortlist_entry": entry.pk,
-                "amount": entry.program.fee_amount or Decimal("0"),
-                "leave_days": entry.program.leave_days or Decimal("0"),
-            }
-    form = FundingRequestForm(request.POST or None, shortlist=shortlist, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    """Ask for funding and/or paid leave for one program (?program=), prefilled from its listing.
+
+    Opened from the program's card, page, the shortlist or compare. Without ?program= the
+    page lets the clinician choose one of their shortlisted programs first (a GET form, so
+    it works without JavaScript). An id that is not a number, or a program the clinician
+    may not see, is 404; a past or unpublished program on their record gets the reason.
+    """
+    template = "supervision/request_form.html"
+    if "program" not in request.GET:
+        shortlist = list(selectors.shortlist_for_request(user=request.user))
+        return render(request, template, {"choose_from": shortlist})
+    choice = RequestProgramForm(request.GET)
+    if not choice.is_valid():
+        raise Http404("No such program")
+    try:
+        program = selectors.program_for_request(user=request.user, program_id=choice.cleaned_data["program"])
+    except Program.DoesNotExist:
+        raise Http404("No such program") from None
+    except selectors.ProgramNotRequestable as error:
+        return render(request, template, {"program": error.program, "not_requestable": str(error)})
+    pending = selectors.pending_request_for_program(user=request.user, program_id=program.pk)
+    form = FundingRequestForm(
+        request.POST or None, terms=selectors.program_terms(program), initial=selectors.request_prefill(program)
+    )
+    if request.method == "POST" and pending is None and form.is_valid():
         try:
             created, warning = services.funding_request_create(
                 requester=request.user,
-                shortlist_entry=form.cleaned_data["shortlist_entry"],
+                program=program,
+                costs=form.costs(),
                 amount=form.cleaned_data["amount"],
                 leave_days=form.cleaned_data["leave_days"],
+                travel_days=form.cleaned_data["travel_days"],
                 justification=form.cleaned_data["justification"],
             )
         except ValidationError as error:
-            form.add_error(None, _message_from(error))
+            form.add_error(None, error)
         else:
             if warning:
                 messages.warning(request, warning)
             messages.success(request, "Request sent to your supervisor.")
             return redirect("supervision:request_detail", request_id=created.pk)
     context = {
+        "program": program,
+        "facts": presenters.program_fact_lines(selectors.program_facts(program)),
+        "terms": selectors.program_terms(program),
+        "max_travel_days": rules.MAX_TRAVEL_DAYS,
         "form": form,
-        "has_shortlist": shortlist.exists(),
-        "allowance": employer_allowance_for_user(user=request.user),
+        "pending": pending,
+        "pending_message": (
+            rules.pending_duplicate_problem(request_id=pending.pk, asked_on=pending.asked_on) if pending else ""
+        ),
+        "ledger": ledger_for(user=request.user, program=program),
     }
-    return render(request, "supervision/request_form.html", context)
+    return render(request, template, context)
 
 
 @require_GET

@@ -508,14 +508,16 @@ MATRIX: dict[str, Row] = {
     ),
     # Requests: the requester and the supervisor of their team
     "supervision:my_requests": Row(get=for_clinicians(OK), post=GET_ONLY),
+    # Any clinician may ask for any program in the catalog (it joins their own shortlist); a
+    # clinician without a team gets the form back ("no supervisor to ask"). Junk or unknown
+    # ?program= ids are 404 (tests/supervision/test_request_from_program.py).
     "supervision:request_new": Row(
         get=for_clinicians(OK),
-        # Only the owner may ask for the owner's shortlisted program; the others get the form back.
-        post=for_clinicians(OK, owner=saved(re.compile(rf"/team/requests/{NEW_ID}/"))),
+        post=for_clinicians(saved(re.compile(rf"/team/requests/{NEW_ID}/")), clinician_without_team=OK),
+        query="?program={program}",
         data=lambda w: {
-            "shortlist_entry": w.entry.pk,
-            "amount": "300",
-            "leave_days": "0",
+            "registration": "300",
+            "leave_days": "1",
             "justification": "Closes a QI gap.",
         },
     ),

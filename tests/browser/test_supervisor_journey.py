@@ -16,16 +16,25 @@ def _sign_out(page) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def _employer_money_left(page) -> int:
+    """The employer allowance left, in dollars, from the ledger on the requests page."""
+    text = page.locator('[data-ledger="employer"]').first.inner_text()
+    return int(re.search(r"\$([\d,]+)", text).group(1).replace(",", ""))
+
+
 def test_clinician_requests_supervisor_approves_from_dashboard_clinician_sees_decision(page):
     call_command("seed_demo", stdout=io.StringIO())
     sign_in(page, "clinician@demo.test", settings.DEMO_PASSWORD)
 
     page.get_by_role("link", name="Funding requests").click()
-    assert "$3,000.00" in page.get_by_text("Reimbursement left").locator("xpath=following-sibling::dd[1]").inner_text()
+    left_before = _employer_money_left(page)
     page.get_by_role("link", name="Ask for funding or leave").click()
     program_title = page.get_by_label("Program from your shortlist").locator("option").first.inner_text()
-    page.get_by_label("Amount requested (USD)").fill("1000")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Registration (USD)").fill("")
+    page.get_by_label("Lodging (USD)").fill("1000")
     page.get_by_label("Paid leave days requested").fill("1")
+    page.get_by_label("Of which travel days").fill("1")
     page.get_by_label("Why this program").fill("Builds the finance skills my CMO goal needs.")
     page.get_by_role("button", name="Send request").click()
     page.get_by_role("heading", name=f"Request for {program_title}").wait_for()
@@ -44,6 +53,6 @@ def test_clinician_requests_supervisor_approves_from_dashboard_clinician_sees_de
     sign_in(page, "clinician@demo.test", settings.DEMO_PASSWORD)
     page.get_by_role("link", name="Funding requests").click()
     assert page.get_by_text("Approved in full").first.is_visible()
-    assert "$2,000.00" in page.get_by_text("Reimbursement left").locator("xpath=following-sibling::dd[1]").inner_text()
+    assert _employer_money_left(page) == left_before - 1000
     page.get_by_role("link", name=program_title).click()
     assert page.get_by_text("Fits the leadership plan; within policy.").is_visible()

@@ -12,6 +12,7 @@ from programs.models import Program
 from programs.presenters import program_claims
 from supervision import services
 from supervision.models import FundingRequest
+from supervision.rules import RequestCosts
 from tests.factories import ProgramFactory, ProviderFactory
 from tests.supervision.helpers import profile
 
@@ -78,8 +79,8 @@ def _request(world, program):
     entry = ShortlistEntry.objects.create(user=world.owner, program=program, status="planned")
     request, _ = services.funding_request_create(
         requester=world.owner,
-        shortlist_entry=entry,
-        amount=Decimal("300"),
+        program=entry.program,
+        costs=RequestCosts(registration=Decimal("300")),
         leave_days=Decimal("1"),
         justification="Sepsis bundle work on our unit.",
     )

@@ -17,6 +17,7 @@ from supervision.allowance import policy_year
 from supervision.ledger import ledger_for, ledgers_for_days
 from supervision.models import FundingRequest, RequestStatus
 from supervision.presenters import ledger_lines
+from supervision.rules import RequestCosts
 from tests.factories import ProgramFactory
 
 from .helpers import funding_request, policy, profile, shortlisted
@@ -119,8 +120,8 @@ def test_a_new_request_is_checked_against_pending_reservations(world):
     with pytest.raises(ValidationError, match=r"\$300 is more than the \$200 left in the policy year"):
         services.funding_request_create(
             requester=world.owner,
-            shortlist_entry=entry,
-            amount=Decimal("300"),
+            program=entry.program,
+            costs=RequestCosts(registration=Decimal("300")),
             leave_days=Decimal("0"),
             justification="Needed.",
         )
@@ -132,8 +133,8 @@ def test_a_request_records_the_day_its_costs_fall_on(world):
     entry = shortlisted(world.owner)
     request, _ = services.funding_request_create(
         requester=world.owner,
-        shortlist_entry=entry,
-        amount=Decimal("100"),
+        program=entry.program,
+        costs=RequestCosts(registration=Decimal("100")),
         leave_days=Decimal("0"),
         justification="Needed.",
     )

@@ -13,7 +13,8 @@ from careers.models import CareerGoal
 from supervision import services
 from supervision.allowance import employer_allowance_for_user
 from supervision.models import FundingRequest, RequestDecision, RequestStatus
-from tests.factories import SupervisorFactory
+from supervision.rules import RequestCosts
+from tests.factories import ProgramFactory, SupervisorFactory
 
 from .helpers import funding_request, policy, profile, shortlisted
 
@@ -21,11 +22,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _create(user, entry, amount="500", leave="1", justification="Sepsis bundle work on our unit."):
+    """Ask for `amount` (registration up to the fee, the rest as lodging) and `leave` days (travel beyond the
+    program's own)."""
+    program = entry.program
+    registration = min(Decimal(amount), program.fee_amount or Decimal("0"))
     return services.funding_request_create(
         requester=user,
-        shortlist_entry=entry,
-        amount=Decimal(amount),
+        program=program,
+        costs=RequestCosts(registration=registration, lodging=Decimal(amount) - registration),
         leave_days=Decimal(leave),
+        travel_days=max(Decimal("0"), Decimal(leave) - (program.leave_days or Decimal("0"))),
         justification=justification,
     )
 
@@ -60,10 +66,15 @@ def test_request_without_a_team_is_refused_and_writes_nothing(world):
     assert not FundingRequest.objects.exists()
 
 
-def test_request_for_someone_elses_shortlist_is_refused(world):
-    entry = shortlisted(world.other_clinician)
-    with pytest.raises(PermissionDenied):
-        _create(world.owner, entry)
+def test_request_for_a_program_another_clinician_shortlisted_goes_on_the_requesters_own_shortlist(world):
+    # Was: refused with PermissionDenied (requests named a shortlist entry). Requests now name a
+    # program, so nobody can reach another person's entry: the requester's own entry is used.
+    theirs = shortlisted(world.other_clinician)
+    request, _ = _create(world.owner, theirs)
+    assert request.shortlist_entry.user == world.owner
+    assert request.shortlist_entry != theirs
+    theirs.refresh_from_db()
+    assert theirs.user == world.other_clinician
 
 
 def test_over_allowance_warns_when_policy_says_warn(world):
@@ -231,40 +242,41 @@ def test_clinician_requests_through_the_form_and_sees_warning(world, client):
     policy(team=world.team, profession="physician", amount="300", rule="warn")
     entry = shortlisted(world.owner, fee_amount=Decimal("500"))
     client.force_login(world.owner)
-    page = client.get(reverse("supervision:request_new") + f"?program={entry.program_id}")
+    url = reverse("supervision:request_new") + f"?program={entry.program_id}"
+    page = client.get(url)
     assert page.status_code == 200
     response = client.post(
-        reverse("supervision:request_new"),
-        {"shortlist_entry": entry.pk, "amount": "500", "leave_days": "0", "justification": "Closes a QI gap."},
+        url,
+        {"registration": "500", "amount": "", "leave_days": "0", "justification": "Closes a QI gap."},
         follow=True,
     )
     html = response.content.decode()
     assert "Over the allowance" in html
-    assert FundingRequest.objects.filter(requester=world.owner).count() == 1
+    assert FundingRequest.objects.filter(requester=world.owner).get().amount_requested == Decimal("500")
 
 
 def test_form_refuses_empty_request_and_writes_nothing(world, client):
     entry = shortlisted(world.owner)
     client.force_login(world.owner)
     response = client.post(
-        reverse("supervision:request_new"),
-        {"shortlist_entry": entry.pk, "amount": "0", "leave_days": "0", "justification": "x"},
+        reverse("supervision:request_new") + f"?program={entry.program_id}",
+        {"amount": "0", "leave_days": "0", "justification": "x"},
     )
     assert response.status_code == 200
     assert "Ask for an amount" in response.content.decode()
     assert not FundingRequest.objects.exists()
 
 
-def test_form_rejects_someone_elses_shortlist_entry(world, client):
-    shortlisted(world.owner)  # the owner has a shortlist, so the form is shown and validates the choice
-    entry = shortlisted(world.other_clinician)
+def test_form_for_a_program_outside_the_catalog_is_404_and_writes_nothing(world, client):
+    # Was: someone else's shortlist entry. Requests are now made for a program, not an entry;
+    # what the form must refuse is a program the clinician cannot see.
+    draft = ProgramFactory(status="draft")
     client.force_login(world.owner)
     response = client.post(
-        reverse("supervision:request_new"),
-        {"shortlist_entry": entry.pk, "amount": "100", "leave_days": "0", "justification": "x"},
+        reverse("supervision:request_new") + f"?program={draft.pk}",
+        {"registration": "100", "leave_days": "0", "justification": "x"},
     )
-    assert response.status_code == 200
-    assert "Select a valid choice. That choice is not one of the available choices." in response.content.decode()
+    assert response.status_code == 404
     assert not FundingRequest.objects.exists()
 
 
