@@ -193,6 +193,7 @@ class MoneySituation:
     years: tuple[fit.MoneyYear, ...]
     beyond_money: Decimal | None  # for costs after the last year given
     beyond_leave: Decimal | None
+    requested_program_ids: frozenset[int] = frozenset()  # their own request reserves their costs
 
 
 def ranking_context_for_goal(
@@ -216,6 +217,7 @@ def ranking_context_for_goal(
         remaining_budget=budget,
         remaining_leave_days=leave,
         money_years=money.years if money is not None else (),
+        requested_program_ids=money.requested_program_ids if money is not None else frozenset(),
         horizon=goal.horizon_date,
         next_review=profile.next_review_date if profile else None,
         licences=tuple(licence_need(item) for item in licences),

@@ -180,7 +180,7 @@ def ranking_context_for_user(*, user: User | None, today: datetime.date | None =
     The money and leave are the ledger's (supervision.ledger) for this policy year and
     the next five, so each program is checked against the year its costs fall in.
     Composed here because supervision is the layer that may see both careers and
-    the allowance. Queries: the active goal, the ledger (four), careers' four; one
+    the allowance. Queries: the active goal, the ledger (five), careers' four; one
     without an active goal.
     """
     if user is None or not user.is_authenticated:
@@ -193,7 +193,8 @@ def ranking_context_for_user(*, user: User | None, today: datetime.date | None =
 
 
 def money_situation(*, user: User, today: datetime.date) -> MoneySituation:
-    """The ledger's money and leave per policy year, for this year and the next five (fixed queries)."""
+    """The ledger's money and leave per policy year, for this year and the next five, and the programs already
+    requested, whose own request reserves their costs (five queries)."""
     days = {datetime.date(today.year + k, today.month, min(today.day, 28)) for k in range(1, RANKED_YEARS)} | {today}
     ledgers = ledgers_for_days(user=user, days=days, today=today, with_plan=False)
     years: dict[datetime.date, fit.MoneyYear] = {}
@@ -208,8 +209,14 @@ def money_situation(*, user: User, today: datetime.date) -> MoneySituation:
     else:  # no request reaches this far: the whole allowance
         beyond_money = (own or Decimal("0")) + allowance.amount_total
         beyond_leave = (own_leave or Decimal("0")) + allowance.leave_total
+    requested = FundingRequest.objects.filter(
+        requester=user, status__in=[RequestStatus.PENDING, *APPROVED_STATUSES]
+    ).values_list("program_id", flat=True)
     return MoneySituation(
-        years=tuple(years[start] for start in sorted(years)), beyond_money=beyond_money, beyond_leave=beyond_leave
+        years=tuple(years[start] for start in sorted(years)),
+        beyond_money=beyond_money,
+        beyond_leave=beyond_leave,
+        requested_program_ids=frozenset(requested),
     )
 
 

@@ -83,6 +83,7 @@ class ClinicianContext:
     next_review: datetime.date | None = None
     licences: tuple[LicenceNeed, ...] = ()
     money_years: tuple[MoneyYear, ...] = ()  # the ledger's money and leave per policy year
+    requested_program_ids: frozenset[int] = frozenset()  # programs with a pending or approved funding request
 
     def money_for(self, start_date: datetime.date | None) -> tuple[Decimal | None, Decimal | None]:
         """Money and leave left in the year a program starting on `start_date` has its costs."""
@@ -270,8 +271,13 @@ def _credit_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCh
     return FitCheck(FitKind.CREDIT, FitStatus.DOES_NOT_FIT, f"offers {offered}, which none of your licences accept")
 
 
+REQUESTED_MESSAGE = "asked for in your funding request, which already reserves it"
+
+
 def _budget_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCheck:
     fee = program.fee_amount
+    if program.program_id in clinician.requested_program_ids:  # not counted against itself
+        return FitCheck(FitKind.BUDGET, FitStatus.FITS, REQUESTED_MESSAGE)
     if fee is None:
         return FitCheck(FitKind.BUDGET, FitStatus.UNKNOWN, "cost not stated", "fee not stated")
     remaining, _ = clinician.money_for(program.start_date)
@@ -292,15 +298,19 @@ def _budget_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCh
         return FitCheck(
             FitKind.BUDGET,
             FitStatus.FITS,
-            f"{format_money(fee)} of your {format_money(remaining)} remaining budget",
+            f"{format_money(fee)} of the {format_money(remaining)} you have left",
         )
     return FitCheck(
-        FitKind.BUDGET, FitStatus.DOES_NOT_FIT, f"{format_money(fee - remaining)} over your remaining budget"
+        FitKind.BUDGET,
+        FitStatus.DOES_NOT_FIT,
+        f"{format_money(fee - remaining)} more than the {format_money(remaining)} you have left",
     )
 
 
 def _leave_check(program: ProgramSignals, clinician: ClinicianContext) -> FitCheck:
     leave = program.leave_days
+    if program.program_id in clinician.requested_program_ids:
+        return FitCheck(FitKind.LEAVE, FitStatus.FITS, REQUESTED_MESSAGE)
     if leave is None:
         return FitCheck(FitKind.LEAVE, FitStatus.UNKNOWN, "leave days not stated", "leave days not stated")
     _, remaining = clinician.money_for(program.start_date)
@@ -310,10 +320,12 @@ def _leave_check(program: ProgramSignals, clinician: ClinicianContext) -> FitChe
         return FitCheck(FitKind.LEAVE, FitStatus.FITS, "needs no leave")
     if leave <= remaining:
         return FitCheck(
-            FitKind.LEAVE, FitStatus.FITS, f"needs {_days(leave)} of your {_days(remaining)} remaining leave"
+            FitKind.LEAVE, FitStatus.FITS, f"needs {_days(leave)} of the {_days(remaining)} of leave you have left"
         )
     return FitCheck(
-        FitKind.LEAVE, FitStatus.DOES_NOT_FIT, f"needs {_days(leave - remaining)} more leave than you have left"
+        FitKind.LEAVE,
+        FitStatus.DOES_NOT_FIT,
+        f"needs {_days(leave - remaining)} more than the {_days(remaining)} of leave you have left",
     )
 
 

@@ -159,7 +159,7 @@ def _per_costs_year(
     """SQL mirror of `clinician.money_for(start_date)`: each program checked against its costs year's figure."""
     if all(figure(year) is None for year in clinician.money_years) and fallback is None:
         return None
-    condition = ~ALWAYS
+    condition = Q(pk__in=sorted(clinician.requested_program_ids)) if clinician.requested_program_ids else ~ALWAYS
     outside = ALWAYS
     for year in clinician.money_years:
         in_year = _costs_in_year(year, clinician.today)

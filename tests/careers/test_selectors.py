@@ -59,8 +59,9 @@ def test_ranking_context_builds_goal_weights_and_licence_needs(django_assert_num
     _claim(user, datetime.date(2024, 5, 1), {"ama_pra_1": "10", "ancc": "12"}, topics=["opioids"])
     _claim(user, datetime.date(2024, 6, 1), {"ancc": "20"})
     _claim(user, datetime.date(2023, 1, 1), {"ama_pra_1": "30"})  # before the cycle
-    # profile, goal, licences, claims, amounts, team membership (for the employer policy), the ledger's profile
-    with django_assert_num_queries(7):
+    # profile, goal, licences, claims, amounts, team membership (for the employer policy), the ledger's profile,
+    # the programs already requested
+    with django_assert_num_queries(8):
         context = ranking_context_for_user(user=user, today=TODAY)
     assert context is not None
     assert context.goal_id == goal.pk

@@ -62,7 +62,7 @@ def test_compare_shows_factors_cost_credits_leave_dates_fit_and_best_markers(cli
     ]:
         assert label in body, label
     assert '<strong class="best-marker">best</strong>' in body
-    assert "$400 over your remaining budget" in body
+    assert "$400 more than the" in body
     assert '<span class="reason-points">+30</span>: covers 1 of your 2 competencies: finance</li>' in body
     assert '<span class="reason-points">+30</span>: covers strategy</li>' in body
 

@@ -98,7 +98,7 @@ def test_only_programs_that_fit_hides_those_over_budget(client, world):
     client.force_login(world.owner)
     everything = client.get(CATALOG).content.decode()
     assert set(_titles_in_order(everything)) == {"Affordable", "Too dear"}
-    assert "$7,000 over your remaining budget" in everything
+    assert "$7,000 more than the $2,000 you have left" in everything
     fitting = client.get(CATALOG, {"fits_only": "on"}).content.decode()
     assert _titles_in_order(fitting) == ["Affordable"]
 
@@ -190,7 +190,7 @@ def test_program_page_shows_full_breakdown_and_fit_numbers(client, world):
     assert '<span class="reason-points">+30</span>: covers 1 of your 2 competencies: finance</li>' in body
     assert '<span class="reason-points">+30</span>: covers strategy</li>' in body
     assert '<span class="reason-points">+40</span>: built for executive leadership (your career track)</li>' in body
-    assert "$1,200 over your remaining budget" in body
+    assert "$1,200 more than the" in body
     assert "counts 20 AMA PRA Category 1 toward your California MD licence" in body
     assert "covers opioids: 3 h still missing for California MD" in body
 

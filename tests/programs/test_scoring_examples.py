@@ -218,11 +218,11 @@ def test_career_does_not_break_ties_when_its_weight_is_zero():
 # --- Fit checks ---------------------------------------------------------------------------
 
 
-def test_budget_check_gives_the_amount_over_the_remaining_budget():
+def test_budget_check_gives_the_amount_over_what_is_left():
     check = _check(_program(fee_amount=Decimal("3200")), kind=FitKind.BUDGET)
-    assert (check.status, check.message) == (FitStatus.DOES_NOT_FIT, "$1,200 over your remaining budget")
+    assert (check.status, check.message) == (FitStatus.DOES_NOT_FIT, "$1,200 more than the $2,000 you have left")
     fits = _check(_program(fee_amount=Decimal("500")), kind=FitKind.BUDGET)
-    assert (fits.status, fits.message) == (FitStatus.FITS, "$500 of your $2,000 remaining budget")
+    assert (fits.status, fits.message) == (FitStatus.FITS, "$500 of the $2,000 you have left")
     assert _check(_program(fee_amount=None), kind=FitKind.BUDGET).status is FitStatus.UNKNOWN
     assert _check(_program(fee_amount=Decimal("900"), fee_currency="EUR"), kind=FitKind.BUDGET).status is (
         FitStatus.UNKNOWN
@@ -285,7 +285,7 @@ def test_mandated_topic_and_renewal_notes_do_not_exclude():
 
 def test_leave_and_profession_checks():
     assert _check(_program(leave_days=Decimal("5")), kind=FitKind.LEAVE).message == (
-        "needs 2 days more leave than you have left"
+        "needs 2 days more than the 3 days of leave you have left"
     )
     nurses = _check(_program(professions=frozenset({"nurse"})), kind=FitKind.PROFESSION)
     assert nurses.status is FitStatus.DOES_NOT_FIT and "nurses" in nurses.message
