@@ -291,11 +291,18 @@ def ledger_lines(ledger: Ledger, *, whole_year: bool = False) -> list[LedgerLine
 
 
 def ledger_after_text(ledger: Ledger, *, amount: Decimal, leave_days: Decimal) -> str:
-    """What granting `amount` and `leave_days` would leave, e.g. "$1,200 and 2 days" (below zero says "over")."""
+    """What granting `amount` and `leave_days` would leave, e.g. "$2,800 in all ($1,800 of the employer
+    allowance) and 2 days" (below zero says "over")."""
+
+    def money_text(value: Decimal) -> str:
+        return format_money(value) if value >= 0 else f"{format_money(-value)} over"
+
     money, leave = ledger.after(amount=amount, leave_days=leave_days)
     parts = []
     if money is not None:
-        parts.append(format_money(money) if money >= 0 else f"{format_money(-money)} over")
+        employer = ledger.employer_money_left
+        of_employer = f" ({money_text(employer - amount)} of the employer allowance)" if employer is not None else ""
+        parts.append(f"{money_text(money)} in all{of_employer}")
     if leave is not None:
         parts.append(_days_text(leave) if leave >= 0 else f"{_days_text(-leave)} over")
     return " and ".join(parts) if parts else "not known: no budget or employer policy is on record"

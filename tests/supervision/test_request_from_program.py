@@ -488,7 +488,7 @@ def test_supervisor_page_shows_the_program_the_costs_and_the_ledger_beside_them(
         "without this request",
         'data-ledger="money_left"',
         "Approving it in full would leave:",
-        "$1,600 and 2 days",  # 3,000 - 1,400 and 5 - 3
+        "$1,600 in all ($1,600 of the employer allowance) and 2 days",  # 3,000 - 1,400 and 5 - 3
         "Outcome evidence",
         "/ 100",  # the score breakdown from the snapshot
     ]:
