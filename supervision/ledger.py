@@ -188,16 +188,20 @@ def ledgers_for_days(
     return _ledgers(user=user, days=days, program_id=None, today=today, with_plan=with_plan)
 
 
-def ledgers_for_plan(*, user: User, plan: Plan, today: datetime.date | None = None) -> list[Ledger]:
-    """One ledger per policy year the 12-month plan touches (this year's first), a fixed number of queries."""
+def ledgers_by_year(*, user: User, days: set[datetime.date], today: datetime.date | None = None) -> list[Ledger]:
+    """One ledger per policy year containing any of `days` and today (this year's first): fixed queries."""
     today = today or timezone.localdate()
-    days = {today} | {
-        costs_fall_on(start_date=item.start, today=today) for item in plan.items if item.counted and item.start
-    }
     by_year: dict[datetime.date, Ledger] = {}
-    for _, ledger in sorted(ledgers_for_days(user=user, days=days, today=today).items()):
+    for _, ledger in sorted(ledgers_for_days(user=user, days=days | {today}, today=today).items()):
         by_year.setdefault(ledger.year_start, ledger)
     return [by_year[start] for start in sorted(by_year)]
+
+
+def ledgers_for_plan(*, user: User, plan: Plan, today: datetime.date | None = None) -> list[Ledger]:
+    """One ledger per policy year the 12-month plan touches (this year's first)."""
+    today = today or timezone.localdate()
+    days = {costs_fall_on(start_date=item.start, today=today) for item in plan.items if item.counted and item.start}
+    return ledgers_by_year(user=user, days=days, today=today)
 
 
 def program_costs_on(program: Program, *, today: datetime.date | None = None) -> datetime.date:

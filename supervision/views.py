@@ -42,8 +42,8 @@ from .forms import (
     RequestProgramForm,
     WithdrawForm,
 )
-from .ledger import ledger_for
-from .models import EmployerCmePolicy, FundingRequest, Invitation, ReminderKind
+from .ledger import ledger_for, ledgers_by_year
+from .models import APPROVED_STATUSES, EmployerCmePolicy, FundingRequest, Invitation, ReminderKind, RequestStatus
 
 
 def _message_from(error: ValidationError) -> str:
@@ -326,10 +326,9 @@ def request_withdraw(request: AuthenticatedHttpRequest, request_id: int) -> Http
 @clinician_required
 def my_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clinician's own funding and leave requests, with their allowance."""
-    context = {
-        "requests": list(selectors.funding_requests_for_requester(user=request.user)),
-        "ledger": ledger_for(user=request.user),
-    }
+    requests = list(selectors.funding_requests_for_requester(user=request.user))
+    open_days = {r.costs_on for r in requests if r.status in (RequestStatus.PENDING, *APPROVED_STATUSES)}
+    context = {"requests": requests, "ledgers": ledgers_by_year(user=request.user, days=open_days)}
     return render(request, "supervision/my_requests.html", context)
 
 
