@@ -88,7 +88,7 @@ def test_clinician_finds_programs_by_city_provider_and_topic_label(page):
 
     page.get_by_role("textbox", name="Keywords", exact=True).fill("Seattle")
     page.wait_for_url(re.compile(r"q=Seattle"))
-    results.get_by_role("link", name="Physician and Nurse Executive Leadership Academy").wait_for()
+    results.get_by_role("link", name="Physician and Nurse Executive Leadership Academy", exact=True).wait_for()
 
     page.get_by_role("textbox", name="Keywords", exact=True).fill("")
     page.wait_for_url(lambda url: "q=Seattle" not in url)
@@ -99,7 +99,9 @@ def test_clinician_finds_programs_by_city_provider_and_topic_label(page):
     page.get_by_role("combobox", name="Topic", exact=True).fill("pain management")
     page.get_by_role("combobox", name="Topic", exact=True).dispatch_event("change")
     page.wait_for_url(re.compile(r"topic=pain"))
-    results.get_by_role("link", name="Opioid Stewardship in Primary Care: Team Performance Improvement").wait_for()
+    results.get_by_role(
+        "link", name="Opioid Stewardship in Primary Care: Team Performance Improvement", exact=True
+    ).wait_for()
     assert results.locator(".results-count").inner_text() == "1 program"
 
     page.get_by_role("spinbutton", name="Minimum cost (USD)").fill("900")
