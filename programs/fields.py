@@ -204,14 +204,11 @@ class TagListFormField(forms.Field):
         return self.to_python(initial) != self.to_python(data)
 
 
-@TagListField.register_lookup
-class HasTag(Lookup[str]):
-    """`topics__has_tag="opioids"`: the list contains the tag exactly.
+class _TagLookup(Lookup[str]):
+    """A lookup on a tag list: `postgresql_sql` and `sqlite_sql` are templates over {lhs} and {rhs}."""
 
-    On PostgreSQL this is `@>`, which the GIN index on the column serves.
-    """
-
-    lookup_name = "has_tag"
+    postgresql_sql = ""
+    sqlite_sql = ""
 
     def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:
         return "%s", [value]
@@ -219,16 +216,24 @@ class HasTag(Lookup[str]):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        if connection.vendor == "postgresql":
-            return f"{lhs} @> jsonb_build_array({rhs}::text)", [*lhs_params, *rhs_params]
-        return (
-            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = {rhs})",  # noqa: S608 - compiled SQL, value is a parameter
-            [*lhs_params, *rhs_params],
-        )
+        template = self.postgresql_sql if connection.vendor == "postgresql" else self.sqlite_sql
+        return template.format(lhs=lhs, rhs=rhs), [*lhs_params, *rhs_params]  # compiled SQL, values are parameters
 
 
 @TagListField.register_lookup
-class HasTagKey(Lookup[str]):
+class HasTag(_TagLookup):
+    """`topics__has_tag="opioids"`: the list contains the tag exactly.
+
+    On PostgreSQL this is `@>`, which the GIN index on the column serves.
+    """
+
+    lookup_name = "has_tag"
+    postgresql_sql = "{lhs} @> jsonb_build_array({rhs}::text)"
+    sqlite_sql = "EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = {rhs})"
+
+
+@TagListField.register_lookup
+class HasTagKey(_TagLookup):
     """`topics__has_tag_key="pain management"`: some tag has this key (programs.vocabulary.key).
 
     So "Pain management", "pain_management" and "PAIN-MANAGEMENT" all match one filter.
@@ -236,16 +241,5 @@ class HasTagKey(Lookup[str]):
     """
 
     lookup_name = "has_tag_key"
-
-    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:
-        return "%s", [value]
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        if connection.vendor == "postgresql":
-            return f"cme_tag_keys({lhs}) @> jsonb_build_array({rhs}::text)", [*lhs_params, *rhs_params]
-        return (
-            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE cme_key(json_each.value) = {rhs})",  # noqa: S608 - compiled SQL, value is a parameter
-            [*lhs_params, *rhs_params],
-        )
+    postgresql_sql = "cme_tag_keys({lhs}) @> jsonb_build_array({rhs}::text)"
+    sqlite_sql = "EXISTS (SELECT 1 FROM json_each({lhs}) WHERE cme_key(json_each.value) = {rhs})"
