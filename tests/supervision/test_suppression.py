@@ -286,8 +286,8 @@ def _alternatives(rows: list[MemberRow], group: str, hidden: set[str]) -> list[l
         fresh = next(
             p for p in PROFESSIONS if (p or "not_entered") not in {(r.profession or "not_entered") for r in rows}
         )
-        keep = inside[0].user_id
-        teams.append([r if r not in inside or r.user_id == keep else _relabel(r, fresh) for r in rows])
+        for alone in inside:  # the group is one of its members, the rest are another hidden profession
+            teams.append([r if r not in inside or r is alone else _relabel(r, fresh) for r in rows])
     return teams
 
 
