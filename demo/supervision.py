@@ -1,8 +1,9 @@
 """Demo supervision data: a bigger demo team, a written policy per profession, requests in every state.
 
 The story on first run: nurses get a smaller allowance than physicians and take
-part in CME less often, so the equity view flags them (four-fifths rule); the NP
-and the pharmacist are single people, so their figures are suppressed.
+part in CME less often, so the equity view flags them (four-fifths rule); the four
+NPs and the single pharmacist are groups under 5, so their figures are suppressed
+(together they are 5 people in two groups, so no complementary group is hidden).
 Idempotent: a second run adds nothing.
 """
 
@@ -47,6 +48,9 @@ EXTRA_MEMBERS: tuple[DemoMember, ...] = (
     DemoMember("nurse4@demo.test", "Tom Nguyen, RN", "nurse", 0, 80, Decimal("30")),
     DemoMember("nurse5@demo.test", "Grace Kim, RN", "nurse", 0, 600, Decimal("30")),
     DemoMember("nurse6@demo.test", "Luis Ortega, RN", "nurse", 2, 250, Decimal("30")),
+    DemoMember("np2@demo.test", "Hana Sato, NP", "nurse_practitioner", 2),
+    DemoMember("np3@demo.test", "Ben Okafor, NP", "nurse_practitioner", 1),
+    DemoMember("np4@demo.test", "Rosa Delgado, NP", "nurse_practitioner", 3),
 )
 BASE_PROFESSIONS = {demo.email: demo.profession for demo in DEMO_USERS if demo.profession}
 POLICIES: dict[str, tuple[Decimal, Decimal, str]] = {

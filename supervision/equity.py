@@ -8,8 +8,9 @@ four-fifths (adverse-impact) rule and suppresses groups too small to show.
   best-served profession is flagged. Only shown (not suppressed) groups take
   part in the comparison, so a suppressed group can neither be flagged nor set
   the bar for others.
-- Groups of fewer than `MIN_GROUP_SIZE` people are suppressed: their figures are
-  not returned at all, only their existence and the reason.
+- Which groups are suppressed is decided by supervision.disclosure (groups of
+  fewer than `MIN_GROUP_SIZE` people, and complementary groups hidden with them):
+  their figures are not returned at all, only that they are suppressed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-MIN_GROUP_SIZE = 5
+from .disclosure import MIN_GROUP_SIZE, Disclosure, disclosure_for_professions
+
+__all__ = ["MIN_GROUP_SIZE", "Disclosure"]
 FOUR_FIFTHS = Decimal("0.8")
 
 # Metrics where more is better access; the four-fifths rule applies to these.
@@ -91,10 +94,10 @@ def below_four_fifths(value: Decimal | None, best: Decimal | None) -> bool:
     return value < FOUR_FIFTHS * best
 
 
-def group_figures(profession: str, members: list[MemberFigures]) -> ProfessionFigures:
-    """The unflagged figures of one profession (suppressed when under the minimum size)."""
+def group_figures(profession: str, members: list[MemberFigures], *, suppressed: bool = False) -> ProfessionFigures:
+    """The unflagged figures of one profession; only its name when `suppressed`."""
     size = len(members)
-    if size < MIN_GROUP_SIZE:
+    if suppressed or size == 0:
         return ProfessionFigures(profession=profession, suppressed=True)
     decided = sum(member.requests_decided for member in members)
     approved = sum(member.requests_approved for member in members)
@@ -112,11 +115,18 @@ def group_figures(profession: str, members: list[MemberFigures]) -> ProfessionFi
 
 
 def equity_report(members: Iterable[MemberFigures]) -> EquityReport:
-    """Figures per profession with four-fifths flags; professions in a stable (alphabetical) order."""
+    """Figures per profession with four-fifths flags; professions in a stable (alphabetical) order.
+
+    The groups supervision.disclosure suppresses carry no figure and take no part in the comparison.
+    """
     by_profession: dict[str, list[MemberFigures]] = {}
     for member in members:
         by_profession.setdefault(member.profession, []).append(member)
-    groups = [group_figures(profession, rows) for profession, rows in sorted(by_profession.items())]
+    disclosure = disclosure_for_professions(m.profession for rows in by_profession.values() for m in rows)
+    groups = [
+        group_figures(profession, rows, suppressed=not disclosure.shows(profession))
+        for profession, rows in sorted(by_profession.items())
+    ]
     shown = [group for group in groups if not group.suppressed]
     best: dict[str, Decimal] = {}
     for metric in COMPARED_METRICS:

@@ -16,7 +16,7 @@ from typing import Any
 from programs.choices import Profession
 from programs.ranking.fit import format_date, format_money
 
-from . import equity
+from . import disclosure, equity
 from .ledger import Ledger
 from .rules import days_text
 
@@ -79,7 +79,7 @@ class EquityRow:
 @dataclass(frozen=True)
 class EquityPage:
     charts: list[EquityChart]  # one per compared metric, shown groups only
-    table: list[EquityRow]  # every profession, suppressed ones too
+    table: list[EquityRow]  # shown professions, then one unnamed row for all suppressed ones
 
 
 def metric_text(metric: str, value: Decimal | None) -> str:
@@ -110,8 +110,13 @@ def equity_page(report: equity.EquityReport) -> EquityPage:
                 for metric in equity.COMPARED_METRICS
             ],
         )
-        for group in report.professions
+        for group in report.shown
     ]
+    if len(report.shown) < len(report.professions):
+        # Suppressed groups are neither named nor counted: one row stands for all of them.
+        hidden = equity.ProfessionFigures(profession="", suppressed=True)
+        cells = [(metric_text(metric, None), False) for metric in equity.COMPARED_METRICS]
+        table.append(EquityRow(label=disclosure.GROUPS_NOT_SHOWN, group=hidden, cells=cells))
     return EquityPage(charts=charts, table=table)
 
 

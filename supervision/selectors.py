@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ from programs.ranking import fit, scoring
 from programs.ranking.fit import format_date
 from programs.selectors import program_signals
 
-from . import equity, rules
+from . import disclosure, equity, rules
 from .allowance import Allowance, employer_allowance_for_user, employer_allowances_for_users, profession_of
 from .ledger import ledgers_for_days
 from .models import (
@@ -366,6 +366,7 @@ class MemberRow:
     funding_used: Decimal = Decimal("0")
     leave_used: Decimal = Decimal("0")
     pending_requests: int = 0
+    profession_shown: bool = True  # False: a small group's member, whose profession the dashboard withholds
 
     @property
     def participated(self) -> bool:
@@ -453,7 +454,10 @@ def dashboard_rows_filtered(
     sort: str = "name",
     descending: bool = False,
 ) -> list[MemberRow]:
-    """Filter and order dashboard lines (in Python: they are already computed)."""
+    """Filter and order dashboard lines (in Python: they are already computed).
+
+    Give it disclosed rows (`dashboard_view` does): it filters and sorts on what the rows show.
+    """
     if profession:
         rows = [row for row in rows if row.profession == profession]
     if at_risk_only:
@@ -468,6 +472,53 @@ def dashboard_rows_filtered(
         "pending": lambda r: (r.pending_requests, r.name.lower()),
     }
     return sorted(rows, key=keys.get(sort, keys["name"]), reverse=descending)
+
+
+def rows_disclosed(rows: list[MemberRow]) -> tuple[list[MemberRow], disclosure.Disclosure]:
+    """The rows with the profession withheld for members of groups supervision.disclosure suppresses.
+
+    A withheld row carries no profession code at all, so no filter, sort or template can reveal it.
+    """
+    decided = disclosure.disclosure_for_professions(row.profession for row in rows)
+    shown = [
+        row
+        if decided.shows(row.profession)
+        else replace(row, profession="", profession_label=disclosure.PROFESSION_NOT_SHOWN, profession_shown=False)
+        for row in rows
+    ]
+    return shown, decided
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """What the dashboard and the team CSV show: every path of the team's member list goes through here."""
+
+    all_rows: list[MemberRow]  # disclosed, unfiltered
+    rows: list[MemberRow]  # disclosed, filtered and sorted
+    refused: str = ""  # why the profession filter shows nothing, when it is refused
+
+
+def dashboard_view(
+    rows: list[MemberRow],
+    *,
+    profession: str = "",
+    at_risk_only: bool = False,
+    sort: str = "name",
+    descending: bool = False,
+) -> DashboardView:
+    """Disclose, filter and sort the team's rows; a profession filter is refused unless its group is shown.
+
+    A profession absent from the team is refused in the same words as a suppressed one, so the
+    answer does not tell them apart. No queries.
+    """
+    disclosed, decided = rows_disclosed(rows)
+    if profession and not decided.shows(profession):
+        label = dict(Profession.choices).get(profession, profession)
+        return DashboardView(all_rows=disclosed, rows=[], refused=disclosure.filter_refused_text(label))
+    filtered = dashboard_rows_filtered(
+        disclosed, profession=profession, at_risk_only=at_risk_only, sort=sort, descending=descending
+    )
+    return DashboardView(all_rows=disclosed, rows=filtered)
 
 
 def pending_requests_for_team(*, team: Team) -> QuerySet[FundingRequest]:

@@ -29,7 +29,7 @@ from accounts.models import User
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 from programs.models import Program
 
-from . import equity, presenters, reminders, rules, selectors, services
+from . import disclosure, equity, presenters, reminders, rules, selectors, services
 from .exports import dashboard_csv_rows
 from .forms import (
     DashboardFilterForm,
@@ -70,8 +70,7 @@ def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     team = supervised_team_or_404(request.user, team_id)
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
-    all_rows = selectors.team_member_rows(team=team)
-    rows = selectors.dashboard_rows_filtered(all_rows, **filters)
+    view = selectors.dashboard_view(selectors.team_member_rows(team=team), **filters)
     params = request.GET.copy()
     params.pop("sort", None)
     params.pop("order", None)
@@ -79,9 +78,10 @@ def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
         "team": team,
         "form": form,
         "filters": filters,
-        "rows": rows,
-        "member_count": len(all_rows),
-        "at_risk_count": sum(1 for row in all_rows if row.at_risk),
+        "rows": view.rows,
+        "refused": view.refused,
+        "member_count": len(view.all_rows),
+        "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
         "pending": list(selectors.pending_requests_for_team(team=team)),
         "invitations": list(selectors.open_invitations_for_team(team=team)),
         "sorts": selectors.DASHBOARD_SORTS,
@@ -95,10 +95,16 @@ def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
 @require_GET
 @supervisor_required
 def dashboard_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
-    """The dashboard figures as CSV; cells that a spreadsheet would run as formulas are neutralized."""
+    """The dashboard figures as CSV; cells that a spreadsheet would run as formulas are neutralized.
+
+    Disclosed as the dashboard is; a refused profession filter is a 400 with the reason, and no file.
+    """
     team = supervised_team_or_404(request.user, team_id)
     form = DashboardFilterForm(request.GET)
-    rows = selectors.dashboard_rows_filtered(selectors.team_member_rows(team=team), **form.filters())
+    view = selectors.dashboard_view(selectors.team_member_rows(team=team), **form.filters())
+    if view.refused:
+        return HttpResponse(view.refused, status=400, content_type="text/plain; charset=utf-8")
+    rows = view.rows
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="team-{team.pk}-cme-{stamp}.csv"'
@@ -122,6 +128,7 @@ def equity_view(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
         "table": page.table,
         "metrics": equity.COMPARED_METRICS,
         "min_group": equity.MIN_GROUP_SIZE,
+        "groups_not_shown_text": disclosure.GROUPS_NOT_SHOWN_TEXT,
         "bar_height": presenters.BAR_HEIGHT,
     }
     return render(request, "supervision/equity.html", context)

@@ -62,9 +62,11 @@ def test_exactly_four_fifths_is_not_flagged():
 
 
 def test_small_groups_are_suppressed_and_take_no_part_in_comparison():
+    # Two small groups (4 + 1 people): hidden together, nothing else needs hiding.
     members = (
         _members("physician", 5, participated=2)
         + _members("pharmacist", MIN_GROUP_SIZE - 1, participated=4)
+        + _members("nurse_practitioner", 1, participated=1)
         + _members("nurse", 5, participated=1)
     )
     report = equity_report(members)
@@ -102,7 +104,7 @@ def test_property_suppressed_groups_expose_nothing_and_best_group_is_never_flagg
     for member in members:
         sizes[member.profession] = sizes.get(member.profession, 0) + 1
     for group in report.professions:
-        if sizes[group.profession] < MIN_GROUP_SIZE:
+        if sizes[group.profession] < MIN_GROUP_SIZE or group.suppressed:  # small, or hidden with a small one
             assert group.suppressed and group.size is None and group.participation_rate is None
             assert group.funding_per_member is None and not group.flagged
         else:
@@ -139,10 +141,16 @@ def test_equity_page_shows_flag_table_chart_and_suppression(client, world):
         user = ClinicianFactory()
         TeamMembershipFactory(team=world.team, user=user)
         profile(user, "nurse")
+    for _ in range(4):
+        user = ClinicianFactory()
+        TeamMembershipFactory(team=world.team, user=user)
+        profile(user, "nurse_practitioner")
     policy(team=world.team, profession="nurse", amount="1000")
     client.force_login(world.team_supervisor)
     html = client.get(reverse("supervision:equity", args=[world.team.pk])).content.decode()
-    assert "fewer than 5 people: not shown" in html
+    # The lone pharmacist and the four NPs are hidden together, and not named.
+    assert "not shown: groups of fewer than 5 people" in html
+    assert "Pharmacist" not in html and "Nurse practitioner" not in html
     assert "below 4/5 of best" in html
     assert "<svg" in html and "<table" in html
     assert "style=" not in html
@@ -155,13 +163,14 @@ def test_equity_page_words_each_cell_and_charts_only_shown_groups():
         _members("physician", 5, participated=5, funding="1000", decided=2, approved=2)
         + _members("nurse", 5, participated=2, decided=1, approved=0)
         + _members("pharmacist", 2, participated=2)
+        + _members("nurse_practitioner", 3, participated=0)
     )
     page = equity_page(report)
     rows = {row.label: row for row in page.table}
-    assert list(rows) == ["Nurse", "Pharmacist", "Physician"]
+    assert list(rows) == ["Nurse", "Physician", "Other professions"]
     assert rows["Physician"].cells == [("100%", False), ("$1,000", False), ("0.0 days", False), ("100%", False)]
     assert rows["Nurse"].cells == [("40%", True), ("$0", True), ("0.0 days", False), ("0%", True)]
-    assert rows["Pharmacist"].group.suppressed and rows["Pharmacist"].cells[0] == ("no data", False)
+    assert rows["Other professions"].group.suppressed and rows["Other professions"].cells[0] == ("no data", False)
     participation = page.charts[0]
     assert participation.metric == "participation_rate"
     assert [(bar.label, bar.value_text, bar.flagged) for bar in participation.bars] == [
