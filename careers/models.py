@@ -105,7 +105,9 @@ class ClinicianProfile(models.Model):
     @property
     def profession_declined(self) -> bool:
         """The stated profession was declined (and differs from the confirmed one)."""
-        return bool(self.declined_profession) and self.profession == self.declined_profession != self.confirmed_profession
+        return (
+            bool(self.declined_profession) and self.profession == self.declined_profession != self.confirmed_profession
+        )
 
     @property
     def remaining_budget(self) -> Decimal:

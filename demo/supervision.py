@@ -82,7 +82,9 @@ def _member(email: str, full_name: str, profession: str, team: Team) -> User:
         user = User.objects.create_user(email=email, password=settings.DEMO_PASSWORD, full_name=full_name)
     user_role_grant(user=user, role=Role.CLINICIAN)
     team_member_add(team=team, user=user)
-    ClinicianProfile.objects.get_or_create(user=user, defaults={"profession": profession, "confirmed_profession": profession})
+    ClinicianProfile.objects.get_or_create(
+        user=user, defaults={"profession": profession, "confirmed_profession": profession}
+    )
     return user
 
 
@@ -119,7 +121,9 @@ def seed_supervision(*, team: Team, supervisor: User, today: datetime.date | Non
     for email, profession in BASE_PROFESSIONS.items():
         user = User.objects.filter(email=email).first()
         if user is not None:
-            ClinicianProfile.objects.get_or_create(user=user, defaults={"profession": profession, "confirmed_profession": profession})
+            ClinicianProfile.objects.get_or_create(
+                user=user, defaults={"profession": profession, "confirmed_profession": profession}
+            )
             members[email] = user
     for member in EXTRA_MEMBERS:
         user = _member(member.email, member.full_name, member.profession, team)

@@ -638,7 +638,9 @@ def _build_world(media_root: Path) -> World:
         next_review_date=TODAY + datetime.timedelta(days=120),
     )
     # The teammate and the outsider each stated a profession their supervisor has not confirmed yet.
-    ClinicianProfile.objects.create(user=users[TEAMMATE], profession="physician_assistant", confirmed_profession="nurse")
+    ClinicianProfile.objects.create(
+        user=users[TEAMMATE], profession="physician_assistant", confirmed_profession="nurse"
+    )
     ClinicianProfile.objects.create(user=users[OUTSIDER], profession="nurse", confirmed_profession="physician")
 
     program = ProgramFactory(title="Matrix program")
