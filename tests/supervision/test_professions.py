@@ -255,3 +255,14 @@ def test_curator_page_query_count_does_not_grow(client, world):
     few = _queries(client, url)
     _waiting_members(world.other_team, 30)
     assert _queries(client, url) == few
+
+
+def test_the_migration_treats_existing_professions_as_confirmed(world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("careers.migrations.0002_profession_confirmed_by_supervisor")
+    profile(world.owner, "nurse", confirmed=False)
+    migration.confirm_existing_professions(apps, None)
+    assert ClinicianProfile.objects.get(user=world.owner).confirmed_profession == "nurse"
