@@ -22,7 +22,21 @@ class ClinicianProfile(models.Model):
     """Who the clinician is and what they can spend on CME this year."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician_profile")
+    # The profession the clinician states (ranking reads it: it is their own view of the catalog).
     profession = models.CharField(max_length=32, choices=Profession.choices)
+    # The profession a supervisor of their team (or a curator) confirmed: the employer policy and the
+    # equity figures use only this one, so a clinician cannot pick their own policy. Blank: none confirmed.
+    confirmed_profession = models.CharField(max_length=32, choices=Profession.choices, blank=True)
+    profession_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    profession_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A stated profession a supervisor declined: no longer waiting, until the clinician states another.
+    declined_profession = models.CharField(max_length=32, choices=Profession.choices, blank=True)
+    profession_declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    profession_declined_at = models.DateTimeField(null=True, blank=True)
     specialty = models.CharField(max_length=120, blank=True)
     budget_year_start = models.DateField(null=True, blank=True, help_text="First day of the current CME budget year.")
     yearly_budget_amount = models.DecimalField(
@@ -82,6 +96,18 @@ class ClinicianProfile(models.Model):
         "leave_used_days",
         "next_review_date",
     )
+
+    @property
+    def profession_pending(self) -> bool:
+        """The stated profession differs from the confirmed one and waits for a supervisor's confirmation."""
+        return bool(self.profession) and self.profession not in (self.confirmed_profession, self.declined_profession)
+
+    @property
+    def profession_declined(self) -> bool:
+        """The stated profession was declined (and differs from the confirmed one)."""
+        return (
+            bool(self.declined_profession) and self.profession == self.declined_profession != self.confirmed_profession
+        )
 
     @property
     def remaining_budget(self) -> Decimal:

@@ -30,6 +30,15 @@ from .models import (
     new_calendar_token,
 )
 
+CONFIRMATION_FIELDS = (
+    "confirmed_profession",
+    "profession_confirmed_by",
+    "profession_confirmed_at",
+    "declined_profession",
+    "profession_declined_by",
+    "profession_declined_at",
+)
+
 STATUS_DATE_FIELDS: dict[str, str] = {
     ShortlistStatus.PLANNED: "planned_on",
     ShortlistStatus.ENROLLED: "enrolled_on",
@@ -49,9 +58,23 @@ def profile_get_or_default(*, user: User) -> ClinicianProfile:
 
 
 def profile_save(*, user: User, profile: ClinicianProfile) -> ClinicianProfile:
-    """Save a validated profile for its owner."""
+    """Save a validated profile for its owner.
+
+    The profession saved is only the stated one: the confirmed profession (the one policy and
+    equity use) is never written here, so a change waits for a supervisor (supervision.services
+    `profession_confirm`). Stating a new profession clears an earlier decline, so it waits again.
+    """
     profile.user = user
     with transaction.atomic():
+        stored = ClinicianProfile.objects.select_for_update().filter(user=user).first()
+        if stored is not None:
+            # What the form cannot edit comes from the row, whatever the instance carried.
+            for name in CONFIRMATION_FIELDS:
+                setattr(profile, name, getattr(stored, name))
+            if profile.profession != stored.profession:
+                profile.declined_profession = ""
+                profile.profession_declined_by = None
+                profile.profession_declined_at = None
         profile.save()
     return profile
 

@@ -205,7 +205,12 @@ def seed_careers(*, accounts: DemoAccounts, today: datetime.date | None = None) 
             if user is None:
                 continue
             _, was_created = ClinicianProfile.objects.get_or_create(
-                user=user, defaults={**data["profile"], "profession": demo_user(email).profession}
+                user=user,
+                defaults={
+                    **data["profile"],
+                    "profession": demo_user(email).profession,
+                    "confirmed_profession": demo_user(email).profession,
+                },
             )
             created["profiles"] += was_created
             for spec in data["licences"]:

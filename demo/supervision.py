@@ -86,7 +86,9 @@ def _member(email: str, full_name: str, profession: str, team: Team) -> User:
         user = User.objects.create_user(email=email, password=settings.DEMO_PASSWORD, full_name=full_name)
     user_role_grant(user=user, role=Role.CLINICIAN)
     team_member_add(team=team, user=user)
-    ClinicianProfile.objects.get_or_create(user=user, defaults={"profession": profession})
+    ClinicianProfile.objects.get_or_create(
+        user=user, defaults={"profession": profession, "confirmed_profession": profession}
+    )
     return user
 
 
@@ -123,7 +125,9 @@ def seed_supervision(*, team: Team, supervisor: User, today: datetime.date | Non
     for email, profession in BASE_PROFESSIONS.items():
         user = User.objects.filter(email=email).first()
         if user is not None:
-            ClinicianProfile.objects.get_or_create(user=user, defaults={"profession": profession})
+            ClinicianProfile.objects.get_or_create(
+                user=user, defaults={"profession": profession, "confirmed_profession": profession}
+            )
             members[email] = user
     for member in EXTRA_MEMBERS:
         user = _member(member.email, member.full_name, member.profession, team)
@@ -179,7 +183,7 @@ def seed_supervision(*, team: Team, supervisor: User, today: datetime.date | Non
             team=team,
             program=program,
             shortlist_entry=entry,
-            profession=profile.profession if profile else "",
+            profession=profile.confirmed_profession if profile else "",
             amount_requested=Decimal(amount),
             leave_days_requested=Decimal(leave),
             costs_on=costs_fall_on(start_date=program.start_date, today=timezone.localtime(asked).date()),

@@ -67,9 +67,13 @@ def policy_year(*, start_month: int, today: datetime.date) -> tuple[datetime.dat
 
 
 def profession_of(user: User) -> str | None:
-    """The profession on the user's clinician profile (expects `clinician_profile` selected); None without one."""
+    """The profession in force for policy and equity: the one a supervisor or curator confirmed.
+
+    Never the profession the clinician merely states (a clinician would otherwise pick their
+    own policy). None without a profile or before any confirmation. Expects `clinician_profile` selected.
+    """
     profile = getattr(user, "clinician_profile", None)
-    return profile.profession if profile else None
+    return (profile.confirmed_profession or None) if profile else None
 
 
 def policies_for_members(

@@ -230,3 +230,10 @@ class ReminderPreferencesForm(forms.Form):
         labels = dict(ReminderKind.choices)
         for kind in kinds:
             self.fields[kind] = forms.BooleanField(label=labels[kind], required=False, initial=initial_values.get(kind))
+
+
+class ProfessionDecisionForm(forms.Form):
+    """Confirm or decline the stated profession the reviewer saw (`profession`), for one clinician."""
+
+    decision = forms.ChoiceField(choices=[("confirm", "Confirm"), ("decline", "Decline")])
+    profession = forms.ChoiceField(choices=Profession.choices)

@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
-from careers.models import CreditClaim, ShortlistEntry, ShortlistStatus
+from careers.models import ClinicianProfile, CreditClaim, ShortlistEntry, ShortlistStatus
 from careers.progress import LicenceProgress
 from careers.selectors import (
     MoneySituation,
@@ -367,6 +367,7 @@ class MemberRow:
     leave_used: Decimal = Decimal("0")
     pending_requests: int = 0
     profession_shown: bool = True  # False: a small group's member, whose profession the dashboard withholds
+    profession_waiting: str = ""  # a stated profession waiting for confirmation (label), not in force
 
     @property
     def participated(self) -> bool:
@@ -426,13 +427,14 @@ def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[
         lines = [_licence_line(item) for item in progress.get(user.pk, [])]
         upcoming = [line.days_to_renewal for line in lines if line.days_to_renewal >= 0]
         allowance = allowances.get(user.pk)
+        stated = getattr(user, "clinician_profile", None)
         rows.append(
             MemberRow(
                 user_id=user.pk,
                 name=str(user),
                 email=user.email,
                 profession=profession,
-                profession_label=labels.get(profession, "Not entered"),
+                profession_label=labels.get(profession, "Not confirmed" if stated else "Not entered"),
                 activities_12_months=activities[user.pk],
                 licences=lines,
                 days_to_next_renewal=min(upcoming) if upcoming else None,
@@ -441,6 +443,7 @@ def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[
                 funding_used=allowance.amount_used if allowance else Decimal("0"),
                 leave_used=allowance.leave_used if allowance else Decimal("0"),
                 pending_requests=pending.get(user.pk, 0),
+                profession_waiting=stated.get_profession_display() if stated and stated.profession_pending else "",
             )
         )
     return rows
@@ -483,7 +486,13 @@ def rows_disclosed(rows: list[MemberRow]) -> tuple[list[MemberRow], disclosure.D
     shown = [
         row
         if decided.shows(row.profession)
-        else replace(row, profession="", profession_label=disclosure.PROFESSION_NOT_SHOWN, profession_shown=False)
+        else replace(
+            row,
+            profession="",
+            profession_label=disclosure.PROFESSION_NOT_SHOWN,
+            profession_shown=False,
+            profession_waiting="another profession" if row.profession_waiting else "",
+        )
         for row in rows
     ]
     return shown, decided
@@ -537,6 +546,19 @@ def funding_requests_visible_to_supervisor_of_team(*, team: Team) -> QuerySet[Fu
         requester__team_memberships__team=team,
         requester__team_memberships__ended_at__isnull=True,
     )
+
+
+def profession_changes_waiting(*, team: Team | None = None) -> QuerySet[ClinicianProfile]:
+    """Stated professions waiting for confirmation: of the team's current members, or everyone's (curator).
+
+    One query, with the user selected.
+    """
+    profiles = ClinicianProfile.objects.exclude(profession=F("confirmed_profession")).exclude(
+        profession=F("declined_profession")
+    )
+    if team is not None:
+        profiles = profiles.filter(user_id__in=TeamMembership.objects.current().filter(team=team).values("user_id"))
+    return profiles.select_related("user").order_by("user__full_name", "user__email")
 
 
 def open_invitations_for_team(*, team: Team) -> QuerySet[Invitation]:

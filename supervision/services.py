@@ -138,6 +138,70 @@ def member_remove(*, team: Team, user: User, removed_by: User) -> None:
     team_member_remove(team=team, user=user)
 
 
+# --- Confirmed professions ----------------------------------------------------
+
+
+class ProfessionNotPending(Exception):
+    """Nothing (or something else) waits for confirmation: the clinician changed it, or it was decided."""
+
+
+def _profile_to_review(*, team: Team | None, clinician_id: int, reviewer: User, profession: str) -> ClinicianProfile:
+    """The clinician's profile, locked, when `reviewer` may decide `profession` for them now.
+
+    With a team: the clinician must be a current member of it (the caller checked that the
+    reviewer supervises it). Without: only a curator may decide. Raises
+    ClinicianProfile.DoesNotExist (not theirs to decide: a 404), PermissionDenied (one's own
+    profession) or ProfessionNotPending (the stated profession is no longer the one shown).
+    """
+    if team is None and not reviewer.is_curator:
+        raise PermissionDenied("Only a supervisor of the clinician's team or a curator confirms a profession.")
+    profiles = ClinicianProfile.objects.select_for_update().select_related("user")
+    if team is not None:
+        members = TeamMembership.objects.current().filter(team=team).values("user_id")
+        profiles = profiles.filter(user_id__in=members)
+    profile = profiles.get(user_id=clinician_id)
+    if profile.user_id == reviewer.pk:
+        raise PermissionDenied("Another supervisor confirms your own profession.")
+    if not profile.profession_pending or profile.profession != profession:
+        raise ProfessionNotPending(
+            f"{profile.user} now states {profile.get_profession_display()}"
+            + (" and nothing waits for confirmation." if not profile.profession_pending else "; look again.")
+        )
+    return profile
+
+
+def profession_confirm(
+    *, team: Team | None, clinician_id: int, profession: str, confirmed_by: User
+) -> ClinicianProfile:
+    """Confirm the profession a clinician stated: from now on their policy and equity group follow it.
+
+    `profession` is the one the reviewer saw, so a change made meanwhile is not confirmed
+    unseen. One transaction with the profile locked; see `_profile_to_review` for what it raises.
+    """
+    with transaction.atomic():
+        profile = _profile_to_review(team=team, clinician_id=clinician_id, reviewer=confirmed_by, profession=profession)
+        profile.confirmed_profession = profile.profession
+        profile.profession_confirmed_by = confirmed_by
+        profile.profession_confirmed_at = timezone.now()
+        profile.save(update_fields=["confirmed_profession", "profession_confirmed_by", "profession_confirmed_at"])
+    return profile
+
+
+def profession_decline(*, team: Team | None, clinician_id: int, profession: str, declined_by: User) -> ClinicianProfile:
+    """Decline a stated profession: the confirmed one stays in force and the change no longer waits.
+
+    The clinician's statement is kept (it is theirs, and ranking reads it); stating another
+    profession asks again. One transaction with the profile locked.
+    """
+    with transaction.atomic():
+        profile = _profile_to_review(team=team, clinician_id=clinician_id, reviewer=declined_by, profession=profession)
+        profile.declined_profession = profile.profession
+        profile.profession_declined_by = declined_by
+        profile.profession_declined_at = timezone.now()
+        profile.save(update_fields=["declined_profession", "profession_declined_by", "profession_declined_at"])
+    return profile
+
+
 # --- Policy -----------------------------------------------------------------
 
 
@@ -283,7 +347,7 @@ def funding_request_create(
                 team=membership.team,
                 program=program,
                 shortlist_entry=entry,
-                profession=profile.profession if profile else "",
+                profession=profile.confirmed_profession if profile else "",  # the one in force, never the stated
                 amount_requested=amount,
                 leave_days_requested=leave_days,
                 travel_days=travel_days,

@@ -21,11 +21,13 @@ from accounts.access import (
     AuthenticatedHttpRequest,
     clinician_or_supervisor_required,
     clinician_required,
+    curator_required,
     public,
     supervised_team_or_404,
     supervisor_required,
 )
-from accounts.models import User
+from accounts.models import Team, User
+from careers.models import ClinicianProfile
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 from programs.models import Program
 
@@ -38,6 +40,7 @@ from .forms import (
     InvitationSignUpForm,
     InviteForm,
     PolicyForm,
+    ProfessionDecisionForm,
     ReminderPreferencesForm,
     RequestProgramForm,
     WithdrawForm,
@@ -82,6 +85,7 @@ def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
         "refused": view.refused,
         "member_count": len(view.all_rows),
         "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
+        "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
         "pending": list(selectors.pending_requests_for_team(team=team)),
         "invitations": list(selectors.open_invitations_for_team(team=team)),
         "sorts": selectors.DASHBOARD_SORTS,
@@ -169,6 +173,66 @@ def member_remove(request: AuthenticatedHttpRequest, team_id: int, user_id: int)
     services.member_remove(team=team, user=member, removed_by=request.user)
     messages.success(request, f"{member} is no longer a member of {team.name}. Their history is kept.")
     return redirect("supervision:dashboard", team_id=team.pk)
+
+
+@require_GET
+@supervisor_required
+def professions(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """Professions the team's members stated that wait for confirmation (policy and equity follow the confirmed)."""
+    team = supervised_team_or_404(request.user, team_id)
+    waiting = list(selectors.profession_changes_waiting(team=team))
+    return render(request, "supervision/professions.html", {"team": team, "waiting": waiting})
+
+
+@require_POST
+@supervisor_required
+def profession_decide(request: AuthenticatedHttpRequest, team_id: int, user_id: int) -> HttpResponse:
+    """Confirm or decline one member's stated profession."""
+    team = supervised_team_or_404(request.user, team_id)
+    _profession_decide(request, team=team, user_id=user_id)
+    return redirect("supervision:professions", team_id=team.pk)
+
+
+@require_GET
+@curator_required
+def professions_all(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every stated profession waiting for confirmation, for the CME office (curators)."""
+    waiting = list(selectors.profession_changes_waiting())
+    return render(request, "supervision/professions.html", {"team": None, "waiting": waiting})
+
+
+@require_POST
+@curator_required
+def profession_decide_any(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """A curator confirms or declines anyone's stated profession."""
+    _profession_decide(request, team=None, user_id=user_id)
+    return redirect("supervision:professions_all")
+
+
+def _profession_decide(request: AuthenticatedHttpRequest, *, team: Team | None, user_id: int) -> None:
+    """Read the decision form and record it; 404 when the clinician is not the reviewer's to decide."""
+    form = ProfessionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Confirm or Decline for a profession shown on this page.")
+        return
+    confirm = form.cleaned_data["decision"] == "confirm"
+    profession = form.cleaned_data["profession"]
+    try:
+        if confirm:
+            profile = services.profession_confirm(
+                team=team, clinician_id=user_id, profession=profession, confirmed_by=request.user
+            )
+        else:
+            profile = services.profession_decline(
+                team=team, clinician_id=user_id, profession=profession, declined_by=request.user
+            )
+    except ClinicianProfile.DoesNotExist:
+        raise Http404 from None
+    except (PermissionDenied, services.ProfessionNotPending) as error:
+        messages.error(request, str(error))
+        return
+    done = "confirmed" if confirm else "declined"
+    messages.success(request, f"{profile.get_profession_display()} {done} for {profile.user}.")
 
 
 @require_GET

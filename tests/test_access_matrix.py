@@ -486,6 +486,21 @@ MATRIX: dict[str, Row] = {
         post=for_team_supervisor(saved(_at("/team/{team}/"))),
         kwargs=lambda w: {"team_id": w.team.pk, "user_id": w.users[OWNER].pk},
     ),
+    "supervision:professions": Row(get=for_team_supervisor(OK), post=GET_ONLY, kwargs=_team),
+    # Team B's supervisor is refused the teammate of team A (404); the curator has their own page.
+    "supervision:profession_decide": Row(
+        get=POST_ONLY,
+        post=for_team_supervisor(saved(_at("/team/{team}/professions/"))),
+        kwargs=lambda w: {"team_id": w.team.pk, "user_id": w.users[TEAMMATE].pk},
+        data=lambda w: {"decision": "confirm", "profession": "physician_assistant"},
+    ),
+    "supervision:professions_all": Row(get=for_curator(OK), post=GET_ONLY),
+    "supervision:profession_decide_any": Row(
+        get=POST_ONLY,
+        post=for_curator(saved("/team/professions/")),
+        kwargs=lambda w: {"user_id": w.users[OUTSIDER].pk},
+        data=lambda w: {"decision": "confirm", "profession": "nurse"},
+    ),
     "supervision:policies": Row(get=for_team_supervisor(OK), post=GET_ONLY, kwargs=_team),
     "supervision:policy_new": Row(
         get=for_team_supervisor(OK),
@@ -617,10 +632,16 @@ def _build_world(media_root: Path) -> World:
     for actor, member_of in [(OWNER, team), (TEAMMATE, team), (OUTSIDER, other_team)]:
         TeamMembershipFactory(team=member_of, user=users[actor])
     profile = ClinicianProfile.objects.create(
-        user=owner, profession="physician", next_review_date=TODAY + datetime.timedelta(days=120)
+        user=owner,
+        profession="physician",
+        confirmed_profession="physician",
+        next_review_date=TODAY + datetime.timedelta(days=120),
     )
-    ClinicianProfile.objects.create(user=users[TEAMMATE], profession="nurse")
-    ClinicianProfile.objects.create(user=users[OUTSIDER], profession="physician")
+    # The teammate and the outsider each stated a profession their supervisor has not confirmed yet.
+    ClinicianProfile.objects.create(
+        user=users[TEAMMATE], profession="physician_assistant", confirmed_profession="nurse"
+    )
+    ClinicianProfile.objects.create(user=users[OUTSIDER], profession="nurse", confirmed_profession="physician")
 
     program = ProgramFactory(title="Matrix program")
     other_program = ProgramFactory(title="Matrix second program")

@@ -83,6 +83,7 @@ def test_ranking_budget_adds_the_employer_allowance_left_this_policy_year(world)
     ClinicianProfile.objects.create(
         user=world.owner,
         profession="physician",
+        confirmed_profession="physician",
         yearly_budget_amount=Decimal("1000"),
         budget_used_amount=Decimal("400"),
         yearly_leave_days=Decimal("2"),

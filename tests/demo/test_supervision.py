@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.db import models
 
 from supervision.equity import equity_report
 from supervision.models import FundingRequest, RequestStatus
@@ -21,3 +22,9 @@ def test_seed_demo_is_idempotent_and_tells_the_equity_story():
     nurse = next(g for g in report.professions if g.profession == "nurse")
     assert nurse.flagged and not nurse.suppressed
     assert next(g for g in report.professions if g.profession == "pharmacist").suppressed
+    # Every demo profession is confirmed, so the demo's policies apply as before.
+    from careers.models import ClinicianProfile
+
+    assert ClinicianProfile.objects.exists()
+    assert not ClinicianProfile.objects.exclude(confirmed_profession=models.F("profession")).exists()
+    assert not FundingRequest.objects.filter(profession="").exists()

@@ -27,6 +27,7 @@ def goal_for(
         user=user,
         defaults={
             "profession": "physician",
+            "confirmed_profession": "physician",  # confirmed by their supervisor: the employer policy applies
             "yearly_budget_amount": Decimal(budget),
             "yearly_leave_days": Decimal(leave),
             "next_review_date": today + datetime.timedelta(days=300),

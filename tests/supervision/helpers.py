@@ -13,8 +13,11 @@ from supervision.models import EmployerCmePolicy, FundingRequest, RequestStatus
 from tests.factories import ProgramFactory
 
 
-def profile(user: User, profession: str = "physician") -> ClinicianProfile:
-    found, _ = ClinicianProfile.objects.get_or_create(user=user, defaults={"profession": profession})
+def profile(user: User, profession: str = "physician", *, confirmed: bool = True) -> ClinicianProfile:
+    """The user's profile stating `profession`, confirmed by a supervisor unless `confirmed` is False."""
+    found, _ = ClinicianProfile.objects.get_or_create(
+        user=user, defaults={"profession": profession, "confirmed_profession": profession if confirmed else ""}
+    )
     return found
 
 
