@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import update_wrapper
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+
+ViewT = TypeVar("ViewT", bound=Callable[..., HttpResponseBase])
 
 # A query parameter naming one of these in any part of its lookup path is refused: tokens (and
 # their digests) and password hashes are never searched, filtered or ordered on.
@@ -39,7 +41,8 @@ class OperatorAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user.is_superuser)
 
-    def admin_view(self, view: Callable[..., HttpResponseBase], cacheable: bool = False) -> Callable[..., Any]:
+    def admin_view(self, view: ViewT, cacheable: bool = False) -> ViewT:
+        """Every admin page, wrapped: a query parameter naming a secret is refused (400) before anything runs."""
         checked = super().admin_view(view, cacheable)
 
         def refuse_secret_lookups(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -48,7 +51,7 @@ class OperatorAdminSite(admin.AdminSite):
                     raise DisallowedModelAdminLookup(f"Filtering on {parameter!r} is not allowed.")
             return checked(request, *args, **kwargs)
 
-        return update_wrapper(refuse_secret_lookups, checked)
+        return cast(ViewT, update_wrapper(refuse_secret_lookups, checked))
 
 
 class OperatorAdminConfig(AdminConfig):
