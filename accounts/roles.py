@@ -22,14 +22,14 @@ ROLE_GROUP_NAMES: dict[Role, str] = {
     Role.ADMIN: "Curators (admins)",
 }
 
-# (app_label, codename) per role. Curators manage the catalog through the admin.
+# (app_label, codename) per role. These are model permissions, read only by the Django admin,
+# which is for operators (superusers, `cme_portal.admin_site`) alone: curators work on the app's
+# own pages behind `accounts.access.curator_required`, so no role needs any permission on users,
+# groups, permissions, teams, memberships, tokens or anyone's private records. The catalog
+# permissions below stay for the curation workspace's own checks.
 ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
     Role.CLINICIAN: [("programs", "view_program"), ("programs", "view_provider")],
-    Role.SUPERVISOR: [
-        ("programs", "view_program"),
-        ("programs", "view_provider"),
-        ("accounts", "view_team"),
-    ],
+    Role.SUPERVISOR: [("programs", "view_program"), ("programs", "view_provider")],
     Role.ADMIN: [
         (app, f"{action}_{model}")
         for app, model in [
@@ -39,15 +39,10 @@ ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
             ("programs", "draftawaitingreview"),
             ("outcomes", "programoutcomeevidence"),
             ("supervision", "employercmepolicy"),
-            ("accounts", "organization"),
-            ("accounts", "team"),
-            ("accounts", "teammembership"),
-            ("accounts", "user"),
         ]
         for action in ("view", "add", "change", "delete")
     ]
     + [("programs", "publish_program")]
-    # Admins see everything else only through the admin, read-only.
     + [
         (app, f"view_{model}")
         for app, model in [
@@ -55,15 +50,6 @@ ROLE_PERMISSIONS: dict[Role, list[tuple[str, str]]] = {
             ("programs", "importjob"),
             ("programs", "importrowerror"),
             ("programs", "programrevision"),
-            ("careers", "clinicianprofile"),
-            ("careers", "licence"),
-            ("careers", "careergoal"),
-            ("careers", "shortlistentry"),
-            ("careers", "creditclaim"),
-            ("supervision", "fundingrequest"),
-            ("supervision", "invitation"),
-            ("supervision", "reminder"),
-            ("supervision", "reminderpreference"),
         ]
     ],
 }

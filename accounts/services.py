@@ -31,14 +31,12 @@ def roles_sync() -> None:
 
 
 def user_role_grant(*, user: User, role: Role) -> None:
-    """Put the user in the role's group; admins also get staff access to the Django admin."""
+    """Put the user in the role's group. No role opens the Django admin: that is for operators
+    (superusers, made with `manage.py createsuperuser`), see cme_portal.admin_site."""
     from django.contrib.auth.models import Group
 
     group = Group.objects.get(name=ROLE_GROUP_NAMES[role])
     user.groups.add(group)
-    if role is Role.ADMIN and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
     user.__dict__.pop("roles", None)
 
 

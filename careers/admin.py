@@ -1,7 +1,6 @@
 from django.contrib import admin
 
 from .models import (
-    CareerGoal,
     ClinicianProfile,
     CreditAmount,
     CreditClaim,
@@ -20,7 +19,7 @@ class LicenceTopicInline(admin.TabularInline[LicenceTopicRequirement, Licence]):
 class ClinicianProfileAdmin(admin.ModelAdmin[ClinicianProfile]):
     list_display = ["user", "profession", "specialty", "next_review_date"]
     search_fields = ["user__email", "user__full_name"]
-    exclude = ["calendar_token"]
+    exclude = ["calendar_token_digest"]
 
 
 @admin.register(Licence)
@@ -30,10 +29,8 @@ class LicenceAdmin(admin.ModelAdmin[Licence]):
     inlines = [LicenceTopicInline]
 
 
-@admin.register(CareerGoal)
-class CareerGoalAdmin(admin.ModelAdmin[CareerGoal]):
-    list_display = ["user", "target_role", "track", "is_active"]
-    list_filter = ["track", "is_active"]
+# Career goals are the clinician's own and are not in the admin at all; shortlist notes ("only
+# you can see") are left out of it. Operators see neither.
 
 
 @admin.register(ShortlistEntry)
@@ -41,6 +38,7 @@ class ShortlistEntryAdmin(admin.ModelAdmin[ShortlistEntry]):
     list_display = ["user", "program", "status", "updated_at"]
     list_filter = ["status"]
     raw_id_fields = ["program"]
+    exclude = ["note"]
 
 
 class CreditAmountInline(admin.TabularInline[CreditAmount, CreditClaim]):

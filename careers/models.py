@@ -10,11 +10,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from cme_portal.tokens import token_digest_unusable
 from programs.choices import Competency, CreditType, MandatedTopic, Profession
 from programs.fields import CodeSetField, TagListField
 
 
 def new_calendar_token() -> str:
+    """Kept for migration 0001, which named it as the field default; tokens are now stored hashed."""
     return secrets.token_urlsafe(32)
 
 
@@ -68,7 +70,8 @@ class ClinicianProfile(models.Model):
         validators=[MinValueValidator(0)],
     )
     next_review_date = models.DateField("next performance review", null=True, blank=True)
-    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    # The SHA-256 of the feed token (cme_portal.tokens); the token itself is shown once, when made.
+    calendar_token_digest = models.CharField(max_length=64, unique=True, default=token_digest_unusable, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

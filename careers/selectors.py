@@ -17,6 +17,7 @@ from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from accounts.models import User
+from cme_portal.tokens import token_presented_digest
 from programs.models import CreditOffering
 from programs.ranking import fit, scoring
 
@@ -397,9 +398,10 @@ def calendar_feed_for_token(*, token: str, base_url: str, today: datetime.date |
     Planned and enrolled programs with dates, licence renewal deadlines with
     progress against the entered hours, and the next performance review.
     """
-    if not token or len(token) > 64:
+    digest = token_presented_digest(token)
+    if digest is None:
         return None
-    profile = ClinicianProfile.objects.filter(calendar_token=token).select_related("user").first()
+    profile = ClinicianProfile.objects.filter(calendar_token_digest=digest).select_related("user").first()
     if profile is None:
         return None
     user = profile.user

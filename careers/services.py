@@ -13,6 +13,7 @@ from django.forms import BaseInlineFormSet, ModelForm
 from django.utils import timezone
 
 from accounts.models import User
+from cme_portal.tokens import token_digest, token_new
 from programs.choices import MandatedTopic
 from programs.models import Program
 
@@ -27,7 +28,6 @@ from .models import (
     LicenceTopicRequirement,
     ShortlistEntry,
     ShortlistStatus,
-    new_calendar_token,
 )
 
 CONFIRMATION_FIELDS = (
@@ -283,12 +283,17 @@ def credit_claim_delete(*, user: User, claim_id: int) -> None:
             transaction.on_commit(lambda: storage.delete(name))
 
 
-def calendar_token_regenerate(*, user: User) -> ClinicianProfile:
-    """Give the calendar feed a new private address; the old one stops working at once."""
+def calendar_token_regenerate(*, user: User) -> str:
+    """Give the calendar feed a new private address and return its token; the old one stops working at once.
+
+    Only the token's digest is stored: the returned token is the one time it exists in the
+    clear, so the caller shows it now. Raises ClinicianProfile.DoesNotExist without a profile.
+    """
+    token = token_new()
     with transaction.atomic():
         profile = ClinicianProfile.objects.select_for_update().filter(user=user).first()
         if profile is None:
             raise ClinicianProfile.DoesNotExist
-        profile.calendar_token = new_calendar_token()
-        profile.save(update_fields=["calendar_token", "updated_at"])
-    return profile
+        profile.calendar_token_digest = token_digest(token)
+        profile.save(update_fields=["calendar_token_digest", "updated_at"])
+    return token

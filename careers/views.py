@@ -313,26 +313,25 @@ def certificate_download(request: AuthenticatedHttpRequest, claim_id: int) -> Fi
 @require_GET
 @clinician_required
 def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Shows the private feed address and lets the owner replace it."""
+    """Explains the private feed and lets the owner make a new address (its token is stored hashed)."""
     profile = services.profile_get_or_default(user=request.user)
-    feed_url = (
-        request.build_absolute_uri(reverse("careers:calendar_feed", args=[profile.calendar_token]))
-        if profile.pk
-        else None
-    )
-    return render(request, "careers/calendar.html", {"profile": profile, "feed_url": feed_url})
+    return render(request, "careers/calendar.html", {"profile": profile, "feed_url": None})
 
 
 @require_POST
 @clinician_required
 def calendar_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Make a new feed address and show it this once: only its digest is kept, so no page can show it again."""
     try:
-        services.calendar_token_regenerate(user=request.user)
+        token = services.calendar_token_regenerate(user=request.user)
     except ClinicianProfile.DoesNotExist:
         messages.error(request, "Save your profile first; the calendar address belongs to it.")
         return redirect("careers:profile")
-    messages.success(request, "New calendar address created. The old address no longer works.")
-    return redirect("careers:calendar")
+    feed_url = request.build_absolute_uri(reverse("careers:calendar_feed", args=[token]))
+    profile = services.profile_get_or_default(user=request.user)
+    response = render(request, "careers/calendar.html", {"profile": profile, "feed_url": feed_url})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

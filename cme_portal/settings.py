@@ -56,7 +56,7 @@ if not DEBUG:
         raise ImproperlyConfigured("DEMO_MODE cannot be on when DEBUG is off.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "cme_portal.admin_site.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -3,10 +3,6 @@ from django.urls import include, path
 
 from . import views
 
-admin.site.site_header = "CME Portal curation"
-admin.site.site_title = "CME Portal curation"
-admin.site.index_title = "Catalog, users and teams"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

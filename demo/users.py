@@ -39,7 +39,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "admin@demo.test",
         "CME Office Curator",
         Role.ADMIN,
-        "CME office curator (admin), also signs in to /admin/",
+        "CME office curator (admin): imports, review queue, curation pages",
         in_team=False,
     ),
 )

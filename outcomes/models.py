@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from cme_portal.tokens import token_digest_unusable
 from programs.choices import OutcomeLevel, Profession
 from programs.fields import TagListField
 
@@ -233,6 +234,7 @@ class ProgramOutcomeEvidence(models.Model):
 
 
 def new_share_token() -> str:
+    """Kept for migration 0001, which named it as the field default; tokens are now stored hashed."""
     return secrets.token_urlsafe(32)
 
 
@@ -240,7 +242,8 @@ class PortfolioShareLink(models.Model):
     """A read-only link to a clinician's portfolio, with an expiry date; revocable."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolio_links")
-    token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    # The SHA-256 of the link's token (cme_portal.tokens); the link itself is shown once, when made.
+    token_digest = models.CharField(max_length=64, unique=True, default=token_digest_unusable, editable=False)
     label = models.CharField(max_length=200, blank=True, help_text="Who it is for, e.g. 2026 performance review.")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_on = models.DateField(help_text="The link stops working after this day.")

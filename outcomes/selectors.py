@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from careers.models import CareerGoal, ClinicianProfile, CreditAmount, CreditClaim, Licence, ShortlistEntry
+from cme_portal.tokens import token_presented_digest
 from programs.choices import Competency, CreditType
 from programs.models import Program
 
@@ -214,11 +215,12 @@ def portfolio_for(*, owner: User) -> Portfolio:
 def share_link_for_token(*, token: str, today: datetime.date | None = None) -> PortfolioShareLink | None:
     """The active (not expired, not revoked) link for a token, else None."""
     today = today or timezone.localdate()
-    if not token or len(token) > 64:
+    digest = token_presented_digest(token)
+    if digest is None:
         return None
     return (
         PortfolioShareLink.objects.select_related("owner")
-        .filter(token=token, revoked_at__isnull=True, expires_on__gte=today)
+        .filter(token_digest=digest, revoked_at__isnull=True, expires_on__gte=today)
         .first()
     )
 

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import hmac
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from cme_portal.tokens import token_digest, token_new
 from programs.models import Program
 from programs.services import programs_outcome_evidence_set
 
@@ -233,10 +235,22 @@ def evidence_delete(*, evidence_ids: Iterable[int]) -> int:
 # --- Portfolio share links ---------------------------------------------------
 
 
-def share_link_create(*, owner: User, expires_on: datetime.date, label: str = "") -> PortfolioShareLink:
-    """A new read-only portfolio link with a random token (secrets.token_urlsafe(32))."""
+@dataclass(frozen=True)
+class ShareLinkIssued:
+    """A new share link and its token: the one time the token exists in the clear (only its digest is stored)."""
+
+    link: PortfolioShareLink
+    token: str
+
+
+def share_link_create(*, owner: User, expires_on: datetime.date, label: str = "") -> ShareLinkIssued:
+    """A new read-only portfolio link with a random token; the database keeps only the token's digest."""
+    token = token_new()
     with transaction.atomic():
-        return PortfolioShareLink.objects.create(owner=owner, expires_on=expires_on, label=label)
+        link = PortfolioShareLink.objects.create(
+            owner=owner, expires_on=expires_on, label=label, token_digest=token_digest(token)
+        )
+    return ShareLinkIssued(link=link, token=token)
 
 
 def share_link_revoke(*, link: PortfolioShareLink) -> PortfolioShareLink:

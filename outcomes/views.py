@@ -195,12 +195,19 @@ def portfolio_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 def share_links(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List, create and revoke read-only links to the portfolio."""
     form = ShareLinkForm(request.POST or None)
+    new_link_url = None
     if request.method == "POST" and form.is_valid():
-        link = services.share_link_create(owner=request.user, **form.cleaned_data)
-        messages.success(request, f"Share link created; it works until {link.expires_on:%b %d, %Y}.")
-        return redirect("outcomes:share_links")
+        # Only the token's digest is stored: the new link is shown on this response and never again.
+        issued = services.share_link_create(owner=request.user, **form.cleaned_data)
+        new_link_url = request.build_absolute_uri(reverse("outcomes:shared_portfolio", args=[issued.token]))
+        messages.success(request, f"Share link created; it works until {issued.link.expires_on:%b %d, %Y}.")
+        form = ShareLinkForm()
     links = selectors.share_links_for_owner(owner=request.user)
-    return render(request, "outcomes/share_links.html", {"form": form, "links": links, "today": timezone.localdate()})
+    context = {"form": form, "links": links, "today": timezone.localdate(), "new_link_url": new_link_url}
+    response = render(request, "outcomes/share_links.html", context)
+    if new_link_url:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

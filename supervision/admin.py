@@ -63,14 +63,17 @@ class FundingRequestAdmin(admin.ModelAdmin[FundingRequest]):
     list_filter = ["status", "profession"]
     search_fields = ["requester__email", "program__title"]
     raw_id_fields = ["requester", "program", "team", "shortlist_entry", "decided_by"]
-    readonly_fields = ["snapshot"]
+    # What the clinician wrote to their supervisor and the snapshot (which names their career goal)
+    # stay between them: operators do not see either.
+    exclude = ["justification", "snapshot"]
     inlines = [RequestCostItemInline, RequestDecisionInline]
 
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ["email", "team", "created_at", "expires_at", "accepted_at"]
-    readonly_fields = ["token"]
+    # The token is stored only as a digest and never shown or filtered on (cme_portal.admin_site).
+    exclude = ["token_digest"]
     raw_id_fields = ["team", "invited_by", "accepted_by"]
 
 

@@ -30,6 +30,12 @@ class InviteForm(forms.Form):
 
 
 class InvitationSignUpForm(forms.Form):
+    # The invitation is bound to its address: the page does not show it, the invitee types it.
+    invited_email = forms.EmailField(
+        label="Email address this invitation was sent to",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     full_name = forms.CharField(label="Full name", max_length=200)
     profession = forms.ChoiceField(label="Profession", choices=Profession.choices)
     password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

@@ -12,19 +12,27 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from cme_portal.tokens import token_digest_unusable
 from programs.choices import Profession
 
 
 def new_invitation_token() -> str:
+    """Kept for migration 0001, which named it as the field default; tokens are now stored hashed."""
     return secrets.token_urlsafe(32)
 
 
 class Invitation(models.Model):
-    """A single-use, expiring link a supervisor sends to bring a clinician into the team."""
+    """A single-use, expiring link a supervisor sends to bring a clinician into the team.
+
+    The link goes only to `email`, by email; the database keeps the SHA-256 of its token
+    (cme_portal.tokens). Creating an account through it also needs that email address typed
+    in; `wrong_email_attempts` counts misses, and at the limit the link is spent.
+    """
 
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
-    token = models.CharField(max_length=64, unique=True, default=new_invitation_token, editable=False)
+    token_digest = models.CharField(max_length=64, unique=True, default=token_digest_unusable, editable=False)
+    wrong_email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

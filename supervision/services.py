@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hmac
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from accounts.roles import Role
 from accounts.services import team_member_add, team_member_remove, user_role_grant
 from careers.models import ClinicianProfile
 from careers.services import shortlist_plan
+from cme_portal.tokens import token_digest, token_new, token_presented_digest
 from programs.models import Program
 from programs.ranking.fit import costs_fall_on, format_amount, format_date, format_money
 
@@ -34,6 +36,8 @@ from .models import (
 )
 
 INVITATION_DAYS = 7
+# Wrong guesses at the invited email address before the invitation link is spent.
+INVITATION_EMAIL_ATTEMPTS = 5
 
 
 class RequestAlreadyDecided(Exception):
@@ -50,6 +54,21 @@ class InvitationUnusable(Exception):
     """The invitation link was used already or has expired."""
 
 
+class InvitationEmailMismatch(Exception):
+    """The email address typed to create an account is not the one the invitation was sent to."""
+
+    def __init__(self, attempts_left: int) -> None:
+        self.attempts_left = attempts_left
+        if attempts_left:
+            message = (
+                "That is not the address this invitation was sent to. Type the email address the "
+                f"invitation arrived at ({attempts_left} more tr{'y' if attempts_left == 1 else 'ies'})."
+            )
+        else:
+            message = "Too many wrong email addresses: this invitation link no longer works. Ask for a new one."
+        super().__init__(message)
+
+
 # --- Invitations and membership ---------------------------------------------
 
 
@@ -61,14 +80,17 @@ def invitation_create(*, team: Team, email: str, invited_by: User, accept_url_ba
     email = email.strip().lower()
     if TeamMembership.objects.current().filter(team=team, user__email__iexact=email).exists():
         raise ValidationError("This person is already a member of the team.")
+    token = token_new()
     with transaction.atomic():
         invitation = Invitation.objects.create(
             team=team,
             email=email,
             invited_by=invited_by,
             expires_at=timezone.now() + datetime.timedelta(days=INVITATION_DAYS),
+            token_digest=token_digest(token),
         )
-    link = f"{accept_url_base}/team/invitations/{invitation.token}/"
+    # The link exists in the clear only in this email: the database keeps the token's digest.
+    link = f"{accept_url_base}/team/invitations/{token}/"
     send_mail(
         subject=f"Invitation to join {team.name} on CME Portal",
         message=(
@@ -82,52 +104,87 @@ def invitation_create(*, team: Team, email: str, invited_by: User, accept_url_ba
 
 
 def invitation_usable(invitation: Invitation) -> bool:
-    return invitation.accepted_at is None and invitation.expires_at > timezone.now()
+    """Not accepted, not expired, and not spent by too many wrong email addresses."""
+    return (
+        invitation.accepted_at is None
+        and invitation.expires_at > timezone.now()
+        and invitation.wrong_email_attempts < INVITATION_EMAIL_ATTEMPTS
+    )
+
+
+def invitation_for_token(*, token: str) -> Invitation | None:
+    """The invitation whose link carries this token (matched by digest), with its team; None if unknown."""
+    digest = token_presented_digest(token)
+    if digest is None:
+        return None
+    return Invitation.objects.select_related("team__organization").filter(token_digest=digest).first()
+
+
+def invitation_email_matches(invitation: Invitation, email: str) -> bool:
+    """Whether a typed address is the invited one (case and surrounding spaces ignored; constant time)."""
+    return hmac.compare_digest(email.strip().lower().encode(), invitation.email.strip().lower().encode())
 
 
 @dataclass(frozen=True)
 class NewAccount:
-    """What an invited person without an account enters to create their clinician account."""
+    """What an invited person without an account enters to create their clinician account.
+
+    `email` is the address they type: it must be the one the invitation was sent to.
+    """
 
     full_name: str
     password: str
     profession: str
+    email: str
 
 
 def invitation_accept(*, token: str, user: User | None = None, new_account: NewAccount | None = None) -> TeamMembership:
     """Join the invitation's team, as the signed-in `user` or with a `new_account`; the link is spent.
 
-    The one way into a team by invitation. A new account gets the invitation's email,
-    a clinician profile and the clinician role; a signed-in user must be the invited
-    address and is made a clinician if they were not. Joining ends any other current
-    membership (history kept). The new member is `membership.user`.
+    The one way into a team by invitation, bound to the invited email address: a new
+    account needs that address typed in (`new_account.email`; holding the link is not
+    enough) and gets a clinician profile and the clinician role; a signed-in user must be
+    the invited address and is made a clinician if they were not. Joining ends any other
+    current membership (history kept). The new member is `membership.user`.
 
     One transaction with the invitation row locked, so a link cannot be used twice.
-    Raises InvitationUnusable (unknown, used or expired), PermissionDenied (another
-    person's invitation) or ValidationError (a new account for an email that has one);
-    nothing is written then.
+    Raises InvitationUnusable (unknown, used, expired or spent), InvitationEmailMismatch (a
+    wrong address typed: only the miss is counted, and the link is spent at
+    INVITATION_EMAIL_ATTEMPTS), PermissionDenied (another person's invitation) or
+    ValidationError (a new account for an email that has one); nothing else is written then.
     """
     if (user is None) == (new_account is None):
         raise TypeError("Give the signed-in user or the new account, not both.")
+    digest = token_presented_digest(token) or ""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("team").filter(token=token).first()
+        invitation = Invitation.objects.select_for_update().select_related("team").filter(token_digest=digest).first()
         if invitation is None or not invitation_usable(invitation):
             raise InvitationUnusable("This invitation link was already used or has expired.")
-        if new_account is not None:
-            if User.objects.filter(email__iexact=invitation.email).exists():
-                raise ValidationError("An account with this email exists: sign in to accept.")
-            user = User.objects.create_user(
-                email=invitation.email, password=new_account.password, full_name=new_account.full_name
-            )
-            ClinicianProfile.objects.create(user=user, profession=new_account.profession)
-        elif user is None or invitation.email.lower() != user.email.lower():
-            raise PermissionDenied("This invitation was sent to another email address.")
-        if not user.is_clinician:
-            user_role_grant(user=user, role=Role.CLINICIAN)
-        membership = team_member_add(team=invitation.team, user=user)
-        invitation.accepted_at = timezone.now()
-        invitation.accepted_by = user
-        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        if new_account is None or invitation_email_matches(invitation, new_account.email):
+            return _invitation_join(invitation, user=user, new_account=new_account)
+        # A wrong address: the miss is counted (and kept: this block commits), then refused.
+        invitation.wrong_email_attempts += 1
+        invitation.save(update_fields=["wrong_email_attempts"])
+    raise InvitationEmailMismatch(INVITATION_EMAIL_ATTEMPTS - invitation.wrong_email_attempts)
+
+
+def _invitation_join(invitation: Invitation, *, user: User | None, new_account: NewAccount | None) -> TeamMembership:
+    """invitation_accept's writes, inside its transaction, once the address is known to be the invited one."""
+    if new_account is not None:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError("An account with this email exists: sign in to accept.")
+        user = User.objects.create_user(
+            email=invitation.email, password=new_account.password, full_name=new_account.full_name
+        )
+        ClinicianProfile.objects.create(user=user, profession=new_account.profession)
+    elif user is None or invitation.email.lower() != user.email.lower():
+        raise PermissionDenied("This invitation was sent to another email address.")
+    if not user.is_clinician:
+        user_role_grant(user=user, role=Role.CLINICIAN)
+    membership = team_member_add(team=invitation.team, user=user)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
 
 

@@ -46,7 +46,7 @@ from .forms import (
     WithdrawForm,
 )
 from .ledger import ledger_for, ledgers_by_year
-from .models import APPROVED_STATUSES, EmployerCmePolicy, FundingRequest, Invitation, ReminderKind, RequestStatus
+from .models import APPROVED_STATUSES, EmployerCmePolicy, FundingRequest, ReminderKind, RequestStatus
 
 
 def _message_from(error: ValidationError) -> str:
@@ -506,7 +506,7 @@ def _reminder_kinds_for(user: User) -> list[str]:
 @public
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation: join as the signed-in clinician, or create an account with a password."""
-    invitation = Invitation.objects.select_related("team__organization").filter(token=token).first()
+    invitation = services.invitation_for_token(token=token)
     if invitation is None:
         raise Http404
     if not services.invitation_usable(invitation):
@@ -535,16 +535,23 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                         full_name=signup_form.cleaned_data["full_name"],
                         password=signup_form.cleaned_data["password1"],
                         profession=signup_form.cleaned_data["profession"],
+                        email=signup_form.cleaned_data["invited_email"],
                     ),
                 ).user
+            except services.InvitationEmailMismatch as error:
+                if not error.attempts_left:
+                    messages.error(request, str(error))
+                    return redirect("supervision:invitation", token=token)
+                signup_form.add_error("invited_email", str(error))
             except (services.InvitationUnusable, ValidationError) as error:
                 messages.error(
                     request, str(error) if isinstance(error, services.InvitationUnusable) else _message_from(error)
                 )
                 return redirect("supervision:invitation", token=token)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome. You joined {invitation.team.name}.")
-            return redirect("home")
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"Welcome. You joined {invitation.team.name}.")
+                return redirect("home")
     context = {
         "invitation": invitation,
         "unusable": False,

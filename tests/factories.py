@@ -55,6 +55,14 @@ class AdminFactory(UserFactory):
     grant_role = _role_hook(Role.ADMIN)
 
 
+class OperatorFactory(UserFactory):
+    """A superuser: the only kind of user the Django admin lets in (cme_portal.admin_site)."""
+
+    email = factory.Sequence(lambda n: f"operator{n}@example.test")
+    is_staff = True
+    is_superuser = True
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from careers import services
 from careers.models import CareerGoal, ClinicianProfile, CreditAmount, CreditClaim, Licence, ShortlistEntry
+from cme_portal.tokens import token_digest
 from tests.conftest import ROLES, login_as
 from tests.factories import ClinicianFactory, ProgramFactory
 
@@ -64,7 +65,7 @@ def test_certificate_download_is_an_attachment(client, world, owned):
 @pytest.mark.parametrize("role", ROLES)
 def test_calendar_feed_answers_only_to_the_right_token(client, world, owned, role):
     login_as(client, world, role)
-    token = owned["profile"].calendar_token
+    token = services.calendar_token_regenerate(user=world.owner)
     response = client.get(reverse("careers:calendar_feed", args=[token]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
@@ -75,11 +76,17 @@ def test_calendar_feed_answers_only_to_the_right_token(client, world, owned, rol
 
 def test_regenerated_token_retires_the_old_feed_url(client, world, owned):
     client.force_login(world.owner)
-    old = owned["profile"].calendar_token
+    old = services.calendar_token_regenerate(user=world.owner)
     response = client.post(reverse("careers:calendar_regenerate"))
-    assert response["Location"] == reverse("careers:calendar")
-    new = ClinicianProfile.objects.get(user=world.owner).calendar_token
+    # The new address is shown on this response, once: only its digest is stored.
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    new = re.search(r'id="feed-url" value="[^"]*/careers/calendar/([^/"]+)\.ics"', response.content.decode()).group(1)
     assert new != old
+    stored = ClinicianProfile.objects.get(user=world.owner).calendar_token_digest
+    assert stored == token_digest(new) and new not in stored
+    assert new not in client.get(reverse("careers:calendar")).content.decode()
+    # A leaked database value used as the token opens nothing.
+    assert client.get(reverse("careers:calendar_feed", args=[stored])).status_code == 404
     assert client.get(reverse("careers:calendar_feed", args=[old])).status_code == 404
     feed = client.get(reverse("careers:calendar_feed", args=[new]))
     assert feed["Content-Type"].startswith("text/calendar")

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -10,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careers.models import CreditAmount, CreditClaim
+from cme_portal.tokens import token_digest
 from outcomes.forms import MESSAGES
 from outcomes.models import Measurement, OutcomeProject, PortfolioShareAccess, PortfolioShareLink
+from outcomes.services import share_link_create
 from tests.conftest import ROLES, login_as
 from tests.outcomes.helpers import add_months, add_presentation, make_project
 
@@ -36,6 +39,13 @@ def _project_urls(project):
         ("post", reverse("outcomes:team_member_add", args=[project.pk])),
         ("post", reverse("outcomes:team_member_delete", args=[project.pk, t.pk])),
     ]
+
+
+def _share_link(**fields):
+    """A share link made the way the page makes it, with its one-time token kept on the object."""
+    issued = share_link_create(**fields)
+    issued.link.token = issued.token
+    return issued.link
 
 
 @pytest.fixture
@@ -297,7 +307,7 @@ def test_creating_a_project_and_adding_a_measurement(client, world):
 
 
 def test_supervisor_sees_the_portfolio_only_through_a_share_link(client, world, owned_project):
-    link = PortfolioShareLink.objects.create(owner=world.owner, expires_on=timezone.localdate())
+    link = _share_link(owner=world.owner, expires_on=timezone.localdate())
     client.force_login(world.team_supervisor)
     assert client.get(reverse("outcomes:project_detail", args=[owned_project.pk])).status_code == 403
     response = client.get(reverse("outcomes:shared_portfolio", args=[link.token]))
@@ -306,9 +316,7 @@ def test_supervisor_sees_the_portfolio_only_through_a_share_link(client, world, 
 
 
 def test_share_link_shows_only_the_read_only_portfolio_and_logs_each_access(client, world, owned_project):
-    link = PortfolioShareLink.objects.create(
-        owner=world.owner, expires_on=timezone.localdate() + datetime.timedelta(days=7)
-    )
+    link = _share_link(owner=world.owner, expires_on=timezone.localdate() + datetime.timedelta(days=7))
     url = reverse("outcomes:shared_portfolio", args=[link.token])
     response = client.get(url, HTTP_USER_AGENT="Reviewer browser", REMOTE_ADDR="203.0.113.9")
     body = response.content.decode()
@@ -330,9 +338,9 @@ def test_share_link_shows_only_the_read_only_portfolio_and_logs_each_access(clie
 
 def test_share_link_stops_after_expiry_and_after_revocation(client, world, owned_project):
     today = timezone.localdate()
-    expired = PortfolioShareLink.objects.create(owner=world.owner, expires_on=today - datetime.timedelta(days=1))
+    expired = _share_link(owner=world.owner, expires_on=today - datetime.timedelta(days=1))
     assert client.get(reverse("outcomes:shared_portfolio", args=[expired.token])).status_code == 404
-    link = PortfolioShareLink.objects.create(owner=world.owner, expires_on=today + datetime.timedelta(days=3))
+    link = _share_link(owner=world.owner, expires_on=today + datetime.timedelta(days=3))
     assert client.get(reverse("outcomes:shared_portfolio", args=[link.token])).status_code == 200
     client.force_login(world.owner)
     response = client.post(reverse("outcomes:share_link_revoke", args=[link.pk]))
@@ -349,10 +357,17 @@ def test_share_links_are_created_with_a_random_token_and_only_the_owner_can_revo
     client.force_login(world.owner)
     expires = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     response = client.post(reverse("outcomes:share_links"), {"label": "Review", "expires_on": expires})
-    assert response["Location"] == reverse("outcomes:share_links")
+    # Shown once, on the response to the POST: only the token's digest is stored.
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    token = re.search(r'id="new-link" value="[^"]*/outcomes/shared/([^/"]+)/"', response.content.decode()).group(1)
     link = PortfolioShareLink.objects.get(owner=world.owner)
     assert (link.label, link.expires_on.isoformat(), link.revoked_at) == ("Review", expires, None)
-    assert len(link.token) >= 43
+    assert len(token) >= 43
+    assert link.token_digest == token_digest(token) and token not in str(PortfolioShareLink.objects.values().get())
+    assert token not in client.get(reverse("outcomes:share_links")).content.decode()
+    assert client.get(reverse("outcomes:shared_portfolio", args=[token])).status_code == 200
+    # A leaked database value used as the token opens nothing.
+    assert client.get(reverse("outcomes:shared_portfolio", args=[link.token_digest])).status_code == 404
     client.force_login(world.other_clinician)
     assert client.post(reverse("outcomes:share_link_revoke", args=[link.pk])).status_code == 404
     link.refresh_from_db()

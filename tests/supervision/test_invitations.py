@@ -1,6 +1,8 @@
 """Invitations: single use, 7-day expiry, accept signed in or sign up; removal keeps history."""
 
+import dataclasses
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -9,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import TeamMembership, User
+from cme_portal.tokens import token_digest, token_new
 from supervision import services
 from supervision.models import Invitation
 
@@ -20,16 +23,19 @@ def _invite(client, world, email):
     response = client.post(reverse("supervision:invite", args=[world.team.pk]), {"email": email})
     assert response.status_code == 302
     client.logout()
-    return Invitation.objects.get(email=email)
+    invitation = Invitation.objects.get(email=email)
+    # The raw token exists only in the email: the test reads it from there, as the invitee would.
+    invitation.token = re.search(r"/team/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    return invitation
 
 
 def test_invite_emails_a_single_use_link_and_new_clinician_signs_up(client, world):
     invitation = _invite(client, world, "new.nurse@example.test")
-    assert invitation.token in mail.outbox[0].body
     url = reverse("supervision:invitation", args=[invitation.token])
     response = client.post(
         url,
         {
+            "invited_email": "New.Nurse@example.test ",
             "full_name": "New Nurse",
             "profession": "nurse",
             "password1": "a-long-pass-phrase-9",
@@ -96,11 +102,16 @@ def test_unknown_token_is_404_and_existing_member_cannot_be_invited(client, worl
 
 
 def _invitation(world, email, **fields):
-    values = {"expires_at": timezone.now() + datetime.timedelta(days=7)} | fields
-    return Invitation.objects.create(team=world.team, email=email, invited_by=world.team_supervisor, **values)
+    token = token_new()
+    values = {"expires_at": timezone.now() + datetime.timedelta(days=7), "token_digest": token_digest(token)} | fields
+    invitation = Invitation.objects.create(team=world.team, email=email, invited_by=world.team_supervisor, **values)
+    invitation.token = token  # what the emailed link carries; the database holds only its digest
+    return invitation
 
 
-NEW_NURSE = services.NewAccount(full_name="New Nurse", password="a-long-pass-phrase-9", profession="nurse")
+NEW_NURSE = services.NewAccount(
+    full_name="New Nurse", password="a-long-pass-phrase-9", profession="nurse", email="new.nurse@example.test"
+)
 
 
 def _nothing_written(invitation, users_before):
@@ -146,7 +157,9 @@ def test_acceptance_refusals_write_nothing(world):
 
     existing = _invitation(world, world.other_clinician.email)
     with pytest.raises(ValidationError, match="sign in to accept"):
-        services.invitation_accept(token=existing.token, new_account=NEW_NURSE)
+        services.invitation_accept(
+            token=existing.token, new_account=dataclasses.replace(NEW_NURSE, email=world.other_clinician.email)
+        )
     _nothing_written(existing, users)
 
     expired = _invitation(world, "late@example.test", expires_at=timezone.now() - datetime.timedelta(seconds=1))
@@ -161,3 +174,68 @@ def test_acceptance_refusals_write_nothing(world):
     with pytest.raises(TypeError):
         services.invitation_accept(token=existing.token, user=world.other_clinician, new_account=NEW_NURSE)
     _nothing_written(existing, users)
+
+
+# --- Issue 11: tokens stored hashed, invitations bound to the invited address -----------------------
+
+
+def _signup(email, **overrides):
+    return {
+        "invited_email": email,
+        "full_name": "Link Holder",
+        "profession": "nurse",
+        "password1": "a-long-pass-phrase-9",
+        "password2": "a-long-pass-phrase-9",
+    } | overrides
+
+
+def test_the_database_holds_only_the_digest_of_the_emailed_token(client, world):
+    invitation = _invite(client, world, "new.nurse@example.test")
+    stored = Invitation.objects.filter(pk=invitation.pk).values().get()
+    assert invitation.token not in [str(value) for value in stored.values()]
+    assert stored["token_digest"] == token_digest(invitation.token)
+    # A leaked database value used as the link opens nothing.
+    assert client.get(reverse("supervision:invitation", args=[stored["token_digest"]])).status_code == 404
+    assert client.get(reverse("supervision:invitation", args=[invitation.token])).status_code == 200
+
+
+def test_holding_the_link_without_the_invited_address_creates_no_account(client, world):
+    invitation = _invite(client, world, "new.nurse@example.test")
+    url = reverse("supervision:invitation", args=[invitation.token])
+    page = client.get(url).content.decode()
+    assert "new.nurse@example.test" not in page  # the page does not give the address away
+    response = client.post(url, _signup("attacker@example.test"))
+    assert response.status_code == 200
+    assert "not the address this invitation was sent to" in response.content.decode()
+    assert not User.objects.filter(email__in=["new.nurse@example.test", "attacker@example.test"]).exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None and invitation.wrong_email_attempts == 1
+
+
+def test_five_wrong_addresses_spend_the_invitation(client, world):
+    invitation = _invite(client, world, "new.nurse@example.test")
+    url = reverse("supervision:invitation", args=[invitation.token])
+    for attempt in range(services.INVITATION_EMAIL_ATTEMPTS):
+        client.post(url, _signup(f"guess{attempt}@example.test"))
+    response = client.post(url, _signup("new.nurse@example.test"))
+    assert response.status_code == 410
+    assert not User.objects.filter(email="new.nurse@example.test").exists()
+    with pytest.raises(services.InvitationUnusable):
+        services.invitation_accept(token=invitation.token, new_account=NEW_NURSE)
+
+
+def test_a_wrong_address_in_the_service_is_counted_and_refused(world):
+    users = User.objects.count()
+    invitation = _invitation(world, "new.nurse@example.test")
+    with pytest.raises(services.InvitationEmailMismatch) as refused:
+        services.invitation_accept(token=invitation.token, new_account=dataclasses.replace(NEW_NURSE, email="x@y.test"))
+    assert refused.value.attempts_left == services.INVITATION_EMAIL_ATTEMPTS - 1
+    _nothing_written(invitation, users)
+    assert services.invitation_accept(token=invitation.token, new_account=NEW_NURSE).user.email == NEW_NURSE.email
+
+
+def test_another_signed_in_user_is_not_told_the_invited_address(client, world):
+    invitation = _invite(client, world, "someone@example.test")
+    client.force_login(world.other_clinician)
+    body = client.get(reverse("supervision:invitation", args=[invitation.token])).content.decode()
+    assert "someone@example.test" not in body and "sent to another address" in body

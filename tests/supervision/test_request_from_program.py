@@ -21,7 +21,7 @@ from outcomes.models import ProgramOutcomeEvidence
 from supervision import rules, selectors, services
 from supervision.models import FundingRequest, RequestCostItem, RequestStatus
 from supervision.rules import ProgramTerms, RequestCosts, funding_request_problems
-from tests.factories import AdminFactory, ProgramFactory
+from tests.factories import OperatorFactory, ProgramFactory
 
 from .helpers import funding_request, policy, profile, shortlisted
 
@@ -511,7 +511,7 @@ def test_a_snapshot_from_before_issue_10_marks_facts_read_from_the_listing_now(w
 
 def test_admin_shows_the_itemised_costs(world, client):
     request = _requested(world)
-    client.force_login(AdminFactory(is_staff=True, is_superuser=True))
+    client.force_login(OperatorFactory())
     body = _text(client.get(reverse("admin:supervision_fundingrequest_change", args=[request.pk])))
     assert "Parking" in body and "1200.00" in body
 
