@@ -37,7 +37,7 @@ def test_tokens_stored_raw_before_the_migration_still_open_their_link_after_it(w
         expires_at=timezone.now() + datetime.timedelta(days=3),
         token_digest=raw["invitation"],
     )
-    _migration("careers", "0002_calendar_token_stored_hashed").hash_existing_tokens(apps, None)
+    _migration("careers", "0003_calendar_token_stored_hashed").hash_existing_tokens(apps, None)
     _migration("outcomes", "0003_share_link_token_stored_hashed").hash_existing_tokens(apps, None)
     _migration("supervision", "0004_invitation_token_stored_hashed_and_bound_to_email").hash_existing_tokens(apps, None)
     assert ClinicianProfile.objects.get().calendar_token_digest == token_digest(raw["calendar"])

@@ -18,7 +18,7 @@ def hash_existing_tokens(apps: StateApps, schema_editor: BaseDatabaseSchemaEdito
 
 
 class Migration(migrations.Migration):
-    dependencies = [("careers", "0001_initial")]
+    dependencies = [("careers", "0002_profession_confirmed_by_supervisor")]
 
     operations = [
         migrations.RenameField("clinicianprofile", "calendar_token", "calendar_token_digest"),
