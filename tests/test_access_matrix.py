@@ -263,6 +263,23 @@ def _import_upload(w: World) -> dict[str, Any]:
     return {"file": SimpleUploadedFile("feed.csv", content.encode(), content_type="text/csv"), "file_format": "csv"}
 
 
+def _listing_new(w: World) -> dict[str, Any]:
+    return {
+        "external_id": "MATRIX-NEW",
+        "title": "Matrix new listing",
+        "provider_name": "Mercy CME",
+        "format": "course",
+        "credits": "ama_pra_1:8",
+    }
+
+
+def _listing_edit(w: World) -> dict[str, Any]:
+    from programs.curation.forms import ListingForm
+
+    form = ListingForm(program=w.draft)
+    return {**{name: form[name].value() or "" for name in form.fields}, "title": "Matrix draft, edited"}
+
+
 def _team(w: World) -> dict[str, Any]:
     return {"team_id": w.team.pk}
 
@@ -340,6 +357,21 @@ MATRIX: dict[str, Row] = {
         get=POST_ONLY,
         post=for_curator(saved("/programs/curation/review/")),
         data=lambda w: {"approve_one": f"draft:{w.draft.pk}"},
+    ),
+    "programs:curation:listings": Row(get=for_curator(OK), post=GET_ONLY, query="?q=Matrix"),
+    "programs:curation:listing_new": Row(
+        get=for_curator(OK),
+        post=for_curator(saved(re.compile(rf"/programs/curation/listings/{NEW_ID}/history/"))),
+        data=_listing_new,
+    ),
+    "programs:curation:listing_edit": Row(
+        get=for_curator(OK),
+        post=for_curator(saved(lambda w: f"/programs/curation/listings/{w.draft.pk}/history/")),
+        kwargs=lambda w: {"program_id": w.draft.pk},
+        data=_listing_edit,
+    ),
+    "programs:curation:listing_history": Row(
+        get=for_curator(OK), post=GET_ONLY, kwargs=lambda w: {"program_id": w.program.pk}
     ),
     # Careers: every page is the signed-in clinician's own
     "careers:plan": Row(get=for_clinicians(OK), post=GET_ONLY),

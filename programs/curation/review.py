@@ -47,6 +47,7 @@ class ReviewItem:
     changes: list[FieldChange]
     hints: list[quality.QualityHint]
     import_job_id: int | None
+    proposed_by: User | None = None
 
 
 def _credits_prefetch() -> Prefetch[str, QuerySet[CreditOffering]]:
@@ -61,7 +62,7 @@ def _display(value: Any) -> Any:
     return value
 
 
-def _field_changes(changes: dict[str, list[Any]]) -> list[FieldChange]:
+def field_changes(changes: dict[str, list[Any]]) -> list[FieldChange]:
     order = {name: index for index, name in enumerate(FIELDS)}
     return [
         FieldChange(name, _display(before), _display(after))
@@ -84,7 +85,7 @@ _HINT_FIELDS = frozenset(
 def pending_revisions() -> QuerySet[ProgramRevision]:
     return (
         ProgramRevision.objects.filter(status=RevisionStatus.PENDING)
-        .select_related("program__provider")
+        .select_related("program__provider", "proposed_by")
         .prefetch_related(
             Prefetch("program__credit_offerings", queryset=CreditOffering.objects.order_by("credit_type"))
         )
@@ -116,11 +117,12 @@ def review_queue_page(
                     kind="revision",
                     pk=revision.pk,
                     program=revision.program,
-                    changes=_field_changes(record_changes(live, revision.record)),
+                    changes=field_changes(record_changes(live, revision.record)),
                     hints=quality.listing_hints(
                         revision.record, today=today, last_verified_on=revision.program.last_verified_on
                     ),
                     import_job_id=revision.import_job_id,
+                    proposed_by=revision.proposed_by,
                 )
             )
         return revisions, items
@@ -133,7 +135,7 @@ def review_queue_page(
                 kind="draft",
                 pk=program.pk,
                 program=program,
-                changes=_field_changes(shown),
+                changes=field_changes(shown),
                 hints=hints_for_program(program, today=today),
                 import_job_id=None,
             )
@@ -157,6 +159,12 @@ class ReviewOutcome:
 
 class NoteRequired(ValueError):
     """Rejecting needs a note saying why."""
+
+
+def _origin(revision: ProgramRevision) -> str:
+    if revision.import_job_id:
+        return f"from import #{revision.import_job_id}"
+    return f"edited by {revision.proposed_by}" if revision.proposed_by else "edited in the curation form"
 
 
 def review_decide(
@@ -204,7 +212,7 @@ def review_decide(
                     actor=actor,
                     changes={},
                     import_job_id=revision.import_job_id,
-                    note=f"Rejected a change from import #{revision.import_job_id}: {note}"[:500],
+                    note=f"Rejected a change {_origin(revision)}: {note}"[:500],
                 ).save()
             revision.status = RevisionStatus.APPROVED if approve else RevisionStatus.REJECTED
             revision.reviewed_by = actor

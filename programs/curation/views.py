@@ -1,4 +1,4 @@
-"""Curator pages: import with live progress and report, export, the review queue.
+"""Curator pages: import with live progress and report, export, the review queue, listing forms and history.
 
 Only curators (user.is_curator) may use them: anonymous users are sent to the
 login page, everyone else gets 403.
@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import AuthenticatedHttpRequest, curator_required
 from cme_portal.htmx import page_or_partial, vary_on_htmx
@@ -23,8 +23,10 @@ from ..exchange import jobs as import_services
 from ..forms import CatalogFilterForm
 from ..models import ImportJob, Program
 from ..selectors import catalog_base, catalog_filter
+from . import editing
+from . import history as history_selectors
 from . import review as review_services
-from .forms import ExportForm, ImportUploadForm, ReviewDecisionForm
+from .forms import ExportForm, ImportUploadForm, ListingForm, ReviewDecisionForm
 
 
 @require_GET
@@ -159,3 +161,63 @@ def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
     if outcome.skipped:
         messages.warning(request, f"{outcome.skipped} item(s) were already decided by someone else and were skipped.")
     return redirect(back)
+
+
+@require_GET
+@curator_required
+def listing_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every listing (drafts, published, archived), searchable, with links to edit it and read its history."""
+    query = request.GET.get("q", "").strip()[:200]
+    page = Paginator(history_selectors.listings_for_curators(query=query), 50).get_page(request.GET.get("page"))
+    return render(request, "programs/curation/listings.html", {"page": page, "query": query})
+
+
+@require_http_methods(["GET", "POST"])
+@curator_required
+def listing_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Create a listing with every exchange-format field; it arrives as a draft in the review queue."""
+    form = ListingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and form.record is not None:
+        try:
+            saved = editing.listing_create(record=form.record, actor=request.user)
+        except editing.ListingExists as error:
+            form.add_error("external_id", str(error))
+        else:
+            messages.success(request, f"Created “{saved.program.title}” as a draft; approve it in the review queue.")
+            return redirect("programs:curation:listing_history", program_id=saved.program.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "programs/curation/listing_form.html", {"form": form, "program": None}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@curator_required
+def listing_edit(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
+    """Edit a listing; a change to a published one waits in the review queue, the catalog unchanged."""
+    program = get_object_or_404(
+        Program.objects.select_related("provider").prefetch_related("credit_offerings"), pk=program_id
+    )
+    form = ListingForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid() and form.record is not None:
+        saved = editing.listing_edit(program_id=program.pk, record=form.record, actor=request.user)
+        if saved.outcome == "held":
+            messages.success(
+                request, "Your change waits in the review queue; the published listing stays as it is until approved."
+            )
+            anchor = f"#revision-{saved.revision.pk}" if saved.revision else ""
+            return redirect(reverse("programs:curation:review") + anchor)
+        if saved.outcome == "unchanged":
+            messages.info(request, "Nothing changed.")
+        else:
+            messages.success(request, "Saved.")
+        return redirect("programs:curation:listing_history", program_id=program.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "programs/curation/listing_form.html", {"form": form, "program": program}, status=status)
+
+
+@require_GET
+@curator_required
+def listing_history(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
+    """Who changed what and when, via import or edit, and who approved or rejected each proposed change."""
+    program = get_object_or_404(Program.objects.select_related("provider"), pk=program_id)
+    events = history_selectors.listing_history(program=program)
+    return render(request, "programs/curation/listing_history.html", {"program": program, "events": events})

@@ -244,7 +244,9 @@ def _batch_save(batch: _Batch) -> None:
     bulk_insert(ChangeLogEntry, batch.entries)
     ProgramRevision.objects.bulk_create(batch.new_revisions, batch_size=BATCH_SIZE)
     ProgramRevision.objects.bulk_update(
-        batch.changed_revisions, ["record", "import_job", "status"], batch_size=BATCH_SIZE
+        batch.changed_revisions,
+        ["record", "changes", "import_job", "source", "proposed_by", "status"],
+        batch_size=BATCH_SIZE,
     )
 
 
@@ -276,7 +278,8 @@ def _provider_apply(batch: _Batch, record: dict[str, Any]) -> Provider:
 def _hold_for_review(batch: _Batch, program: Program, record: dict[str, Any]) -> str:
     """Keep a change to a published listing as a pending revision; the live listing stays as it is."""
     revision = batch.pending.get(program.pk)
-    if not record_changes(program_record(program), record):
+    changes = record_changes(program_record(program), record)
+    if not changes:
         if revision is not None:
             # The file now agrees with the live listing: the older proposal is moot.
             revision.status = RevisionStatus.SUPERSEDED
@@ -286,10 +289,22 @@ def _hold_for_review(batch: _Batch, program: Program, record: dict[str, Any]) ->
         if revision.record == record:
             return "unchanged"
         revision.record = record
+        revision.changes = changes
         revision.import_job_id = batch.import_job_id
+        revision.source = ChangeSource.IMPORT
+        revision.proposed_by = batch.actor
         batch.changed_revisions.append(revision)
         return "held"
-    batch.new_revisions.append(ProgramRevision(program=program, record=record, import_job_id=batch.import_job_id))
+    batch.new_revisions.append(
+        ProgramRevision(
+            program=program,
+            record=record,
+            changes=changes,
+            import_job_id=batch.import_job_id,
+            source=ChangeSource.IMPORT,
+            proposed_by=batch.actor,
+        )
+    )
     return "held"
 
 
