@@ -48,7 +48,7 @@ from accounts.models import Team, User
 from careers.models import CareerGoal, ClinicianProfile, Licence, ShortlistEntry
 from careers.services import credit_claim_create
 from outcomes.models import Measurement, OutcomeProject, PortfolioShareLink, Presentation, ProjectTeamMember
-from programs.models import ImportJob
+from programs.models import ChangeLogEntry, ImportJob
 from programs.ranking.fit import costs_fall_on
 from supervision.models import EmployerCmePolicy, FundingRequest, Invitation, RequestStatus
 from tests.factories import (
@@ -357,6 +357,12 @@ MATRIX: dict[str, Row] = {
         get=POST_ONLY,
         post=for_curator(saved("/programs/curation/review/")),
         data=lambda w: {"approve_one": f"draft:{w.draft.pk}"},
+    ),
+    "programs:curation:review_decide_import": Row(
+        get=POST_ONLY,
+        post=for_curator(saved("/programs/curation/review/")),
+        kwargs=lambda w: {"job_id": w.import_job.pk},
+        data=lambda w: {"decision": "approve"},
     ),
     "programs:curation:listings": Row(get=for_curator(OK), post=GET_ONLY, query="?q=Matrix"),
     "programs:curation:listing_new": Row(
@@ -745,6 +751,10 @@ def _build_world(media_root: Path) -> World:
         file_format="csv",
         status="succeeded",
         finished_at=timezone.now(),
+    )
+    # The draft came from that import, so approving the whole import has something to publish.
+    ChangeLogEntry.objects.create(
+        program=draft, object_repr=str(draft), action="created", source="import", import_job_id=import_job.pk
     )
     # A person outside the matrix whose password-reset link stays valid (nobody signs in as them).
     reset_user = UserFactory(email="reset@matrix.test")

@@ -74,8 +74,9 @@ def import_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespons
     """Live progress (htmx polls the `progress` partial every second until done), then the report."""
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
     errors = Paginator(job.row_errors.all(), 100).get_page(request.GET.get("page")) if job.is_finished else None
+    in_queue = review_services.imports_in_queue(job_ids=[job.pk]) if job.is_finished else []
     template = page_or_partial(request, "programs/curation/import_detail.html", "progress")
-    return vary_on_htmx(render(request, template, {"job": job, "errors": errors}))
+    return vary_on_htmx(render(request, template, {"job": job, "errors": errors, "in_queue": in_queue}))
 
 
 @require_GET
@@ -122,6 +123,7 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
         "items": items,
         "counts": review_services.review_counts(),
         "form": ReviewDecisionForm(),
+        "imports": review_services.imports_in_queue(),
     }
     return render(request, "programs/curation/review.html", context)
 
@@ -154,13 +156,40 @@ def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
     except review_services.NoteRequired as error:
         messages.error(request, str(error))
         return redirect(back)
+    _report(request, outcome)
+    return redirect(back)
+
+
+@require_POST
+@curator_required
+def review_decide_import(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    """Approve or reject everything one import left in the review queue, at once."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    decision = request.POST.get("decision")
+    back = reverse("programs:curation:review")
+    if decision not in {"approve", "reject"}:
+        messages.error(request, "Choose Approve or Reject.")
+        return redirect(back)
+    try:
+        outcome = review_services.review_decide_import(
+            job_id=job.pk, approve=decision == "approve", actor=request.user, note=request.POST.get("note", "")
+        )
+    except review_services.NoteRequired as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    if not (outcome.approved or outcome.rejected):
+        messages.info(request, f"Nothing from import #{job.pk} is waiting for review.")
+    _report(request, outcome)
+    return redirect(back)
+
+
+def _report(request: HttpRequest, outcome: review_services.ReviewOutcome) -> None:
     if outcome.approved:
-        messages.success(request, f"Approved and published {outcome.approved} listing(s).")
+        messages.success(request, f"Approved and published {outcome.approved:,} listing(s).")
     if outcome.rejected:
-        messages.success(request, f"Rejected {outcome.rejected} listing(s); the note is kept in their history.")
+        messages.success(request, f"Rejected {outcome.rejected:,} listing(s); the note is kept in their history.")
     if outcome.skipped:
         messages.warning(request, f"{outcome.skipped} item(s) were already decided by someone else and were skipped.")
-    return redirect(back)
 
 
 @require_GET
