@@ -158,3 +158,51 @@ def test_identity_cannot_be_changed_by_an_edit(client, curator, published):
     client.post(reverse("programs:curation:listing_edit", args=[published.pk]), data)
     revision = ProgramRevision.objects.get(program=published)
     assert (revision.record["external_id"], revision.record["provider_name"]) == ("X-1", "Mercy CME")
+
+
+def test_history_tells_who_changed_what_via_import_or_edit_and_who_approved(client, curator, published):
+    editor = AdminFactory(first_name="Edna", last_name="Editor")
+    from programs.curation.editing import listing_edit
+
+    form = ListingForm(_form_data(published, title="Edited title"), program=published)
+    assert form.is_valid()
+    revision = listing_edit(program_id=published.pk, record=form.record, actor=editor).revision
+    review.review_decide(revision_ids=[revision.pk], approve=True, actor=curator)
+    job = run_import(csv_text([good_row(1, title="Imported title")]))
+    held = ProgramRevision.objects.get(program=published, status=RevisionStatus.PENDING)
+    review.review_decide(revision_ids=[held.pk], approve=False, actor=curator, note="Keep the edited title")
+    response = client.get(reverse("programs:curation:listing_history", args=[published.pk]))
+    events = response.context["events"]
+    proposals = [(e.source, e.actor, e.status, e.reviewed_by) for e in events if e.kind == "proposal"]
+    assert proposals == [
+        ("Import", None, "Rejected", curator),
+        ("Curation form", editor, "Approved", curator),
+    ]
+    applied = next(e for e in events if e.kind == "change" and e.source == "Review queue" and e.changes)
+    assert applied.actor == curator and "edited by" in applied.note
+    assert [(c.field, c.before, c.after) for c in applied.changes] == [("title", "Live title", "Edited title")]
+    html = response.content.decode()
+    assert f"import #{job.pk}" in html and "Keep the edited title" in html and str(editor) in html
+
+
+def test_history_and_listing_pages_take_the_same_queries_at_two_sizes(client, curator, published):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from programs.curation.editing import listing_edit
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as history:
+            client.get(reverse("programs:curation:listing_history", args=[published.pk]))
+        with CaptureQueriesContext(connection) as listings:
+            client.get(reverse("programs:curation:listings"))
+        return len(history), len(listings)
+
+    small = counts()
+    for n in range(8):
+        form = ListingForm(_form_data(published, title=f"Try {n}"), program=published)
+        assert form.is_valid()
+        listing_edit(program_id=published.pk, record=form.record, actor=AdminFactory())
+        ProgramFactory()
+    ChangeLogEntry.objects.create(program=published, object_repr="x", action="updated", source="admin", actor=curator)
+    assert counts() == small
