@@ -103,7 +103,7 @@ class QualityHintFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         from .curation.quality import HINT_LABELS
 
-        return [(code, label) for code, label in HINT_LABELS.items() if code != "description_lacks_practice_change"]
+        return [(code, label) for code, label in HINT_LABELS.items() if code != "description_only_hours_and_topics"]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Program]) -> QuerySet[Program]:
         from django.utils import timezone

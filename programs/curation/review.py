@@ -89,7 +89,7 @@ def hints_for_program(program: Program, *, today: datetime.date | None = None) -
 
 _HINT_FIELDS = frozenset(
     {"outcome_level_measured", "outcomes_url", "commercial_support", "commercial_supporters", "description"}
-    | {"end_date", "status"}
+    | {"end_date", "status", "title", "topics", "specialties"}
 )
 
 
