@@ -87,10 +87,23 @@ def listing_edit(*, program_id: int, record: dict[str, Any], actor: User) -> Lis
         changes = record_changes(program_record(program), record)
         if not changes:
             return ListingSaved(program=program, outcome="unchanged")
-        ProgramRevision.objects.filter(program=program, status=RevisionStatus.PENDING).update(
-            status=RevisionStatus.SUPERSEDED
-        )
-        revision = ProgramRevision.objects.create(
-            program=program, record=record, changes=changes, source=ChangeSource.CURATION, proposed_by=actor
+        revision = revision_propose(
+            program=program, record=record, changes=changes, actor=actor, source=ChangeSource.CURATION
         )
     return ListingSaved(program=program, outcome="held", revision=revision)
+
+
+def revision_propose(
+    *, program: Program, record: dict[str, Any], changes: dict[str, list[Any]], actor: User, source: str
+) -> ProgramRevision:
+    """Make `record` the one pending revision of the published `program`; an older pending one is superseded.
+
+    The caller holds the transaction and has computed `changes` (the importer's
+    `record_changes` against the live listing).
+    """
+    ProgramRevision.objects.filter(program=program, status=RevisionStatus.PENDING).update(
+        status=RevisionStatus.SUPERSEDED
+    )
+    return ProgramRevision.objects.create(
+        program=program, record=record, changes=changes, source=source, proposed_by=actor
+    )
