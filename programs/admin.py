@@ -13,7 +13,8 @@ from django.utils.html import format_html_join
 from accounts.models import User
 
 from .choices import ProgramStatus
-from .exchange.format import program_record, provider_record
+from .curation.editing import revision_propose
+from .exchange.format import program_record, provider_record, record_changes
 from .models import (
     ChangeLogEntry,
     ChangeSource,
@@ -26,6 +27,7 @@ from .models import (
 from .services import (
     program_history_for_delete,
     program_history_record,
+    program_restore_record,
     program_scores_apply,
     programs_set_status,
     provider_history_record,
@@ -103,7 +105,7 @@ class QualityHintFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         from .curation.quality import HINT_LABELS
 
-        return [(code, label) for code, label in HINT_LABELS.items() if code != "description_lacks_practice_change"]
+        return [(code, label) for code, label in HINT_LABELS.items() if code != "description_only_hours_and_topics"]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Program]) -> QuerySet[Program]:
         from django.utils import timezone
@@ -263,6 +265,25 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
         program = (
             Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=form.instance.pk)
         )
+        before = getattr(form.instance, "_history_before", None)
+        if before is not None and before["status"] == ProgramStatus.PUBLISHED:
+            changes = record_changes(before, program_record(program))
+            if changes:
+                # The same rule as the curation form: a change to a published listing waits for review.
+                revision_propose(
+                    program=program,
+                    record=program_record(program),
+                    changes=changes,
+                    actor=_staff_user(request),
+                    source=ChangeSource.ADMIN,
+                )
+                program_restore_record(program, before)
+                self.message_user(
+                    request,
+                    "The listing is published: your change waits in the review queue; the live listing is unchanged.",
+                    messages.WARNING,
+                )
+                return
         program_scores_apply(program)
         program.save(update_fields=list(Program.STATIC_POINT_FIELDS))
         program_history_record(

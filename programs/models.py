@@ -252,6 +252,7 @@ class DraftAwaitingReview(Program):
 
 class ChangeSource(models.TextChoices):
     ADMIN = "admin", "Django admin"
+    CURATION = "curation", "Curation form"
     IMPORT = "import", "Import"
     REVIEW = "review", "Review queue"
     SEED = "seed", "Demo seed"
@@ -401,13 +402,20 @@ class ProgramRevision(models.Model):
     """A proposed change to a published listing, held until a curator reviews it.
 
     `record` is the full canonical exchange record to apply on approval; the
-    live listing stays as it is until then.
+    live listing stays as it is until then. `source` says where it came from:
+    an import (`import_job`) or the curation form (`proposed_by`).
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="revisions")
     record = models.JSONField()
+    # What the proposal changed against the live listing when it was made: {field: [before, after]}.
+    changes = models.JSONField(default=dict, blank=True)
     import_job = models.ForeignKey(
         ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="revisions"
+    )
+    source = models.CharField(max_length=16, choices=ChangeSource.choices, default=ChangeSource.IMPORT)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=16, choices=RevisionStatus.choices, default=RevisionStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)

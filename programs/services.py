@@ -242,6 +242,26 @@ def program_apply_record(program: Program, record: dict[str, Any]) -> None:
         setattr(program, name, value)
 
 
+def program_restore_record(program: Program, record: dict[str, Any]) -> None:
+    """Put the listing's exchange-format fields and credits back to `record` (a program_record), writing no history.
+
+    For a change that was saved only to be held for review (the admin's form
+    saves before it can be held); other columns keep what was saved.
+    """
+    program_apply_record(program, record)
+    program.save()
+    program.credit_offerings.all().delete()
+    CreditOffering.objects.bulk_create(
+        [
+            CreditOffering(program=program, credit_type=credit_type, amount=Decimal(amount))
+            for credit_type, amount in (record.get("credits") or {}).items()
+        ]
+    )
+    program = Program.objects.select_related("provider").prefetch_related("credit_offerings").get(pk=program.pk)
+    program_scores_apply(program)
+    program.save(update_fields=list(Program.STATIC_POINT_FIELDS))
+
+
 def program_upsert_from_record(
     *, record: dict[str, Any], actor: User | None, source: str, import_job_id: int | None = None
 ) -> tuple[Program, str]:

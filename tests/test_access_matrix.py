@@ -49,7 +49,7 @@ from careers.models import CareerGoal, ClinicianProfile, Licence, ShortlistEntry
 from careers.services import calendar_token_regenerate, credit_claim_create
 from cme_portal.tokens import token_digest, token_new
 from outcomes.models import Measurement, OutcomeProject, PortfolioShareLink, Presentation, ProjectTeamMember
-from programs.models import ImportJob
+from programs.models import ChangeLogEntry, ImportJob
 from programs.ranking.fit import costs_fall_on
 from supervision.models import EmployerCmePolicy, FundingRequest, Invitation, RequestStatus
 from tests.factories import (
@@ -264,6 +264,23 @@ def _import_upload(w: World) -> dict[str, Any]:
     return {"file": SimpleUploadedFile("feed.csv", content.encode(), content_type="text/csv"), "file_format": "csv"}
 
 
+def _listing_new(w: World) -> dict[str, Any]:
+    return {
+        "external_id": "MATRIX-NEW",
+        "title": "Matrix new listing",
+        "provider_name": "Mercy CME",
+        "format": "course",
+        "credits": "ama_pra_1:8",
+    }
+
+
+def _listing_edit(w: World) -> dict[str, Any]:
+    from programs.curation.forms import ListingForm
+
+    form = ListingForm(program=w.draft)
+    return {**{name: form[name].value() or "" for name in form.fields}, "title": "Matrix draft, edited"}
+
+
 def _team(w: World) -> dict[str, Any]:
     return {"team_id": w.team.pk}
 
@@ -341,6 +358,27 @@ MATRIX: dict[str, Row] = {
         get=POST_ONLY,
         post=for_curator(saved("/programs/curation/review/")),
         data=lambda w: {"approve_one": f"draft:{w.draft.pk}"},
+    ),
+    "programs:curation:review_decide_import": Row(
+        get=POST_ONLY,
+        post=for_curator(saved("/programs/curation/review/")),
+        kwargs=lambda w: {"job_id": w.import_job.pk},
+        data=lambda w: {"decision": "approve"},
+    ),
+    "programs:curation:listings": Row(get=for_curator(OK), post=GET_ONLY, query="?q=Matrix"),
+    "programs:curation:listing_new": Row(
+        get=for_curator(OK),
+        post=for_curator(saved(re.compile(rf"/programs/curation/listings/{NEW_ID}/history/"))),
+        data=_listing_new,
+    ),
+    "programs:curation:listing_edit": Row(
+        get=for_curator(OK),
+        post=for_curator(saved(lambda w: f"/programs/curation/listings/{w.draft.pk}/history/")),
+        kwargs=lambda w: {"program_id": w.draft.pk},
+        data=_listing_edit,
+    ),
+    "programs:curation:listing_history": Row(
+        get=for_curator(OK), post=GET_ONLY, kwargs=lambda w: {"program_id": w.program.pk}
     ),
     # Careers: every page is the signed-in clinician's own
     "careers:plan": Row(get=for_clinicians(OK), post=GET_ONLY),
@@ -744,6 +782,10 @@ def _build_world(media_root: Path) -> World:
         file_format="csv",
         status="succeeded",
         finished_at=timezone.now(),
+    )
+    # The draft came from that import, so approving the whole import has something to publish.
+    ChangeLogEntry.objects.create(
+        program=draft, object_repr=str(draft), action="created", source="import", import_job_id=import_job.pk
     )
     # A person outside the matrix whose password-reset link stays valid (nobody signs in as them).
     reset_user = UserFactory(email="reset@matrix.test")

@@ -8,11 +8,10 @@ listing's `last_verified_on`. No Django, no database.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from ..ranking.scoring import describes_practice_change
 
 # Moore levels from competence up are claims about outcomes a reader would want evidence for.
 EVIDENCE_EXPECTED_LEVELS = frozenset({"4", "5", "6", "7"})
@@ -29,7 +28,7 @@ class QualityHint:
 HINT_LABELS: dict[str, str] = {
     "outcome_without_evidence": "Outcome claim without evidence",
     "supporter_not_named": "Commercial supporter not named",
-    "description_lacks_practice_change": "Description lists only hours and topics",
+    "description_only_hours_and_topics": "Description lists only hours and topics",
     "past_but_published": "Past end date, still published",
     "verification_stale": "Not verified in over a year",
 }
@@ -69,14 +68,59 @@ def supporter_not_named(record: Mapping[str, Any]) -> QualityHint | None:
     return None
 
 
-def description_lacks_practice_change(record: Mapping[str, Any]) -> QualityHint | None:
-    """The description does not speak of practice change (only hours, credits or topics, or nothing)."""
-    if not describes_practice_change(record.get("description") or ""):
-        return _hint(
-            "description_lacks_practice_change",
-            "The description does not say what practice it aims to change or improve.",
-        )
-    return None
+# Words that say how long, how much credit, in what form or where, not what participants do.
+_LOGISTICS_TEXT = """
+    hour hours minute minutes credit credits contact category ama pra ce cme ceu ceus moc point points day days
+    daily night nights week weeks weekly month months morning mornings afternoon afternoons evening evenings
+    weekend session sessions module modules lecture lectures course courses program programs presentation
+    presentations symposium symposia series webinar webinars update updates online live self paced on-demand
+    virtual in-person certificate certificates certification printable instant completion attendance dinner lunch
+    breakfast refreshments provided served free fee resort cruise sea topics topic assorted various clinical
+    reading across bundle unlimited including includes offered offers earn earns held one two three four five six
+    seven eight nine ten eleven twelve twenty thirty forty fifty sixty ninety hundred half full a an and the of on
+    in for with to by at from or as its it is are be this that each their your all any per plus up
+"""
+_LOGISTICS_WORDS = frozenset(_LOGISTICS_TEXT.split())
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+# Fewer content words than this beyond logistics and the listing's own title and topics: nothing else is said.
+DESCRIPTION_MIN_CONTENT_WORDS = 3
+
+
+def _words(texts: Iterable[str]) -> list[str]:
+    return [word for text in texts for word in _WORD.findall(text.replace("_", " ").lower())]
+
+
+def description_content_words(record: Mapping[str, Any]) -> list[str]:
+    """The description's words that are neither logistics (time, credit, format, venue, numbers)
+    nor already the listing's title, topics or specialties."""
+    own = set(_words([record.get("title") or "", *(record.get("topics") or []), *(record.get("specialties") or [])]))
+    return [
+        word
+        for word in _words([record.get("description") or ""])
+        if word not in own
+        and word not in _LOGISTICS_WORDS
+        and not all(part in _LOGISTICS_WORDS for part in word.split("-"))
+    ]
+
+
+def description_only_hours_and_topics(record: Mapping[str, Any]) -> QualityHint | None:
+    """The description says nothing beyond hours, credits, format and the topics already listed.
+
+    Fires only when fewer than DESCRIPTION_MIN_CONTENT_WORDS words remain once
+    logistics words and the listing's own title, topics and specialties are set
+    aside: "Two-hour dinner presentation on lipid management. Dinner provided."
+    A description that says what participants do (audit, present cases,
+    apply a tool) has such words and does not fire.
+    """
+    if len(description_content_words(record)) >= DESCRIPTION_MIN_CONTENT_WORDS:
+        return None
+    detail = (
+        "The description is empty; say what participants do and what the activity aims to change."
+        if not (record.get("description") or "").strip()
+        else "The description gives only time, credit, format and the listed topics; "
+        "say what participants do and what the activity aims to change."
+    )
+    return _hint("description_only_hours_and_topics", detail)
 
 
 def past_but_published(record: Mapping[str, Any], *, today: datetime.date) -> QualityHint | None:
@@ -103,7 +147,7 @@ def listing_hints(
     found = [
         outcome_without_evidence(record),
         supporter_not_named(record),
-        description_lacks_practice_change(record),
+        description_only_hours_and_topics(record),
         past_but_published(record, today=today),
         verification_stale(last_verified_on, today=today),
     ]

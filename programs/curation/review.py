@@ -16,15 +16,26 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 
 from ..choices import ProgramStatus
 from ..exchange.format import FIELDS, program_record, record_changes
-from ..models import ChangeAction, ChangeSource, CreditOffering, Program, ProgramRevision, RevisionStatus
-from ..services import change_entry, program_upsert_from_record, programs_set_status
+from ..exchange.writing import BATCH_SIZE as WRITE_BATCH_SIZE
+from ..exchange.writing import records_write
+from ..models import (
+    ChangeAction,
+    ChangeLogEntry,
+    ChangeSource,
+    CreditOffering,
+    ImportJob,
+    Program,
+    ProgramRevision,
+    RevisionStatus,
+)
+from ..services import change_entry, programs_set_status
 from . import quality
 
 REVIEW_PAGE_SIZE = 25
@@ -47,6 +58,7 @@ class ReviewItem:
     changes: list[FieldChange]
     hints: list[quality.QualityHint]
     import_job_id: int | None
+    proposed_by: User | None = None
 
 
 def _credits_prefetch() -> Prefetch[str, QuerySet[CreditOffering]]:
@@ -61,7 +73,7 @@ def _display(value: Any) -> Any:
     return value
 
 
-def _field_changes(changes: dict[str, list[Any]]) -> list[FieldChange]:
+def field_changes(changes: dict[str, list[Any]]) -> list[FieldChange]:
     order = {name: index for index, name in enumerate(FIELDS)}
     return [
         FieldChange(name, _display(before), _display(after))
@@ -77,14 +89,14 @@ def hints_for_program(program: Program, *, today: datetime.date | None = None) -
 
 _HINT_FIELDS = frozenset(
     {"outcome_level_measured", "outcomes_url", "commercial_support", "commercial_supporters", "description"}
-    | {"end_date", "status"}
+    | {"end_date", "status", "title", "topics", "specialties"}
 )
 
 
 def pending_revisions() -> QuerySet[ProgramRevision]:
     return (
         ProgramRevision.objects.filter(status=RevisionStatus.PENDING)
-        .select_related("program__provider")
+        .select_related("program__provider", "proposed_by")
         .prefetch_related(
             Prefetch("program__credit_offerings", queryset=CreditOffering.objects.order_by("credit_type"))
         )
@@ -116,11 +128,12 @@ def review_queue_page(
                     kind="revision",
                     pk=revision.pk,
                     program=revision.program,
-                    changes=_field_changes(record_changes(live, revision.record)),
+                    changes=field_changes(record_changes(live, revision.record)),
                     hints=quality.listing_hints(
                         revision.record, today=today, last_verified_on=revision.program.last_verified_on
                     ),
                     import_job_id=revision.import_job_id,
+                    proposed_by=revision.proposed_by,
                 )
             )
         return revisions, items
@@ -133,7 +146,7 @@ def review_queue_page(
                 kind="draft",
                 pk=program.pk,
                 program=program,
-                changes=_field_changes(shown),
+                changes=field_changes(shown),
                 hints=hints_for_program(program, today=today),
                 import_job_id=None,
             )
@@ -159,6 +172,12 @@ class NoteRequired(ValueError):
     """Rejecting needs a note saying why."""
 
 
+def _origin(revision: ProgramRevision) -> str:
+    if revision.import_job_id:
+        return f"from import #{revision.import_job_id}"
+    return f"edited by {revision.proposed_by}" if revision.proposed_by else "edited in the curation form"
+
+
 def review_decide(
     *,
     revision_ids: Sequence[int] = (),
@@ -167,54 +186,55 @@ def review_decide(
     actor: User,
     note: str = "",
 ) -> ReviewOutcome:
-    """Approve (publish) or reject drafts and held changes, in one transaction.
+    """Approve (publish) or reject drafts and held changes, in one transaction, with bulk queries.
 
-    Approving a held change applies its record to the live listing through
-    `program_upsert_from_record` (history attributed to the curator, source
-    "review"); rejecting one leaves the live listing as it is and records the
-    note. Approving a draft publishes it; rejecting a draft archives it with
-    the note. Items already decided by someone else are skipped.
+    Approving held changes applies their records to the live listings with the
+    importer's batched writer (`records_write`, history attributed to the
+    curator, source "review", each entry naming the import or the edit it came
+    from); rejecting them leaves the live listings as they are and records the
+    note. Approving drafts publishes them; rejecting drafts archives them with
+    the note. Items already decided by someone else are skipped. The number of
+    queries does not grow with the number of items (up to 500 per batch).
     """
     note = note.strip()[:500]
     if not approve and not note:
         raise NoteRequired("Say why you reject, so the provider or the next curator knows what to fix.")
-    approved = rejected = skipped = 0
     now = timezone.now()
     with transaction.atomic():
         revisions = list(
-            ProgramRevision.objects.select_for_update()
+            ProgramRevision.objects.select_for_update(of=("self",))
+            .select_related("program__provider", "proposed_by")
             .filter(pk__in=list(revision_ids), status=RevisionStatus.PENDING)
             .order_by("pk")
         )
-        skipped += len(set(revision_ids)) - len(revisions)
-        for revision in revisions:
-            if approve:
-                program_upsert_from_record(
-                    record=revision.record,
-                    actor=actor,
-                    source=ChangeSource.REVIEW,
-                    import_job_id=revision.import_job_id,
-                )
-            else:
-                program = Program.objects.select_related("provider").get(pk=revision.program_id)
-                change_entry(
-                    program=program,
-                    action=ChangeAction.UPDATED,
-                    source=ChangeSource.REVIEW,
-                    actor=actor,
-                    changes={},
-                    import_job_id=revision.import_job_id,
-                    note=f"Rejected a change from import #{revision.import_job_id}: {note}"[:500],
-                ).save()
-            revision.status = RevisionStatus.APPROVED if approve else RevisionStatus.REJECTED
-            revision.reviewed_by = actor
-            revision.reviewed_at = now
-            revision.review_note = note
-            revision.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
+        if approve:
+            _revisions_apply(revisions, actor=actor)
+        else:
+            ChangeLogEntry.objects.bulk_create(
+                [
+                    change_entry(
+                        program=revision.program,
+                        action=ChangeAction.UPDATED,
+                        source=ChangeSource.REVIEW,
+                        actor=actor,
+                        changes={},
+                        import_job_id=revision.import_job_id,
+                        note=f"Rejected a change {_origin(revision)}: {note}"[:500],
+                    )
+                    for revision in revisions
+                ],
+                batch_size=WRITE_BATCH_SIZE,
+            )
+        ProgramRevision.objects.filter(pk__in=[revision.pk for revision in revisions]).update(
+            status=RevisionStatus.APPROVED if approve else RevisionStatus.REJECTED,
+            reviewed_by=actor,
+            reviewed_at=now,
+            review_note=note,
+            updated_at=now,
+        )
         draft_pks = list(
             Program.objects.filter(pk__in=list(draft_ids), status=ProgramStatus.DRAFT).values_list("pk", flat=True)
         )
-        skipped += len(set(draft_ids)) - len(draft_pks)
         changed = programs_set_status(
             program_ids=draft_pks,
             status=ProgramStatus.PUBLISHED if approve else ProgramStatus.ARCHIVED,
@@ -222,8 +242,86 @@ def review_decide(
             source=ChangeSource.REVIEW,
             note=note if approve else f"Rejected in review: {note}"[:500],
         )
-    if approve:
-        approved = len(revisions) + changed
-    else:
-        rejected = len(revisions) + changed
-    return ReviewOutcome(approved=approved, rejected=rejected, skipped=skipped)
+    skipped = len(set(revision_ids)) - len(revisions) + len(set(draft_ids)) - len(draft_pks)
+    decided = len(revisions) + changed
+    return ReviewOutcome(approved=decided if approve else 0, rejected=0 if approve else decided, skipped=skipped)
+
+
+def _revisions_apply(revisions: list[ProgramRevision], *, actor: User) -> None:
+    """Write the held records to their live listings, a batch of queries per WRITE_BATCH_SIZE revisions."""
+    for start in range(0, len(revisions), WRITE_BATCH_SIZE):
+        chunk = revisions[start : start + WRITE_BATCH_SIZE]
+        records_write(
+            records=[{**revision.record, "status": ProgramStatus.PUBLISHED} for revision in chunk],
+            actor=actor,
+            publish=True,
+            import_job_id=None,
+            source=ChangeSource.REVIEW,
+            origins=[(revision.import_job_id, f"Approved a change {_origin(revision)}"[:500]) for revision in chunk],
+        )
+
+
+def import_job_queue(*, job_id: int) -> tuple[list[int], list[int]]:
+    """(pending revision ids, draft ids) that import `job_id` put in the review queue and nobody decided yet."""
+    revision_ids = list(
+        ProgramRevision.objects.filter(import_job_id=job_id, status=RevisionStatus.PENDING).values_list("pk", flat=True)
+    )
+    draft_ids = list(
+        Program.objects.filter(
+            status=ProgramStatus.DRAFT, history__action=ChangeAction.CREATED, history__import_job_id=job_id
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    return revision_ids, draft_ids
+
+
+@dataclass(frozen=True)
+class ImportInQueue:
+    """An import job with items still in the review queue."""
+
+    job_id: int
+    revisions: int
+    drafts: int
+
+    @property
+    def total(self) -> int:
+        return self.revisions + self.drafts
+
+
+def imports_in_queue(*, job_ids: Sequence[int] | None = None) -> list[ImportInQueue]:
+    """Import jobs with pending changes or drafts they created, newest job first (two queries)."""
+    revisions = ProgramRevision.objects.filter(status=RevisionStatus.PENDING, import_job__isnull=False)
+    # The change log keeps a deleted job's number; only jobs still stored can be decided by job.
+    drafts = ChangeLogEntry.objects.filter(
+        action=ChangeAction.CREATED,
+        import_job_id__in=ImportJob.objects.values("pk"),
+        program__status=ProgramStatus.DRAFT,
+    )
+    if job_ids is not None:
+        revisions = revisions.filter(import_job_id__in=list(job_ids))
+        drafts = drafts.filter(import_job_id__in=list(job_ids))
+    revision_counts: dict[int, int] = dict(
+        revisions.order_by()
+        .values_list("import_job_id")
+        .annotate(count=Count("pk"))
+        .values_list("import_job_id", "count")
+    )
+    draft_counts: dict[int, int] = {
+        job_id: count
+        for job_id, count in drafts.order_by()
+        .values_list("import_job_id")
+        .annotate(count=Count("program", distinct=True))
+        .values_list("import_job_id", "count")
+        if job_id is not None
+    }
+    return [
+        ImportInQueue(job_id=job_id, revisions=revision_counts.get(job_id, 0), drafts=draft_counts.get(job_id, 0))
+        for job_id in sorted({*revision_counts, *draft_counts}, reverse=True)
+    ]
+
+
+def review_decide_import(*, job_id: int, approve: bool, actor: User, note: str = "") -> ReviewOutcome:
+    """Approve or reject everything import `job_id` left in the review queue, in one transaction."""
+    revision_ids, draft_ids = import_job_queue(job_id=job_id)
+    return review_decide(revision_ids=revision_ids, draft_ids=draft_ids, approve=approve, actor=actor, note=note)

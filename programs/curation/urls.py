@@ -12,4 +12,9 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("review/", views.review, name="review"),
     path("review/decide/", views.review_decide, name="review_decide"),
+    path("review/imports/<int:job_id>/decide/", views.review_decide_import, name="review_decide_import"),
+    path("listings/", views.listing_list, name="listings"),
+    path("listings/new/", views.listing_new, name="listing_new"),
+    path("listings/<int:program_id>/edit/", views.listing_edit, name="listing_edit"),
+    path("listings/<int:program_id>/history/", views.listing_history, name="listing_history"),
 ]

@@ -1,4 +1,4 @@
-"""Curator pages: import with live progress and report, export, the review queue.
+"""Curator pages: import with live progress and report, export, the review queue, listing forms and history.
 
 Only curators (user.is_curator) may use them: anonymous users are sent to the
 login page, everyone else gets 403.
@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import AuthenticatedHttpRequest, curator_required
 from cme_portal.htmx import page_or_partial, vary_on_htmx
@@ -23,8 +23,10 @@ from ..exchange import jobs as import_services
 from ..forms import CatalogFilterForm
 from ..models import ImportJob, Program
 from ..selectors import catalog_base, catalog_filter
+from . import editing
+from . import history as history_selectors
 from . import review as review_services
-from .forms import ExportForm, ImportUploadForm, ReviewDecisionForm
+from .forms import ExportForm, ImportUploadForm, ListingForm, ReviewDecisionForm
 
 
 @require_GET
@@ -72,8 +74,9 @@ def import_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespons
     """Live progress (htmx polls the `progress` partial every second until done), then the report."""
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
     errors = Paginator(job.row_errors.all(), 100).get_page(request.GET.get("page")) if job.is_finished else None
+    in_queue = review_services.imports_in_queue(job_ids=[job.pk]) if job.is_finished else []
     template = page_or_partial(request, "programs/curation/import_detail.html", "progress")
-    return vary_on_htmx(render(request, template, {"job": job, "errors": errors}))
+    return vary_on_htmx(render(request, template, {"job": job, "errors": errors, "in_queue": in_queue}))
 
 
 @require_GET
@@ -120,6 +123,7 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
         "items": items,
         "counts": review_services.review_counts(),
         "form": ReviewDecisionForm(),
+        "imports": review_services.imports_in_queue(),
     }
     return render(request, "programs/curation/review.html", context)
 
@@ -152,10 +156,97 @@ def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
     except review_services.NoteRequired as error:
         messages.error(request, str(error))
         return redirect(back)
+    _report(request, outcome)
+    return redirect(back)
+
+
+@require_POST
+@curator_required
+def review_decide_import(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    """Approve or reject everything one import left in the review queue, at once."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    decision = request.POST.get("decision")
+    back = reverse("programs:curation:review")
+    if decision not in {"approve", "reject"}:
+        messages.error(request, "Choose Approve or Reject.")
+        return redirect(back)
+    try:
+        outcome = review_services.review_decide_import(
+            job_id=job.pk, approve=decision == "approve", actor=request.user, note=request.POST.get("note", "")
+        )
+    except review_services.NoteRequired as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    if not (outcome.approved or outcome.rejected):
+        messages.info(request, f"Nothing from import #{job.pk} is waiting for review.")
+    _report(request, outcome)
+    return redirect(back)
+
+
+def _report(request: HttpRequest, outcome: review_services.ReviewOutcome) -> None:
     if outcome.approved:
-        messages.success(request, f"Approved and published {outcome.approved} listing(s).")
+        messages.success(request, f"Approved and published {outcome.approved:,} listing(s).")
     if outcome.rejected:
-        messages.success(request, f"Rejected {outcome.rejected} listing(s); the note is kept in their history.")
+        messages.success(request, f"Rejected {outcome.rejected:,} listing(s); the note is kept in their history.")
     if outcome.skipped:
         messages.warning(request, f"{outcome.skipped} item(s) were already decided by someone else and were skipped.")
-    return redirect(back)
+
+
+@require_GET
+@curator_required
+def listing_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every listing (drafts, published, archived), searchable, with links to edit it and read its history."""
+    query = request.GET.get("q", "").strip()[:200]
+    page = Paginator(history_selectors.listings_for_curators(query=query), 50).get_page(request.GET.get("page"))
+    return render(request, "programs/curation/listings.html", {"page": page, "query": query})
+
+
+@require_http_methods(["GET", "POST"])
+@curator_required
+def listing_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Create a listing with every exchange-format field; it arrives as a draft in the review queue."""
+    form = ListingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and form.record is not None:
+        try:
+            saved = editing.listing_create(record=form.record, actor=request.user)
+        except editing.ListingExists as error:
+            form.add_error("external_id", str(error))
+        else:
+            messages.success(request, f"Created “{saved.program.title}” as a draft; approve it in the review queue.")
+            return redirect("programs:curation:listing_history", program_id=saved.program.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "programs/curation/listing_form.html", {"form": form, "program": None}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@curator_required
+def listing_edit(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
+    """Edit a listing; a change to a published one waits in the review queue, the catalog unchanged."""
+    program = get_object_or_404(
+        Program.objects.select_related("provider").prefetch_related("credit_offerings"), pk=program_id
+    )
+    form = ListingForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid() and form.record is not None:
+        saved = editing.listing_edit(program_id=program.pk, record=form.record, actor=request.user)
+        if saved.outcome == "held":
+            messages.success(
+                request, "Your change waits in the review queue; the published listing stays as it is until approved."
+            )
+            anchor = f"#revision-{saved.revision.pk}" if saved.revision else ""
+            return redirect(reverse("programs:curation:review") + anchor)
+        if saved.outcome == "unchanged":
+            messages.info(request, "Nothing changed.")
+        else:
+            messages.success(request, "Saved.")
+        return redirect("programs:curation:listing_history", program_id=program.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "programs/curation/listing_form.html", {"form": form, "program": program}, status=status)
+
+
+@require_GET
+@curator_required
+def listing_history(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
+    """Who changed what and when, via import or edit, and who approved or rejected each proposed change."""
+    program = get_object_or_404(Program.objects.select_related("provider"), pk=program_id)
+    events = history_selectors.listing_history(program=program)
+    return render(request, "programs/curation/listing_history.html", {"program": program, "events": events})

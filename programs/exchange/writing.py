@@ -8,7 +8,7 @@ listings, same provider updates, same history entries, far fewer queries.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -58,6 +58,7 @@ def records_write(
     publish: bool,
     import_job_id: int | None,
     source: str = ChangeSource.IMPORT,
+    origins: Sequence[tuple[int | None, str]] | None = None,
 ) -> list[str]:
     """Upsert a batch of validated records; returns each record's outcome.
 
@@ -66,7 +67,9 @@ def records_write(
     not publish). Produces the same listings, provider updates and history as
     `program_upsert_from_record` per record, with a handful of queries per
     batch. Must run inside the caller's transaction; identities must be unique
-    within the batch.
+    within the batch. `origins`, one (import job id, note) per record, gives
+    each record's history entry its own job and note (the review queue
+    approving changes from several imports and edits at once).
     """
     records = list(records)
     if not records:
@@ -78,7 +81,13 @@ def records_write(
         import_job_id=import_job_id,
         source=source,
     )
-    outcomes = [_record_stage(batch, record) for record in records]
+    if origins is None:
+        outcomes = [_record_stage(batch, record) for record in records]
+    else:
+        outcomes = []
+        for record, (job_id, note) in zip(records, origins, strict=True):
+            batch.import_job_id, batch.note = job_id, note
+            outcomes.append(_record_stage(batch, record))
     _batch_save(batch)
     return outcomes
 
@@ -115,6 +124,7 @@ class _Batch:
     )
     new_revisions: list[ProgramRevision] = field(default_factory=list)
     changed_revisions: list[ProgramRevision] = field(default_factory=list)
+    note: str = ""  # the history note of the record being staged
 
 
 def _batch_load(
@@ -212,6 +222,7 @@ def _history_stage(batch: _Batch, program: Program, provider: Provider, before: 
         actor=batch.actor,
         changes={},
         import_job_id=batch.import_job_id,
+        note=batch.note,
     )
     batch.entries.append(entry)
     # The provider as this row left it: a later row of the batch may change it again.
@@ -244,7 +255,9 @@ def _batch_save(batch: _Batch) -> None:
     bulk_insert(ChangeLogEntry, batch.entries)
     ProgramRevision.objects.bulk_create(batch.new_revisions, batch_size=BATCH_SIZE)
     ProgramRevision.objects.bulk_update(
-        batch.changed_revisions, ["record", "import_job", "status"], batch_size=BATCH_SIZE
+        batch.changed_revisions,
+        ["record", "changes", "import_job", "source", "proposed_by", "status"],
+        batch_size=BATCH_SIZE,
     )
 
 
@@ -276,7 +289,8 @@ def _provider_apply(batch: _Batch, record: dict[str, Any]) -> Provider:
 def _hold_for_review(batch: _Batch, program: Program, record: dict[str, Any]) -> str:
     """Keep a change to a published listing as a pending revision; the live listing stays as it is."""
     revision = batch.pending.get(program.pk)
-    if not record_changes(program_record(program), record):
+    changes = record_changes(program_record(program), record)
+    if not changes:
         if revision is not None:
             # The file now agrees with the live listing: the older proposal is moot.
             revision.status = RevisionStatus.SUPERSEDED
@@ -286,10 +300,22 @@ def _hold_for_review(batch: _Batch, program: Program, record: dict[str, Any]) ->
         if revision.record == record:
             return "unchanged"
         revision.record = record
+        revision.changes = changes
         revision.import_job_id = batch.import_job_id
+        revision.source = ChangeSource.IMPORT
+        revision.proposed_by = batch.actor
         batch.changed_revisions.append(revision)
         return "held"
-    batch.new_revisions.append(ProgramRevision(program=program, record=record, import_job_id=batch.import_job_id))
+    batch.new_revisions.append(
+        ProgramRevision(
+            program=program,
+            record=record,
+            changes=changes,
+            import_job_id=batch.import_job_id,
+            source=ChangeSource.IMPORT,
+            proposed_by=batch.actor,
+        )
+    )
     return "held"
 
 

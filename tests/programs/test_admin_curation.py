@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from programs.choices import ProgramStatus
-from programs.models import ChangeLogEntry, Program
+from programs.models import ChangeLogEntry, Program, ProgramRevision
+from programs.selectors import catalog_base
 from tests.factories import OperatorFactory, ProgramFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +44,32 @@ def _change_form_data(program: Program, **overrides):
     return data
 
 
-def test_admin_edit_records_who_changed_what(client, world):
+def test_admin_edit_of_a_published_listing_waits_for_review(client, world):
+    """Issue 11: a title and fee changed in the admin went live at once; now the same rule as the curation form."""
     program = ProgramFactory(title="Old title")
     operator = OperatorFactory()  # the admin is for operators (issue 11)
+    client.force_login(operator)
+    response = client.post(
+        reverse("admin:programs_program_change", args=[program.pk]),
+        _change_form_data(program, title="New title", fee_amount="900", **{"credit_offerings-0-amount": "10"}),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    live = catalog_base().get(pk=program.pk)
+    assert (live.title, live.fee_amount, live.credit_offerings.get().amount) == ("Old title", 500, 8)
+    revision = ProgramRevision.objects.get(program=program, status="pending")
+    assert (revision.source, revision.proposed_by) == ("admin", operator)
+    assert revision.changes == {
+        "title": ["Old title", "New title"],
+        "fee_amount": ["500", "900"],
+        "credits": [{"ama_pra_1": "8"}, {"ama_pra_1": "10"}],
+    }
+    assert not ChangeLogEntry.objects.filter(program=program).exists()
+
+
+def test_admin_edit_records_who_changed_what(client, world):
+    """A draft (not published) changes at once, with its history."""
+    program = ProgramFactory(title="Old title", status=ProgramStatus.DRAFT)
+    operator = OperatorFactory()
     client.force_login(operator)
     response = client.post(
         reverse("admin:programs_program_change", args=[program.pk]),

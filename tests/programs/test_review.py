@@ -82,7 +82,7 @@ def test_drafts_in_queue_carry_quality_hints():
     run_import(csv_text([good_row(1, description="8 credits on sepsis.", commercial_support="disclosed")]))
     _, items = review.review_queue_page(kind="draft", page_number=1)
     codes = {hint.code for hint in items[0].hints}
-    assert {"description_lacks_practice_change", "supporter_not_named"} <= codes
+    assert {"description_only_hours_and_topics", "supporter_not_named"} <= codes
     assert items[0].program.status == ProgramStatus.DRAFT
 
 
