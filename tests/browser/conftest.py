@@ -6,6 +6,7 @@ fail when REQUIRE_BROWSER=1 (CI sets it): CI never skips them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -49,6 +50,18 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
+def _settle(page) -> None:
+    """Let requests in flight (an htmx swap a test did not wait for) finish before the database is flushed.
+
+    On SQLite the live server shares the test's in-memory connection: flushing it while a
+    request still runs a query deadlocked the run (seen in CI, issue 10).
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError):  # a page that never settles is closed anyway
+        page.wait_for_load_state("networkidle", timeout=10_000)
+
+
 @pytest.fixture
 def page(browser, live_server, transactional_db) -> Iterator[object]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
@@ -61,6 +74,7 @@ def page(browser, live_server, transactional_db) -> Iterator[object]:
         lambda msg: errors.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None,
     )
     yield page
+    _settle(page)
     context.close()
     assert not errors, f"JavaScript or CSP errors in the page: {errors}"
 
@@ -71,7 +85,9 @@ def phone_page(browser, live_server, transactional_db) -> Iterator[object]:
         base_url=live_server.url, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
     )
     context.set_default_timeout(10_000)
-    yield context.new_page()
+    phone = context.new_page()
+    yield phone
+    _settle(phone)
     context.close()
 
 

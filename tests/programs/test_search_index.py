@@ -52,6 +52,15 @@ def test_keyword_search_in_the_catalog_query_uses_the_index():
             for n in range(5000)
         ]
     )
+    # Which index the planner picks among several usable ones depends on statistics and varied between runs
+    # (a status index once won with 5,000 published rows); take the status-only indexes away, inside this
+    # test's transaction, so the plan shows the search condition itself is index-backed in the catalog query.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'programs_program' AND indexname LIKE 'program_status%'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
     assert "program_search_document" in _plan(program_search(catalog_base(), "québec cardio"))
 
 
