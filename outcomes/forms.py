@@ -1,4 +1,4 @@
-"""Forms for outcome projects, measurements, presentations, team members and share links.
+"""Forms for outcome projects, measurements, presentations, team members, share links and program evidence.
 
 The rules that decide whether a figure is acceptable live in outcomes.rules with their
 messages; the forms show those messages next to the fields and the services enforce
@@ -26,6 +26,7 @@ from .models import (
     OutcomeProject,
     PortfolioShareLink,
     Presentation,
+    ProgramOutcomeEvidence,
     ProjectTeamMember,
 )
 
@@ -230,3 +231,29 @@ class ShareLinkForm(forms.ModelForm[PortfolioShareLink]):
         if value > today + datetime.timedelta(days=MAX_SHARE_DAYS):
             raise forms.ValidationError(MESSAGES["expiry_too_far"])
         return value
+
+
+class ProgramOutcomeEvidenceForm(forms.ModelForm[ProgramOutcomeEvidence]):
+    """A curator's program outcome evidence: the figures as published, their source, whether they were checked.
+
+    Who verified it and when are not fields: `services.evidence_save` records them.
+    """
+
+    class Meta:
+        model = ProgramOutcomeEvidence
+        fields = [
+            "metric",
+            "moore_level",
+            "baseline",
+            "follow_up",
+            "significance",
+            "n",
+            "n_unit",
+            "time_window",
+            "source_url",
+            "verified",
+        ]
+        help_texts = {
+            "verified": "Tick only after checking every figure against the source. Only verified evidence is "
+            "shown as fact and counts for the program's outcome score; the rest reads as the provider's claim.",
+        }

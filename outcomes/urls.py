@@ -29,4 +29,9 @@ urlpatterns = [
     path("portfolio/share/", views.share_links, name="share_links"),
     path("portfolio/share/<int:link_id>/revoke/", views.share_link_revoke, name="share_link_revoke"),
     path("shared/<str:token>/", views.shared_portfolio, name="shared_portfolio"),
+    path("evidence/programs/<int:program_id>/", views.evidence_list, name="evidence_list"),
+    path("evidence/programs/<int:program_id>/new/", views.evidence_new, name="evidence_new"),
+    path("evidence/<int:evidence_id>/edit/", views.evidence_edit, name="evidence_edit"),
+    path("evidence/<int:evidence_id>/delete/", views.evidence_delete, name="evidence_delete"),
+    path("evidence/<int:evidence_id>/verify/", views.evidence_verify, name="evidence_verify"),
 ]

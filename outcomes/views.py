@@ -1,9 +1,9 @@
-"""Outcome projects, the portfolio and its share links.
+"""Outcome projects, the portfolio and its share links; curators' program outcome evidence.
 
-Every view but the share link is for clinicians (others get 403, see accounts.access) and
-looks the project up among the signed-in clinician's own projects, so another clinician
-gets 404. The only way someone else sees a portfolio is a share link (public: its secret
-token is the only key).
+Every project and portfolio view but the share link is for clinicians (others get 403, see
+accounts.access) and looks the project up among the signed-in clinician's own projects, so
+another clinician gets 404. The only way someone else sees a portfolio is a share link
+(public: its secret token is the only key). The program evidence pages are for curators.
 """
 
 from __future__ import annotations
@@ -17,11 +17,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public
+from accounts.access import AuthenticatedHttpRequest, clinician_required, curator_required, owned_or_404, public
+from programs.models import Program
 
 from . import presenters, selectors, services
-from .forms import MeasurementForm, OutcomeProjectForm, PresentationForm, ShareLinkForm, TeamMemberForm
-from .models import Measurement, OutcomeProject, PortfolioShareLink, Presentation, ProjectTeamMember
+from .forms import (
+    MeasurementForm,
+    OutcomeProjectForm,
+    PresentationForm,
+    ProgramOutcomeEvidenceForm,
+    ShareLinkForm,
+    TeamMemberForm,
+)
+from .models import (
+    Measurement,
+    OutcomeProject,
+    PortfolioShareLink,
+    Presentation,
+    ProgramOutcomeEvidence,
+    ProjectTeamMember,
+)
 
 
 def _own_project(request: AuthenticatedHttpRequest, project_id: int) -> OutcomeProject:
@@ -236,3 +251,80 @@ def shared_portfolio(request: HttpRequest, token: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# --- Program outcome evidence (curators) -----------------------------------------------------
+
+INVALID_EVIDENCE = "The evidence was not saved: correct the fields marked below."
+
+
+def _evidence_form_page(
+    request: AuthenticatedHttpRequest, form: ProgramOutcomeEvidenceForm, program: Program
+) -> HttpResponse:
+    if form.is_bound:
+        messages.error(request, INVALID_EVIDENCE)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "program": program, "evidence": form.instance if form.instance.pk else None}
+    return render(request, "outcomes/evidence_form.html", context, status=status)
+
+
+@require_GET
+@curator_required
+def evidence_list(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
+    """A program's outcome evidence, verified first, with who verified each row and when."""
+    program = get_object_or_404(Program.objects.select_related("provider"), pk=program_id)
+    evidence = selectors.program_outcome_evidence_for_curators(program=program)
+    return render(request, "outcomes/evidence_list.html", {"program": program, "evidence": evidence})
+
+
+@require_http_methods(["GET", "POST"])
+@curator_required
+def evidence_new(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
+    """Add outcome evidence to a program; ticking verified records the curator and today."""
+    program = get_object_or_404(Program.objects.select_related("provider"), pk=program_id)
+    form = ProgramOutcomeEvidenceForm(request.POST or None, instance=ProgramOutcomeEvidence(program=program))
+    if request.method == "POST" and form.is_valid():
+        services.evidence_save(evidence=form.save(commit=False), actor=request.user)
+        messages.success(request, "Evidence added.")
+        return redirect("outcomes:evidence_list", program_id=program.pk)
+    return _evidence_form_page(request, form, program)
+
+
+@require_http_methods(["GET", "POST"])
+@curator_required
+def evidence_edit(request: AuthenticatedHttpRequest, evidence_id: int) -> HttpResponse:
+    """Correct outcome evidence; unticking verified clears who verified it and when."""
+    evidence = get_object_or_404(ProgramOutcomeEvidence.objects.select_related("program__provider"), pk=evidence_id)
+    form = ProgramOutcomeEvidenceForm(request.POST or None, instance=evidence)
+    if request.method == "POST" and form.is_valid():
+        services.evidence_save(evidence=form.save(commit=False), actor=request.user)
+        messages.success(request, "Evidence saved.")
+        return redirect("outcomes:evidence_list", program_id=evidence.program_id)
+    return _evidence_form_page(request, form, evidence.program)
+
+
+@require_POST
+@curator_required
+def evidence_delete(request: AuthenticatedHttpRequest, evidence_id: int) -> HttpResponse:
+    """Delete outcome evidence; the program's verified-evidence flag and scores follow."""
+    evidence = get_object_or_404(ProgramOutcomeEvidence, pk=evidence_id)
+    services.evidence_delete(evidence_ids=[evidence.pk])
+    messages.success(request, "Evidence deleted.")
+    return redirect("outcomes:evidence_list", program_id=evidence.program_id)
+
+
+@require_POST
+@curator_required
+def evidence_verify(request: AuthenticatedHttpRequest, evidence_id: int) -> HttpResponse:
+    """Mark evidence verified (`verified=on`: records the curator and today) or not verified (`verified=off`)."""
+    evidence = get_object_or_404(ProgramOutcomeEvidence, pk=evidence_id)
+    choice = request.POST.get("verified")
+    if choice not in {"on", "off"}:
+        messages.error(request, "Choose whether the evidence is verified or not; nothing was changed.")
+        return redirect("outcomes:evidence_list", program_id=evidence.program_id)
+    services.evidence_set_verified(evidence=evidence, verified=choice == "on", actor=request.user)
+    if choice == "on":
+        messages.success(request, "Marked verified: it is shown as fact and counts for the outcome score.")
+    else:
+        messages.success(request, "Marked not verified: it reads as the provider's claim.")
+    return redirect("outcomes:evidence_list", program_id=evidence.program_id)

@@ -48,7 +48,14 @@ from accounts.models import Team, User
 from careers.models import CareerGoal, ClinicianProfile, Licence, ShortlistEntry
 from careers.services import calendar_token_regenerate, credit_claim_create
 from cme_portal.tokens import token_digest, token_new
-from outcomes.models import Measurement, OutcomeProject, PortfolioShareLink, Presentation, ProjectTeamMember
+from outcomes.models import (
+    Measurement,
+    OutcomeProject,
+    PortfolioShareLink,
+    Presentation,
+    ProgramOutcomeEvidence,
+    ProjectTeamMember,
+)
 from programs.models import ChangeLogEntry, ImportJob
 from programs.ranking.fit import costs_fall_on
 from supervision.models import EmployerCmePolicy, FundingRequest, Invitation, RequestStatus
@@ -281,6 +288,21 @@ def _listing_edit(w: World) -> dict[str, Any]:
     return {**{name: form[name].value() or "" for name in form.fields}, "title": "Matrix draft, edited"}
 
 
+def _evidence_data(w: World) -> dict[str, Any]:
+    return {
+        "metric": "Matrix measure",
+        "moore_level": "5",
+        "baseline": "40%",
+        "follow_up": "60%",
+        "time_window": "12 months",
+        "source_url": "https://example.test/matrix-outcomes",
+    }
+
+
+def _evidence(w: World) -> dict[str, Any]:
+    return {"evidence_id": w.evidence.pk}
+
+
 def _team(w: World) -> dict[str, Any]:
     return {"team_id": w.team.pk}
 
@@ -504,6 +526,29 @@ MATRIX: dict[str, Row] = {
     # Each opening of a share link is logged: a GET that writes.
     "outcomes:shared_portfolio": Row(
         get=everyone(Expect(200, writes=True)), post=GET_ONLY, kwargs=lambda w: {"token": w.link_token}
+    ),
+    # Program outcome evidence: curators only (the Django admin is for operators)
+    "outcomes:evidence_list": Row(get=for_curator(OK), post=GET_ONLY, kwargs=lambda w: {"program_id": w.program.pk}),
+    "outcomes:evidence_new": Row(
+        get=for_curator(OK),
+        post=for_curator(saved(_at("/outcomes/evidence/programs/{program}/"))),
+        kwargs=lambda w: {"program_id": w.program.pk},
+        data=_evidence_data,
+    ),
+    "outcomes:evidence_edit": Row(
+        get=for_curator(OK),
+        post=for_curator(saved(_at("/outcomes/evidence/programs/{program}/"))),
+        kwargs=_evidence,
+        data=_evidence_data,
+    ),
+    "outcomes:evidence_delete": Row(
+        get=POST_ONLY, post=for_curator(saved(_at("/outcomes/evidence/programs/{program}/"))), kwargs=_evidence
+    ),
+    "outcomes:evidence_verify": Row(
+        get=POST_ONLY,
+        post=for_curator(saved(_at("/outcomes/evidence/programs/{program}/"))),
+        kwargs=_evidence,
+        data=lambda w: {"verified": "on"},
     ),
     # Supervision: team pages are the team's supervisor's
     "supervision:team_home": Row(
@@ -776,6 +821,15 @@ def _build_world(media_root: Path) -> World:
         invited_by=team_supervisor,
         expires_at=timezone.now() + datetime.timedelta(days=7),
     )
+    evidence = ProgramOutcomeEvidence.objects.create(
+        program=program,
+        metric="Matrix stated outcome",
+        baseline="30%",
+        follow_up="50%",
+        time_window="6 months",
+        moore_level="5",
+        source_url="https://example.test/stated",
+    )
     import_job = ImportJob.objects.create(
         created_by=users[CURATOR],
         file_name="feed.csv",
@@ -813,6 +867,7 @@ def _build_world(media_root: Path) -> World:
         "invitation": invitation,
         "invitation_token": invitation_token,
         "import_job": import_job,
+        "evidence": evidence,
         "reset_uid": urlsafe_base64_encode(force_bytes(reset_user.pk)),
         "reset_token": default_token_generator.make_token(reset_user),
     }
