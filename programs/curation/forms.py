@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.http import QueryDict
 
+from ..exchange.exports import cell_text
 from ..exchange.format import (
     BOOLEAN_FIELDS,
     CODE_SET_FIELDS,
@@ -87,19 +88,6 @@ _FORM_FIELDS = tuple(name for name in FIELDS if name != "status")
 _IDENTITY = ("provider_name", "external_id")
 
 
-def _cell_text(name: str, value: Any) -> str:
-    """A record value as the text a curator edits: the CSV cell syntax, without CSV's formula guard."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if name == "credits":
-        return ";".join(f"{credit_type}:{amount}" for credit_type, amount in value.items())
-    if name in MULTI_VALUED_FIELDS:
-        return ";".join(value)
-    return str(value)
-
-
 def _field_for(name: str) -> forms.Field:
     label = name.replace("_", " ").capitalize() + (" (required)" if name in REQUIRED_FIELDS else "")
     # Required is the exchange validation's to say (its message), so no field is required for Django.
@@ -137,7 +125,7 @@ class ListingForm(forms.Form):
     def __init__(self, *args: Any, program: Program | None = None, **kwargs: Any) -> None:
         if program is not None and "initial" not in kwargs:
             record = program_record(program)
-            kwargs["initial"] = {name: _cell_text(name, record[name]) for name in _FORM_FIELDS}
+            kwargs["initial"] = {name: cell_text(name, record[name]) for name in _FORM_FIELDS}
         super().__init__(*args, **kwargs)
         self.program = program
         for name in _FORM_FIELDS:

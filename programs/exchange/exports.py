@@ -24,8 +24,8 @@ from .format import DECIMAL_FIELDS, FIELDS, MULTI_VALUED_FIELDS, program_record
 CHUNK_SIZE = 1000
 
 
-def csv_cell(name: str, value: Any) -> str:
-    """One exchange-format value as CSV cell text (neutralized)."""
+def cell_text(name: str, value: Any) -> str:
+    """One exchange-format value in the CSV cell syntax (lists joined by ";", credits as type:amount)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -33,8 +33,13 @@ def csv_cell(name: str, value: Any) -> str:
     if name == "credits":
         return ";".join(f"{credit_type}:{amount}" for credit_type, amount in value.items())
     if name in MULTI_VALUED_FIELDS:
-        return cell_neutralize(";".join(value))
-    return cell_neutralize(str(value))
+        return ";".join(value)
+    return str(value)
+
+
+def csv_cell(name: str, value: Any) -> str:
+    """One exchange-format value as CSV cell text, neutralized against spreadsheet formulas."""
+    return cell_neutralize(cell_text(name, value))
 
 
 def export_queryset(queryset: QuerySet[Program]) -> QuerySet[Program]:
