@@ -6,7 +6,6 @@ The invitation page is public: its secret token is the only key.
 
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -1,4 +1,4 @@
-"""The one CSV-injection rule (cme_portal/spreadsheet.py): every separator-split segment is safe, and it inverts exactly."""
+"""The one CSV-injection rule (cme_portal.spreadsheet): every separator-split segment is safe; it inverts exactly."""
 
 import csv
 import io

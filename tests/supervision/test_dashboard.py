@@ -144,7 +144,7 @@ def test_team_csv_is_safe_with_a_jurisdiction_payload_split_on_any_separator(cli
 
 
 def test_team_csv_is_safe_with_a_full_name_payload_split_on_any_separator(client, world):
-    world.owner.full_name = "Maya;=HYPERLINK(\"http://evil\");|-2+3,@SUM(A1)\t=1"
+    world.owner.full_name = 'Maya;=HYPERLINK("http://evil");|-2+3,@SUM(A1)\t=1'
     world.owner.save()
     profile(world.owner, "physician")
     client.force_login(world.team_supervisor)
