@@ -29,7 +29,9 @@ class LimitedPasswordResetForm(PasswordResetForm):
     The page answers the same either way, so it reveals neither accounts nor the limits being hit.
     """
 
-    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    def save(  # type: ignore[override]  # the same keywords, passed on unchanged (PasswordResetView uses keywords)
+        self, *, request: HttpRequest | None = None, **options: Any
+    ) -> None:
         address = client_address(request) if request is not None else None
         if password_reset_allowed(email=self.cleaned_data["email"], ip_address=address or None):
-            super().save(*args, request=request, **kwargs)
+            super().save(request=request, **options)

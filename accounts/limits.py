@@ -28,7 +28,7 @@ def _failures(attempts: QuerySet[AccessAttempt]) -> int:
     return int(attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0)
 
 
-class SignInLimitHandler(AxesDatabaseHandler):
+class SignInLimitHandler(AxesDatabaseHandler):  # type: ignore[misc]  # axes is untyped
     """django-axes' database handler with two limits instead of one per (account, address) pair.
 
     Locked when the account has AXES_FAILURE_LIMIT failures from any addresses, or the address
@@ -43,7 +43,7 @@ class SignInLimitHandler(AxesDatabaseHandler):
         by_account = _failures(recent.filter(username=get_client_username(request, credentials)))
         by_address = _failures(recent.filter(ip_address=request.axes_ip_address))  # type: ignore[attr-defined]
         if by_address >= settings.SIGN_IN_ADDRESS_FAILURE_LIMIT:
-            return max(by_account, get_failure_limit(request, credentials))
+            return max(by_account, int(get_failure_limit(request, credentials)))
         return by_account
 
     def reset_user_attempts(self, request: HttpRequest, credentials: dict[str, object] | None = None) -> int:
@@ -51,7 +51,7 @@ class SignInLimitHandler(AxesDatabaseHandler):
             username=get_client_username(request, credentials),
             ip_address=request.axes_ip_address,  # type: ignore[attr-defined]
         ).delete()
-        return count
+        return int(count)
 
 
 def password_reset_allowed(*, email: str, ip_address: str | None) -> bool:
