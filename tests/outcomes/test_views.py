@@ -358,7 +358,7 @@ def test_share_links_are_created_with_a_random_token_and_only_the_owner_can_revo
     expires = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     response = client.post(reverse("outcomes:share_links"), {"label": "Review", "expires_on": expires})
     # Shown once, on the response to the POST: only the token's digest is stored.
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     token = re.search(r'id="new-link" value="[^"]*/outcomes/shared/([^/"]+)/"', response.content.decode()).group(1)
     link = PortfolioShareLink.objects.get(owner=world.owner)
     assert (link.label, link.expires_on.isoformat(), link.revoked_at) == ("Review", expires, None)

@@ -109,6 +109,14 @@ def test_catalog_csv_export_is_safe_split_on_any_separator_and_reimports_unchang
     assert Program.objects.get().title == payload
 
 
+def test_error_report_csv_neutralizes_a_formula_after_a_separator():
+    job = run_import(csv_text([good_row(1, format="course;=cmd|' /C calc'!A0")]))
+    text = "".join(exports.error_rows_csv(job.row_errors.all()))
+    assert all(line.startswith('"') and line.endswith('"') for line in text.splitlines())
+    (error,) = list(csv.DictReader(io.StringIO(text)))
+    assert error["value"] == "course;'=cmd|' /C calc'!A0"
+
+
 def test_json_export_uses_arrays_objects_and_numbers():
     run_import(csv_text(_varied_rows()), publish=True)
     data = json.loads(_export("json"))
