@@ -435,3 +435,13 @@ def test_project_list_query_count_does_not_grow(client, world):
         body = client.get(reverse("outcomes:project_list")).content.decode()
     assert len(small) == len(large)
     assert all(f"Project {index}<" in body for index in range(31))
+
+
+def test_a_share_link_opening_behind_the_proxy_logs_the_clients_address(client, world, settings):
+    from outcomes.services import ip_hash
+
+    settings.TRUSTED_PROXIES = ["172.30.0.0/24"]
+    link = _share_link(owner=world.owner, expires_on=timezone.localdate() + datetime.timedelta(days=7))
+    url = reverse("outcomes:shared_portfolio", args=[link.token])
+    assert client.get(url, REMOTE_ADDR="172.30.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 200
+    assert PortfolioShareAccess.objects.get(link=link).ip_hash == ip_hash("203.0.113.9")
