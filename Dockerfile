@@ -14,4 +14,5 @@ RUN DEBUG=0 SECRET_KEY=build-only-not-secret-build-only-not-secret-build-only AL
 USER cme
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
-CMD ["gunicorn", "cme_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+# Two sync workers (deploy/gunicorn.conf.py); run them only behind the buffering proxy (deploy/nginx.conf).
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "cme_portal.wsgi:application"]

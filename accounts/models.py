@@ -136,3 +136,23 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+
+class PasswordResetRequest(models.Model):
+    """A password-reset request that was let through, kept for the per-account and per-address limits.
+
+    In the database, not the cache, so the limits hold when Redis is down (accounts.limits).
+    """
+
+    email = models.CharField(max_length=254, help_text="As requested, lower-cased.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "requested_at"], name="pwreset_email_time"),
+            models.Index(fields=["ip_address", "requested_at"], name="pwreset_address_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip_address} at {self.requested_at:%Y-%m-%d %H:%M}"

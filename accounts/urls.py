@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .access import public, signed_in_required
-from .forms import EmailAuthenticationForm
+from .forms import EmailAuthenticationForm, LimitedPasswordResetForm
 
 # Django's own views, each wrapped with its access decision (accounts.access): signing in and
 # resetting a forgotten password are public; changing a password needs a signed-in user.
@@ -29,7 +29,9 @@ urlpatterns = [
         "password/reset/",
         public(
             auth_views.PasswordResetView.as_view(
-                success_url="done/", email_template_name="registration/password_reset_email.txt"
+                form_class=LimitedPasswordResetForm,
+                success_url="done/",
+                email_template_name="registration/password_reset_email.txt",
             )
         ),
         name="password_reset",

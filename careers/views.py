@@ -303,8 +303,7 @@ def certificate_download(request: AuthenticatedHttpRequest, claim_id: int) -> Fi
     extension = os.path.splitext(claim.certificate.name)[1].lower()
     response = FileResponse(handle, as_attachment=True, filename=f"certificate-{claim.pk}{extension}")
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return response  # Cache-Control: private, no-store (cme_portal.middleware, as on every download)
 
 
 # --- Calendar -------------------------------------------------------------------
@@ -329,9 +328,8 @@ def calendar_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("careers:profile")
     feed_url = request.build_absolute_uri(reverse("careers:calendar_feed", args=[token]))
     profile = services.profile_get_or_default(user=request.user)
-    response = render(request, "careers/calendar.html", {"profile": profile, "feed_url": feed_url})
-    response["Cache-Control"] = "no-store"
-    return response
+    # The address is shown once; like every signed-in page it is never stored (cme_portal.middleware).
+    return render(request, "careers/calendar.html", {"profile": profile, "feed_url": feed_url})
 
 
 @require_GET
@@ -342,7 +340,6 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if body is None:
         raise Http404("No such calendar")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="cme-plan.ics"'
-    response["Cache-Control"] = "private, max-age=300"
+    response["Content-Disposition"] = 'inline; filename="cme-plan.ics"'  # a download: private, no-store (middleware)
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -6,6 +6,7 @@ fresh machine. With DEBUG off the production check below refuses unsafe values.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -78,12 +79,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cme_portal.middleware.RequestSizeLimitMiddleware",  # before anything can read the body
+    "cme_portal.client_address.ForwardedHeadersMiddleware",  # before anything reads X-Forwarded-*
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cme_portal.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -149,14 +153,33 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: lock an account+IP pair after 5 failures for 15 minutes.
+# Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For and X-Forwarded-Proto
+# are believed (cme_portal.client_address); from anyone else those headers are dropped.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _entry in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_entry!r} is not an IP address or network.") from None
+
+# Sign-in limits (django-axes with accounts.limits.SignInLimitHandler), both within the cool-off:
+# an account is locked after AXES_FAILURE_LIMIT failures from any addresses; an address after
+# SIGN_IN_ADDRESS_FAILURE_LIMIT failures on any accounts (higher: a hospital NAT is one address).
+AXES_HANDLER = "accounts.limits.SignInLimitHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 0.25
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_ADDRESS_FAILURE_LIMIT", "50"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "cme_portal.client_address.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# Password-reset emails (accounts.limits.password_reset_allowed), counted in the database.
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ACCOUNT", "3"))
+PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "10"))
+PASSWORD_RESET_LIMIT_WINDOW = 60 * 60  # seconds
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/New_York")
@@ -289,4 +312,8 @@ LOGGING = {
 # Catalog and import limits (import-format.md).
 CATALOG_PAGE_SIZE = 20
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
+# Largest request body accepted (cme_portal.middleware.RequestSizeLimitMiddleware, checked on the
+# declared Content-Length before the body is read): the 20 MB import upload plus 1 MB of form.
+# deploy/nginx.conf's client_max_body_size must be the same (tests/test_deployment.py checks it).
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(IMPORT_MAX_BYTES + 1024 * 1024)))
 IMPORT_MAX_ROWS = 200_000

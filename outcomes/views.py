@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import AuthenticatedHttpRequest, clinician_required, curator_required, owned_or_404, public
+from cme_portal.client_address import client_address
 from programs.models import Program
 
 from . import presenters, selectors, services
@@ -201,8 +202,7 @@ def portfolio_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = selectors.portfolio_export(owner=request.user)
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="cme-portfolio-{timezone.localdate():%Y-%m-%d}.json"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return response  # Cache-Control: private, no-store (cme_portal.middleware, as on every download)
 
 
 @require_http_methods(["GET", "POST"])
@@ -219,10 +219,8 @@ def share_links(request: AuthenticatedHttpRequest) -> HttpResponse:
         form = ShareLinkForm()
     links = selectors.share_links_for_owner(owner=request.user)
     context = {"form": form, "links": links, "today": timezone.localdate(), "new_link_url": new_link_url}
-    response = render(request, "outcomes/share_links.html", context)
-    if new_link_url:
-        response["Cache-Control"] = "no-store"
-    return response
+    # A new link is shown once; like every signed-in page it is never stored (cme_portal.middleware).
+    return render(request, "outcomes/share_links.html", context)
 
 
 @require_POST
@@ -242,7 +240,7 @@ def shared_portfolio(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         raise Http404("This link does not exist, has expired or was revoked.")
     services.share_link_access_record(
-        link=link, ip=request.META.get("REMOTE_ADDR", ""), user_agent=request.META.get("HTTP_USER_AGENT", "")
+        link=link, ip=client_address(request), user_agent=request.META.get("HTTP_USER_AGENT", "")
     )
     data = selectors.portfolio_for(owner=link.owner)
     context = {"portfolio": data, "reports": presenters.portfolio_reports(data), "shared": True, "link": link}

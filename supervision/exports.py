@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from cme_portal.spreadsheet import cell_neutralize
+from cme_portal.spreadsheet import CsvValue, csv_line
 
 from .selectors import MemberRow
 
@@ -25,24 +25,27 @@ CSV_HEADER = [
 ]
 
 
-def csv_cell(value: object) -> object:
-    """Neutralize text a spreadsheet would run as a formula (CWE-1236) by prefixing a quote. Numbers pass."""
+def csv_cell(value: object) -> CsvValue:
+    """One dashboard figure as a CSV value: yes/no for flags, numbers as numbers, anything else as text.
+
+    The text is neutralized against spreadsheet formulas by csv_line, the one CSV writer.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float, Decimal)):
         return value
-    return cell_neutralize(str(value))
+    return str(value)
 
 
-def dashboard_csv_rows(rows: Iterable[MemberRow]) -> Iterator[Sequence[object]]:
-    """The header, then one neutralized line per member."""
-    yield CSV_HEADER
+def dashboard_csv_lines(rows: Iterable[MemberRow]) -> Iterator[str]:
+    """The header, then one line per member: every cell quoted, text neutralized (cme_portal.spreadsheet)."""
+    yield csv_line(CSV_HEADER)
     for row in rows:
         licences = "; ".join(f"{line.name}: {line.hours_earned} / {line.hours_required}" for line in row.licences)
         allowance = row.allowance
-        yield [
+        yield csv_line(
             csv_cell(value)
             for value in (
                 row.name,
@@ -58,4 +61,4 @@ def dashboard_csv_rows(rows: Iterable[MemberRow]) -> Iterator[Sequence[object]]:
                 allowance.leave_total if allowance else "no policy",
                 row.pending_requests,
             )
-        ]
+        )

@@ -6,8 +6,6 @@ The invitation page is public: its secret token is the only key.
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,7 +30,7 @@ from cme_portal.htmx import page_or_partial, vary_on_htmx
 from programs.models import Program
 
 from . import disclosure, equity, presenters, reminders, rules, selectors, services
-from .exports import dashboard_csv_rows
+from .exports import dashboard_csv_lines
 from .forms import (
     DashboardFilterForm,
     DecisionForm,
@@ -112,9 +110,8 @@ def dashboard_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespon
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="team-{team.pk}-cme-{stamp}.csv"'
-    writer = csv.writer(response)
-    for line in dashboard_csv_rows(rows):
-        writer.writerow(line)
+    for line in dashboard_csv_lines(rows):
+        response.write(line)
     return response
 
 

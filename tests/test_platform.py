@@ -137,7 +137,7 @@ def test_server_errors_render_a_plain_page_without_details(rf):
 def test_compose_file_has_the_full_stack_with_health_checks():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    assert set(services) == {"proxy", "web", "worker", "beat", "db", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
     assert "gunicorn" in services["web"]["command"]

@@ -7,7 +7,6 @@ empty installation (tests/programs/test_export.py checks the round trip).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -16,7 +15,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from cme_portal.spreadsheet import cell_neutralize
+from cme_portal.spreadsheet import csv_line
 
 from ..models import CreditOffering, ImportRowError, Program
 from .format import DECIMAL_FIELDS, FIELDS, MULTI_VALUED_FIELDS, program_record
@@ -37,11 +36,6 @@ def cell_text(name: str, value: Any) -> str:
     return str(value)
 
 
-def csv_cell(name: str, value: Any) -> str:
-    """One exchange-format value as CSV cell text, neutralized against spreadsheet formulas."""
-    return cell_neutralize(cell_text(name, value))
-
-
 def export_queryset(queryset: QuerySet[Program]) -> QuerySet[Program]:
     """The listings with what their records need, in a stable order (provider, external_id)."""
     return (
@@ -57,17 +51,11 @@ def export_records(queryset: QuerySet[Program]) -> Iterator[dict[str, Any]]:
         yield program_record(program)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """CSV text, one line at a time: the header, then one row per record."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield writer.writerow(FIELDS)
+    """CSV text, one line at a time: the header, then one row per record (cells quoted and neutralized)."""
+    yield csv_line(FIELDS)
     for record in records:
-        yield writer.writerow([csv_cell(name, record.get(name)) for name in FIELDS])
+        yield csv_line(cell_text(name, record.get(name)) for name in FIELDS)
 
 
 def _json_value(name: str, value: Any) -> Any:
@@ -125,17 +113,9 @@ ERROR_COLUMNS = ("row", "field", "value", "message")
 
 def error_rows_csv(errors: Iterable[ImportRowError]) -> Iterator[str]:
     """The error rows of an import job as CSV (row, field, value, message), neutralized."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield writer.writerow(ERROR_COLUMNS)
+    yield csv_line(ERROR_COLUMNS)
     for error in errors:
-        yield writer.writerow(
-            [
-                error.row_number,
-                cell_neutralize(error.field),
-                cell_neutralize(error.value),
-                cell_neutralize(error.message),
-            ]
-        )
+        yield csv_line((error.row_number, error.field, error.value, error.message))
 
 
 def csv_text(lines: Iterable[str]) -> str:

@@ -79,7 +79,7 @@ def test_regenerated_token_retires_the_old_feed_url(client, world, owned):
     old = services.calendar_token_regenerate(user=world.owner)
     response = client.post(reverse("careers:calendar_regenerate"))
     # The new address is shown on this response, once: only its digest is stored.
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     new = re.search(r'id="feed-url" value="[^"]*/careers/calendar/([^/"]+)\.ics"', response.content.decode()).group(1)
     assert new != old
     stored = ClinicianProfile.objects.get(user=world.owner).calendar_token_digest

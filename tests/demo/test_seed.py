@@ -4,8 +4,9 @@ import io
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
+from accounts.models import User
 from demo.users import DEMO_USERS
 from programs.models import ImportJob, Program, ProgramStatus
 
@@ -41,3 +42,27 @@ def test_seed_demo_loads_the_catalog_without_an_import_job_and_prints_every_logi
     lines = output.getvalue().splitlines()
     for demo in DEMO_USERS:
         assert f"  {demo.role.value:<10} {demo.email}" in lines
+
+
+@pytest.mark.parametrize(
+    ("production", "demo_mode", "debug", "reason"),
+    [
+        (True, True, False, "refuses to run in production"),
+        (True, False, False, "refuses to run in production"),
+        (False, False, False, "runs only with DEMO_MODE or DEBUG on"),
+    ],
+)
+def test_seed_demo_refuses_in_production_and_writes_nothing(settings, production, demo_mode, debug, reason):
+    settings.PRODUCTION, settings.DEMO_MODE, settings.DEBUG = production, demo_mode, debug
+    before = _row_counts()
+    with pytest.raises(CommandError, match=reason) as refused:
+        call_command("seed_demo", stdout=io.StringIO())
+    assert "Nothing was written" in str(refused.value)
+    assert _row_counts() == before
+    assert not User.objects.filter(email__endswith="@demo.test").exists()
+
+
+def test_seed_demo_runs_with_demo_mode_on_outside_production(settings):
+    settings.PRODUCTION, settings.DEMO_MODE, settings.DEBUG = False, True, False
+    call_command("seed_demo", stdout=io.StringIO())
+    assert User.objects.filter(email__endswith="@demo.test").exists()

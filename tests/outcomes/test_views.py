@@ -358,7 +358,7 @@ def test_share_links_are_created_with_a_random_token_and_only_the_owner_can_revo
     expires = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     response = client.post(reverse("outcomes:share_links"), {"label": "Review", "expires_on": expires})
     # Shown once, on the response to the POST: only the token's digest is stored.
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     token = re.search(r'id="new-link" value="[^"]*/outcomes/shared/([^/"]+)/"', response.content.decode()).group(1)
     link = PortfolioShareLink.objects.get(owner=world.owner)
     assert (link.label, link.expires_on.isoformat(), link.revoked_at) == ("Review", expires, None)
@@ -435,3 +435,13 @@ def test_project_list_query_count_does_not_grow(client, world):
         body = client.get(reverse("outcomes:project_list")).content.decode()
     assert len(small) == len(large)
     assert all(f"Project {index}<" in body for index in range(31))
+
+
+def test_a_share_link_opening_behind_the_proxy_logs_the_clients_address(client, world, settings):
+    from outcomes.services import ip_hash
+
+    settings.TRUSTED_PROXIES = ["172.30.0.0/24"]
+    link = _share_link(owner=world.owner, expires_on=timezone.localdate() + datetime.timedelta(days=7))
+    url = reverse("outcomes:shared_portfolio", args=[link.token])
+    assert client.get(url, REMOTE_ADDR="172.30.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 200
+    assert PortfolioShareAccess.objects.get(link=link).ip_hash == ip_hash("203.0.113.9")

@@ -8,10 +8,12 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from cme_portal.spreadsheet import FORMULA_PREFIXES, cell_neutralize
 from programs.exchange import exports, reading
 from programs.models import ImportRowError, Program
-from tests.factories import OperatorFactory, ProgramFactory, ProviderFactory
+from tests.factories import AdminFactory, OperatorFactory, ProgramFactory, ProviderFactory
 
 from .import_helpers import csv_text, good_row, run_import
 
@@ -84,6 +86,37 @@ def test_csv_export_neutralizes_formula_cells():
     assert row["jointly_accredited"] == "false" or row["jointly_accredited"] in {"", "true"}
 
 
+SPREADSHEET_SEPARATORS = (",", ";", "\t", "|")
+
+
+def test_catalog_csv_export_is_safe_split_on_any_separator_and_reimports_unchanged(client):
+    """The jurisdiction-style payload in a title and a description, through the curators' catalog export."""
+    payload = "CA;=cmd|' /C calc'!A0;"
+    rows = [good_row(1, title=payload, description="Dose;-5 mg|@once,+twice\t=thrice")]
+    run_import(csv_text(rows), publish=True)
+    client.force_login(AdminFactory())  # a curator
+    response = client.get(reverse("programs:curation:export"), {"file_format": "csv", "scope": "all"})
+    text = b"".join(response.streaming_content).decode()
+    for line in text.splitlines():
+        assert line.startswith('"') and line.endswith('"'), line
+        for separator in SPREADSHEET_SEPARATORS:
+            for piece in line.split(separator):
+                assert not piece.lstrip('" ').startswith(FORMULA_PREFIXES), (separator, piece)
+    record = next(csv.DictReader(io.StringIO(text)))
+    assert record["title"] == "CA;'=cmd|' /C calc'!A0;"
+    again = run_import(text, name="export.csv", publish=True)
+    assert (again.unchanged_count, again.error_count) == (1, 0)
+    assert Program.objects.get().title == payload
+
+
+def test_error_report_csv_neutralizes_a_formula_after_a_separator():
+    job = run_import(csv_text([good_row(1, format="course;=cmd|' /C calc'!A0")]))
+    text = "".join(exports.error_rows_csv(job.row_errors.all()))
+    assert all(line.startswith('"') and line.endswith('"') for line in text.splitlines())
+    (error,) = list(csv.DictReader(io.StringIO(text)))
+    assert error["value"] == "course;'=cmd|' /C calc'!A0"
+
+
 def test_json_export_uses_arrays_objects_and_numbers():
     run_import(csv_text(_varied_rows()), publish=True)
     data = json.loads(_export("json"))
@@ -131,7 +164,7 @@ def test_admin_export_action_exports_the_selected_listings(client):
 
 
 def test_neutralize_covers_every_formula_prefix():
-    assert [exports.cell_neutralize(v) for v in ["=1", "+1", "-1", "@x", "ok", ""]] == [
+    assert [cell_neutralize(v) for v in ["=1", "+1", "-1", "@x", "ok", ""]] == [
         "'=1",
         "'+1",
         "'-1",

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cme_portal.spreadsheet import FORMULA_PREFIXES, csv_line
 from supervision.exports import csv_cell
 from tests.factories import ClinicianFactory, TeamMembershipFactory
 
@@ -95,7 +96,8 @@ def test_bad_filter_values_are_ignored_not_an_error(client, world):
 
 @pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
 def test_csv_cell_neutralizes_formulas(text):
-    assert csv_cell(text).startswith("'")
+    """The team CSV's cells go through the one writer, which neutralizes them."""
+    assert next(csv.reader(io.StringIO(csv_line([csv_cell(text)]))))[0].startswith("'")
 
 
 def test_csv_cell_keeps_numbers_and_plain_text():
@@ -114,3 +116,38 @@ def test_csv_export_neutralizes_member_names(client, world):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][0] == "Name"
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
+
+
+SPREADSHEET_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _assert_safe_whatever_the_separator(text):
+    """No cell a spreadsheet could make of the file, splitting on , ; TAB or |, starts with a formula character."""
+    for line in text.splitlines():
+        assert line.startswith('"') and line.endswith('"'), line  # every cell quoted
+        for separator in SPREADSHEET_SEPARATORS:
+            for piece in line.split(separator):
+                assert not piece.lstrip('" ').startswith(FORMULA_PREFIXES), (separator, piece)
+
+
+def test_team_csv_is_safe_with_a_jurisdiction_payload_split_on_any_separator(client, world):
+    profile(world.owner, "physician")
+    history(world.owner)
+    world.owner.licences.update(jurisdiction="CA;=cmd|' /C calc'!A0;")
+    client.force_login(world.team_supervisor)
+    response = client.get(reverse("supervision:dashboard_csv", args=[world.team.pk]))
+    text = response.content.decode()
+    assert "=cmd|' /C calc'!A0" in text
+    _assert_safe_whatever_the_separator(text)
+    licences = next(r for r in csv.reader(io.StringIO(text)) if r[0] == str(world.owner))[4]
+    assert licences.startswith("CA;'=cmd|' /C calc'!A0; MD:")
+
+
+def test_team_csv_is_safe_with_a_full_name_payload_split_on_any_separator(client, world):
+    world.owner.full_name = 'Maya;=HYPERLINK("http://evil");|-2+3,@SUM(A1)\t=1'
+    world.owner.save()
+    profile(world.owner, "physician")
+    client.force_login(world.team_supervisor)
+    text = client.get(reverse("supervision:dashboard_csv", args=[world.team.pk])).content.decode()
+    _assert_safe_whatever_the_separator(text)
+    assert any(r[0] == "Maya;'=HYPERLINK(\"http://evil\");|'-2+3,'@SUM(A1)\t'=1" for r in csv.reader(io.StringIO(text)))

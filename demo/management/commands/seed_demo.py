@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from demo.careers import seed_careers
@@ -11,10 +11,28 @@ from demo.supervision import seed_supervision
 from demo.users import DEMO_USERS, seed_accounts
 
 
+def seed_demo_refusal() -> str:
+    """Why the demo may not be loaded here ("" when it may): its accounts share a published password."""
+    if getattr(settings, "PRODUCTION", False):
+        return (
+            "seed_demo refuses to run in production (ENVIRONMENT=production): the demo accounts, "
+            "a staff curator included, have a published password. Nothing was written."
+        )
+    if not settings.DEMO_MODE and not settings.DEBUG:
+        return (
+            "seed_demo runs only with DEMO_MODE or DEBUG on: the demo accounts have a published password. "
+            "Nothing was written."
+        )
+    return ""
+
+
 class Command(BaseCommand):
     help = "Load the demo catalog, team and users (one per role). Safe to run again: adds nothing the second time."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refusal = seed_demo_refusal()
+        if refusal:
+            raise CommandError(refusal)
         with transaction.atomic():
             accounts = seed_accounts()
             curator = accounts.users["admin@demo.test"]
