@@ -13,6 +13,6 @@ RUN DEBUG=0 SECRET_KEY=build-only-not-secret-build-only-not-secret-build-only AL
     && mkdir -p /app/var/private && chown -R cme /app/var
 USER cme
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s --start-period=20s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s CMD ["python", "deploy/healthcheck.py", "/healthz"]
 # Two sync workers (deploy/gunicorn.conf.py); run them only behind the buffering proxy (deploy/nginx.conf).
 CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "cme_portal.wsgi:application"]

@@ -312,3 +312,40 @@ def test_slow_clients_do_not_stop_the_site_behind_the_proxy(deployed: dict[str, 
     for path, probe in protected.items():
         assert probe.statuses and all(status == 200 for status in probe.statuses), (path, probe.statuses)
         assert max(probe.latencies) < 2.0, (path, probe.summary())
+
+
+def test_health_probes_name_an_allowed_host():
+    compose = _compose()
+    assert compose["services"]["web"]["healthcheck"]["test"] == ["CMD", "python", "deploy/healthcheck.py", "/readyz"]
+    assert 'CMD ["python", "deploy/healthcheck.py", "/healthz"]' in (ROOT / "Dockerfile").read_text()
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        from healthcheck import probe_host
+    finally:
+        sys.path.remove(str(ROOT / "deploy"))
+    assert probe_host("cme.example.org,www.example.org") == "cme.example.org"
+    assert probe_host(" .example.org") == "example.org"
+    assert probe_host("*") == "localhost"
+    assert probe_host("") == "localhost"
+
+
+def test_the_health_probe_passes_against_production_settings_where_a_bare_probe_is_refused(tmp_path):
+    """The probe's natural Host (127.0.0.1:8000) is not an allowed host in production: refused."""
+    from tests.faults.servers import AppServer, app_env, wait_until
+
+    env = app_env(
+        ENVIRONMENT="production",
+        SECRET_KEY="probe-test-" + "k" * 60,
+        ALLOWED_HOSTS="cme.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+    )
+    server = AppServer(env, tmp_path / "server.log")
+    server.start(wait=False)
+    try:
+        probe = [sys.executable, str(ROOT / "deploy" / "healthcheck.py"), "/healthz"]
+        probe_env = {**env, "HEALTHCHECK_PORT": str(server.port)}
+        wait_until(lambda: subprocess.run(probe, env=probe_env, check=False).returncode == 0, 30, "the probe")
+        # Refused (400 in the image; here the error page has no collected static files to name).
+        assert server.get("/healthz")[0] not in (0, 200)
+    finally:
+        server.stop()

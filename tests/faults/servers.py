@@ -199,7 +199,7 @@ class AppServer:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
@@ -212,7 +212,8 @@ class AppServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(lambda: self.get("/healthz")[0] == 200, 30, "gunicorn")
+        if wait:
+            wait_until(lambda: self.get("/healthz")[0] == 200, 30, "gunicorn")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
