@@ -256,8 +256,15 @@ def fuzz_bodies(
 def _mutate(body: Body, names: list[bytes], file_names: set[bytes], rng: random.Random) -> None:
     fields = body.fields
     name = rng.choice(names) if names else b"field"
+    management = [n for n in names if n.endswith((b"-TOTAL_FORMS", b"-INITIAL_FORMS", b"-MAX_NUM_FORMS"))]
     roll = rng.random()
-    if roll < 0.15 and fields:
+    if management and roll < 0.1:
+        claimed = rng.choice([b"99999", b"2000", b"-1", b"1e3", b"\xff"])
+        target = rng.choice(management)
+        fields[:] = [(n, v) for n, v in fields if n != target]
+        fields.append((target, claimed))
+        body.notes.append(f"{target!r} claims {claimed!r} forms")
+    elif roll < 0.15 and fields:
         dropped = fields.pop(rng.randrange(len(fields)))
         body.notes.append(f"dropped {dropped[0][:30]!r}")
     elif roll < 0.55:
