@@ -256,6 +256,9 @@ def _credit_form(
         if form.is_valid():
             try:
                 return _claim_create(request, form, entry_id=entry.pk if entry is not None else None)
+            except services.CreditsAlreadyLogged as repeated:
+                messages.info(request, str(repeated))
+                return redirect("careers:credits")
             except services.NotAllowed as refusal:
                 form.add_error(None, str(refusal))
         messages.error(request, "Please correct the fields marked below; nothing was saved.")

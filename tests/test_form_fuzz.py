@@ -361,3 +361,54 @@ def test_hostile_posts_get_no_server_error_and_write_nothing_when_refused(
 
     request.node.user_properties.append(("fuzz", {"form": name, "requests": count, "slowest": slowest}))
     assert not failures, f"POST {path} as {actor} (seed {SEED}):\n" + "\n".join(failures[:15])
+
+
+# --- Repeated submission ---------------------------------------------------------------------
+
+
+def _row_counts() -> dict[str, int]:
+    return {table: len(rows) for table, rows in database_snapshot().items()}
+
+
+@pytest.mark.parametrize("name", POST_FORMS)
+def test_submitting_a_form_twice_gives_no_server_error(matrix_world: World, name: str) -> None:  # noqa: F811
+    """A double click, or Back and resubmit: the same valid body twice, and the second is answered.
+
+    A second submission that adds rows is listed in DUPLICATES_ALLOWED with the reason; any
+    other must add nothing (it is idempotent or refused with a message).
+    """
+    row = MATRIX[name]
+    actor = fuzz_actor(row)
+    assert actor is not None
+    world = matrix_world
+    client = Client()
+    if actor != ANON:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.session_keys[actor]
+    path = reverse(name, kwargs=row.kwargs(world)) + row.query.format(**world.placeholders())
+    first = client.post(path, row.data(world))
+    assert first.status_code < 500
+    after_first = _row_counts()
+    second = client.post(path, row.data(world))
+    assert second.status_code < 500, f"POST {path} twice as {actor}: {second.status_code}"
+    added = sorted(
+        table for table, count in _row_counts().items() if count > after_first[table] and table != "django_session"
+    )
+    if name in DUPLICATES_ALLOWED:
+        return
+    assert not added, f"POST {path} twice as {actor} added rows to {added} the second time"
+
+# Forms whose every submission is a new record by design: nothing in them is unique, and two
+# identical ones are the person's to delete (the list names them so a new form has to be decided).
+_NEW_RECORD = "a new record each time; no unique field to collide with"
+DUPLICATES_ALLOWED: dict[str, str] = {
+    "careers:credit_new": _NEW_RECORD + " (two activities may share a title and date)",
+    "careers:goal_new": _NEW_RECORD + " (the one-active-goal rule is kept by goal_save)",
+    "careers:licence_new": _NEW_RECORD + " (a licence has no natural key)",
+    "outcomes:evidence_new": _NEW_RECORD,
+    "outcomes:presentation_add": _NEW_RECORD,
+    "outcomes:project_create": _NEW_RECORD,
+    "outcomes:team_member_add": _NEW_RECORD,
+    "outcomes:share_links": "each submission issues a new link, shown once",
+    "programs:curation:import_start": "each upload is a job of its own",
+    "supervision:invite": "each submission sends a fresh link (the earlier one still works)",
+}
