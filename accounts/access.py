@@ -144,4 +144,3 @@ def supervised_team_or_404(user: User, team_id: int) -> Team:
     if team is None:
         raise Http404("No such team")
     return team
-

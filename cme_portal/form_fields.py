@@ -8,8 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
-# The largest primary key either database stores (a signed 64-bit integer).
-MAX_ID = 2**63 - 1
+from .ids import id_from_text
 
 
 class IdsChoiceField(forms.ModelMultipleChoiceField[Model]):
@@ -21,9 +20,8 @@ class IdsChoiceField(forms.ModelMultipleChoiceField[Model]):
 
     def _check_values(self, value: Any) -> QuerySet[Model]:
         for item in value if isinstance(value, list | tuple) else []:
-            text = str(item).strip()
-            if not (text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= MAX_ID):
+            if id_from_text(item) is None:
                 raise ValidationError(
-                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:40]}
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": str(item)[:40]}
                 )
         return super()._check_values(value)

@@ -28,7 +28,9 @@ def is_safe_return_path(target: str, *, request: HttpRequest) -> bool:
         return False
     if target.startswith(("//", "/\\")) or any(ord(character) < 32 or ord(character) == 127 for character in target):
         return False
-    return url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
 
 
 def allowed_choice(value: str | None, *, allowed: tuple[str, ...], default: str) -> str:

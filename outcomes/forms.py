@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from cme_portal.form_fields import IdsChoiceField
 from careers.models import CreditClaim
+from cme_portal.form_fields import IdsChoiceField
 from programs.choices import OutcomeLevel
 from programs.models import Program
 

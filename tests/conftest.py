@@ -106,8 +106,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     ]
     if not runs:
         return
-    requests = sum(run["requests"] for run in runs)
+    posts = [run for run in runs if run["method"] == "POST"]
+    gets = [run for run in runs if run["method"] == "GET"]
     seconds, where = max(tuple(run["slowest"]) for run in runs)
     terminalreporter.write_line(
-        f"fuzz: {requests:,} requests over {len(runs)} forms, slowest {seconds:.2f} s ({where})"
+        f"fuzz: {sum(run['requests'] for run in posts):,} POST requests over {len(posts)} forms"
+        f" and {sum(run['requests'] for run in gets):,} GET over {len(gets)} pages,"
+        f" slowest {seconds:.2f} s ({where})"
     )

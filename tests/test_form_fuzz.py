@@ -50,7 +50,7 @@ from tests.test_access_matrix import (  # the fixtures are used by name
 pytestmark = pytest.mark.django_db
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261202"))
-REQUESTS_PER_FORM = int(os.environ.get("FUZZ_REQUESTS_PER_FORM", "80"))
+REQUESTS_PER_FORM = int(os.environ.get("FUZZ_REQUESTS_PER_FORM", "40"))
 # A request slower than this is a finding too (the licence form once took 7.4 s on such a body).
 SLOW_REQUEST_SECONDS = 2.0
 
@@ -120,7 +120,7 @@ FILE_BODIES = [
     ("feed.csv", b"external_id,title\n\xff\xfe,\x00\n", "text/csv"),
     ("empty.pdf", b"", "application/pdf"),
     ("\xff.pdf", PDF, "application/pdf"),
-    ("feed.json", b'[' * 5000, "application/json"),
+    ("feed.json", b"[" * 5000, "application/json"),
 ]
 
 
@@ -230,9 +230,9 @@ def _hostile_value(rng: random.Random) -> tuple[bytes, str]:
     if roll < 0.7:
         return rng.choice(INVALID_UTF8) * rng.randint(1, 4), "invalid UTF-8 value"
     if roll < 0.8:
-        number = rng.choice([-(10**rng.randint(1, 40)), 10 ** rng.randint(1, 40), rng.randint(-(2**63), 2**63)])
+        number = rng.choice([-(10 ** rng.randint(1, 40)), 10 ** rng.randint(1, 40), rng.randint(-(2**63), 2**63)])
         return str(number).encode(), f"number {number}"
-    if roll < 0.9:
+    if roll < 0.95:
         size = rng.choice([300, 5_000, 100_000])
         return b"x" * size, f"{size}-byte value"
     return b"A" * ONE_MEGABYTE, "1 MB value"
@@ -300,7 +300,9 @@ def _mutate(body: Body, names: list[bytes], file_names: set[bytes], rng: random.
 # --- Running ---------------------------------------------------------------------------------
 
 NAME_ATTRIBUTE = re.compile(r'<(?:input|select|textarea|button)\b[^>]*\bname="([^"]+)"', re.IGNORECASE)
-FILE_INPUT = re.compile(r'<input\b[^>]*\btype="file"[^>]*\bname="([^"]+)"|<input\b[^>]*\bname="([^"]+)"[^>]*type="file"')
+FILE_INPUT = re.compile(
+    r'<input\b[^>]*\btype="file"[^>]*\bname="([^"]+)"|<input\b[^>]*\bname="([^"]+)"[^>]*type="file"'
+)
 
 
 def _field_names(client: Client, path: str, valid: list[tuple[bytes, Value]]) -> tuple[list[bytes], set[bytes]]:
@@ -317,8 +319,10 @@ def _field_names(client: Client, path: str, valid: list[tuple[bytes, Value]]) ->
 
 @pytest.mark.parametrize("name", POST_FORMS)
 def test_hostile_posts_get_no_server_error_and_write_nothing_when_refused(
-    request: pytest.FixtureRequest, matrix_world: World, name: str
-) -> None:  # noqa: F811
+    request: pytest.FixtureRequest,
+    matrix_world: World,  # noqa: F811 - the fixture imported above
+    name: str,
+) -> None:
     row = MATRIX[name]
     actor = fuzz_actor(row)
     assert actor is not None
@@ -359,7 +363,7 @@ def test_hostile_posts_get_no_server_error_and_write_nothing_when_refused(
             slowest = max(slowest, (elapsed, f"POST {path}"))
             transaction.set_rollback(True)
 
-    request.node.user_properties.append(("fuzz", {"form": name, "requests": count, "slowest": slowest}))
+    request.node.user_properties.append(("fuzz", {"method": "POST", "requests": count, "slowest": slowest}))
     assert not failures, f"POST {path} as {actor} (seed {SEED}):\n" + "\n".join(failures[:15])
 
 
@@ -397,6 +401,7 @@ def test_submitting_a_form_twice_gives_no_server_error(matrix_world: World, name
         return
     assert not added, f"POST {path} twice as {actor} added rows to {added} the second time"
 
+
 # Forms whose every submission is a new record by design: nothing in them is unique, and two
 # identical ones are the person's to delete (the list names them so a new form has to be decided).
 _NEW_RECORD = "a new record each time; no unique field to collide with"
@@ -412,3 +417,71 @@ DUPLICATES_ALLOWED: dict[str, str] = {
     "programs:curation:import_start": "each upload is a job of its own",
     "supervision:invite": "each submission sends a fresh link (the earlier one still works)",
 }
+
+
+# --- Query strings ---------------------------------------------------------------------------
+
+GET_PAGES = sorted(
+    name for name, row in MATRIX.items() if any(_accepts_post(row.get[actor]) for actor in ACTOR_PREFERENCE)
+)
+QUERIES_PER_PAGE = int(os.environ.get("FUZZ_QUERIES_PER_PAGE", "8"))
+MAX_REQUEST_LINE = 4094 - len("GET  HTTP/1.1")
+GET_FORM = re.compile(r"<form\b(?:(?!>).)*\bmethod=\"get\"(?:(?!>).)*>(.*?)</form>", re.IGNORECASE | re.DOTALL)
+
+
+def _query_names(client: Client, path: str) -> list[bytes]:
+    """Names of the page's GET form fields (filters, sorting, paging) and the usual extras."""
+    names = {name.encode() for name in EXTRA_NAMES} | {b"compare", b"pair", b"scope", b"file_format"}
+    page = client.get(path)
+    if page.status_code == 200 and "html" in page.get("Content-Type", ""):
+        for form in GET_FORM.findall(page.content.decode("utf-8", "replace")):
+            names |= {name.encode() for name in NAME_ATTRIBUTE.findall(form)}
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", GET_PAGES)
+def test_hostile_query_strings_get_no_server_error(
+    request: pytest.FixtureRequest,
+    matrix_world: World,  # noqa: F811 - the fixture imported above
+    name: str,
+) -> None:
+    """Filters, sort keys, page numbers and ids in the query string: wrong, huge, repeated, not UTF-8."""
+    row = MATRIX[name]
+    actor = next(actor for actor in ACTOR_PREFERENCE if _accepts_post(row.get[actor]))
+    world = matrix_world
+    client = Client()
+    if actor != ANON:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.session_keys[actor]
+    path = reverse(name, kwargs=row.kwargs(world))
+    valid = row.query.format(**world.placeholders()).lstrip("?")
+    names = _query_names(client, path + (f"?{valid}" if valid else ""))
+    rng = random.Random(f"{SEED}:GET:{name}")
+    failures: list[str] = []
+    slowest = (0.0, "")
+    for _ in range(QUERIES_PER_PAGE):
+        pairs: list[str] = [valid] if valid and rng.random() < 0.7 else []
+        notes = []
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice(names)
+            value, note = _hostile_value(rng)
+            value = value[: rng.choice([30, 300, 3_000])]
+            repeats = rng.choice([1, 1, 1, 20, 300])
+            pairs.extend([quote_from_bytes(key, safe="") + "=" + quote_from_bytes(value, safe="")] * repeats)
+            notes.append(f"{key!r}={note}" + (f" x{repeats}" if repeats > 1 else ""))
+        # gunicorn refuses a request line over 4,094 bytes (limit_request_line), so no longer one arrives.
+        url = f"{path}?{'&'.join(pairs)}"[:MAX_REQUEST_LINE]
+        headers = {"HX-Request": "true"} if rng.random() < 0.3 else {}
+        with transaction.atomic():
+            started = time.perf_counter()
+            try:
+                status = client.get(url, headers=headers).status_code
+            except Exception as error:  # noqa: BLE001 - every exception is a finding to report
+                status = 500
+                notes.append(f"{type(error).__name__}: {str(error)[:200]}")
+            elapsed = time.perf_counter() - started
+            if status >= 500 or elapsed > SLOW_REQUEST_SECONDS:
+                failures.append(f"{status} in {elapsed:.1f} s <- {'; '.join(notes)}")
+            slowest = max(slowest, (elapsed, f"GET {path}"))
+            transaction.set_rollback(True)
+    request.node.user_properties.append(("fuzz", {"method": "GET", "requests": QUERIES_PER_PAGE, "slowest": slowest}))
+    assert not failures, f"GET {path} as {actor} (seed {SEED}):\n" + "\n".join(failures[:15])
