@@ -50,7 +50,7 @@ from tests.test_access_matrix import (  # the fixtures are used by name
 pytestmark = pytest.mark.django_db
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261202"))
-REQUESTS_PER_FORM = int(os.environ.get("FUZZ_REQUESTS_PER_FORM", "40"))
+REQUESTS_PER_FORM = int(os.environ.get("FUZZ_REQUESTS_PER_FORM", "30"))
 # A request slower than this is a finding too (the licence form once took 7.4 s on such a body).
 SLOW_REQUEST_SECONDS = 2.0
 
@@ -424,7 +424,7 @@ DUPLICATES_ALLOWED: dict[str, str] = {
 GET_PAGES = sorted(
     name for name, row in MATRIX.items() if any(_accepts_post(row.get[actor]) for actor in ACTOR_PREFERENCE)
 )
-QUERIES_PER_PAGE = int(os.environ.get("FUZZ_QUERIES_PER_PAGE", "8"))
+QUERIES_PER_PAGE = int(os.environ.get("FUZZ_QUERIES_PER_PAGE", "6"))
 MAX_REQUEST_LINE = 4094 - len("GET  HTTP/1.1")
 GET_FORM = re.compile(r"<form\b(?:(?!>).)*\bmethod=\"get\"(?:(?!>).)*>(.*?)</form>", re.IGNORECASE | re.DOTALL)
 

@@ -203,7 +203,7 @@ def test_a_licence_post_claiming_thousands_of_topic_rows_is_refused_at_once(clie
         "renewal_date": (timezone.localdate() + datetime.timedelta(days=400)).isoformat(),
         "cycle_months": "24",
         "hours_required": "9" * 100_000,
-        "accepted_credit_types": ["ama_pra_1"] * 900,
+        "accepted_credit_types": ["ama_pra_1"] * 400,  # under DATA_UPLOAD_MAX_NUMBER_FIELDS
         "topics-TOTAL_FORMS": "99999",
         "topics-INITIAL_FORMS": "0",
     }
@@ -214,4 +214,13 @@ def test_a_licence_post_claiming_thousands_of_topic_rows_is_refused_at_once(clie
     assert len(response.context["topics"].forms) <= 5
     assert "Please submit at most 5 forms." in response.content.decode()
     assert elapsed < 2.0
+    assert not Licence.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_post_with_more_fields_than_any_form_has_is_refused_before_the_view(client: Client, world: RoleWorld) -> None:
+    client.force_login(world.owner)
+    body = {"jurisdiction": "Oregon", "accepted_credit_types": ["ama_pra_1"] * 501}
+    response = client.post(reverse("careers:licence_new"), body)
+    assert response.status_code == 400
     assert not Licence.objects.exists()
