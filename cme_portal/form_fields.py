@@ -18,10 +18,10 @@ class IdsChoiceField(forms.ModelMultipleChoiceField[Model]):
     raises OverflowError (a 500); here it is the field's "not a valid value" error instead.
     """
 
-    def _check_values(self, value: Any) -> QuerySet[Model]:
+    def clean(self, value: Any) -> QuerySet[Model]:
         for item in value if isinstance(value, list | tuple) else []:
             if id_from_text(item) is None:
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": str(item)[:40]}
                 )
-        return super()._check_values(value)
+        return super().clean(value)
