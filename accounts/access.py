@@ -35,7 +35,6 @@ from django.db.models import Manager, Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
 from cme_portal.htmx import HtmxHttpRequest
@@ -145,11 +144,3 @@ def supervised_team_or_404(user: User, team_id: int) -> Team:
     if team is None:
         raise Http404("No such team")
     return team
-
-
-def safe_next_url(request: HttpRequest, fallback: str) -> str:
-    """The `next` parameter (POST, then GET) when it points into this site; `fallback` otherwise."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback

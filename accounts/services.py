@@ -58,3 +58,14 @@ def team_member_add(*, team: Team, user: User) -> TeamMembership:
 def team_member_remove(*, team: Team, user: User) -> None:
     """End the user's current membership of the team (kept as history)."""
     TeamMembership.objects.current().filter(team=team, user=user).update(ended_at=timezone.now())
+
+
+def user_lock(*, user_id: int) -> None:
+    """Serialise one person's writes until the caller's transaction ends (PostgreSQL row lock).
+
+    For rules that read before they write and that a unique constraint backs (one profile,
+    one active goal, one pending request per program): a simultaneous second submission waits,
+    then reads what the first wrote. SQLite takes no row locks but runs one writer at a time.
+    Call it inside transaction.atomic().
+    """
+    User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first()

@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.forms import BaseInlineFormSet, ModelForm
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_lock
 from cme_portal.tokens import token_digest, token_new
 from programs.choices import MandatedTopic
 from programs.models import Program
@@ -51,6 +52,14 @@ class NotAllowed(Exception):
     """The clinician may not do this (e.g. shortlist an unpublished program)."""
 
 
+class CreditsAlreadyLogged(Exception):
+    """Credits were already logged for this shortlist entry (a double click, or Back and resubmit)."""
+
+    def __init__(self, claim: CreditClaim) -> None:
+        super().__init__(f"Credits for “{claim.title}” were already logged; nothing was added.")
+        self.claim = claim
+
+
 def profile_get_or_default(*, user: User) -> ClinicianProfile:
     """The saved profile, or an unsaved one for the form to start from."""
     profile = ClinicianProfile.objects.filter(user=user).first()
@@ -66,10 +75,12 @@ def profile_save(*, user: User, profile: ClinicianProfile) -> ClinicianProfile:
     """
     profile.user = user
     with transaction.atomic():
+        user_lock(user_id=user.pk)  # a simultaneous first save waits, then updates the row this one made
         stored = ClinicianProfile.objects.select_for_update().filter(user=user).first()
         if stored is not None:
+            profile.pk = stored.pk  # the same row, also when a simultaneous first save made it
             # What the form cannot edit comes from the row, whatever the instance carried.
-            for name in CONFIRMATION_FIELDS:
+            for name in (*CONFIRMATION_FIELDS, "calendar_token_digest"):
                 setattr(profile, name, getattr(stored, name))
             if profile.profession != stored.profession:
                 profile.declined_profession = ""
@@ -103,6 +114,7 @@ def licence_delete(*, user: User, licence_id: int) -> None:
 def goal_save(*, user: User, goal: CareerGoal, make_active: bool = False) -> CareerGoal:
     """Save a validated goal; the user's first goal, or one asked to be, becomes the active one."""
     with transaction.atomic():
+        user_lock(user_id=user.pk)  # one active goal: a simultaneous save waits for this one
         goal.user = user
         first = not CareerGoal.objects.filter(user=user).exclude(pk=goal.pk).exists()
         activate = make_active or first
@@ -116,6 +128,7 @@ def goal_save(*, user: User, goal: CareerGoal, make_active: bool = False) -> Car
 def goal_activate(*, user: User, goal_id: int) -> CareerGoal:
     """Make one goal the active one; the others stay, inactive. Raises DoesNotExist for others' goals."""
     with transaction.atomic():
+        user_lock(user_id=user.pk)  # one active goal: a simultaneous activation waits for this one
         goal = CareerGoal.objects.select_for_update().get(user=user, pk=goal_id)
         CareerGoal.objects.filter(user=user, is_active=True).exclude(pk=goal.pk).update(is_active=False)
         if not goal.is_active:
@@ -227,7 +240,9 @@ def credit_claim_create(
     The certificate is checked again (type by extension and magic bytes, size)
     and stored under a random name; nothing is written when any check fails.
     Raises NotAllowed, writing nothing, for a date before 1950 or in the future, a credit type
-    no licence of the user accepts, or a shortlisted program whose last day has not come.
+    no licence of the user accepts, or a shortlisted program whose last day has not come; and
+    CreditsAlreadyLogged, writing nothing, when the entry already has its claim (a repeated or
+    simultaneous submission: exactly one claim is stored).
     """
     today = timezone.localdate()
     problem = rules.credit_date_problem(completed_on, today=today)
@@ -242,6 +257,8 @@ def credit_claim_create(
         entry = None
         if entry_id is not None:
             entry = ShortlistEntry.objects.select_for_update().select_related("program").get(user=user, pk=entry_id)
+            # Under the entry's lock a second submission sees the first one's claim once it commits.
+            _refuse_second_claim(entry)
             if entry.status != ShortlistStatus.COMPLETED:
                 _refuse_unfinished(entry.program, today=today)
         claim = CreditClaim(
@@ -257,19 +274,32 @@ def credit_claim_create(
             certificate.name = f"{secrets.token_hex(16)}{extension}"
             claim.certificate = certificate
         try:
-            claim.save()
-            CreditAmount.objects.bulk_create(
-                [CreditAmount(claim=claim, credit_type=kind, amount=amount) for kind, amount in sorted(amounts.items())]
-            )
-        except Exception:
+            with transaction.atomic():
+                claim.save()
+                CreditAmount.objects.bulk_create(
+                    [
+                        CreditAmount(claim=claim, credit_type=kind, amount=amount)
+                        for kind, amount in sorted(amounts.items())
+                    ]
+                )
+        except Exception as error:
             if claim.certificate:
                 claim.certificate.storage.delete(claim.certificate.name)
+            if isinstance(error, IntegrityError) and entry is not None:
+                # SQLite takes no row lock: a simultaneous submission got there first.
+                _refuse_second_claim(entry)
             raise
         if entry is not None:
             entry.status = ShortlistStatus.COMPLETED
             entry.completed_on = completed_on
             entry.save()
     return claim
+
+
+def _refuse_second_claim(entry: ShortlistEntry) -> None:
+    existing = CreditClaim.objects.filter(shortlist_entry=entry).first()
+    if existing is not None:
+        raise CreditsAlreadyLogged(existing)
 
 
 def credit_claim_delete(*, user: User, claim_id: int) -> None:

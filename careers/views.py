@@ -14,15 +14,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public, safe_next_url
+from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public
 from accounts.selectors import team_current_for_user
 from cme_portal.htmx import vary_on_htmx, wants_partial
+from cme_portal.redirects import safe_return_path
 from programs.models import Program
 from supervision.ledger import ledgers_for_plan
 
@@ -135,6 +136,8 @@ def licence_delete(request: AuthenticatedHttpRequest, licence_id: int) -> HttpRe
 @clinician_required
 def shortlist_toggle(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
     """Add or remove a program with one click; htmx gets the button back, others are redirected."""
+    # Read the body before writing: a malformed one is a 400 with nothing changed.
+    next_url = safe_return_path(request, fallback=reverse("careers:plan"))
     try:
         entry = services.shortlist_toggle(user=request.user, program_id=program_id)
     except services.NotAllowed:
@@ -145,14 +148,14 @@ def shortlist_toggle(request: AuthenticatedHttpRequest, program_id: int) -> Http
             "program": program,
             "shortlisted_override": entry is not None,
             "announce": True,
-            "next_url": safe_next_url(request, reverse("careers:plan")),
+            "next_url": next_url,
         }
         return vary_on_htmx(render(request, "careers/_shortlist_button.html", context))
     program_title = entry.program.title if entry else "The program"
     messages.success(
         request, f"“{program_title}” added to your shortlist." if entry else "Removed from your shortlist."
     )
-    return redirect(safe_next_url(request, reverse("careers:plan")))
+    return HttpResponseRedirect(next_url)
 
 
 @require_GET
@@ -253,6 +256,9 @@ def _credit_form(
         if form.is_valid():
             try:
                 return _claim_create(request, form, entry_id=entry.pk if entry is not None else None)
+            except services.CreditsAlreadyLogged as repeated:
+                messages.info(request, str(repeated))
+                return redirect("careers:credits")
             except services.NotAllowed as refusal:
                 form.add_error(None, str(refusal))
         messages.error(request, "Please correct the fields marked below; nothing was saved.")

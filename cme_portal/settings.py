@@ -205,6 +205,11 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Fields and files in one request body or query string (Django's defaults: 1,000 and 100). The
+# largest form (a listing, or a project ticking every linked course) sends under 200 fields and
+# no form takes more than one file; beyond these the request is a 400 before any view runs.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 # Cache: Redis when configured, local memory otherwise.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from careers.models import CreditClaim
+from cme_portal.form_fields import IdsChoiceField
 from programs.choices import OutcomeLevel
 from programs.models import Program
 
@@ -136,6 +137,7 @@ class OutcomeProjectForm(PrivacyCheckedForm, forms.ModelForm[OutcomeProject]):
             "linked_programs": "Linked catalog programs",
             "linked_claims": "Linked completed CME",
         }
+        field_classes = {"linked_programs": IdsChoiceField, "linked_claims": IdsChoiceField}
         widgets = {
             "baseline_start": DATE_WIDGET,
             "baseline_end": DATE_WIDGET,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import AuthenticatedHttpRequest, clinician_required, curator_required, owned_or_404, public
 from cme_portal.client_address import client_address
+from cme_portal.ids import id_from_text
 from programs.models import Program
 
 from . import presenters, selectors, services
@@ -98,7 +99,7 @@ def _detail(
     team_form: TeamMemberForm | None = None,
 ) -> HttpResponse:
     compare_to = request.GET.get("compare", "")
-    result = selectors.project_result(project, compare_to=int(compare_to) if compare_to.isdigit() else None)
+    result = selectors.project_result(project, compare_to=id_from_text(compare_to))
     report = presenters.project_report(result)
     context = {
         "project": project,

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from accounts.models import Team, TeamMembership, User
 from accounts.roles import Role
-from accounts.services import team_member_add, team_member_remove, user_role_grant
+from accounts.services import team_member_add, team_member_remove, user_lock, user_role_grant
 from careers.models import ClinicianProfile
 from careers.services import shortlist_plan
 from cme_portal.tokens import token_digest, token_new, token_presented_digest
@@ -272,8 +272,15 @@ def policy_save(*, policy: EmployerCmePolicy, confirmed_by: User) -> EmployerCme
     if problem:
         raise ValidationError({"confirmed_on": problem})
     policy.full_clean()
-    with transaction.atomic():
-        policy.save()
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError:
+        # full_clean checked the one-policy-per-profession rule; a simultaneous save won the race.
+        raise ValidationError(
+            f"A {policy.get_profession_display()} policy for this team was saved a moment ago; "
+            "this one was not saved. Open it from the policies page to change it."
+        ) from None
     return policy
 
 
@@ -339,7 +346,7 @@ def _pending_duplicate_message(existing: FundingRequest) -> str:
 
 def _lock_requester(requester_id: int) -> None:
     """Serialise writes that read a clinician's allowance: the checks below read, then write."""
-    User.objects.select_for_update().filter(pk=requester_id).values_list("pk", flat=True).first()
+    user_lock(user_id=requester_id)
 
 
 def funding_request_create(

@@ -27,6 +27,7 @@ from accounts.access import (
 from accounts.models import Team, User
 from careers.models import ClinicianProfile
 from cme_portal.htmx import page_or_partial, vary_on_htmx
+from cme_portal.redirects import allowed_choice
 from programs.models import Program
 
 from . import disclosure, equity, presenters, reminders, rules, selectors, services
@@ -368,7 +369,7 @@ def request_decide(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
 
 
 def _decision_return_url(request: HttpRequest, funding_request: FundingRequest) -> str:
-    if request.POST.get("return_to") == "dashboard":
+    if allowed_choice(request.POST.get("return_to"), allowed=("dashboard", "detail"), default="detail") == "dashboard":
         return reverse("supervision:dashboard", kwargs={"team_id": funding_request.team_id})
     return reverse("supervision:request_detail", kwargs={"request_id": funding_request.pk})
 

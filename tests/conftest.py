@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -88,3 +89,28 @@ def login_as(client, world: RoleWorld, role: str):
     if user is not None:
         client.force_login(user)
     return user
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line for the CI log: how much the form fuzz test sent and its slowest request.
+
+    The figures travel on each test report's user_properties, so they add up under xdist too.
+    """
+    runs = [
+        value
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "when", "") == "call"
+        for key, value in getattr(report, "user_properties", [])
+        if key == "fuzz"
+    ]
+    if not runs:
+        return
+    posts = [run for run in runs if run["method"] == "POST"]
+    gets = [run for run in runs if run["method"] == "GET"]
+    seconds, where = max(tuple(run["slowest"]) for run in runs)
+    terminalreporter.write_line(
+        f"fuzz: {sum(run['requests'] for run in posts):,} POST requests over {len(posts)} forms"
+        f" and {sum(run['requests'] for run in gets):,} GET over {len(gets)} pages,"
+        f" slowest {seconds:.2f} s ({where})"
+    )

@@ -8,6 +8,8 @@ from django import forms
 from django.conf import settings
 from django.http import QueryDict
 
+from cme_portal.ids import id_from_text
+
 from ..exchange.exports import cell_text
 from ..exchange.format import (
     BOOLEAN_FIELDS,
@@ -75,10 +77,10 @@ class ReviewDecisionForm(forms.Form):
         if single:
             decision = "approve" if self.cleaned_data.get("approve_one") else "reject"
             kind, _, raw_id = single.partition(":")
-            ids = [int(raw_id)] if raw_id.isdigit() else []
+            ids = [number for number in [id_from_text(raw_id)] if number is not None]
             return (ids, [], decision) if kind == "revision" else ([], ids, decision)
-        revisions = [int(value) for value in data.getlist("revision") if value.isdigit()]
-        drafts = [int(value) for value in data.getlist("draft") if value.isdigit()]
+        revisions = [number for number in map(id_from_text, data.getlist("revision")) if number is not None]
+        drafts = [number for number in map(id_from_text, data.getlist("draft")) if number is not None]
         return revisions, drafts, self.cleaned_data.get("decision") or ""
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import AuthenticatedHttpRequest, curator_required
 from cme_portal.htmx import page_or_partial, vary_on_htmx
+from cme_portal.redirects import allowed_choice
 
 from .. import tasks
 from ..exchange import exports
@@ -27,6 +28,8 @@ from . import editing
 from . import history as history_selectors
 from . import review as review_services
 from .forms import ExportForm, ImportUploadForm, ListingForm, ReviewDecisionForm
+
+REVIEW_KINDS = ("revision", "draft")  # the two lists of the review queue
 
 
 @require_GET
@@ -115,7 +118,7 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpRes
 @curator_required
 def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The review queue: held changes to published listings, then drafts; diffs and quality hints."""
-    kind = "draft" if request.GET.get("kind") == "draft" else "revision"
+    kind = allowed_choice(request.GET.get("kind"), allowed=REVIEW_KINDS, default="revision")
     page, items = review_services.review_queue_page(kind=kind, page_number=request.GET.get("page"))
     context = {
         "kind": kind,
@@ -133,7 +136,7 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
 def review_decide(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Approve or reject the ticked items (or the one whose button was pressed); back to the queue."""
     form = ReviewDecisionForm(request.POST)
-    kind = request.POST.get("kind", "revision")
+    kind = allowed_choice(request.POST.get("kind"), allowed=REVIEW_KINDS, default="revision")
     back = reverse("programs:curation:review") + ("?kind=draft" if kind == "draft" else "")
     if not form.is_valid():
         messages.error(request, "The decision could not be read; try again.")

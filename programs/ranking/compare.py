@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from cme_portal.ids import id_from_text
+
 from ..choices import CreditType
 from ..models import Program
 from ..presenters import program_claims
@@ -76,12 +78,8 @@ def parse_ids(raw: Iterable[str]) -> tuple[list[int], int]:
     ids: list[int] = []
     invalid = 0
     for value in raw:
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            invalid += 1
-            continue
-        if number <= 0:
+        number = id_from_text(value)
+        if number is None:
             invalid += 1
         elif number not in ids:
             ids.append(number)
