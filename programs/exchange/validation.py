@@ -54,9 +54,14 @@ from .problems import (
     MSG_END_BEFORE_START,
     MSG_LIST_TYPE,
     MSG_REQUIRED,
+    MSG_TAG_SEMICOLON,
+    MSG_TAG_TOO_LONG,
+    MSG_TAGS_TOO_MANY,
     MSG_TEXT_TOO_LONG,
     MSG_TEXT_TYPE,
+    MSG_UNSTORABLE,
     MSG_URL,
+    UNSTORABLE_CHARACTER,
     RowProblem,
     shorten,
 )
@@ -73,11 +78,16 @@ CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
     "commercial_support": tuple(CommercialSupport.values),
     "status": tuple(str(value) for value in STATUS_VALUES),
 }
-TEXT_MAX_LENGTH: dict[str, int | None] = {
+DESCRIPTION_MAX_LENGTH = 200_000
+# Tag lists are JSON arrays in the database (no limit there); the format sets these.
+TAGS_MAX_COUNT = 100
+TAG_MAX_LENGTH = 200
+TEXT_MAX_LENGTH: dict[str, int] = {
     "external_id": Program._meta.get_field("external_id").max_length,
     "title": Program._meta.get_field("title").max_length,
     "provider_name": Provider._meta.get_field("name").max_length,
-    "description": None,
+    # The model's TextField has no limit (PostgreSQL would take 1 GB); the format sets one.
+    "description": DESCRIPTION_MAX_LENGTH,
     "location_city": Program._meta.get_field("location_city").max_length,
     "location_state": Program._meta.get_field("location_state").max_length,
     "location_country": Program._meta.get_field("location_country").max_length,
@@ -125,6 +135,17 @@ def _as_list(value: Any) -> list[str] | None:
     return None
 
 
+def _has_unstorable(value: Any) -> bool:
+    """Whether a raw value (text, or a list or object of them) holds a character no database stores."""
+    if isinstance(value, str):
+        return UNSTORABLE_CHARACTER.search(value) is not None
+    if isinstance(value, list):
+        return any(_has_unstorable(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_unstorable(key) or _has_unstorable(item) for key, item in value.items())
+    return False
+
+
 def _decimal(value: Any, limits: tuple[int, int], minimum: Decimal) -> Decimal | None:
     if isinstance(value, bool):
         return None
@@ -160,6 +181,9 @@ def row_validate(raw: dict[str, Any]) -> tuple[dict[str, Any] | None, list[RowPr
                 problems.append(RowProblem(name, shorten(value), MSG_REQUIRED))
             record[name] = {} if name == "credits" else [] if name in MULTI_VALUED_FIELDS else None
             continue
+        if _has_unstorable(value):
+            problems.append(RowProblem(name, shorten(value), MSG_UNSTORABLE))
+            continue
         try:
             record[name] = FIELD_PARSERS[name](name, value)
         except InvalidValue as error:
@@ -192,7 +216,7 @@ def _text(name: str, value: Any) -> str:
     limit = TEXT_MAX_LENGTH[name]
     if text is None:
         raise InvalidValue(MSG_TEXT_TYPE)
-    if limit is not None and len(text) > limit:
+    if len(text) > limit:
         raise InvalidValue(MSG_TEXT_TOO_LONG.format(limit=limit))
     return text
 
@@ -222,7 +246,14 @@ def _tag_list(name: str, value: Any) -> list[str]:
     items = _as_list(value)
     if items is None:
         raise InvalidValue(MSG_LIST_TYPE)
-    return list(dict.fromkeys(items))
+    tags = list(dict.fromkeys(items))
+    if len(tags) > TAGS_MAX_COUNT:
+        raise InvalidValue(MSG_TAGS_TOO_MANY.format(limit=TAGS_MAX_COUNT))
+    if any(len(tag) > TAG_MAX_LENGTH for tag in tags):
+        raise InvalidValue(MSG_TAG_TOO_LONG.format(limit=TAG_MAX_LENGTH))
+    if any(";" in tag for tag in tags):
+        raise InvalidValue(MSG_TAG_SEMICOLON)
+    return tags
 
 
 def _url(name: str, value: Any) -> str:
