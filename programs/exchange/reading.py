@@ -266,6 +266,9 @@ def json_rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | RowProb
             if end == len(buffer) and not isinstance(value, dict | list | str) and fill():
                 continue
             break
+        if end - position > JSON_MAX_ELEMENT_CHARS:
+            detail = f"is longer than {JSON_MAX_ELEMENT_CHARS:,} characters"
+            raise FileRejected(REJECT_JSON_STRUCTURE.format(element=element + 1, detail=detail))
         try:
             _json_shape_check(value)
         except _HostileShape as shape:
@@ -330,4 +333,4 @@ def _identity_digest(row: dict[str, Any]) -> int | None:
     if provider in (None, "") or external_id in (None, ""):
         return None
     text = f"{str(provider).strip()}\x1f{str(external_id).strip()}"
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
