@@ -40,8 +40,8 @@ from .problems import (
     FAILED_UNEXPECTED,
     MSG_DUPLICATE,
     MSG_NOT_STORED,
-    REJECT_ALREADY_RUNNING,
     NOTICE_UNKNOWN_COLUMNS,
+    REJECT_ALREADY_RUNNING,
     REJECT_FILE_MISSING,
     REJECT_TOO_BIG,
     FileRejected,
@@ -81,9 +81,7 @@ class ImportAlreadyRunning(Exception):
 
 
 def _unfinished_job_of_file(sha256: str) -> ImportJob | None:
-    return ImportJob.objects.filter(
-        sha256=sha256, status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]
-    ).first()
+    return ImportJob.objects.filter(sha256=sha256, status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]).first()
 
 
 def import_job_create(

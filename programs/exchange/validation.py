@@ -78,19 +78,28 @@ CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
     "commercial_support": tuple(CommercialSupport.values),
     "status": tuple(str(value) for value in STATUS_VALUES),
 }
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    """The max_length of one of the model's CharFields."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
+
+
 DESCRIPTION_MAX_LENGTH = 200_000
 # Tag lists are JSON arrays in the database (no limit there); the format sets these.
 TAGS_MAX_COUNT = 100
 TAG_MAX_LENGTH = 200
 TEXT_MAX_LENGTH: dict[str, int] = {
-    "external_id": Program._meta.get_field("external_id").max_length,
-    "title": Program._meta.get_field("title").max_length,
-    "provider_name": Provider._meta.get_field("name").max_length,
+    "external_id": _max_length(Program, "external_id"),
+    "title": _max_length(Program, "title"),
+    "provider_name": _max_length(Provider, "name"),
     # The model's TextField has no limit (PostgreSQL would take 1 GB); the format sets one.
     "description": DESCRIPTION_MAX_LENGTH,
-    "location_city": Program._meta.get_field("location_city").max_length,
-    "location_state": Program._meta.get_field("location_state").max_length,
-    "location_country": Program._meta.get_field("location_country").max_length,
+    "location_city": _max_length(Program, "location_city"),
+    "location_state": _max_length(Program, "location_state"),
+    "location_country": _max_length(Program, "location_country"),
 }
 URL_FIELDS = {"url": 500, "outcomes_url": 500}
 

@@ -97,7 +97,9 @@ def test_a_worker_killed_mid_import_is_resumed_by_a_new_worker_without_beat(own_
         second = _worker(env, log)  # no beat anywhere
         wait_until(lambda: _job_state(url, job_id)[0] == "succeeded", 60, "the resumed import")
         elapsed = time.monotonic() - started
-        print(f"killed at {killed_at[1]}/{killed_at[2]} rows; a new worker finished the job {elapsed:.1f} s after start")
+        print(
+            f"killed at {killed_at[1]}/{killed_at[2]} rows; a new worker finished the job {elapsed:.1f} s after start"
+        )
         assert elapsed < RESUME_WITHIN_SECONDS, f"resumed only after {elapsed:.1f} s"
         with psycopg.connect(url, connect_timeout=2) as conn:
             counts = conn.execute(

@@ -31,7 +31,9 @@ def _long(length: int, seed: str = "") -> str:
 
 def _max_row(n: int) -> dict[str, object]:
     """A JSON row with every text field at its longest and every tag list full."""
-    tags = [f"{k:03d}" + _long(validation.TAG_MAX_LENGTH - 3).replace("\n", " ") for k in range(validation.TAGS_MAX_COUNT)]
+    tags = [
+        f"{k:03d}" + _long(validation.TAG_MAX_LENGTH - 3).replace("\n", " ") for k in range(validation.TAGS_MAX_COUNT)
+    ]
     return {
         "external_id": _long(validation.TEXT_MAX_LENGTH["external_id"] - 4) + f"{n:04d}",
         "title": _long(validation.TEXT_MAX_LENGTH["title"]),
@@ -93,7 +95,11 @@ def test_every_field_at_its_longest_exports_and_reimports_unchanged(file_format)
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("description", "d" * (validation.DESCRIPTION_MAX_LENGTH + 1), problems.MSG_TEXT_TOO_LONG.format(limit=200_000)),
+        (
+            "description",
+            "d" * (validation.DESCRIPTION_MAX_LENGTH + 1),
+            problems.MSG_TEXT_TOO_LONG.format(limit=200_000),
+        ),
         ("title", "t" * 301, problems.MSG_TEXT_TOO_LONG.format(limit=300)),
         ("topics", ";".join(f"t{k}" for k in range(101)), problems.MSG_TAGS_TOO_MANY.format(limit=100)),
         ("specialties", "s" * 201, problems.MSG_TAG_TOO_LONG.format(limit=200)),
@@ -113,9 +119,11 @@ def test_a_json_tag_containing_the_csv_separator_is_a_row_error():
     ]
 
 
-text_values = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=400
-).map(str.strip).filter(lambda text: text and text[0] not in "'=+-@\t\r")
+text_values = (
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=400)
+    .map(str.strip)
+    .filter(lambda text: text and text[0] not in "'=+-@\t\r")
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
