@@ -213,3 +213,12 @@ def test_a_batch_the_database_refuses_is_retried_row_by_row(monkeypatch):
     assert (row, field) == (2, "")
     assert message.startswith("The database could not store this row (")
     assert sorted(Program.objects.values_list("external_id", flat=True)) == ["X-1", "X-3", "X-4"]
+
+
+def test_every_row_error_and_rejection_message_is_documented():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "import-format.md").read_text()
+    texts = {name: getattr(problems, name) for name in dir(problems) if name.startswith(("MSG_", "REJECT_"))}
+    missing = [name for name, text in texts.items() if text.split("{")[0].strip() not in docs]
+    assert not missing, f"messages not in docs/import-format.md: {missing}"
