@@ -94,13 +94,18 @@ def test_a_worker_killed_mid_import_is_resumed_by_a_new_worker_without_beat(own_
         first.wait(10)
         killed_at = _job_state(url, job_id)
         started = time.monotonic()
-        second = _worker(env, log)  # no beat anywhere
+        second_log = tmp_path / "worker-2.log"
+        second = _worker(env, second_log)  # no beat anywhere
+        wait_until(lambda: "ready" in second_log.read_text(errors="replace"), 60, "second celery worker")
+        ready = time.monotonic()
         wait_until(lambda: _job_state(url, job_id)[0] == "succeeded", 60, "the resumed import")
-        elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - ready
         print(
-            f"killed at {killed_at[1]}/{killed_at[2]} rows; a new worker finished the job {elapsed:.1f} s after start"
+            f"killed at {killed_at[1]}/{killed_at[2]} rows; the new worker was ready {ready - started:.1f} s after "
+            f"its start and finished the job {elapsed:.1f} s after that"
         )
-        assert elapsed < RESUME_WITHIN_SECONDS, f"resumed only after {elapsed:.1f} s"
+        # Measured from the worker being available: its start-up time depends on the machine's load.
+        assert elapsed < RESUME_WITHIN_SECONDS, f"finished only {elapsed:.1f} s after a worker was ready"
         with psycopg.connect(url, connect_timeout=2) as conn:
             counts = conn.execute(
                 """
