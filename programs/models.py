@@ -354,11 +354,22 @@ class ImportJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     run_token = models.CharField(max_length=64, blank=True)
     enqueue_attempts = models.PositiveIntegerField(default=0)
-    last_enqueue_error = models.CharField(max_length=500, blank=True)
+    enqueue_attempted_at = models.DateTimeField(null=True, blank=True)
+    last_enqueue_error = models.CharField(
+        max_length=500, blank=True, help_text="Why the last attempt to queue the job failed; blank once queued."
+    )
 
     class Meta:
         ordering = ["-queued_at", "-id"]
         indexes = [models.Index(fields=["status", "queued_at"], name="importjob_status_queued")]
+        constraints = [
+            # A file (by content) is imported by one job at a time: a second upload is told it is running.
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="importjob_one_unfinished_per_file",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Import #{self.pk} {self.file_name}"

@@ -9,7 +9,8 @@ Prints rows/s of the import run (file storage + scan + validate + batched
 writes) and the process's max RSS; with --tracemalloc also the peak Python
 memory of the run (tracemalloc makes the run several times slower, so time
 and memory are best measured in separate runs). With --again it
-imports the same file a second time (every row unchanged). Listings are
+imports the same file a second time (every row unchanged); with --changed it
+then imports a file that changes every row's title (every row updated). Listings are
 written with a unique provider name per run, so repeated benchmarks do not
 collide; delete them afterwards if the database matters.
 """
@@ -43,7 +44,7 @@ FORMATS = ["course", "enduring", "journal", "pi_cme", "rss"]
 PROFESSIONS = ["physician", "nurse", "pharmacist", "physician_assistant"]
 
 
-def write_csv(path: Path, rows: int, run: str) -> None:
+def write_csv(path: Path, rows: int, run: str, title: str = "sepsis quality improvement") -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         writer.writeheader()
@@ -51,7 +52,7 @@ def write_csv(path: Path, rows: int, run: str) -> None:
             writer.writerow(
                 {
                     "external_id": f"B-{n:07d}",
-                    "title": f"Benchmark activity {n}: sepsis quality improvement",
+                    "title": f"Benchmark activity {n}: {title}",
                     "provider_name": f"Bench provider {run} {n % 50}",
                     "provider_accreditor": "accme",
                     "description": "A practice improvement project with chart audit and feedback." * 2,
@@ -99,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--again", action="store_true", help="Import the same file a second time.")
+    parser.add_argument("--changed", action="store_true", help="Then import a file changing every row.")
     parser.add_argument("--draft", action="store_true", help="Import as drafts (default: --publish).")
     parser.add_argument("--tracemalloc", action="store_true", help="Also measure peak Python memory (slower).")
     args = parser.parse_args()
@@ -107,11 +109,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings.MEDIA_ROOT = tmp
         path = Path(tmp) / f"bench-{args.rows}.csv"
-        write_csv(path, args.rows, uuid.uuid4().hex[:8])
+        run = uuid.uuid4().hex[:8]
+        write_csv(path, args.rows, run)
         print(f"{settings.DATABASES['default']['ENGINE']}: {path.stat().st_size / 1e6:.1f} MB file")
         timed_import(path, publish=not args.draft, trace=args.tracemalloc)
         if args.again:
             timed_import(path, publish=not args.draft, trace=args.tracemalloc)
+        if args.changed:
+            changed = Path(tmp) / f"bench-{args.rows}-changed.csv"
+            write_csv(changed, args.rows, run, title="sepsis quality improvement, revised")
+            timed_import(changed, publish=not args.draft, trace=args.tracemalloc)
     print(f"max RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

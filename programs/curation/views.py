@@ -53,13 +53,17 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _imports_page(request, form, status=400)
     upload = form.cleaned_data["file"]
-    job = import_services.import_job_create(
-        upload=upload,
-        file_name=upload.name,
-        actor=request.user,
-        publish=form.cleaned_data["publish"],
-        file_format=form.cleaned_data["file_format"],
-    )
+    try:
+        job = import_services.import_job_create(
+            upload=upload,
+            file_name=upload.name,
+            actor=request.user,
+            publish=form.cleaned_data["publish"],
+            file_format=form.cleaned_data["file_format"],
+        )
+    except import_services.ImportAlreadyRunning as running:
+        messages.error(request, str(running))
+        return redirect("programs:curation:import_detail", job_id=running.job.pk)
     if job.is_finished:
         messages.error(request, job.message)
     elif not tasks.import_job_enqueue(job=job):
@@ -76,6 +80,8 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
 def import_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     """Live progress (htmx polls the `progress` partial every second until done), then the report."""
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
+    # A job the broker never received (it was down) is queued again once it answers; rate-limited.
+    tasks.import_job_enqueue_if_never_queued(job=job)
     errors = Paginator(job.row_errors.all(), 100).get_page(request.GET.get("page")) if job.is_finished else None
     in_queue = review_services.imports_in_queue(job_ids=[job.pk]) if job.is_finished else []
     template = page_or_partial(request, "programs/curation/import_detail.html", "progress")

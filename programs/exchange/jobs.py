@@ -9,7 +9,11 @@
   and writes (programs.exchange.writing) the rows in batches. Each batch, its
   error rows and the job's counters commit in one transaction, so a run that
   dies resumes after the last committed batch and the end state is as if it
-  ran once.
+  ran once. A batch the database refuses is retried row by row, so the good
+  rows land and each refused row is an error row.
+- The lease is short (LEASE_SECONDS) and renewed every few seconds, so a run
+  that died is taken over within seconds; `import_job_lease_seconds_left`
+  tells a redelivered task how long to wait before trying again.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -34,12 +39,15 @@ from ..models import ImportJob, ImportJobStatus, ImportRowError
 from .problems import (
     FAILED_UNEXPECTED,
     MSG_DUPLICATE,
+    MSG_NOT_STORED,
     NOTICE_UNKNOWN_COLUMNS,
+    REJECT_ALREADY_RUNNING,
     REJECT_FILE_MISSING,
     REJECT_TOO_BIG,
     FileRejected,
     RowProblem,
     shorten,
+    storable,
 )
 from .reading import file_rows, file_scan, format_for
 from .validation import row_validate
@@ -47,7 +55,10 @@ from .writing import BATCH_SIZE, records_write
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120  # a run that has not committed a batch for this long is presumed dead
+LEASE_SECONDS = 10  # a run that has not renewed its lease for this long is presumed dead
+HEARTBEAT_SECONDS = 2  # how often a run renews its lease (each batch commit renews it too)
+# What the database raises for a value or row it will not store (UnicodeEncodeError is a ValueError).
+STORE_ERRORS = (DataError, IntegrityError, ValueError)
 
 
 @dataclass
@@ -61,13 +72,27 @@ class BatchCounts:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
+class ImportAlreadyRunning(Exception):
+    """The same file (by SHA-256) is already queued or running as `job`; nothing new was recorded."""
+
+    def __init__(self, job: ImportJob) -> None:
+        super().__init__(REJECT_ALREADY_RUNNING.format(job_id=job.pk, status=job.get_status_display().lower()))
+        self.job = job
+
+
+def _unfinished_job_of_file(sha256: str) -> ImportJob | None:
+    return ImportJob.objects.filter(sha256=sha256, status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]).first()
+
+
 def import_job_create(
     *, upload: IO[bytes], file_name: str, actor: User | None, publish: bool, file_format: str = ""
 ) -> ImportJob:
     """Store an uploaded file in private media and record a queued import job.
 
     Computes size and SHA-256 while storing. A file over the size limit is not
-    stored: the job is recorded as rejected with the reason.
+    stored: the job is recorded as rejected with the reason. Raises
+    ImportAlreadyRunning, storing nothing, when a job of the same file is
+    queued or running (a unique constraint settles two uploads at once).
     """
     digest = hashlib.sha256()
     size = 0
@@ -81,7 +106,7 @@ def import_job_create(
     upload.seek(0)
     job = ImportJob(
         created_by=actor if actor is not None and actor.pk else None,
-        file_name=(file_name or "upload")[:255],
+        file_name=storable(file_name or "upload")[:255],
         file_size=size,
         sha256=digest.hexdigest(),
         file_format=file_format or format_for(file_name, head),
@@ -93,8 +118,19 @@ def import_job_create(
         job.finished_at = timezone.now()
         job.save()
         return job
+    running = _unfinished_job_of_file(job.sha256)
+    if running is not None:
+        raise ImportAlreadyRunning(running)
     job.file.save(f"{uuid.uuid4().hex}.{job.file_format}", File(upload), save=False)
-    job.save()
+    try:
+        with transaction.atomic():
+            job.save()
+    except IntegrityError:
+        job.file.delete(save=False)
+        running = _unfinished_job_of_file(job.sha256)
+        if running is None:
+            raise
+        raise ImportAlreadyRunning(running) from None
     return job
 
 
@@ -118,6 +154,31 @@ def _claim(job_id: int, token: str) -> ImportJob | None:
 
 class LeaseLost(Exception):
     """Another run took over this job; this run stops without writing."""
+
+
+def import_job_lease_seconds_left(*, job: ImportJob) -> float:
+    """Seconds until another run may take the job over: 0 when it is not running under a fresh lease."""
+    if job.status != ImportJobStatus.RUNNING or job.heartbeat_at is None:
+        return 0.0
+    expires = job.heartbeat_at + datetime.timedelta(seconds=LEASE_SECONDS)
+    return max(0.0, (expires - timezone.now()).total_seconds())
+
+
+class _Heartbeat:
+    """Renews a run's lease at most every HEARTBEAT_SECONDS; raises LeaseLost once another run holds it."""
+
+    def __init__(self, job_id: int, token: str) -> None:
+        self.job_id = job_id
+        self.token = token
+        self.last = time.monotonic()
+
+    def beat(self) -> None:
+        if time.monotonic() - self.last < HEARTBEAT_SECONDS:
+            return
+        renewed = ImportJob.objects.filter(pk=self.job_id, run_token=self.token, status=ImportJobStatus.RUNNING)
+        if not renewed.update(heartbeat_at=timezone.now()):
+            raise LeaseLost
+        self.last = time.monotonic()
 
 
 def import_job_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> ImportJob | None:
@@ -153,8 +214,9 @@ def _open(job: ImportJob) -> IO[bytes]:
 
 
 def _run_claimed(job: ImportJob, token: str, batch_size: int) -> None:
+    heartbeat = _Heartbeat(job.pk, token)
     with _open(job) as binary:
-        scan = file_scan(binary, job.file_format)
+        scan = file_scan(binary, job.file_format, progress=heartbeat.beat)
     notice = NOTICE_UNKNOWN_COLUMNS.format(names=", ".join(scan.unknown_columns)) if scan.unknown_columns else ""
     ImportJob.objects.filter(pk=job.pk, run_token=token).update(rows_total=scan.rows_total, notice=notice)
     actor = job.created_by
@@ -162,6 +224,7 @@ def _run_claimed(job: ImportJob, token: str, batch_size: int) -> None:
     with _open(job) as binary:
         for row_number, row in file_rows(binary, job.file_format):
             if row_number <= job.last_row:
+                heartbeat.beat()
                 continue
             batch.append((row_number, row))
             if len(batch) >= batch_size:
@@ -180,13 +243,14 @@ def _batch_commit(
     actor: User | None,
 ) -> None:
     """Validate and write one batch, its error rows and the job counters, in one transaction."""
-    records, errors = _batch_check(batch, duplicates)
-    error_rows = len({error.row_number for error in errors})
+    checked, errors = _batch_check(batch, duplicates)
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.run_token != token or locked.is_finished:
             raise LeaseLost
-        outcomes = records_write(records=records, actor=actor, publish=job.publish, import_job_id=job.pk)
+        outcomes, refused = _records_store(job, checked, actor)
+        errors.extend(refused)
+        error_rows = len({error.row_number for error in errors})
         counts = BatchCounts()
         for outcome in outcomes:
             counts.add(outcome)
@@ -206,11 +270,51 @@ def _batch_commit(
     job.last_row = batch[-1][0]
 
 
+def _records_store(
+    job: ImportJob, checked: list[tuple[int, dict[str, Any]]], actor: User | None
+) -> tuple[list[str], list[ImportRowError]]:
+    """Write the batch's valid records; if the database refuses the batch, each row on its own.
+
+    Runs inside the batch's transaction, each attempt in a savepoint. A batch
+    refused for a constraint is tried once more (it then sees the provider a
+    concurrent import created meanwhile); a batch still refused is written row
+    by row: the rows the database stores land, each one it refuses becomes an
+    (unsaved) error row.
+    """
+
+    def write(records: list[dict[str, Any]]) -> list[str]:
+        with transaction.atomic():
+            return records_write(records=records, actor=actor, publish=job.publish, import_job_id=job.pk)
+
+    records = [record for _row_number, record in checked]
+    try:
+        return write(records), []
+    except IntegrityError as error:
+        logger.info("Import job %s: batch refused (%s); trying it once more", job.pk, error)
+        try:
+            return write(records), []
+        except STORE_ERRORS as again:
+            logger.warning("Import job %s: batch refused again, writing row by row: %s", job.pk, again)
+    except STORE_ERRORS as error:
+        logger.warning("Import job %s: batch refused, writing row by row: %s", job.pk, error)
+    outcomes: list[str] = []
+    refused: list[ImportRowError] = []
+    for row_number, record in checked:
+        try:
+            outcomes.extend(write([record]))
+        except STORE_ERRORS as error:
+            detail = shorten(str(error).splitlines()[0] if str(error) else type(error).__name__, 200)
+            refused.append(
+                ImportRowError(row_number=row_number, field="", value="", message=MSG_NOT_STORED.format(detail=detail))
+            )
+    return outcomes, refused
+
+
 def _batch_check(
     batch: list[tuple[int, dict[str, Any] | RowProblem]], duplicates: dict[int, int]
-) -> tuple[list[dict[str, Any]], list[ImportRowError]]:
-    """The valid rows of a batch as records, and an (unsaved) error row for each problem of the others."""
-    records: list[dict[str, Any]] = []
+) -> tuple[list[tuple[int, dict[str, Any]]], list[ImportRowError]]:
+    """The valid rows of a batch as (row number, record), and an (unsaved) error row for each problem of the others."""
+    records: list[tuple[int, dict[str, Any]]] = []
     errors: list[ImportRowError] = []
     for row_number, row in batch:
         if isinstance(row, RowProblem):
@@ -230,7 +334,7 @@ def _batch_check(
             )
             continue
         assert record is not None
-        records.append(record)
+        records.append((row_number, record))
     return records, errors
 
 
@@ -244,6 +348,12 @@ def _finish(job: ImportJob, token: str, status: str, message: str) -> None:
         locked.finished_at = timezone.now()
         locked.heartbeat_at = locked.finished_at
         locked.save(update_fields=["status", "message", "finished_at", "heartbeat_at"])
+
+
+def import_jobs_unfinished() -> list[tuple[int, float]]:
+    """(id, seconds until its lease expires) of every queued or running job: what a starting worker resumes."""
+    unfinished = ImportJob.objects.filter(status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING])
+    return [(job.pk, import_job_lease_seconds_left(job=job)) for job in unfinished.order_by("queued_at", "pk")]
 
 
 def import_jobs_stale(*, queued_for_seconds: int = 60) -> list[int]:

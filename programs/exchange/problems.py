@@ -8,6 +8,7 @@ row errors (one `RowProblem` per bad field), `REJECT_*` reject the whole file
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,13 @@ MSG_CHOICE = "Not an allowed value. Allowed: {allowed}."
 MSG_CODES = "Contains a value that is not allowed: “{bad}”. Allowed, separated by “;”: {allowed}."
 MSG_TEXT_TOO_LONG = "Too long: at most {limit} characters."
 MSG_TEXT_TYPE = "Must be text."
+MSG_UNSTORABLE = (
+    "Contains a character that cannot be stored: a NUL (\\x00) or an unpaired surrogate (\\ud800-\\udfff). "
+    "Remove it and import the row again."
+)
+MSG_TAGS_TOO_MANY = "Too many values: at most {limit}."
+MSG_TAG_TOO_LONG = "A value is too long: each at most {limit} characters."
+MSG_TAG_SEMICOLON = "A value cannot contain “;” (it separates values in CSV)."
 MSG_LIST_TYPE = "Must be a list of text values (CSV: separated by “;”)."
 MSG_URL = "Must be a full http:// or https:// URL of at most 500 characters."
 MSG_DATE = "Must be a date as YYYY-MM-DD, e.g. 2026-03-31."
@@ -33,6 +41,7 @@ MSG_DUPLICATE = (
     "The same provider_name and external_id are already on row {first}; "
     "an identity may appear only once in a file, so this row was not imported."
 )
+MSG_NOT_STORED = "The database could not store this row ({detail}); the other rows were imported."
 MSG_TOO_MANY_CELLS = "The row has {count} cells but the header has {expected} columns."
 MSG_NOT_OBJECT = "Each element of the JSON array must be an object ({...})."
 
@@ -45,12 +54,19 @@ REJECT_NOT_UTF8 = (
 )
 REJECT_BAD_CSV = "The file is not valid CSV (row {row}: {detail})."
 REJECT_BAD_JSON = "The file is not valid JSON ({detail})."
+REJECT_JSON_STRUCTURE = (
+    "The file is not a listing file: element {element} of the JSON array {detail}. Nothing was imported."
+)
 REJECT_JSON_NOT_ARRAY = "A JSON import must be one array of objects: [{...}, {...}]."
 REJECT_MISSING_COLUMNS = (
     "Required column(s) missing from the header: {missing}. "
     "The header must name external_id, title, provider_name and format."
 )
 REJECT_DUPLICATE_COLUMN = "The column “{name}” appears more than once in the header."
+REJECT_ALREADY_RUNNING = (
+    "This file is already being imported (job #{job_id}, {status}); nothing new was queued. "
+    "Its page shows the progress."
+)
 REJECT_FILE_MISSING = "The uploaded file is no longer stored; upload it again."
 NOTICE_UNKNOWN_COLUMNS = "Unknown column(s) ignored: {names}."
 FAILED_UNEXPECTED = "The import stopped because of an unexpected error after row {row}. Rows before it were imported."
@@ -67,8 +83,21 @@ class RowProblem:
     message: str
 
 
+# What neither database can store in a text column: NUL (PostgreSQL refuses it) and
+# lone surrogates, which are not Unicode scalar values (neither database encodes them).
+UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """The text with each character no database can store (NUL, lone surrogates) replaced by U+FFFD."""
+    return UNSTORABLE_CHARACTER.sub("\ufffd", text)
+
+
 def shorten(value: Any, limit: int = 300) -> str:
-    """A raw value as the text an error row shows: JSON for lists and objects, at most `limit` characters."""
+    """A raw value as the text an error row shows: JSON for lists and objects, at most `limit` characters.
+
+    Characters no database stores are shown as U+FFFD, so the error row itself can be saved.
+    """
     if value is None:
         return ""
     if isinstance(value, dict | list):
@@ -77,4 +106,5 @@ def shorten(value: Any, limit: int = 300) -> str:
         text = "true" if value else "false"
     else:
         text = str(value)
+    text = storable(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
@@ -32,16 +32,27 @@ from .problems import (
     REJECT_DUPLICATE_COLUMN,
     REJECT_EMPTY,
     REJECT_JSON_NOT_ARRAY,
+    REJECT_JSON_STRUCTURE,
     REJECT_MISSING_COLUMNS,
     REJECT_NOT_UTF8,
     REJECT_TOO_MANY_ROWS,
     FileRejected,
     RowProblem,
     shorten,
+    storable,
 )
 
+SCAN_PROGRESS_ROWS = 500
 JSON_CHUNK_CHARS = 64 * 1024
-JSON_MAX_ELEMENT_CHARS = 1024 * 1024
+# Room for a record with every field at its longest (validation.TEXT_MAX_LENGTH and the
+# tag limits), even when every character is escaped as \uXXXX; tests hold this.
+JSON_MAX_ELEMENT_CHARS = 4 * 1024 * 1024
+# Shapes no listing has: beyond these an element is hostile and the file is refused.
+JSON_MAX_DEPTH = 8  # the element object is level 1, a list or credits object in it level 2
+JSON_MAX_KEY_CHARS = 200
+JSON_MAX_KEYS = 1000
+JSON_MAX_ITEMS = 10_000
+JSON_MAX_NUMBER_CHARS = 100
 
 
 @dataclass
@@ -68,12 +79,27 @@ def _text_stream(binary: IO[bytes], newline: str | None) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict", newline=newline)
 
 
+def _csv_field_limit_ensure() -> None:
+    """Let the csv module read a cell as long as a whole import file.
+
+    The csv module refuses cells over 131,072 characters by default, which
+    would reject a file whose description the format allows. The limit is
+    process-wide, so it is only ever raised, never lowered: other readers keep
+    working and a concurrent caller can only see a larger limit. Field limits
+    are the validation's (row errors naming the field), not the reader's.
+    """
+    wanted = max(settings.IMPORT_MAX_BYTES, 1)
+    if csv.field_size_limit() < wanted:
+        csv.field_size_limit(wanted)
+
+
 def csv_rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
     """Yield (row number, raw row) for each non-blank data row; the header is row 1.
 
     Raises FileRejected for file-level problems. A row with more cells than the
     header comes back as a RowProblem. Header names are trimmed and lowercased.
     """
+    _csv_field_limit_ensure()
     text = _text_stream(binary, newline="")
     reader = csv.reader(text, strict=True)
     row_number = 0
@@ -119,26 +145,68 @@ def _check_header(header: list[str]) -> None:
         raise FileRejected(REJECT_MISSING_COLUMNS.format(missing=", ".join(missing)))
 
 
+class _HostileShape(Exception):
+    """An element no listing could have (too deep, too wide, too long a key or number)."""
+
+
+def _json_number(parse: type[int] | type[Decimal]) -> Any:
+    def parse_number(text: str) -> int | Decimal:
+        if len(text) > JSON_MAX_NUMBER_CHARS:
+            raise _HostileShape(f"has a number longer than {JSON_MAX_NUMBER_CHARS} characters")
+        return parse(text)
+
+    return parse_number
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len(pairs) > JSON_MAX_KEYS:
+        raise _HostileShape(f"has an object with more than {JSON_MAX_KEYS:,} keys")
+    for key, _value in pairs:
+        if len(key) > JSON_MAX_KEY_CHARS:
+            raise _HostileShape(f"has a key longer than {JSON_MAX_KEY_CHARS} characters")
+    return dict(pairs)
+
+
+def _json_shape_check(value: Any) -> None:
+    """Raise _HostileShape for nesting deeper than JSON_MAX_DEPTH or a list over JSON_MAX_ITEMS values."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list) and depth > JSON_MAX_DEPTH:
+            raise _HostileShape(f"is nested more than {JSON_MAX_DEPTH} levels deep")
+        if isinstance(item, list):
+            if len(item) > JSON_MAX_ITEMS:
+                raise _HostileShape(f"has a list with more than {JSON_MAX_ITEMS:,} values")
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+
+
 def json_rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
     """Yield (element number, object) for each element of a top-level JSON array (first = 1).
 
     Incremental: decodes one element at a time from a bounded buffer with
     `raw_decode`, so memory does not grow with the file. Numbers are parsed as
-    Decimal so amounts keep their exact value.
+    Decimal so amounts keep their exact value. An element of a shape no
+    listing has (nested deeper than JSON_MAX_DEPTH, a list, object, key or
+    number beyond the JSON_MAX_* limits, more than JSON_MAX_ELEMENT_CHARS of
+    text) rejects the file before anything is written.
     """
-    decoder = json.JSONDecoder(parse_float=Decimal)
+    decoder = json.JSONDecoder(
+        parse_float=_json_number(Decimal), parse_int=_json_number(int), object_pairs_hook=_json_object
+    )
     text = _text_stream(binary, newline=None)
     buffer = ""
     position = 0
     eof = False
     element = 0
 
-    def fill() -> bool:
+    def fill(at_least: int = JSON_CHUNK_CHARS) -> bool:
         nonlocal buffer, position, eof
         if eof:
             return False
         try:
-            chunk = text.read(JSON_CHUNK_CHARS)
+            chunk = text.read(max(JSON_CHUNK_CHARS, at_least))
         except UnicodeDecodeError:
             raise FileRejected(REJECT_NOT_UTF8.format(row=max(element, 1))) from None
         buffer = buffer[position:] + chunk
@@ -181,13 +249,30 @@ def json_rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | RowProb
             try:
                 value, end = decoder.raw_decode(buffer, position)
             except json.JSONDecodeError as error:
-                if len(buffer) - position > JSON_MAX_ELEMENT_CHARS or not fill():
+                pending = len(buffer) - position
+                if pending > JSON_MAX_ELEMENT_CHARS:
+                    detail = f"is longer than {JSON_MAX_ELEMENT_CHARS:,} characters"
+                    raise FileRejected(REJECT_JSON_STRUCTURE.format(element=element + 1, detail=detail)) from None
+                # Read as much again as is pending, so a long element is decoded a few times, not once per chunk.
+                if not fill(pending):
                     raise FileRejected(REJECT_BAD_JSON.format(detail=f"element {element + 1}: {error.msg}")) from None
                 continue
+            except RecursionError:
+                detail = f"is nested more than {JSON_MAX_DEPTH} levels deep"
+                raise FileRejected(REJECT_JSON_STRUCTURE.format(element=element + 1, detail=detail)) from None
+            except _HostileShape as shape:
+                raise FileRejected(REJECT_JSON_STRUCTURE.format(element=element + 1, detail=shape)) from None
             # A number or literal that ends the buffer may continue in the next chunk.
             if end == len(buffer) and not isinstance(value, dict | list | str) and fill():
                 continue
             break
+        if end - position > JSON_MAX_ELEMENT_CHARS:
+            detail = f"is longer than {JSON_MAX_ELEMENT_CHARS:,} characters"
+            raise FileRejected(REJECT_JSON_STRUCTURE.format(element=element + 1, detail=detail))
+        try:
+            _json_shape_check(value)
+        except _HostileShape as shape:
+            raise FileRejected(REJECT_JSON_STRUCTURE.format(element=element + 1, detail=shape)) from None
         position = end
         element += 1
         expect_value = False
@@ -208,8 +293,11 @@ def file_rows(binary: IO[bytes], file_format: str) -> Iterator[tuple[int, dict[s
         yield row_number, row
 
 
-def file_scan(binary: IO[bytes], file_format: str) -> ScanResult:
-    """First pass: file-level problems (raised as FileRejected), row count, duplicates, unknown columns."""
+def file_scan(binary: IO[bytes], file_format: str, progress: Callable[[], None] | None = None) -> ScanResult:
+    """First pass: file-level problems (raised as FileRejected), row count, duplicates, unknown columns.
+
+    `progress`, when given, is called every SCAN_PROGRESS_ROWS rows (an import job renews its lease there).
+    """
     result = ScanResult()
     first_row_of: dict[int, int] = {}
     unknown: dict[str, None] = {}
@@ -220,6 +308,8 @@ def file_scan(binary: IO[bytes], file_format: str) -> ScanResult:
             unknown.update(dict.fromkeys(name for name in row["__header__"] if name not in FIELDS))
             continue
         result.rows_total += 1
+        if progress is not None and result.rows_total % SCAN_PROGRESS_ROWS == 0:
+            progress()
         if result.rows_total > settings.IMPORT_MAX_ROWS:
             raise FileRejected(REJECT_TOO_MANY_ROWS.format(limit=settings.IMPORT_MAX_ROWS))
         if isinstance(row, RowProblem):
@@ -233,7 +323,7 @@ def file_scan(binary: IO[bytes], file_format: str) -> ScanResult:
             result.duplicates[row_number] = first_row_of[key]
         else:
             first_row_of[key] = row_number
-    result.unknown_columns = [name or "(blank)" for name in unknown]
+    result.unknown_columns = [storable(name) or "(blank)" for name in unknown]
     return result
 
 
@@ -243,4 +333,4 @@ def _identity_digest(row: dict[str, Any]) -> int | None:
     if provider in (None, "") or external_id in (None, ""):
         return None
     text = f"{str(provider).strip()}\x1f{str(external_id).strip()}"
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")

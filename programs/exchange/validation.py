@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -54,9 +54,14 @@ from .problems import (
     MSG_END_BEFORE_START,
     MSG_LIST_TYPE,
     MSG_REQUIRED,
+    MSG_TAG_SEMICOLON,
+    MSG_TAG_TOO_LONG,
+    MSG_TAGS_TOO_MANY,
     MSG_TEXT_TOO_LONG,
     MSG_TEXT_TYPE,
+    MSG_UNSTORABLE,
     MSG_URL,
+    UNSTORABLE_CHARACTER,
     RowProblem,
     shorten,
 )
@@ -73,14 +78,28 @@ CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
     "commercial_support": tuple(CommercialSupport.values),
     "status": tuple(str(value) for value in STATUS_VALUES),
 }
-TEXT_MAX_LENGTH: dict[str, int | None] = {
-    "external_id": Program._meta.get_field("external_id").max_length,
-    "title": Program._meta.get_field("title").max_length,
-    "provider_name": Provider._meta.get_field("name").max_length,
-    "description": None,
-    "location_city": Program._meta.get_field("location_city").max_length,
-    "location_state": Program._meta.get_field("location_state").max_length,
-    "location_country": Program._meta.get_field("location_country").max_length,
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    """The max_length of one of the model's CharFields."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
+
+
+DESCRIPTION_MAX_LENGTH = 200_000
+# Tag lists are JSON arrays in the database (no limit there); the format sets these.
+TAGS_MAX_COUNT = 100
+TAG_MAX_LENGTH = 200
+TEXT_MAX_LENGTH: dict[str, int] = {
+    "external_id": _max_length(Program, "external_id"),
+    "title": _max_length(Program, "title"),
+    "provider_name": _max_length(Provider, "name"),
+    # The model's TextField has no limit (PostgreSQL would take 1 GB); the format sets one.
+    "description": DESCRIPTION_MAX_LENGTH,
+    "location_city": _max_length(Program, "location_city"),
+    "location_state": _max_length(Program, "location_state"),
+    "location_country": _max_length(Program, "location_country"),
 }
 URL_FIELDS = {"url": 500, "outcomes_url": 500}
 
@@ -125,6 +144,29 @@ def _as_list(value: Any) -> list[str] | None:
     return None
 
 
+def _texts_of(value: Any) -> Iterator[str]:
+    """Every text in a raw value: itself, or the items (keys too) of a list or object."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts_of(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts_of(item)
+
+
+def _has_unstorable(value: Any) -> bool:
+    """Whether a raw value (text, or a list or object of them) holds a character no database stores."""
+    return any(UNSTORABLE_CHARACTER.search(text) for text in _texts_of(value))
+
+
+def _row_has_unstorable(raw: dict[str, Any]) -> bool:
+    """One search over the whole row: the common case, a clean row, costs one regex pass."""
+    return UNSTORABLE_CHARACTER.search("\x1f".join(_texts_of(list(raw.values())))) is not None
+
+
 def _decimal(value: Any, limits: tuple[int, int], minimum: Decimal) -> Decimal | None:
     if isinstance(value, bool):
         return None
@@ -153,12 +195,16 @@ def row_validate(raw: dict[str, Any]) -> tuple[dict[str, Any] | None, list[RowPr
     """
     problems: list[RowProblem] = []
     record: dict[str, Any] = {}
+    check_storable = _row_has_unstorable(raw)
     for name in FIELDS:
         value = raw.get(name)
         if _is_blank(value):
             if name in REQUIRED_FIELDS:
                 problems.append(RowProblem(name, shorten(value), MSG_REQUIRED))
             record[name] = {} if name == "credits" else [] if name in MULTI_VALUED_FIELDS else None
+            continue
+        if check_storable and _has_unstorable(value):
+            problems.append(RowProblem(name, shorten(value), MSG_UNSTORABLE))
             continue
         try:
             record[name] = FIELD_PARSERS[name](name, value)
@@ -192,7 +238,7 @@ def _text(name: str, value: Any) -> str:
     limit = TEXT_MAX_LENGTH[name]
     if text is None:
         raise InvalidValue(MSG_TEXT_TYPE)
-    if limit is not None and len(text) > limit:
+    if len(text) > limit:
         raise InvalidValue(MSG_TEXT_TOO_LONG.format(limit=limit))
     return text
 
@@ -222,7 +268,14 @@ def _tag_list(name: str, value: Any) -> list[str]:
     items = _as_list(value)
     if items is None:
         raise InvalidValue(MSG_LIST_TYPE)
-    return list(dict.fromkeys(items))
+    tags = list(dict.fromkeys(items))
+    if len(tags) > TAGS_MAX_COUNT:
+        raise InvalidValue(MSG_TAGS_TOO_MANY.format(limit=TAGS_MAX_COUNT))
+    if any(len(tag) > TAG_MAX_LENGTH for tag in tags):
+        raise InvalidValue(MSG_TAG_TOO_LONG.format(limit=TAG_MAX_LENGTH))
+    if any(";" in tag for tag in tags):
+        raise InvalidValue(MSG_TAG_SEMICOLON)
+    return tags
 
 
 def _url(name: str, value: Any) -> str:

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from programs.exchange.jobs import import_file_run
+from programs.exchange.jobs import ImportAlreadyRunning, import_file_run
 from programs.models import ImportJobStatus
 
 
@@ -26,6 +26,8 @@ class Command(BaseCommand):
             job = import_file_run(
                 path=options["path"], actor=actor, publish=options["publish"], file_format=options["file_format"]
             )
+        except ImportAlreadyRunning as running:
+            raise CommandError(str(running)) from None
         except OSError as error:
             raise CommandError(f"Cannot read {options['path']}: {error.strerror or error}") from None
         if job.status == ImportJobStatus.REJECTED:
