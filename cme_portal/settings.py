@@ -183,14 +183,27 @@ MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "priva
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Cache: Redis when configured, local memory otherwise.
+# Cache: Redis when configured, local memory otherwise. The cache is optional: Redis down
+# or hung is a cache miss after at most CACHE_TIMEOUT seconds, then skipped for
+# CACHE_RETRY_AFTER seconds (cme_portal/cache.py); every page reads the database instead.
+# Sessions are stored in the database and django-axes uses its database handler, so
+# neither needs Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    _cache_timeout = float(os.environ.get("CACHE_TIMEOUT", "0.3"))
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cme_portal.cache.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": _cache_timeout,
+                "socket_timeout": _cache_timeout,
+                "retry": Retry(NoBackoff(), 0),  # redis-py would otherwise retry a hung server
+                "retry_after": float(os.environ.get("CACHE_RETRY_AFTER", "10")),
+            },
         }
     }
 else:
