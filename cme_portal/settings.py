@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cme_portal.faults.DatabaseUnavailableMiddleware",
+    "cme_portal.faults.UnreadableBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -291,10 +293,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Expected failures (malformed requests, bad hosts, 4xx, the database briefly away) log one
+# line; real 500s keep their traceback (cme_portal/log_filters.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"expected_failures_in_one_line": {"()": "cme_portal.log_filters.ExpectedFailuresInOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["expected_failures_in_one_line"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -1,3 +1,5 @@
+import sys
+
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -6,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import AuthenticatedHttpRequest, public, signed_in_required
 from cme_portal.cache import cache_status
+from cme_portal.faults import database_unavailable, database_unavailable_response
 
 
 @require_GET
@@ -67,6 +70,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
+    if database_unavailable(sys.exc_info()[1]):  # raised in a middleware, past DatabaseUnavailableMiddleware
+        return database_unavailable_response()
     # Rendered without the request context: the failure may be in a context processor.
     html = loader.get_template("500.html").render({})
     return HttpResponse(html, status=500)
