@@ -13,6 +13,7 @@ from django.forms import BaseInlineFormSet, ModelForm
 from django.utils import timezone
 
 from accounts.models import User
+from cme_portal.storage import discard_stored
 from cme_portal.tokens import token_digest, token_new
 from programs.choices import MandatedTopic
 from programs.models import Program
@@ -262,8 +263,7 @@ def credit_claim_create(
                 [CreditAmount(claim=claim, credit_type=kind, amount=amount) for kind, amount in sorted(amounts.items())]
             )
         except Exception:
-            if claim.certificate:
-                claim.certificate.storage.delete(claim.certificate.name)
+            discard_stored(claim.certificate)  # never raises: the first error is the one to report
             raise
         if entry is not None:
             entry.status = ShortlistStatus.COMPLETED

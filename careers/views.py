@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public, safe_next_url
 from accounts.selectors import team_current_for_user
 from cme_portal.htmx import vary_on_htmx, wants_partial
+from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 from programs.models import Program
 from supervision.ledger import ledgers_for_plan
 
@@ -248,17 +249,21 @@ def _credit_form(
     """
     today = timezone.localdate()
     credit_types = selectors.loggable_credit_types_for_user(user=request.user)
+    status = 200
     if request.method == "POST":
         form = CreditClaimForm(request.POST, request.FILES, today=today, credit_types=credit_types)
+        status = 400
         if form.is_valid():
             try:
                 return _claim_create(request, form, entry_id=entry.pk if entry is not None else None)
             except services.NotAllowed as refusal:
                 form.add_error(None, str(refusal))
+            except FileNotStored:
+                form.add_error("certificate", FILE_NOT_STORED_MESSAGE)
+                status = 503
         messages.error(request, "Please correct the fields marked below; nothing was saved.")
     else:
         form = CreditClaimForm(initial=initial(today, credit_types), today=today, credit_types=credit_types)
-    status = 400 if form.is_bound else 200
     return render(request, "careers/credit_form.html", {"form": form, "entry": entry}, status=status)
 
 

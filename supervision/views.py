@@ -29,6 +29,7 @@ from accounts.access import (
 from accounts.models import Team, User
 from careers.models import ClinicianProfile
 from cme_portal.htmx import page_or_partial, vary_on_htmx
+from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 from programs.models import Program
 
 from . import disclosure, equity, presenters, reminders, rules, selectors, services
@@ -256,6 +257,7 @@ def policy_edit(request: AuthenticatedHttpRequest, team_id: int, policy_id: int 
         if instance is None:
             raise Http404
     form = PolicyForm(request.POST or None, request.FILES or None, instance=instance)
+    status = 200
     if request.method == "POST" and form.is_valid():
         policy = form.save(commit=False)
         policy.team = team
@@ -264,10 +266,14 @@ def policy_edit(request: AuthenticatedHttpRequest, team_id: int, policy_id: int 
             services.policy_save(policy=policy, confirmed_by=request.user)
         except ValidationError as error:
             form.add_error(None, _message_from(error))
+        except FileNotStored:
+            form.add_error("source_document", FILE_NOT_STORED_MESSAGE)
+            status = 503
         else:
             messages.success(request, f"{policy.get_profession_display()} policy saved.")
             return redirect("supervision:policies", team_id=team.pk)
-    return render(request, "supervision/policy_form.html", {"team": team, "form": form, "policy": instance})
+    context = {"team": team, "form": form, "policy": instance}
+    return render(request, "supervision/policy_form.html", context, status=status)
 
 
 @require_GET

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import AuthenticatedHttpRequest, curator_required
 from cme_portal.htmx import page_or_partial, vary_on_htmx
+from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 
 from .. import tasks
 from ..exchange import exports
@@ -50,13 +51,17 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _imports_page(request, form, status=400)
     upload = form.cleaned_data["file"]
-    job = import_services.import_job_create(
-        upload=upload,
-        file_name=upload.name,
-        actor=request.user,
-        publish=form.cleaned_data["publish"],
-        file_format=form.cleaned_data["file_format"],
-    )
+    try:
+        job = import_services.import_job_create(
+            upload=upload,
+            file_name=upload.name,
+            actor=request.user,
+            publish=form.cleaned_data["publish"],
+            file_format=form.cleaned_data["file_format"],
+        )
+    except FileNotStored:
+        form.add_error("file", FILE_NOT_STORED_MESSAGE)
+        return _imports_page(request, form, status=503)
     if job.is_finished:
         messages.error(request, job.message)
     elif not tasks.import_job_enqueue(job=job):

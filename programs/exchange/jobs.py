@@ -29,6 +29,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from accounts.models import User
+from cme_portal.storage import discard_stored
 
 from ..models import ImportJob, ImportJobStatus, ImportRowError
 from .problems import (
@@ -93,8 +94,12 @@ def import_job_create(
         job.finished_at = timezone.now()
         job.save()
         return job
-    job.file.save(f"{uuid.uuid4().hex}.{job.file_format}", File(upload), save=False)
-    job.save()
+    job.file.save(f"{uuid.uuid4().hex}.{job.file_format}", File(upload), save=False)  # FileNotStored: nothing kept
+    try:
+        job.save()
+    except Exception:
+        discard_stored(job.file)
+        raise
     return job
 
 
