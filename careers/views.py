@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public, safe_next_url
 from accounts.selectors import team_current_for_user
+from cme_portal.downloads import stored_file_response
 from cme_portal.htmx import vary_on_htmx, wants_partial
 from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 from programs.models import Program
@@ -296,20 +298,18 @@ def credit_delete(request: AuthenticatedHttpRequest, claim_id: int) -> HttpRespo
 
 @require_GET
 @clinician_required
-def certificate_download(request: AuthenticatedHttpRequest, claim_id: int) -> FileResponse:
+def certificate_download(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponseBase:
     """The certificate file, to its owner only, always as an attachment."""
     claim = owned_or_404(CreditClaim, user=request.user, pk=claim_id)
     if not claim.certificate:
         raise Http404("No certificate")
-    try:
-        handle = claim.certificate.open("rb")
-    except FileNotFoundError:
-        raise Http404("Certificate file missing") from None
     extension = os.path.splitext(claim.certificate.name)[1].lower()
-    response = FileResponse(handle, as_attachment=True, filename=f"certificate-{claim.pk}{extension}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(
+        request,
+        claim.certificate,
+        filename=f"certificate-{claim.pk}{extension}",
+        missing="The certificate's file is missing from storage. Delete this entry and log it again with the file.",
+    )
 
 
 # --- Calendar -------------------------------------------------------------------
