@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -72,6 +73,17 @@ def _breaker_for(location: str, retry_after: float) -> CircuitBreaker:
         return breaker
 
 
+def _without_credentials(location: str) -> str:
+    """The Redis URL(s) as logged: scheme, host, port and db, never a password."""
+    parts = []
+    for url in location.split(","):
+        parsed = urlsplit(url.strip())
+        host = parsed.hostname or ""
+        port = f":{parsed.port}" if parsed.port else ""
+        parts.append(f"{parsed.scheme}://{host}{port}{parsed.path}")
+    return ",".join(parts)
+
+
 class FailSafeRedisCache(RedisCache):
     """RedisCache whose failures are misses (see the module docstring).
 
@@ -83,8 +95,8 @@ class FailSafeRedisCache(RedisCache):
         options = dict(params.get("OPTIONS") or {})
         retry_after = float(options.pop("retry_after", 10))
         super().__init__(server, {**params, "OPTIONS": options})
-        self.location = str(server)
-        self.breaker = _breaker_for(self.location, retry_after)
+        self.location = _without_credentials(str(server))
+        self.breaker = _breaker_for(str(server), retry_after)
 
     def _guarded(self, call: Callable[[], T], fallback: T) -> T:
         if not self.breaker.allows():

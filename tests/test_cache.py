@@ -101,3 +101,21 @@ def test_the_breaker_lets_a_call_through_after_retry_after(monkeypatch):
     time.sleep(0.25)
     cache.get("key")
     assert len(calls) == 2
+
+
+def test_the_warning_never_shows_the_redis_password(caplog):
+    location = f"redis://:s3cret@127.0.0.1:{_closed_port()}/2"
+    _breakers.pop(location, None)
+    cache = FailSafeRedisCache(location, {"OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3}})
+    with caplog.at_level(logging.WARNING, logger="cme_portal.cache"):
+        cache.get("key")
+    assert "Cache unavailable" in caplog.text
+    assert "s3cret" not in caplog.text
+
+
+def test_sessions_and_sign_in_limits_do_not_depend_on_the_cache(settings):
+    """What must survive a Redis outage keeps its state in the database, not in the optional cache."""
+    from axes.conf import settings as axes_settings
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert axes_settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
