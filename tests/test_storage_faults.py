@@ -149,3 +149,28 @@ def test_a_failed_save_removes_its_partial_file_and_a_failed_cleanup_does_not_ra
     with pytest.raises(FileNotStored):
         storage.save("certificates/y.pdf", SimpleUploadedFile("y.pdf", PDF))
     assert "Could not remove" in caplog.text
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_policy_document_through_the_admin_on_a_failing_disk_says_nothing_was_saved(
+    request, client, world, media, fault
+):
+    from tests.factories import OperatorFactory
+
+    request.getfixturevalue(fault)
+    client.force_login(OperatorFactory())
+    data = {
+        "profession": "nurse",
+        "team": str(world.team.pk),
+        "yearly_reimbursement_amount": "1000",
+        "paid_leave_days": "2",
+        "year_starts_month": "1",
+        "confirmed_on": "2026-01-10",
+        "over_allowance_rule": "warn",
+        "source_document": SimpleUploadedFile("policy.pdf", PDF),
+    }
+    response = client.post("/admin/supervision/employercmepolicy/add/", data, follow=True)
+    assert response.status_code == 200
+    assert "could not be stored" in response.content.decode()
+    assert not EmployerCmePolicy.objects.exists()
+    assert _files_under(media) == []
