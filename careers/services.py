@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_lock
+from cme_portal.storage import discard_stored
 from cme_portal.tokens import token_digest, token_new
 from programs.choices import MandatedTopic
 from programs.models import Program
@@ -283,8 +284,7 @@ def credit_claim_create(
                     ]
                 )
         except Exception as error:
-            if claim.certificate:
-                claim.certificate.storage.delete(claim.certificate.name)
+            discard_stored(claim.certificate)  # never raises: the first error is the one to report
             if isinstance(error, IntegrityError) and entry is not None:
                 # SQLite takes no row lock: a simultaneous submission got there first.
                 _refuse_second_claim(entry)

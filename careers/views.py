@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public
 from accounts.selectors import team_current_for_user
+from cme_portal.downloads import stored_file_response
 from cme_portal.htmx import vary_on_htmx, wants_partial
 from cme_portal.redirects import safe_return_path
+from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 from programs.models import Program
 from supervision.ledger import ledgers_for_plan
 
@@ -251,8 +254,10 @@ def _credit_form(
     """
     today = timezone.localdate()
     credit_types = selectors.loggable_credit_types_for_user(user=request.user)
+    status = 200
     if request.method == "POST":
         form = CreditClaimForm(request.POST, request.FILES, today=today, credit_types=credit_types)
+        status = 400
         if form.is_valid():
             try:
                 return _claim_create(request, form, entry_id=entry.pk if entry is not None else None)
@@ -261,10 +266,12 @@ def _credit_form(
                 return redirect("careers:credits")
             except services.NotAllowed as refusal:
                 form.add_error(None, str(refusal))
+            except FileNotStored:
+                form.add_error("certificate", FILE_NOT_STORED_MESSAGE)
+                status = 503
         messages.error(request, "Please correct the fields marked below; nothing was saved.")
     else:
         form = CreditClaimForm(initial=initial(today, credit_types), today=today, credit_types=credit_types)
-    status = 400 if form.is_bound else 200
     return render(request, "careers/credit_form.html", {"form": form, "entry": entry}, status=status)
 
 
@@ -297,19 +304,18 @@ def credit_delete(request: AuthenticatedHttpRequest, claim_id: int) -> HttpRespo
 
 @require_GET
 @clinician_required
-def certificate_download(request: AuthenticatedHttpRequest, claim_id: int) -> FileResponse:
+def certificate_download(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponseBase:
     """The certificate file, to its owner only, always as an attachment."""
     claim = owned_or_404(CreditClaim, user=request.user, pk=claim_id)
     if not claim.certificate:
         raise Http404("No certificate")
-    try:
-        handle = claim.certificate.open("rb")
-    except FileNotFoundError:
-        raise Http404("Certificate file missing") from None
     extension = os.path.splitext(claim.certificate.name)[1].lower()
-    response = FileResponse(handle, as_attachment=True, filename=f"certificate-{claim.pk}{extension}")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response  # Cache-Control: private, no-store (cme_portal.middleware, as on every download)
+    return stored_file_response(
+        request,
+        claim.certificate,
+        filename=f"certificate-{claim.pk}{extension}",
+        missing="The certificate's file is missing from storage. Delete this entry and log it again with the file.",
+    )
 
 
 # --- Calendar -------------------------------------------------------------------

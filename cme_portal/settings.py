@@ -79,8 +79,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cme_portal.faults.DatabaseUnavailableMiddleware",
     "cme_portal.middleware.RequestSizeLimitMiddleware",  # before anything can read the body
     "cme_portal.client_address.ForwardedHeadersMiddleware",  # before anything reads X-Forwarded-*
+    "cme_portal.faults.UnreadableBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -190,7 +192,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # A file that cannot be stored (disk full, read-only) leaves nothing and raises FileNotStored.
+    "default": {"BACKEND": "cme_portal.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -211,14 +214,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
-# Cache: Redis when configured, local memory otherwise.
+# Cache: Redis when configured, local memory otherwise. The cache is optional: Redis down
+# or hung is a cache miss after at most CACHE_TIMEOUT seconds, then skipped for
+# CACHE_RETRY_AFTER seconds (cme_portal/cache.py); every page reads the database instead.
+# Sessions are stored in the database and django-axes uses its database handler, so
+# neither needs Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    _cache_timeout = float(os.environ.get("CACHE_TIMEOUT", "0.3"))
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cme_portal.cache.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": _cache_timeout,
+                "socket_timeout": _cache_timeout,
+                "retry": Retry(NoBackoff(), 0),  # redis-py would otherwise retry a hung server
+                "retry_after": float(os.environ.get("CACHE_RETRY_AFTER", "10")),
+            },
         }
     }
 else:
@@ -306,10 +322,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Expected failures (malformed requests, bad hosts, 4xx, the database briefly away) log one
+# line; real 500s keep their traceback (cme_portal/log_filters.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"expected_failures_in_one_line": {"()": "cme_portal.log_filters.ExpectedFailuresInOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["expected_failures_in_one_line"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

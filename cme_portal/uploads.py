@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.deconstruct import deconstructible
 
 PDF = (b"%PDF-",)
 PNG = (b"\x89PNG\r\n\x1a\n",)
@@ -30,6 +31,19 @@ SIGNATURES: dict[str, tuple[bytes, ...] | None] = {
     ".odt": ZIP_CONTAINER,
     ".doc": OLE_CONTAINER,
     ".txt": None,
+}
+
+# Extension -> the Content-Type a stored file of that kind is served with; anything else is
+# served as application/octet-stream, so no stored file is ever given to a browser as HTML.
+CONTENT_TYPES: dict[str, str] = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".doc": "application/msword",
+    ".txt": "text/plain; charset=utf-8",
 }
 
 
@@ -74,3 +88,38 @@ def _utf8_prefix(head: bytes) -> bool:
         except UnicodeDecodeError:
             continue
     return False
+
+
+@deconstructible
+class UploadCheck:
+    """The upload check as a model-field validator, so no form can skip it (the admin included).
+
+    Checks a file only when it is a new upload; a stored file was checked when it came in.
+    """
+
+    def __init__(self, *, extensions: Iterable[str], max_bytes: int, kinds: str) -> None:
+        self.extensions = tuple(sorted(extension.lower() for extension in extensions))
+        self.max_bytes = max_bytes
+        self.kinds = kinds
+
+    def __call__(self, value: Any) -> None:
+        if not value or getattr(value, "_committed", True):
+            return
+        upload_validate(
+            value.file,
+            name=value.name or "",
+            size=value.size,
+            extensions=self.extensions,
+            max_bytes=self.max_bytes,
+            kinds=self.kinds,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UploadCheck) and (self.extensions, self.max_bytes, self.kinds) == (
+            other.extensions,
+            other.max_bytes,
+            other.kinds,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.extensions, self.max_bytes, self.kinds))

@@ -1,5 +1,9 @@
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 
 from .models import (
     EmployerCmePolicy,
@@ -26,6 +30,16 @@ class EmployerCmePolicyAdmin(admin.ModelAdmin[EmployerCmePolicy]):
     list_filter = ["profession", "over_allowance_rule", "organization"]
     autocomplete_fields = ["confirmed_by"]
     raw_id_fields = ["team", "organization"]
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """A document the storage cannot write: back to the form with the message, not a 500."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except FileNotStored:
+            self.message_user(request, FILE_NOT_STORED_MESSAGE, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class RequestDecisionInline(admin.TabularInline[RequestDecision, FundingRequest]):

@@ -8,21 +8,16 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
-from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 
 from accounts.models import User
-from cme_portal.uploads import upload_validate
 from programs.choices import Profession
 
 from . import rules
 from .models import EmployerCmePolicy, ReminderKind, RequestStatus
 from .rules import policy_confirmed_on_problem
 from .selectors import DASHBOARD_SORTS
-
-POLICY_DOCUMENT_TYPES = {".pdf", ".doc", ".docx", ".odt", ".txt", ".png", ".jpg", ".jpeg"}
-POLICY_DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
 
 
 class InviteForm(forms.Form):
@@ -84,19 +79,6 @@ class PolicyForm(forms.ModelForm[EmployerCmePolicy]):
         if problem:
             raise forms.ValidationError(problem)
         return value
-
-    def clean_source_document(self) -> Any:
-        document = self.cleaned_data.get("source_document")
-        if isinstance(document, UploadedFile):  # a new upload, not the stored file
-            upload_validate(
-                document,
-                name=document.name or "",  # upload_validate reads a missing name as "" too
-                size=document.size,
-                extensions=POLICY_DOCUMENT_TYPES,
-                max_bytes=POLICY_DOCUMENT_MAX_BYTES,
-                kinds="a PDF, Word, OpenDocument, text or image file",
-            )
-        return document
 
     def clean(self) -> dict[str, Any]:
         super().clean()

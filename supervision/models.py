@@ -13,12 +13,22 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cme_portal.tokens import token_digest_unusable
+from cme_portal.uploads import UploadCheck
 from programs.choices import Profession
 
 
 def new_invitation_token() -> str:
     """Kept for migration 0001, which named it as the field default; tokens are now stored hashed."""
     return secrets.token_urlsafe(32)
+
+
+POLICY_DOCUMENT_TYPES = (".doc", ".docx", ".jpeg", ".jpg", ".odt", ".pdf", ".png", ".txt")
+POLICY_DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+POLICY_DOCUMENT_CHECK = UploadCheck(
+    extensions=POLICY_DOCUMENT_TYPES,
+    max_bytes=POLICY_DOCUMENT_MAX_BYTES,
+    kinds="a PDF, Word, OpenDocument, text or image file",
+)
 
 
 class Invitation(models.Model):
@@ -82,7 +92,12 @@ class EmployerCmePolicy(models.Model):
     approver_description = models.CharField(
         "who approves", max_length=300, blank=True, help_text="e.g. Unit manager, then department chair over $2,000."
     )
-    source_document = models.FileField(upload_to="policies/%Y/", blank=True, help_text="PDF or document of the policy.")
+    source_document = models.FileField(
+        upload_to="policies/%Y/",
+        blank=True,
+        help_text="PDF or document of the policy.",
+        validators=[POLICY_DOCUMENT_CHECK],  # every form, the admin's included, runs the upload check
+    )
     source_url = models.URLField("source URL", max_length=500, blank=True)
     confirmed_on = models.DateField("date confirmed")
     confirmed_by = models.ForeignKey(

@@ -19,6 +19,7 @@ from accounts.roles import Role
 from accounts.services import team_member_add, team_member_remove, user_lock, user_role_grant
 from careers.models import ClinicianProfile
 from careers.services import shortlist_plan
+from cme_portal.storage import discard_stored
 from cme_portal.tokens import token_digest, token_new, token_presented_digest
 from programs.models import Program
 from programs.ranking.fit import costs_fall_on, format_amount, format_date, format_money
@@ -272,15 +273,20 @@ def policy_save(*, policy: EmployerCmePolicy, confirmed_by: User) -> EmployerCme
     if problem:
         raise ValidationError({"confirmed_on": problem})
     policy.full_clean()
+    uploading = bool(policy.source_document) and not policy.source_document._committed
     try:
         with transaction.atomic():
-            policy.save()
-    except IntegrityError:
-        # full_clean checked the one-policy-per-profession rule; a simultaneous save won the race.
-        raise ValidationError(
-            f"A {policy.get_profession_display()} policy for this team was saved a moment ago; "
-            "this one was not saved. Open it from the policies page to change it."
-        ) from None
+            policy.save()  # FileNotStored when the document cannot be stored: nothing kept
+    except Exception as error:
+        if uploading:  # the new document was stored but its row was not: remove it (never the old one)
+            discard_stored(policy.source_document)
+        if isinstance(error, IntegrityError):
+            # full_clean checked the one-policy-per-profession rule; a simultaneous save won the race.
+            raise ValidationError(
+                f"A {policy.get_profession_display()} policy for this team was saved a moment ago; "
+                "this one was not saved. Open it from the policies page to change it."
+            ) from None
+        raise
     return policy
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +27,10 @@ from accounts.access import (
 )
 from accounts.models import Team, User
 from careers.models import ClinicianProfile
+from cme_portal.downloads import stored_file_response
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 from cme_portal.redirects import allowed_choice
+from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 from programs.models import Program
 
 from . import disclosure, equity, presenters, reminders, rules, selectors, services
@@ -254,6 +257,7 @@ def policy_edit(request: AuthenticatedHttpRequest, team_id: int, policy_id: int 
         if instance is None:
             raise Http404
     form = PolicyForm(request.POST or None, request.FILES or None, instance=instance)
+    status = 200
     if request.method == "POST" and form.is_valid():
         policy = form.save(commit=False)
         policy.team = team
@@ -262,21 +266,28 @@ def policy_edit(request: AuthenticatedHttpRequest, team_id: int, policy_id: int 
             services.policy_save(policy=policy, confirmed_by=request.user)
         except ValidationError as error:
             form.add_error(None, _message_from(error))
+        except FileNotStored:
+            form.add_error("source_document", FILE_NOT_STORED_MESSAGE)
+            status = 503
         else:
             messages.success(request, f"{policy.get_profession_display()} policy saved.")
             return redirect("supervision:policies", team_id=team.pk)
-    return render(request, "supervision/policy_form.html", {"team": team, "form": form, "policy": instance})
+    context = {"team": team, "form": form, "policy": instance}
+    return render(request, "supervision/policy_form.html", context, status=status)
 
 
 @require_GET
 @clinician_or_supervisor_required
-def policy_document(request: AuthenticatedHttpRequest, policy_id: int) -> FileResponse:
+def policy_document(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponseBase:
     """The uploaded policy document, from private storage, to people the policy concerns."""
     policy = selectors.policy_document_for_viewer(viewer=request.user, policy_id=policy_id)
     if policy is None or not policy.source_document:
         raise Http404
-    return FileResponse(
-        policy.source_document.open("rb"), as_attachment=True, filename=policy.source_document.name.split("/")[-1]
+    return stored_file_response(
+        request,
+        policy.source_document,
+        filename=policy.source_document.name.split("/")[-1],
+        missing="The policy document's file is missing from storage. Ask your supervisor to upload it again.",
     )
 
 

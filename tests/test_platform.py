@@ -104,17 +104,25 @@ def test_readyz_checks_database_and_cache(client):
 
 
 @pytest.mark.django_db
-def test_readyz_reports_unavailable_when_the_cache_is_down(client, monkeypatch):
+def test_readyz_is_ready_without_the_cache_and_shows_its_state_apart(client, monkeypatch):
+    monkeypatch.setattr("cme_portal.views.cache_status", lambda: "unavailable")
+    response = client.get(reverse("readyz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "unavailable"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_not_ready_without_the_database(client, monkeypatch):
     from cme_portal import views
 
-    class DownCache:
-        def set(self, *args, **kwargs):
-            raise ConnectionError("redis down")
+    class DownConnection:
+        def cursor(self):
+            raise views.DatabaseError("connection refused")
 
-    monkeypatch.setattr(views, "cache", DownCache())
+    monkeypatch.setattr(views, "connection", DownConnection())
     response = client.get(reverse("readyz"))
     assert response.status_code == 503
-    assert response.json()["cache"] == "unavailable"
+    assert response.json()["database"] == "unavailable"
 
 
 @pytest.mark.django_db

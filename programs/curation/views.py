@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import AuthenticatedHttpRequest, curator_required
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 from cme_portal.redirects import allowed_choice
+from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 
 from .. import tasks
 from ..exchange import exports
@@ -64,6 +65,9 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     except import_services.ImportAlreadyRunning as running:
         messages.error(request, str(running))
         return redirect("programs:curation:import_detail", job_id=running.job.pk)
+    except FileNotStored:
+        form.add_error("file", FILE_NOT_STORED_MESSAGE)
+        return _imports_page(request, form, status=503)
     if job.is_finished:
         messages.error(request, job.message)
     elif not tasks.import_job_enqueue(job=job):

@@ -34,6 +34,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from accounts.models import User
+from cme_portal.storage import discard_stored
 
 from ..models import ImportJob, ImportJobStatus, ImportRowError
 from .problems import (
@@ -121,16 +122,19 @@ def import_job_create(
     running = _unfinished_job_of_file(job.sha256)
     if running is not None:
         raise ImportAlreadyRunning(running)
-    job.file.save(f"{uuid.uuid4().hex}.{job.file_format}", File(upload), save=False)
+    job.file.save(f"{uuid.uuid4().hex}.{job.file_format}", File(upload), save=False)  # FileNotStored: nothing kept
     try:
         with transaction.atomic():
             job.save()
     except IntegrityError:
-        job.file.delete(save=False)
+        discard_stored(job.file)
         running = _unfinished_job_of_file(job.sha256)
         if running is None:
             raise
         raise ImportAlreadyRunning(running) from None
+    except Exception:
+        discard_stored(job.file)
+        raise
     return job
 
 
