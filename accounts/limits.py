@@ -16,7 +16,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -65,6 +65,7 @@ def password_reset_allowed(*, email: str, ip_address: str | None) -> bool:
     since = now - datetime.timedelta(seconds=settings.PASSWORD_RESET_LIMIT_WINDOW)
     email = email.strip().lower()
     with transaction.atomic():
+        _hold_until_commit(f"password-reset:email:{email}", f"password-reset:address:{ip_address or ''}")
         PasswordResetRequest.objects.filter(requested_at__lt=since).delete()
         recent = PasswordResetRequest.objects.filter(requested_at__gte=since)
         if recent.filter(email=email).count() >= settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT:
@@ -73,3 +74,17 @@ def password_reset_allowed(*, email: str, ip_address: str | None) -> bool:
             return False
         PasswordResetRequest.objects.create(email=email, ip_address=ip_address or None, requested_at=now)
     return True
+
+
+def _hold_until_commit(*keys: str) -> None:
+    """Serialize check-then-count on these keys until the transaction ends.
+
+    PostgreSQL: transaction-scoped advisory locks, always taken in the same order, so two
+    simultaneous requests cannot both count below the limit. SQLite needs none: its write
+    transactions begin IMMEDIATE (settings), which already runs them one at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in sorted(keys):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])

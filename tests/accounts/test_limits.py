@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from axes.models import AccessAttempt
 from django.core import mail
+from django.db import connection, connections
 from django.test import RequestFactory
 from django.urls import reverse
 
+from accounts.limits import password_reset_allowed
 from cme_portal.client_address import client_address
 from tests.factories import TEST_PASSWORD, ClinicianFactory
 
@@ -126,3 +130,30 @@ def test_a_reset_for_an_unknown_address_answers_the_same_and_sends_nothing(clien
     response = _reset(client, "nobody@example.test")
     assert (response.status_code, response["Location"]) == (302, "done/")
     assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL")
+def test_simultaneous_reset_requests_never_pass_the_limit(settings):
+    """Six requests for one account at the same instant: exactly the limit (3) are counted."""
+    settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT = 3
+    barrier = threading.Barrier(6)
+    allowed: list[bool] = []
+    errors: list[BaseException] = []
+
+    def ask(index: int) -> None:
+        try:
+            barrier.wait()
+            allowed.append(password_reset_allowed(email="owner@example.test", ip_address=f"198.51.100.{index}"))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=ask, args=(index,)) for index in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert sorted(allowed) == [False, False, False, True, True, True]
