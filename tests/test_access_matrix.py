@@ -70,6 +70,7 @@ from tests.factories import (
     TeamMembershipFactory,
     UserFactory,
 )
+from tests.outcomes.helpers import project_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -237,19 +238,7 @@ def _claim_data(w: World) -> dict[str, Any]:
 
 
 def _project_data(w: World) -> dict[str, Any]:
-    return {
-        "title": "Antibiotic choice",
-        "gap_statement": "Fewer than half get the first-line antibiotic.",
-        "measure_name": "First-line antibiotic use",
-        "measure_kind": "proportion",
-        "higher_is_better": "on",
-        "moore_level": "5",
-        "baseline_start": "2024-01-01",
-        "baseline_end": "2024-12-31",
-        "baseline_numerator": "219",
-        "baseline_denominator": "505",
-        "status": "measuring",
-    }
+    return project_form_data()
 
 
 def _policy_data(w: World, profession: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from cme_portal.redirects import allowed_choice, safe_return_path
 from outcomes.models import OutcomeProject
 from tests.conftest import RoleWorld
 from tests.factories import ProgramFactory
-from tests.outcomes.helpers import add_months, make_project
+from tests.outcomes.helpers import add_months, make_project, project_form_data
 
 # --- Return targets ----------------------------------------------------------------------------
 
@@ -164,21 +164,7 @@ def test_a_project_linked_to_an_out_of_range_claim_id_is_a_form_error(
 ) -> None:
     """Django's ModelMultipleChoiceField passed the id to SQLite, which raised OverflowError."""
     client.force_login(world.owner)
-    body = {
-        "title": "Antibiotic choice",
-        "gap_statement": "Fewer than half get the first-line antibiotic.",
-        "measure_name": "First-line antibiotic use",
-        "measure_kind": "proportion",
-        "higher_is_better": "on",
-        "moore_level": "5",
-        "baseline_start": "2024-01-01",
-        "baseline_end": "2024-12-31",
-        "baseline_numerator": "219",
-        "baseline_denominator": "505",
-        "status": "measuring",
-        "linked_claims": [claim_id],
-        "linked_programs": [claim_id],
-    }
+    body = {**project_form_data(), "linked_claims": [claim_id], "linked_programs": [claim_id]}
     response = client.post(reverse("outcomes:project_create"), body)
     assert response.status_code in (200, 400)
     assert "is not a valid value" in response.content.decode()

@@ -43,3 +43,20 @@ def add_presentation(project: OutcomeProject, title: str = "Department results")
     return Presentation.objects.create(
         project=project, venue_kind="department", title=title, presented_on=datetime.date(2026, 1, 5)
     )
+
+
+def project_form_data() -> dict[str, str]:
+    """A valid body for the new-project form (no linked claims or programs)."""
+    return {
+        "title": "Antibiotic choice",
+        "gap_statement": "Fewer than half get the first-line antibiotic.",
+        "measure_name": "First-line antibiotic use",
+        "measure_kind": "proportion",
+        "higher_is_better": "on",
+        "moore_level": "5",
+        "baseline_start": "2024-01-01",
+        "baseline_end": "2024-12-31",
+        "baseline_numerator": "219",
+        "baseline_denominator": "505",
+        "status": "measuring",
+    }
