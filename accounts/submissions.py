@@ -106,7 +106,7 @@ def submission_once(request: HttpRequest) -> Iterator[SubmissionClaim]:
         yield SubmissionClaim(receipt=None)
         return
     with transaction.atomic():
-        receipt = _receipt_claim(user=cast(User, user), token=token)
+        receipt = _receipt_claim(user=user, token=token)
         claim = SubmissionClaim(receipt=receipt)
         yield claim
         if claim.location is None:
