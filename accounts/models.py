@@ -156,3 +156,23 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip_address} at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class SubmissionReceipt(models.Model):
+    """A form submission that was saved, by the token its form carried (accounts.submissions).
+
+    The unique (user, token) pair is what makes a double click or Back-and-resubmit write once:
+    the second submission's insert meets the first's row (on PostgreSQL it waits for the first
+    transaction, then sees it). Kept a day (`submission_receipts_prune`).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    location = models.TextField(blank=True, help_text="Where the first submission's answer sent the browser.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="submission_receipt_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.token} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public
 from accounts.selectors import team_current_for_user
+from accounts.submissions import submitted_once
 from cme_portal.downloads import stored_file_response
 from cme_portal.htmx import vary_on_htmx, wants_partial
 from cme_portal.redirects import safe_return_path
@@ -61,6 +62,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clinician_required
+@submitted_once()
 def goal_edit(request: AuthenticatedHttpRequest, goal_id: int | None = None) -> HttpResponse:
     """Create or edit a career goal; weights 0-5 per factor, not all zero."""
     goal = owned_or_404(CareerGoal, user=request.user, pk=goal_id) if goal_id else CareerGoal(user=request.user)
@@ -103,6 +105,7 @@ def goal_delete(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @clinician_required
+@submitted_once()
 def licence_edit(request: AuthenticatedHttpRequest, licence_id: int | None = None) -> HttpResponse:
     """Add or edit a licence with its mandated topic hours (inline formset)."""
     licence = owned_or_404(Licence, user=request.user, pk=licence_id) if licence_id else Licence(user=request.user)
@@ -237,6 +240,7 @@ def credits(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clinician_required
+@submitted_once()
 def credit_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log credits of an activity outside the catalog."""
     return _credit_form(request, entry=None, initial=lambda today, types: {"completed_on": today})

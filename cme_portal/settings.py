@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE["programs-requeue-stale-import-jobs"] = {
     "task": "programs.tasks.import_jobs_requeue_stale",
     "schedule": 60.0,
 }
+# One-submission receipts (accounts.submissions) are needed for a day at most.
+CELERY_BEAT_SCHEDULE["accounts-prune-submission-receipts"] = {
+    "task": "accounts.submission_receipts_prune",
+    "schedule": 60 * 60,
+}
 CELERY_BEAT_SCHEDULE["supervision-renewal-reminders"] = {
     "task": "supervision.renewal_reminders",
     "schedule": 24 * 60 * 60,  # daily; each reminder is sent once (unique key), so reruns are harmless

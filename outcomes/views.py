@@ -12,12 +12,14 @@ import json
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import AuthenticatedHttpRequest, clinician_required, curator_required, owned_or_404, public
+from accounts.submissions import submitted_once
 from cme_portal.client_address import client_address
 from cme_portal.ids import id_from_text
 from programs.models import Program
@@ -58,6 +60,7 @@ def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @clinician_required
+@submitted_once()
 def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OutcomeProjectForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
@@ -142,6 +145,7 @@ def measurement_delete(request: AuthenticatedHttpRequest, project_id: int, measu
 
 @require_POST
 @clinician_required
+@submitted_once()
 def presentation_add(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     form = PresentationForm(request.POST)
@@ -164,6 +168,7 @@ def presentation_delete(request: AuthenticatedHttpRequest, project_id: int, pres
 
 @require_POST
 @clinician_required
+@submitted_once()
 def team_member_add(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
     project = _own_project(request, project_id)
     form = TeamMemberForm(request.POST)
@@ -206,10 +211,23 @@ def portfolio_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     return response  # Cache-Control: private, no-store (cme_portal.middleware, as on every download)
 
 
+# A repeated "create link" writes nothing; the first link's address was on the first answer only.
+SHARE_LINK_REPEATED = (
+    "This link was already created; nothing was added. Its address is shown only once: "
+    "if you did not copy it, revoke it below and create another."
+)
+
+
+def _share_link_shown(response: HttpResponseBase) -> bool:
+    """A new link is shown in place (200), never redirected to: its token is on that page only."""
+    return response.status_code == 200
+
+
 @require_http_methods(["GET", "POST"])
 @clinician_required
+@submitted_once(saved=_share_link_shown, message=SHARE_LINK_REPEATED)
 def share_links(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """List, create and revoke read-only links to the portfolio."""
+    """List, create and revoke read-only links to the portfolio; an invalid form is a 400."""
     form = ShareLinkForm(request.POST or None)
     new_link_url = None
     if request.method == "POST" and form.is_valid():
@@ -221,7 +239,7 @@ def share_links(request: AuthenticatedHttpRequest) -> HttpResponse:
     links = selectors.share_links_for_owner(owner=request.user)
     context = {"form": form, "links": links, "today": timezone.localdate(), "new_link_url": new_link_url}
     # A new link is shown once; like every signed-in page it is never stored (cme_portal.middleware).
-    return render(request, "outcomes/share_links.html", context)
+    return render(request, "outcomes/share_links.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
@@ -278,6 +296,7 @@ def evidence_list(request: AuthenticatedHttpRequest, program_id: int) -> HttpRes
 
 @require_http_methods(["GET", "POST"])
 @curator_required
+@submitted_once()
 def evidence_new(request: AuthenticatedHttpRequest, program_id: int) -> HttpResponse:
     """Add outcome evidence to a program; ticking verified records the curator and today."""
     program = get_object_or_404(Program.objects.select_related("provider"), pk=program_id)

@@ -26,6 +26,7 @@ from accounts.access import (
     supervisor_required,
 )
 from accounts.models import Team, User
+from accounts.submissions import submitted_once
 from careers.models import ClinicianProfile
 from cme_portal.downloads import stored_file_response
 from cme_portal.htmx import page_or_partial, vary_on_htmx
@@ -141,6 +142,7 @@ def equity_view(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @supervisor_required
+@submitted_once()
 def invite(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """Invite a clinician by email: a single-use link valid for 7 days."""
     team = supervised_team_or_404(request.user, team_id)

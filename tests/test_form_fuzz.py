@@ -381,12 +381,64 @@ def _row_counts() -> dict[str, int]:
     return {table: len(rows) for table, rows in database_snapshot().items()}
 
 
+# Forms posted from another page than their own URL (which only takes POST): the page that shows them.
+FORM_PAGES = {
+    "outcomes:presentation_add": "outcomes:project_detail",
+    "outcomes:team_member_add": "outcomes:project_detail",
+    "programs:curation:import_start": "programs:curation:imports",
+}
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.IGNORECASE | re.DOTALL)
+FORM_ACTION = re.compile(r'\baction="([^"]*)"')
+SUBMISSION_TOKEN = re.compile(r'<input type="hidden" name="submission" value="([^"]+)">')
+
+
+def rendered_submission_token(client: Client, *, page: str, action: str) -> str | None:
+    """The one-submission token (accounts.submissions) of the form on `page` that posts to `action`."""
+    response = client.get(page)
+    if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        return None
+    for attributes, inner in FORM.findall(response.content.decode("utf-8", "replace")):
+        target = FORM_ACTION.search(attributes)
+        if (target.group(1) if target else page) == action and (token := SUBMISSION_TOKEN.search(inner)):
+            return token.group(1)
+    return None
+
+
+# The create forms whose every valid submission is a new record: only their token tells a repeat.
+ONCE_FORMS = [
+    "careers:credit_new",
+    "careers:goal_new",
+    "careers:licence_new",
+    "outcomes:evidence_new",
+    "outcomes:presentation_add",
+    "outcomes:project_create",
+    "outcomes:share_links",
+    "outcomes:team_member_add",
+    "programs:curation:import_start",
+    "supervision:invite",
+]
+
+
+@pytest.mark.parametrize("name", ONCE_FORMS)
+def test_every_create_form_renders_a_submission_token(matrix_world: World, name: str) -> None:  # noqa: F811
+    row = MATRIX[name]
+    actor = fuzz_actor(row)
+    assert actor is not None and actor != ANON
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = matrix_world.session_keys[actor]
+    action = reverse(name, kwargs=row.kwargs(matrix_world))
+    page = reverse(FORM_PAGES[name], kwargs=row.kwargs(matrix_world) or None) if name in FORM_PAGES else action
+    assert rendered_submission_token(client, page=page, action=action), f"{page}: no token in the form to {action}"
+
+
 @pytest.mark.parametrize("name", POST_FORMS)
 def test_submitting_a_form_twice_gives_no_server_error(matrix_world: World, name: str) -> None:  # noqa: F811
     """A double click, or Back and resubmit: the same valid body twice, and the second is answered.
 
-    A second submission that adds rows is listed in DUPLICATES_ALLOWED with the reason; any
-    other must add nothing (it is idempotent or refused with a message).
+    The form is loaded first, as a browser would, and its one-submission token (if it renders
+    one) is sent with both posts. A second submission that adds rows is listed in
+    DUPLICATES_ALLOWED with the reason; any other must add nothing (it is idempotent, refused
+    with a message, or recognized by its token).
     """
     row = MATRIX[name]
     actor = fuzz_actor(row)
@@ -395,35 +447,31 @@ def test_submitting_a_form_twice_gives_no_server_error(matrix_world: World, name
     client = Client()
     if actor != ANON:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.session_keys[actor]
-    path = reverse(name, kwargs=row.kwargs(world)) + row.query.format(**world.placeholders())
-    first = client.post(path, row.data(world))
+    action = reverse(name, kwargs=row.kwargs(world))
+    path = action + row.query.format(**world.placeholders())
+    page = reverse(FORM_PAGES[name], kwargs=row.kwargs(world) or None) if name in FORM_PAGES else path
+    token = rendered_submission_token(client, page=page, action=path)
+
+    def body() -> dict[str, Any]:
+        return {**row.data(world), "submission": token} if token else row.data(world)
+
+    first = client.post(path, body())
     assert first.status_code < 500
     after_first = _row_counts()
-    second = client.post(path, row.data(world))
+    second = client.post(path, body())
     assert second.status_code < 500, f"POST {path} twice as {actor}: {second.status_code}"
     added = sorted(
         table for table, count in _row_counts().items() if count > after_first[table] and table != "django_session"
     )
     if name in DUPLICATES_ALLOWED:
         return
-    assert not added, f"POST {path} twice as {actor} added rows to {added} the second time"
+    assert not added, f"POST {path} twice as {actor} added rows to {added} the second time (token {token!r})"
 
 
-# Forms whose every submission is a new record by design: nothing in them is unique, and two
-# identical ones are the person's to delete (the list names them so a new form has to be decided).
-_NEW_RECORD = "a new record each time; no unique field to collide with"
-DUPLICATES_ALLOWED: dict[str, str] = {
-    "careers:credit_new": _NEW_RECORD + " (two activities may share a title and date)",
-    "careers:goal_new": _NEW_RECORD + " (the one-active-goal rule is kept by goal_save)",
-    "careers:licence_new": _NEW_RECORD + " (a licence has no natural key)",
-    "outcomes:evidence_new": _NEW_RECORD,
-    "outcomes:presentation_add": _NEW_RECORD,
-    "outcomes:project_create": _NEW_RECORD,
-    "outcomes:team_member_add": _NEW_RECORD,
-    "outcomes:share_links": "each submission issues a new link, shown once",
-    "programs:curation:import_start": "each upload is a job of its own",
-    "supervision:invite": "each submission sends a fresh link (the earlier one still works)",
-}
+# Forms whose second identical submission may add rows, with the reason. Each create form carries
+# a one-submission token (accounts.submissions), so a double click or Back-and-resubmit of one
+# loaded form saves once; a deliberate new submission from a freshly loaded form is a new record.
+DUPLICATES_ALLOWED: dict[str, str] = {}
 
 
 # --- Query strings ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import AuthenticatedHttpRequest, curator_required
+from accounts.submissions import SubmissionRepeated, submission_once, submission_repeated_answer
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 from cme_portal.redirects import allowed_choice
 from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
@@ -55,13 +56,18 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _imports_page(request, form, status=400)
     upload = form.cleaned_data["file"]
     try:
-        job = import_services.import_job_create(
-            upload=upload,
-            file_name=upload.name,
-            actor=request.user,
-            publish=form.cleaned_data["publish"],
-            file_format=form.cleaned_data["file_format"],
-        )
+        # The job and the form's submission receipt in one transaction; queued only once committed.
+        with submission_once(request) as submission:
+            job = import_services.import_job_create(
+                upload=upload,
+                file_name=upload.name,
+                actor=request.user,
+                publish=form.cleaned_data["publish"],
+                file_format=form.cleaned_data["file_format"],
+            )
+            submission.saved(location=reverse("programs:curation:import_detail", args=[job.pk]))
+    except SubmissionRepeated as repeated:
+        return submission_repeated_answer(request, repeated)
     except import_services.ImportAlreadyRunning as running:
         messages.error(request, str(running))
         return redirect("programs:curation:import_detail", job_id=running.job.pk)
