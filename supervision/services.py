@@ -92,14 +92,18 @@ def invitation_create(*, team: Team, email: str, invited_by: User, accept_url_ba
         )
     # The link exists in the clear only in this email: the database keeps the token's digest.
     link = f"{accept_url_base}/team/invitations/{token}/"
-    send_mail(
-        subject=f"Invitation to join {team.name} on CME Portal",
-        message=(
-            f"{invited_by} invites you to join the team {team} on CME Portal.\n\n"
-            f"Accept within {INVITATION_DAYS} days: {link}\n\nThe link works once."
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[email],
+    # Sent once the invitation is committed (a caller may hold a wider transaction that can still
+    # roll back, such as the one-submission receipt): never a link to an invitation that is not saved.
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"Invitation to join {team.name} on CME Portal",
+            message=(
+                f"{invited_by} invites you to join the team {team} on CME Portal.\n\n"
+                f"Accept within {INVITATION_DAYS} days: {link}\n\nThe link works once."
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[email],
+        )
     )
     return invitation
 

@@ -7,6 +7,8 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 def _invite(client, world, email):
     client.force_login(world.team_supervisor)
-    response = client.post(reverse("supervision:invite", args=[world.team.pk]), {"email": email})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the email goes once the invitation is committed
+        response = client.post(reverse("supervision:invite", args=[world.team.pk]), {"email": email})
     assert response.status_code == 302
     client.logout()
     invitation = Invitation.objects.get(email=email)
@@ -239,3 +242,12 @@ def test_another_signed_in_user_is_not_told_the_invited_address(client, world):
     client.force_login(world.other_clinician)
     body = client.get(reverse("supervision:invitation", args=[invitation.token])).content.decode()
     assert "someone@example.test" not in body and "sent to another address" in body
+
+
+def test_an_invitation_rolled_back_sends_no_email(world):
+    outbox_before = len(mail.outbox)
+    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+        services.invitation_create(team=world.team, email="later@example.test", invited_by=world.team_supervisor)
+        transaction.set_rollback(True)
+    assert len(mail.outbox) == outbox_before
+    assert not Invitation.objects.filter(email="later@example.test").exists()

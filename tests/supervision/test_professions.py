@@ -207,8 +207,10 @@ def test_an_invited_sign_up_states_a_profession_the_supervisor_still_confirms(wo
     import re
 
     from django.core import mail
+    from django.test import TestCase
 
-    services.invitation_create(team=world.team, email="new.nurse@example.test", invited_by=world.team_supervisor)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.invitation_create(team=world.team, email="new.nurse@example.test", invited_by=world.team_supervisor)
     token = re.search(r"/team/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)  # only the email has it
     membership = services.invitation_accept(
         token=token,
