@@ -7,6 +7,8 @@ from typing import Any, cast
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
+from cme_portal.ids import id_from_text
+
 from . import selectors, vocabulary
 from .choices import ActivityFormat, CreditType, Delivery, OutcomeLevel, Profession
 from .ranking.queries import RANKED_SORT, SCORE_SORT
@@ -108,9 +110,10 @@ class CatalogFilterForm(forms.Form):
         value = self.cleaned_data.get("provider") or ""
         if not value:
             return None
-        if not str(value).isdigit() or len(str(value)) > 18:
+        provider_id = id_from_text(value)
+        if provider_id is None:
             raise forms.ValidationError("Choose a provider from the list.")
-        return int(value)
+        return provider_id
 
     def clean_state(self) -> str:
         state = str(self.cleaned_data.get("state") or "").strip()

@@ -210,3 +210,15 @@ def test_a_post_with_more_fields_than_any_form_has_is_refused_before_the_view(cl
     response = client.post(reverse("careers:licence_new"), body)
     assert response.status_code == 400
     assert not Licence.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("provider", ["\u00b2", "99999999999999999999", "-1", "0"])
+def test_a_catalog_provider_filter_that_is_no_id_is_a_form_message(
+    client: Client, world: RoleWorld, provider: str
+) -> None:
+    """`str.isdigit` let "²" through to `int()` (ValueError, a 500), found by the search form's hypothesis fuzz."""
+    client.force_login(world.owner)
+    response = client.get(reverse("programs:catalog"), {"provider": provider})
+    assert response.status_code == 200
+    assert "Choose a provider from the list." in response.content.decode()
