@@ -43,6 +43,13 @@ def policy(
 
 
 def shortlisted(user: User, **program_kwargs) -> ShortlistEntry:
+    """A planned program whose costs fall in this (calendar) policy year, whatever today's date.
+
+    The factory's program starts in 30 days, which from December 2 on is next year's policy
+    year: tests that add requests up against this year's allowance then saw nothing used.
+    """
+    today = timezone.localdate()
+    program_kwargs.setdefault("start_date", min(today + datetime.timedelta(days=30), datetime.date(today.year, 12, 31)))
     program = ProgramFactory(**program_kwargs)
     return ShortlistEntry.objects.create(user=user, program=program, status="planned")
 
