@@ -281,7 +281,13 @@ def deployed(tmp_path: Path, nginx_available: None) -> Iterator[dict[str, int]]:
         try:
             _wait_until_up(ports["gunicorn"], gunicorn, gunicorn_log)
             _wait_until_up(ports["https"], nginx, nginx_log)
-            assert _get(ports["gunicorn"], "/healthz", tls=False, timeout=10) == 200
+            # The master listens before its workers have loaded Django, which a loaded machine may take
+            # well over 10 s to do: wait for an answer rather than failing on the first slow one.
+            deadline = time.monotonic() + 90
+            while _get(ports["gunicorn"], "/healthz", tls=False, timeout=10) != 200:
+                if time.monotonic() > deadline or gunicorn.poll() is not None:
+                    pytest.fail(f"gunicorn never answered /healthz:\n{gunicorn_log.read_text()[-3000:]}")
+                time.sleep(0.5)
             yield ports
         finally:
             _stop(nginx)
