@@ -121,7 +121,11 @@ def _open(client: Any, world: World, state: PageState) -> Any:
 
 
 @pytest.mark.parametrize("state", STATES, ids=[f"{s.name}-{s.method}-{s.actor}" for s in STATES])
-def test_every_referenced_id_is_on_the_page_once(client: Any, matrix_world: World, state: PageState) -> None:
+def test_every_referenced_id_is_on_the_page_once(
+    client: Any,
+    matrix_world: World,  # noqa: F811 - the fixture imported above
+    state: PageState,
+) -> None:
     response = _open(client, matrix_world, state)
     if response.status_code not in (200, 400) or not response["Content-Type"].startswith("text/html"):
         pytest.skip(f"{state.method} answers {response.status_code} {response['Content-Type']}: no page to check")
