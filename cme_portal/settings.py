@@ -115,6 +115,7 @@ TEMPLATES = [
                 "cme_portal.context_processors.site",
                 "demo.context_processors.demo_logins",  # empty unless DEMO_MODE
             ],
+            "libraries": {"site_tags": "cme_portal.templatetags.site_tags"},  # cme_portal is not an app
         },
     }
 ]

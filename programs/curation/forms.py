@@ -25,6 +25,8 @@ from ..models import ImportFileFormat, Program
 
 
 class ImportUploadForm(forms.Form):
+    """The upload form, which shares its page (and the field name file_format) with ExportForm."""
+
     file = forms.FileField(
         label="File to import",
         help_text="CSV or JSON in the exchange format, version 1; at most 20 MB and 200,000 rows.",
@@ -40,6 +42,11 @@ class ImportUploadForm(forms.Form):
         help_text="Unticked: new listings arrive as drafts and changes to published listings wait for review.",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Ids of their own on the shared page (id_import_file_format); the field names stay as they are.
+        kwargs.setdefault("auto_id", "id_import_%s")
+        super().__init__(*args, **kwargs)
+
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:
@@ -49,6 +56,8 @@ class ImportUploadForm(forms.Form):
 
 
 class ExportForm(forms.Form):
+    """Export choices, read from the address: their names stay plain so the catalog filters can sit beside them."""
+
     file_format = forms.ChoiceField(label="Format", choices=ImportFileFormat.choices, initial="csv")
     scope = forms.ChoiceField(
         label="Listings",
@@ -58,6 +67,11 @@ class ExportForm(forms.Form):
         ],
         initial="all",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Ids of their own on the page it shares with ImportUploadForm (id_export_file_format).
+        kwargs.setdefault("auto_id", "id_export_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ReviewDecisionForm(forms.Form):

@@ -37,6 +37,19 @@
       if (out) out.textContent = el.value;
     }
   });
+  // A live region that already holds text when the page loads is not read out: empty the message
+  // regions and put their text back a moment later (same height meanwhile, so nothing moves).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-announce-on-load]").forEach(function (region) {
+      var content = Array.prototype.slice.call(region.childNodes);
+      region.style.minHeight = region.offsetHeight + "px";
+      content.forEach(function (node) { region.removeChild(node); });
+      window.setTimeout(function () {
+        content.forEach(function (node) { region.appendChild(node); });
+        region.style.minHeight = "";
+      }, 500);
+    });
+  });
   // Buttons with data-print open the print dialog.
   document.addEventListener("click", function (event) {
     var el = event.target.closest && event.target.closest("[data-print]");

@@ -137,7 +137,7 @@ def test_owner_posting_an_empty_edit_form_sees_the_errors_and_nothing_changes(cl
     body = response.content.decode()
     assert response.status_code == 200
     for field in ("title", "gap_statement", "measure_name", "measure_kind", "baseline_start", "status"):
-        assert f'id="id_{field}_error">This field is required.</p>' in body, field
+        assert f'id="id_{field}_error"><p class="error">This field is required.</p>' in body, field
     assert _project_row(owned_project) == before
 
 
@@ -170,7 +170,7 @@ def test_owner_posting_an_empty_presentation_sees_the_errors_and_nothing_is_adde
     body = response.content.decode()
     assert response.status_code == 200
     for field in ("venue_kind", "title", "presented_on"):
-        assert f'id="id_{field}_error">This field is required.</p>' in body, field
+        assert f'id="id_{field}_error"><p class="error">This field is required.</p>' in body, field
     assert list(owned_project.presentations.values_list("title", flat=True)) == ["Department results"]
 
 
@@ -192,7 +192,7 @@ def test_owner_posting_an_empty_team_member_sees_the_errors_and_nothing_is_added
     response = client.post(reverse("outcomes:team_member_add", args=[owned_project.pk]), {"profession": "healer"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'id="id_name_error">This field is required.</p>' in body
+    assert 'id="id_name_error"><p class="error">This field is required.</p>' in body
     assert "Select a valid choice. healer is not one of the available choices." in body
     assert list(owned_project.team_members.values_list("name", flat=True)) == ["Pat Pharmacist"]
 
@@ -202,7 +202,7 @@ def test_owner_posting_an_empty_measurement_sees_the_errors_and_nothing_is_added
     response = client.post(reverse("outcomes:measurement_add", args=[owned_project.pk]), {})
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'id="id_period_start_error">This field is required.</p>' in body
+    assert 'id="id_period_start_error"><p class="error">This field is required.</p>' in body
     assert MESSAGES["numerator_required"] in body and MESSAGES["denominator_required"] in body
     assert owned_project.measurements.count() == len(UTI)
 
