@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from cme_portal.confirmation import Confirmation, counted, listed
+from cme_portal.confirmation import Confirmation, listed
 from programs.ranking.scoring import format_date
 
 from . import progress
@@ -100,10 +100,8 @@ def goal_deletion(goal: CareerGoal, *, other_goals: int) -> Confirmation:
     )
     lines = [f"The goal “{goal}” ({goal.get_track_display()}{horizon}) is deleted with its weights: {weights}."]
     if goal.is_active and other_goals:
-        lines.append(
-            f"It is your active goal: the catalog is not ranked for you until you make one of your "
-            f"{counted(other_goals, 'other goal', 'other goals')} active."
-        )
+        which = "your other goal" if other_goals == 1 else f"one of your {other_goals} other goals"
+        lines.append(f"It is your active goal: the catalog is not ranked for you until you make {which} active.")
     elif goal.is_active:
         lines.append("It is your only goal: the catalog is not ranked for you until you set a new one.")
     else:
