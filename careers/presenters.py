@@ -1,4 +1,4 @@
-"""What the careers pages draw: the 12-month plan as an SVG timeline.
+"""What the careers pages draw: the 12-month plan as an SVG timeline, and what a delete would lose.
 
 Presenters turn selector data into display geometry and strings, next to the
 templates that use them (templates/careers/plan.html). No queries.
@@ -9,8 +9,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from cme_portal.confirmation import Confirmation, listed
+from programs.ranking.scoring import format_date
+
 from . import progress
-from .selectors import Plan, PlanItem
+from .models import CareerGoal, CreditClaim, Licence
+from .selectors import Plan, PlanItem, licence_name
+from .templatetags.careers_tags import hours
 
 PLAN_WIDTH = 960  # SVG user units of the 12-month timeline (the template's viewBox)
 PLAN_ROW = 30
@@ -81,3 +86,57 @@ def plan_timeline(plan: Plan) -> PlanTimeline:
     ]
     markers.sort(key=lambda marker: (marker.day, marker.label))
     return PlanTimeline(months=months, bars=bars, markers=markers, height=PLAN_TOP + max(len(bars), 1) * PLAN_ROW + 10)
+
+
+# --- Confirmation pages ---------------------------------------------------------------
+
+
+def goal_deletion(goal: CareerGoal, *, other_goals: int) -> Confirmation:
+    """What deleting a goal loses; `other_goals`: how many goals the clinician keeps."""
+    horizon = f", by {format_date(goal.horizon_date)}" if goal.horizon_date else ""
+    weights = (
+        f"outcome tracking {goal.weight_outcome}, commercial independence {goal.weight_independence}, "
+        f"interprofessional design {goal.weight_interprofessional}, career alignment {goal.weight_career}"
+    )
+    lines = [f"The goal “{goal}” ({goal.get_track_display()}{horizon}) is deleted with its weights: {weights}."]
+    if goal.is_active and other_goals:
+        which = "your other goal" if other_goals == 1 else f"one of your {other_goals} other goals"
+        lines.append(f"It is your active goal: the catalog is not ranked for you until you make {which} active.")
+    elif goal.is_active:
+        lines.append("It is your only goal: the catalog is not ranked for you until you set a new one.")
+    else:
+        lines.append("It is not your active goal, so the catalog's ranking does not change.")
+    lines.append("Your shortlist, plan and credits stay as they are. This cannot be undone.")
+    return Confirmation(heading=f"Delete the goal “{goal}”?", consequences=tuple(lines), action="Delete goal")
+
+
+def licence_deletion(licence: Licence) -> Confirmation:
+    """What deleting a licence loses; expects `topic_requirements` prefetched."""
+    name = licence_name(licence)
+    topics = [f"{hours(item.hours)} h {item.get_topic_display()}" for item in licence.topic_requirements.all()]
+    with_topics = f" with its mandated topics: {listed(topics)}" if topics else ""
+    renewing = f"renewing {format_date(licence.renewal_date)} with {hours(licence.hours_required)} hours required"
+    lines = (
+        f"The licence “{name}”, {renewing} every {licence.cycle_months} months, is deleted{with_topics}.",
+        "Your credits stay: they no longer count towards this licence, and its renewal leaves your plan "
+        "and your renewal reminders. This cannot be undone.",
+    )
+    return Confirmation(heading=f"Delete the licence “{name}”?", consequences=lines, action="Delete licence")
+
+
+def credit_deletion(claim: CreditClaim) -> Confirmation:
+    """What deleting a credit entry loses; expects `amounts` prefetched and `shortlist_entry` selected."""
+    amounts = [f"{hours(amount.amount)} {amount.get_credit_type_display()}" for amount in claim.amounts.all()]
+    credit = f"This credit of {listed(amounts)}" if amounts else "This entry"
+    lines = [
+        f"{credit} for “{claim}” on {format_date(claim.completed_on)} is removed from your licence progress "
+        "and from your portfolio."
+    ]
+    if claim.certificate:
+        lines.append("Its certificate file is deleted.")
+    if claim.shortlist_entry is not None:
+        lines.append(f"The program stays on your plan, marked {claim.shortlist_entry.get_status_display().lower()}.")
+    lines.append("This cannot be undone: to count it again, log it again.")
+    return Confirmation(
+        heading=f"Delete the credit entry “{claim}”?", consequences=tuple(lines), action="Delete credit entry"
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -383,6 +383,18 @@ def credit_claims_for_user(*, user: User) -> list[CreditClaim]:
         .select_related("program")
         .prefetch_related(Prefetch("amounts", queryset=CreditAmount.objects.order_by("credit_type")))
     )
+
+
+def credit_claims_with_details() -> QuerySet[CreditClaim]:
+    """Claims with their amounts and shortlist entry, for one claim's page (look it up with owned_or_404)."""
+    return CreditClaim.objects.select_related("shortlist_entry").prefetch_related(
+        Prefetch("amounts", queryset=CreditAmount.objects.order_by("credit_type"))
+    )
+
+
+def licences_with_topics() -> QuerySet[Licence]:
+    """Licences with their mandated topics, for one licence's page (look it up with owned_or_404)."""
+    return Licence.objects.prefetch_related("topic_requirements")
 
 
 def goals_for_user(*, user: User) -> list[CareerGoal]:

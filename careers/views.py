@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import AuthenticatedHttpRequest, clinician_required, owned_or_404, public
 from accounts.selectors import team_current_for_user
 from accounts.submissions import submitted_once
+from cme_portal.confirmation import confirmation_page
 from cme_portal.downloads import stored_file_response
 from cme_portal.htmx import vary_on_htmx, wants_partial
 from cme_portal.redirects import safe_return_path
@@ -89,14 +90,20 @@ def goal_activate(request: AuthenticatedHttpRequest, goal_id: int) -> HttpRespon
     return redirect("careers:profile")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def goal_delete(request: AuthenticatedHttpRequest, goal_id: int) -> HttpResponse:
+    """GET asks first, saying what is lost; POST deletes the goal."""
+    goal = owned_or_404(CareerGoal, user=request.user, pk=goal_id)
+    if request.method == "GET":
+        other_goals = len(selectors.goals_for_user(user=request.user)) - 1
+        confirmation = presenters.goal_deletion(goal, other_goals=other_goals)
+        return confirmation_page(request, confirmation, cancel_to=reverse("careers:profile"))
     try:
         services.goal_delete(user=request.user, goal_id=goal_id)
     except CareerGoal.DoesNotExist:
         raise Http404("No such goal") from None
-    messages.success(request, "Goal deleted.")
+    messages.success(request, f"Goal “{goal}” deleted.")
     return redirect("careers:profile")
 
 
@@ -126,12 +133,16 @@ def licence_edit(request: AuthenticatedHttpRequest, licence_id: int | None = Non
     return render(request, "careers/licence_form.html", context, status=400 if request.method == "POST" else 200)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def licence_delete(request: AuthenticatedHttpRequest, licence_id: int) -> HttpResponse:
-    owned_or_404(Licence, user=request.user, pk=licence_id)
+    """GET asks first, saying what is lost; POST deletes the licence with its mandated topics."""
+    licence = owned_or_404(selectors.licences_with_topics(), user=request.user, pk=licence_id)
+    if request.method == "GET":
+        cancel_to = reverse("careers:licence_edit", args=[licence.pk])
+        return confirmation_page(request, presenters.licence_deletion(licence), cancel_to=cancel_to)
     services.licence_delete(user=request.user, licence_id=licence_id)
-    messages.success(request, "Licence deleted.")
+    messages.success(request, f"Licence “{selectors.licence_name(licence)}” deleted.")
     return redirect("careers:credits")
 
 
@@ -295,14 +306,18 @@ def _claim_create(request: AuthenticatedHttpRequest, form: CreditClaimForm, *, e
     return redirect("careers:credits")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def credit_delete(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    """GET asks first, saying what is lost; POST deletes the claim and its certificate file."""
+    claim = owned_or_404(selectors.credit_claims_with_details(), user=request.user, pk=claim_id)
+    if request.method == "GET":
+        return confirmation_page(request, presenters.credit_deletion(claim), cancel_to=reverse("careers:credits"))
     try:
         services.credit_claim_delete(user=request.user, claim_id=claim_id)
     except CreditClaim.DoesNotExist:
         raise Http404("No such credit claim") from None
-    messages.success(request, "Credit entry deleted.")
+    messages.success(request, f"Credit entry “{claim}” deleted.")
     return redirect("careers:credits")
 
 

@@ -3,7 +3,7 @@
 Presenters turn `selectors.ProjectResult` into the strings and the SVG that
 templates/outcomes/_project_report.html shows, and word a program's curated
 outcome evidence the same way on the program page and in a funding request's
-snapshot (`evidence_line`). No queries.
+snapshot (`evidence_line`); and what a delete or a revocation would lose. No queries.
 """
 
 from __future__ import annotations
@@ -11,10 +11,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field, replace
 
+from django.utils import timezone
+
+from cme_portal.confirmation import Confirmation, counted, listed
 from programs.ranking.fit import format_date
 
 from . import runchart, statistics
-from .models import Measurement, OutcomeProject, ProgramOutcomeEvidence
+from .models import (
+    Measurement,
+    OutcomeProject,
+    PortfolioShareLink,
+    Presentation,
+    ProgramOutcomeEvidence,
+    ProjectTeamMember,
+)
 from .selectors import Portfolio, ProjectResult, chart_scale
 
 
@@ -233,3 +243,124 @@ def evidence_line(evidence: ProgramOutcomeEvidence) -> EvidenceLine:
     if evidence.verified_on is not None:
         text += f" on {format_date(evidence.verified_on)}"
     return EvidenceLine(text, True, evidence.source_url, "Source")
+
+
+# --- Confirmation pages ---------------------------------------------------------------
+
+
+def project_deletion(project: OutcomeProject) -> Confirmation:
+    """What deleting a project loses; expects the project as `selectors.project_for_owner` returns it."""
+    records = [
+        counted(len(project.measurements.all()), "measurement", "measurements"),
+        counted(len(project.presentations.all()), "presentation", "presentations"),
+        counted(len(project.team_members.all()), "team member", "team members"),
+    ]
+    lines = [
+        f"This project has its baseline, {listed(records)}; they are deleted with it.",
+        "It leaves your portfolio, and share links of your portfolio no longer show it.",
+    ]
+    linked = [
+        counted(len(project.linked_programs.all()), "linked program", "linked programs"),
+        counted(len(project.linked_claims.all()), "linked credit", "linked credits"),
+    ]
+    if project.linked_programs.all() or project.linked_claims.all():
+        lines.append(f"The {listed(linked)} stay; only the links go.")
+    lines.append("This cannot be undone.")
+    return Confirmation(heading=f"Delete the project “{project}”?", consequences=tuple(lines), action="Delete project")
+
+
+def measurement_figures(project: OutcomeProject, measurement: Measurement) -> str:
+    """ "44 of 95" for a proportion, "6.2 days (n = 40)" otherwise: as the project page shows them."""
+    if project.is_proportion:
+        return f"{measurement.numerator} of {measurement.denominator}"
+    text = _display(project, measurement.value) if measurement.value is not None else "no value"
+    return f"{text} (n = {measurement.n})" if measurement.n else text
+
+
+def measurement_deletion(project: OutcomeProject, measurement: Measurement) -> Confirmation:
+    """What deleting one measurement loses; expects the project's measurements prefetched."""
+    period = f"{format_date(measurement.period_start)} to {format_date(measurement.period_end)}"
+    source = f", {measurement.data_source}" if measurement.data_source else ""
+    others = len(project.measurements.all()) - 1
+    lines = [f"The measurement for {period} ({measurement_figures(project, measurement)}{source}) is deleted."]
+    if others:
+        lines.append(
+            f"The project's result and run chart are then worked out from the baseline and the "
+            f"{counted(others, 'other measurement', 'other measurements')}."
+        )
+    else:
+        lines.append("It is the project's only measurement: the project then shows no result, only its baseline.")
+    lines.append("This cannot be undone: to have it back, add it again.")
+    return Confirmation(
+        heading=f"Delete the measurement for {period}?", consequences=tuple(lines), action="Delete measurement"
+    )
+
+
+def presentation_deletion(project: OutcomeProject, presentation: Presentation) -> Confirmation:
+    """What deleting a presentation loses."""
+    lines = (
+        f"The presentation “{presentation}” ({presentation.get_venue_kind_display().lower()}, "
+        f"{format_date(presentation.presented_on)}) is removed from “{project}” and from your portfolio.",
+        "This cannot be undone: to have it back, add it again.",
+    )
+    return Confirmation(
+        heading=f"Delete the presentation “{presentation}”?", consequences=lines, action="Delete presentation"
+    )
+
+
+def team_member_removal(project: OutcomeProject, member: ProjectTeamMember) -> Confirmation:
+    """What removing a colleague from a project team loses."""
+    lines = (
+        f"{member.name} ({member.get_profession_display().lower()}) is removed from the team of “{project}” "
+        "and from the project in your portfolio.",
+        "To have them back, add them to the team again.",
+    )
+    return Confirmation(
+        heading=f"Remove {member.name} from the project team?", consequences=lines, action="Remove team member"
+    )
+
+
+def share_link_revocation(link: PortfolioShareLink, *, openings: int, today: datetime.date) -> Confirmation:
+    """What revoking a share link changes; `openings`: how often it was opened."""
+    made = format_date(timezone.localdate(link.created_at))
+    name = f"the share link “{link.label}”" if link.label else f"the share link made {made}"
+    if link.revoked_at is not None:
+        state = f"It was revoked on {format_date(timezone.localdate(link.revoked_at))} and opens nothing already."
+    elif link.expires_on < today:
+        state = f"It expired on {format_date(link.expires_on)} and opens nothing already."
+    else:
+        state = (
+            "Anyone who has this link can no longer open your portfolio; "
+            f"it would have worked until {format_date(link.expires_on)}."
+        )
+    lines = (
+        state,
+        f"It was opened {counted(openings, 'time', 'times')}." if openings else "It has not been opened yet.",
+        "A revoked link cannot be turned back on: to share again, create a new link.",
+    )
+    return Confirmation(heading=f"Revoke {name}?", consequences=lines, action="Revoke link")
+
+
+def evidence_deletion(evidence: ProgramOutcomeEvidence, *, other_verified: int) -> Confirmation:
+    """What deleting curated evidence changes; `other_verified`: the program's other verified evidence rows."""
+    program = evidence.program
+    lines = [
+        f"The evidence “{evidence.metric}” ({evidence.baseline} to {evidence.follow_up}, {evidence.time_window}) "
+        f"is removed from the page of “{program}”."
+    ]
+    if not evidence.verified:
+        lines.append("It is not verified, so the program's scores do not change.")
+    elif other_verified:
+        lines.append(
+            f"The program keeps {counted(other_verified, 'other verified row', 'other verified rows')} of "
+            "evidence, so its scores do not change."
+        )
+    else:
+        lines.append(
+            "It is the program's only verified evidence: the program no longer counts as publishing verified "
+            "outcomes, and its outcome-tracking score falls in every clinician's ranking."
+        )
+    lines.append("This cannot be undone.")
+    return Confirmation(
+        heading=f"Delete the evidence “{evidence.metric}”?", consequences=tuple(lines), action="Delete evidence"
+    )

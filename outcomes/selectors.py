@@ -229,6 +229,11 @@ def share_links_for_owner(*, owner: User) -> QuerySet[PortfolioShareLink]:
     return PortfolioShareLink.objects.filter(owner=owner).annotate(access_count=Count("accesses"))
 
 
+def share_link_opening_count(*, link: PortfolioShareLink) -> int:
+    """How many times the link was opened (one query)."""
+    return link.accesses.count()
+
+
 # --- Export ---------------------------------------------------------------------------
 
 
@@ -354,3 +359,9 @@ def programs_with_verified_evidence(*, program_ids: Iterable[int]) -> set[int]:
         .values_list("program_id", flat=True)
         .distinct()
     )
+
+
+def other_verified_evidence_count(*, evidence: ProgramOutcomeEvidence) -> int:
+    """How many verified evidence rows the evidence's program has besides this one (one query)."""
+    rows = ProgramOutcomeEvidence.objects.filter(program_id=evidence.program_id, verified=True)
+    return rows.exclude(pk=evidence.pk).count()

@@ -21,8 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import AuthenticatedHttpRequest, clinician_required, curator_required, owned_or_404, public
 from accounts.submissions import submitted_once
 from cme_portal.client_address import client_address
+from cme_portal.confirmation import confirmation_page
 from cme_portal.ids import id_from_text
 from programs.models import Program
+from programs.ranking.fit import format_date
 
 from . import presenters, selectors, services
 from .forms import (
@@ -84,12 +86,16 @@ def project_edit(request: AuthenticatedHttpRequest, project_id: int) -> HttpResp
     return render(request, "outcomes/project_form.html", {"form": form, "project": project})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def project_delete(request: AuthenticatedHttpRequest, project_id: int) -> HttpResponse:
+    """GET asks first, counting what is lost; POST deletes the project with its measurements."""
     project = _own_project(request, project_id)
+    if request.method == "GET":
+        cancel_to = reverse("outcomes:project_detail", args=[project.pk])
+        return confirmation_page(request, presenters.project_deletion(project), cancel_to=cancel_to)
     services.project_delete(project=project)
-    messages.success(request, "Project deleted.")
+    messages.success(request, f"Project “{project}” deleted with its measurements, presentations and team.")
     return redirect("outcomes:project_list")
 
 
@@ -133,13 +139,20 @@ def measurement_add(request: AuthenticatedHttpRequest, project_id: int) -> HttpR
     return _detail(request, project, measurement_form=form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def measurement_delete(request: AuthenticatedHttpRequest, project_id: int, measurement_id: int) -> HttpResponse:
+    """GET asks first, saying what is lost; POST deletes the measurement."""
     project = _own_project(request, project_id)
     measurement = get_object_or_404(Measurement, pk=measurement_id, project=project)
+    if request.method == "GET":
+        cancel_to = reverse("outcomes:project_detail", args=[project.pk]) + "#measurements"
+        return confirmation_page(request, presenters.measurement_deletion(project, measurement), cancel_to=cancel_to)
     services.measurement_delete(measurement=measurement)
-    messages.success(request, "Measurement deleted.")
+    messages.success(
+        request,
+        f"Measurement for {format_date(measurement.period_start)} to {format_date(measurement.period_end)} deleted.",
+    )
     return redirect("outcomes:project_detail", project_id=project.pk)
 
 
@@ -156,13 +169,18 @@ def presentation_add(request: AuthenticatedHttpRequest, project_id: int) -> Http
     return _detail(request, project, presentation_form=form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def presentation_delete(request: AuthenticatedHttpRequest, project_id: int, presentation_id: int) -> HttpResponse:
+    """GET asks first, saying what is lost; POST deletes the presentation."""
     project = _own_project(request, project_id)
     presentation = get_object_or_404(Presentation, pk=presentation_id, project=project)
+    if request.method == "GET":
+        confirmation = presenters.presentation_deletion(project, presentation)
+        cancel_to = reverse("outcomes:project_detail", args=[project.pk]) + "#presentations"
+        return confirmation_page(request, confirmation, cancel_to=cancel_to)
     services.presentation_delete(presentation=presentation)
-    messages.success(request, "Presentation deleted.")
+    messages.success(request, f"Presentation “{presentation}” deleted.")
     return redirect("outcomes:project_detail", project_id=project.pk)
 
 
@@ -179,13 +197,17 @@ def team_member_add(request: AuthenticatedHttpRequest, project_id: int) -> HttpR
     return _detail(request, project, team_form=form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def team_member_delete(request: AuthenticatedHttpRequest, project_id: int, member_id: int) -> HttpResponse:
+    """GET asks first; POST removes the colleague from the project team."""
     project = _own_project(request, project_id)
     member = get_object_or_404(ProjectTeamMember, pk=member_id, project=project)
+    if request.method == "GET":
+        cancel_to = reverse("outcomes:project_detail", args=[project.pk]) + "#team"
+        return confirmation_page(request, presenters.team_member_removal(project, member), cancel_to=cancel_to)
     services.team_member_delete(member=member)
-    messages.success(request, "Team member removed.")
+    messages.success(request, f"{member.name} removed from the project team.")
     return redirect("outcomes:project_detail", project_id=project.pk)
 
 
@@ -242,12 +264,18 @@ def share_links(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "outcomes/share_links.html", context, status=400 if form.errors else 200)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @clinician_required
 def share_link_revoke(request: AuthenticatedHttpRequest, link_id: int) -> HttpResponse:
+    """GET asks first, saying what changes; POST revokes the link."""
     link = owned_or_404(PortfolioShareLink, user=request.user, owner_field="owner", pk=link_id)
+    if request.method == "GET":
+        openings = selectors.share_link_opening_count(link=link)
+        confirmation = presenters.share_link_revocation(link, openings=openings, today=timezone.localdate())
+        return confirmation_page(request, confirmation, cancel_to=reverse("outcomes:share_links"))
     services.share_link_revoke(link=link)
-    messages.success(request, "Share link revoked: it no longer opens the portfolio.")
+    name = f"Share link “{link.label}”" if link.label else "Share link"
+    messages.success(request, f"{name} revoked: it no longer opens the portfolio.")
     return redirect("outcomes:share_links")
 
 
@@ -321,13 +349,19 @@ def evidence_edit(request: AuthenticatedHttpRequest, evidence_id: int) -> HttpRe
     return _evidence_form_page(request, form, evidence.program)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @curator_required
 def evidence_delete(request: AuthenticatedHttpRequest, evidence_id: int) -> HttpResponse:
-    """Delete outcome evidence; the program's verified-evidence flag and scores follow."""
-    evidence = get_object_or_404(ProgramOutcomeEvidence, pk=evidence_id)
+    """GET asks first, saying what the scores lose; POST deletes the evidence (the flag and scores follow)."""
+    evidence = get_object_or_404(ProgramOutcomeEvidence.objects.select_related("program"), pk=evidence_id)
+    if request.method == "GET":
+        confirmation = presenters.evidence_deletion(
+            evidence, other_verified=selectors.other_verified_evidence_count(evidence=evidence)
+        )
+        cancel_to = reverse("outcomes:evidence_list", args=[evidence.program_id])
+        return confirmation_page(request, confirmation, cancel_to=cancel_to)
     services.evidence_delete(evidence_ids=[evidence.pk])
-    messages.success(request, "Evidence deleted.")
+    messages.success(request, f"Evidence “{evidence.metric}” deleted.")
     return redirect("outcomes:evidence_list", program_id=evidence.program_id)
 
 

@@ -2,7 +2,8 @@
 
 Presenters turn the equity arithmetic (supervision.equity) into the strings and
 geometry templates/supervision/equity.html shows, and a funding request's stored
-snapshot into what templates/supervision/request_detail.html shows. No queries.
+snapshot into what templates/supervision/request_detail.html shows; and what removing a
+member changes. No queries.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from accounts.models import Team, User
+from cme_portal.confirmation import Confirmation, counted
 from programs.choices import Profession
 from programs.ranking.fit import format_date, format_money
 
@@ -311,3 +314,18 @@ def ledger_after_text(ledger: Ledger, *, amount: Decimal, leave_days: Decimal) -
     if leave is not None:
         parts.append(_days_text(leave) if leave >= 0 else f"{_days_text(-leave)} over")
     return " and ".join(parts) if parts else "not known: no budget or employer policy is on record"
+
+
+def member_removal(*, team: Team, member: User, pending_requests: int) -> Confirmation:
+    """What removing a member from a team changes; `pending_requests`: theirs in this team, undecided."""
+    lines = [f"Their membership of {team.name} ends now; their history (requests, decisions, figures) is kept."]
+    if pending_requests:
+        requests = counted(pending_requests, "pending funding request", "pending funding requests")
+        lines.append(
+            f"Their {requests} {'leaves' if pending_requests == 1 else 'leave'} your queue undecided: "
+            f"no supervisor of {team.name} can decide {'it' if pending_requests == 1 else 'them'} any more."
+        )
+    lines.append("They leave the team's dashboard and its figures. To have them back, invite them again.")
+    return Confirmation(
+        heading=f"Remove {member} from {team.name}?", consequences=tuple(lines), action="Remove from team"
+    )

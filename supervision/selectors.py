@@ -539,6 +539,11 @@ def pending_requests_for_team(*, team: Team) -> QuerySet[FundingRequest]:
     )
 
 
+def pending_request_count_of_member(*, team: Team, user: User) -> int:
+    """How many of the member's requests in this team wait for a decision (one query)."""
+    return pending_requests_for_team(team=team).filter(requester=user).count()
+
+
 def funding_requests_visible_to_supervisor_of_team(*, team: Team) -> QuerySet[FundingRequest]:
     """The team's requests by people who are still current members."""
     return FundingRequest.objects.filter(

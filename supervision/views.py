@@ -28,6 +28,7 @@ from accounts.access import (
 from accounts.models import Team, User
 from accounts.submissions import submitted_once
 from careers.models import ClinicianProfile
+from cme_portal.confirmation import confirmation_page
 from cme_portal.downloads import stored_file_response
 from cme_portal.htmx import page_or_partial, vary_on_htmx
 from cme_portal.redirects import allowed_choice
@@ -165,14 +166,18 @@ def invite(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     return render(request, "supervision/invite.html", {"team": team, "form": form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @supervisor_required
 def member_remove(request: AuthenticatedHttpRequest, team_id: int, user_id: int) -> HttpResponse:
-    """End a member's membership (kept as history)."""
+    """GET asks first, saying what changes; POST ends the membership (kept as history)."""
     team = supervised_team_or_404(request.user, team_id)
     member = selectors.team_member_for_supervisor(team=team, user_id=user_id)
     if member is None:
         raise Http404
+    if request.method == "GET":
+        pending = selectors.pending_request_count_of_member(team=team, user=member)
+        confirmation = presenters.member_removal(team=team, member=member, pending_requests=pending)
+        return confirmation_page(request, confirmation, cancel_to=reverse("supervision:dashboard", args=[team.pk]))
     services.member_remove(team=team, user=member, removed_by=request.user)
     messages.success(request, f"{member} is no longer a member of {team.name}. Their history is kept.")
     return redirect("supervision:dashboard", team_id=team.pk)

@@ -405,8 +405,9 @@ MATRIX: dict[str, Row] = {
     "careers:goal_activate": Row(
         get=POST_ONLY, post=owner_only(saved("/careers/profile/")), kwargs=lambda w: {"goal_id": w.inactive_goal.pk}
     ),
+    # Destructive URLs answer GET with their confirmation page, to exactly those the POST is for (issue 13).
     "careers:goal_delete": Row(
-        get=POST_ONLY, post=owner_only(saved("/careers/profile/")), kwargs=lambda w: {"goal_id": w.goal.pk}
+        get=owner_only(OK), post=owner_only(saved("/careers/profile/")), kwargs=lambda w: {"goal_id": w.goal.pk}
     ),
     "careers:licence_new": Row(
         get=for_clinicians(OK), post=for_clinicians(saved("/careers/credits/")), data=_licence_data
@@ -418,7 +419,7 @@ MATRIX: dict[str, Row] = {
         data=_licence_data,
     ),
     "careers:licence_delete": Row(
-        get=POST_ONLY, post=owner_only(saved("/careers/credits/")), kwargs=lambda w: {"licence_id": w.licence.pk}
+        get=owner_only(OK), post=owner_only(saved("/careers/credits/")), kwargs=lambda w: {"licence_id": w.licence.pk}
     ),
     # Any clinician toggles the program on their own shortlist.
     "careers:shortlist_toggle": Row(
@@ -441,7 +442,7 @@ MATRIX: dict[str, Row] = {
         get=for_clinicians(OK), post=for_clinicians(saved("/careers/credits/")), data=_claim_data
     ),
     "careers:credit_delete": Row(
-        get=POST_ONLY, post=owner_only(saved("/careers/credits/")), kwargs=lambda w: {"claim_id": w.claim.pk}
+        get=owner_only(OK), post=owner_only(saved("/careers/credits/")), kwargs=lambda w: {"claim_id": w.claim.pk}
     ),
     "careers:certificate": Row(get=owner_only(OK), post=GET_ONLY, kwargs=lambda w: {"claim_id": w.claim.pk}),
     "careers:calendar": Row(get=for_clinicians(OK), post=GET_ONLY),
@@ -463,7 +464,7 @@ MATRIX: dict[str, Row] = {
     "outcomes:project_edit": Row(
         get=owner_only(OK), post=owner_only(saved(_at("/outcomes/{project}/"))), kwargs=_project, data=_project_data
     ),
-    "outcomes:project_delete": Row(get=POST_ONLY, post=owner_only(saved("/outcomes/")), kwargs=_project),
+    "outcomes:project_delete": Row(get=owner_only(OK), post=owner_only(saved("/outcomes/")), kwargs=_project),
     "outcomes:measurement_add": Row(
         get=POST_ONLY,
         post=owner_only(saved(_at("/outcomes/{project}/#result"))),
@@ -476,7 +477,7 @@ MATRIX: dict[str, Row] = {
         },
     ),
     "outcomes:measurement_delete": Row(
-        get=POST_ONLY,
+        get=owner_only(OK),
         post=owner_only(saved(_at("/outcomes/{project}/"))),
         kwargs=lambda w: {"project_id": w.project.pk, "measurement_id": w.measurement.pk},
     ),
@@ -487,7 +488,7 @@ MATRIX: dict[str, Row] = {
         data=lambda w: {"venue_kind": "department", "title": "Grand rounds", "presented_on": "2026-02-05"},
     ),
     "outcomes:presentation_delete": Row(
-        get=POST_ONLY,
+        get=owner_only(OK),
         post=owner_only(saved(_at("/outcomes/{project}/"))),
         kwargs=lambda w: {"project_id": w.project.pk, "presentation_id": w.presentation.pk},
     ),
@@ -498,7 +499,7 @@ MATRIX: dict[str, Row] = {
         data=lambda w: {"name": "Sam Nurse", "profession": "nurse"},
     ),
     "outcomes:team_member_delete": Row(
-        get=POST_ONLY,
+        get=owner_only(OK),
         post=owner_only(saved(_at("/outcomes/{project}/"))),
         kwargs=lambda w: {"project_id": w.project.pk, "member_id": w.team_member.pk},
     ),
@@ -511,7 +512,9 @@ MATRIX: dict[str, Row] = {
         data=lambda w: {"label": "Review", "expires_on": (TODAY + datetime.timedelta(days=30)).isoformat()},
     ),
     "outcomes:share_link_revoke": Row(
-        get=POST_ONLY, post=owner_only(saved("/outcomes/portfolio/share/")), kwargs=lambda w: {"link_id": w.link.pk}
+        get=owner_only(OK),
+        post=owner_only(saved("/outcomes/portfolio/share/")),
+        kwargs=lambda w: {"link_id": w.link.pk},
     ),
     # Each opening of a share link is logged: a GET that writes.
     "outcomes:shared_portfolio": Row(
@@ -532,7 +535,7 @@ MATRIX: dict[str, Row] = {
         data=_evidence_data,
     ),
     "outcomes:evidence_delete": Row(
-        get=POST_ONLY, post=for_curator(saved(_at("/outcomes/evidence/programs/{program}/"))), kwargs=_evidence
+        get=for_curator(OK), post=for_curator(saved(_at("/outcomes/evidence/programs/{program}/"))), kwargs=_evidence
     ),
     "outcomes:evidence_verify": Row(
         get=POST_ONLY,
@@ -558,7 +561,7 @@ MATRIX: dict[str, Row] = {
         data=lambda w: {"email": "new.nurse@example.test"},
     ),
     "supervision:member_remove": Row(
-        get=POST_ONLY,
+        get=for_team_supervisor(OK),
         post=for_team_supervisor(saved(_at("/team/{team}/"))),
         kwargs=lambda w: {"team_id": w.team.pk, "user_id": w.users[OWNER].pk},
     ),

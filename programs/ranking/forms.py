@@ -21,8 +21,15 @@ ALL_ZERO_MESSAGE = (
 )
 
 
-class WeightSlider(forms.NumberInput):
-    input_type = "range"
+class WeightInput(forms.NumberInput):
+    """A weight as a number input: it shows its own value, by keyboard and without script.
+
+    static/js/app.js turns each one into a range slider and shows the template's <output> beside
+    it, which follows the slider; without script there is no slider whose number would lag behind.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"min": 0, "max": scoring.MAX_WEIGHT, "step": 1, "data-weight-slider": ""})
 
 
 def _weight_field(factor: scoring.Factor) -> forms.IntegerField:
@@ -31,7 +38,7 @@ def _weight_field(factor: scoring.Factor) -> forms.IntegerField:
         required=False,
         min_value=0,
         max_value=scoring.MAX_WEIGHT,
-        widget=WeightSlider(attrs={"min": 0, "max": scoring.MAX_WEIGHT, "step": 1}),
+        widget=WeightInput(),
     )
 
 

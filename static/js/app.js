@@ -29,6 +29,15 @@
     var el = event.target;
     if (el && el.matches && el.matches("[data-autosubmit]") && el.form && !window.htmx) el.form.submit();
   });
+  // Weights arrive as number inputs (they show their own value without script); here they become
+  // sliders, and the number beside each (its <output>, aria-hidden: the slider says its own value) follows.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-weight-slider]").forEach(function (el) {
+      var out = el.id && document.querySelector('output[for="' + el.id + '"]');
+      el.type = "range";
+      if (out) { out.textContent = el.value; out.hidden = false; }
+    });
+  });
   // Range inputs show their value next to them.
   document.addEventListener("input", function (event) {
     var el = event.target;

@@ -1,6 +1,7 @@
 """A clinician with a goal sees the ranked catalog, moves a weight slider by keyboard, compares two programs
 and asks why one is above the other."""
 
+import re
 from decimal import Decimal
 
 from playwright.sync_api import expect
@@ -38,6 +39,10 @@ def test_clinician_reranks_with_a_slider_and_compares_two_programs(page):
     expect(page.locator("#results .fit-total").first).to_contain_text("/ 100 for your goal")
 
     slider = page.locator("#id_w_career")
+    # The number input the server sends became a slider, with its number shown beside it.
+    expect(page.get_by_role("slider", name="Career alignment")).to_have_value("3")
+    expect(page.locator("#id_w_career_value")).to_be_visible()
+    expect(page.locator("#id_w_career_value")).to_have_text("3")
     slider.focus()
     page.keyboard.press("Home")  # career weight 3 -> 0
     expect(page.locator("#id_w_career_value")).to_have_text("0")
@@ -74,3 +79,33 @@ def test_clinician_reranks_with_a_slider_and_compares_two_programs(page):
     )
     # The form keeps the pair as chosen.
     expect(page.locator("#why-first option:checked")).to_have_text("Clinical update")
+
+
+def test_weights_are_set_by_keyboard_and_applied_without_javascript(browser, live_server, transactional_db):
+    """Without script each weight is a number input showing its own value: no slider whose number lags behind."""
+    clinician = _seed()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, clinician.email, TEST_PASSWORD)
+        page.goto("/programs/")
+        first_title = page.locator("#results .ranked-card h3 a").first
+        expect(first_title).to_have_text("CMO leadership")
+        weight = page.get_by_role("spinbutton", name="Career alignment")
+        expect(weight).to_have_value("3")
+        expect(page.locator("#id_w_career_value")).to_be_hidden()
+        weight.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowDown")  # career weight 3 -> 0, shown in the box as it changes
+        expect(weight).to_have_value("0")
+        page.get_by_role("spinbutton", name="Outcome tracking").fill("5")
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_url(re.compile(r"w_career=0"))
+        assert "w_outcome=5" in page.url
+        expect(first_title).to_have_text("Clinical update")
+        # The page that comes back shows the chosen values, and only them.
+        expect(page.get_by_role("spinbutton", name="Career alignment")).to_have_value("0")
+        expect(page.get_by_role("spinbutton", name="Outcome tracking")).to_have_value("5")
+        expect(page.locator(".ranking-controls output:visible")).to_have_count(0)
+    finally:
+        context.close()

@@ -127,7 +127,8 @@ def test_delete_removes_the_evidence_and_refreshes_the_flag(curator_client):
     assert response.status_code == 302
     assert not ProgramOutcomeEvidence.objects.filter(pk=evidence.pk).exists()
     assert _flag(program) is False
-    assert curator_client.get(reverse("outcomes:evidence_delete", args=[evidence.pk])).status_code == 405
+    # GET asks for confirmation (issue 13); once deleted there is nothing left to confirm.
+    assert curator_client.get(reverse("outcomes:evidence_delete", args=[evidence.pk])).status_code == 404
 
 
 @pytest.mark.parametrize(
