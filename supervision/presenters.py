@@ -311,3 +311,14 @@ def ledger_after_text(ledger: Ledger, *, amount: Decimal, leave_days: Decimal) -
     if leave is not None:
         parts.append(_days_text(leave) if leave >= 0 else f"{_days_text(-leave)} over")
     return " and ".join(parts) if parts else "not known: no budget or employer policy is on record"
+
+
+def members_status(*, shown: int, total: int, sort_label: str, descending: bool, refused: str) -> str:
+    """What the status region reads after the dashboard's members table is re-sorted or filtered.
+
+    E.g. "12 of 12 members shown, sorted by hours short, descending."; a refused filter reads its reason.
+    """
+    if refused:
+        return refused
+    order = "descending" if descending else "ascending"
+    return f"{shown} of {total} member{'' if total == 1 else 's'} shown, sorted by {sort_label.lower()}, {order}."
