@@ -5,6 +5,8 @@ Short and made of the figures the updated area shows, so what is heard matches w
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Page
 
 from .models import ImportJob, ImportJobStatus
@@ -21,7 +23,7 @@ def catalog_sort_key(filters: CatalogFilters, *, ranked: bool) -> str:
     return filters.effective_sort
 
 
-def catalog_status(*, page: Page, sort_label: str, filters_refused: bool) -> str:
+def catalog_status(*, page: Page[Any], sort_label: str, filters_refused: bool) -> str:
     """E.g. "18 programs, page 1 of 4, sorted by best fit for your goal." """
     count = page.paginator.count
     if not count:

@@ -71,10 +71,7 @@ def _live_around(html: str, *ids: str) -> _LiveAncestors:
 
 def _assert_page_region_empty(html: str) -> None:
     assert html.count('id="live-status"') == 1
-    assert (
-        '<div id="live-status" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>'
-        in html
-    )
+    assert '<div id="live-status" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>' in html
     assert "hx-swap-oob" not in html
 
 
