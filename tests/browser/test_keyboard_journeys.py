@@ -215,15 +215,23 @@ def test_add_a_measurement_by_keyboard(page):
     assert tab_to(page, "button[type=submit]")["text"] == "Add measurement"
     page.keyboard.press("Enter")
 
-    page.wait_for_url("**#result")
+    page.wait_for_url("**#*")
     added = Measurement.objects.filter(project=project).latest("period_start")
     assert (added.period_start, added.period_end) == (datetime.date(2025, 2, 1), datetime.date(2025, 2, 28))
     assert (added.numerator, added.denominator) == (70, 118)
     expect(page.get_by_text("Measurement added.")).to_be_visible()
-    # The page opens at its result; the next Tab starts there, not at the skip link.
-    assert in_view(page, "result-heading")
+    # The page opens at the section the redirect names (#result: the new figures); the next Tab starts
+    # there, not at the skip link at the top.
+    section = page.evaluate("location.hash.slice(1)")
+    assert section == "result" and in_view(page, "result-heading")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.closest('#result, #measurements') !== null")
+    assert page.evaluate(
+        """id => { const section = document.getElementById(id), active = document.activeElement;
+                   return section.contains(active)
+                       || !!(section.compareDocumentPosition(active) & Node.DOCUMENT_POSITION_FOLLOWING); }""",
+        section,
+    )
+    assert focused(page)["text"] != "Skip to content"
 
 
 # --- (e) a supervisor decides a funding request ---------------------------------------------------------
