@@ -164,7 +164,7 @@ def shortlist_toggle(request: AuthenticatedHttpRequest, program_id: int) -> Http
         context = {
             "program": program,
             "shortlisted_override": entry is not None,
-            "announce": True,
+            "shortlist_status": f"“{program.title}” {'added to' if entry else 'removed from'} your shortlist.",
             "next_url": next_url,
         }
         return vary_on_htmx(render(request, "careers/_shortlist_button.html", context))

@@ -30,3 +30,12 @@ def page_or_partial(request: HttpRequest, template: str, partial: str) -> str:
 def vary_on_htmx(response: HttpResponse) -> HttpResponse:
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def live_status(request: HttpRequest, text: str) -> str:
+    """The sentence for the page's status region (templates/_live_status.html), or "" for a full page.
+
+    Only a partial carries it: text already in a status region when a page loads is not read, and
+    a full page has nothing new to announce.
+    """
+    return text if wants_partial(request) else ""

@@ -98,6 +98,11 @@ class CatalogFilterForm(forms.Form):
                 *CATALOG_SORTS.items(),
             ]
 
+    def sort_label(self, key: str) -> str:
+        """The label of one of the sort choices offered ("Best fit for your goal")."""
+        sort_field = cast(forms.ChoiceField, self.fields["sort"])
+        return str(dict(cast(list[tuple[str, str]], sort_field.choices))[key])
+
     def clean_q(self) -> str:
         q = str(self.cleaned_data.get("q") or "").strip()
         if q and not vocabulary.search_terms(q):

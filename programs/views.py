@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.access import AuthenticatedHttpRequest, signed_in_required
-from cme_portal.htmx import page_or_partial, vary_on_htmx
+from cme_portal.htmx import live_status, page_or_partial, vary_on_htmx
 from supervision.ledger import ledger_for
 from supervision.selectors import program_on_record, ranking_context_for_user
 
-from . import selectors
+from . import announcements, selectors
 from .forms import CatalogFilterForm
 from .models import Program
 from .ranking import queries
@@ -61,6 +61,14 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
         "query_without_page": _query_without_page(request),
         "topic_options": selectors.catalog_tag_labels("topics"),
         "specialty_options": selectors.catalog_tag_labels("specialties"),
+        "live_status": live_status(
+            request,
+            announcements.catalog_status(
+                page=page,
+                sort_label=form.sort_label(announcements.catalog_sort_key(filters, ranked=ranked is not None)),
+                filters_refused=bool(form.errors),
+            ),
+        ),
     }
     template = page_or_partial(request, "programs/catalog.html", "results")
     return vary_on_htmx(render(request, template, context))

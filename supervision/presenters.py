@@ -329,3 +329,14 @@ def member_removal(*, team: Team, member: User, pending_requests: int) -> Confir
     return Confirmation(
         heading=f"Remove {member} from {team.name}?", consequences=tuple(lines), action="Remove from team"
     )
+
+
+def members_status(*, shown: int, total: int, sort_label: str, descending: bool, refused: str) -> str:
+    """What the status region reads after the dashboard's members table is re-sorted or filtered.
+
+    E.g. "12 of 12 members shown, sorted by hours short, descending."; a refused filter reads its reason.
+    """
+    if refused:
+        return refused
+    order = "descending" if descending else "ascending"
+    return f"{shown} of {total} member{'' if total == 1 else 's'} shown, sorted by {sort_label.lower()}, {order}."

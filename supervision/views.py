@@ -30,7 +30,7 @@ from accounts.submissions import submitted_once
 from careers.models import ClinicianProfile
 from cme_portal.confirmation import confirmation_page
 from cme_portal.downloads import stored_file_response
-from cme_portal.htmx import page_or_partial, vary_on_htmx
+from cme_portal.htmx import live_status, page_or_partial, vary_on_htmx
 from cme_portal.redirects import allowed_choice
 from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 from programs.models import Program
@@ -95,6 +95,16 @@ def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
         "sorts": selectors.DASHBOARD_SORTS,
         "query_without_sort": params.urlencode(),
         "invite_form": InviteForm(),
+        "live_status": live_status(
+            request,
+            presenters.members_status(
+                shown=len(view.rows),
+                total=len(view.all_rows),
+                sort_label=selectors.DASHBOARD_SORTS[filters["sort"]],
+                descending=filters["descending"],
+                refused=view.refused,
+            ),
+        ),
     }
     template = page_or_partial(request, "supervision/dashboard.html", "members")
     return vary_on_htmx(render(request, template, context))

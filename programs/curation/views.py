@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import AuthenticatedHttpRequest, curator_required
 from accounts.submissions import SubmissionRepeated, submission_once, submission_repeated_answer
-from cme_portal.htmx import page_or_partial, vary_on_htmx
+from cme_portal.htmx import live_status, page_or_partial, vary_on_htmx
 from cme_portal.redirects import allowed_choice
 from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 
-from .. import tasks
+from .. import announcements, tasks
 from ..exchange import exports
 from ..exchange import jobs as import_services
 from ..forms import CatalogFilterForm
@@ -94,8 +94,18 @@ def import_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespons
     tasks.import_job_enqueue_if_never_queued(job=job)
     errors = Paginator(job.row_errors.all(), 100).get_page(request.GET.get("page")) if job.is_finished else None
     in_queue = review_services.imports_in_queue(job_ids=[job.pk]) if job.is_finished else []
+    step = announcements.import_progress_step(job)
+    # Polled every second: the status region changes only when the step does, so it is not read each time.
+    changed = request.GET.get("announced") != step
+    context = {
+        "job": job,
+        "errors": errors,
+        "in_queue": in_queue,
+        "progress_step": step,
+        "live_status": live_status(request, announcements.import_progress_status(job) if changed else ""),
+    }
     template = page_or_partial(request, "programs/curation/import_detail.html", "progress")
-    return vary_on_htmx(render(request, template, {"job": job, "errors": errors, "in_queue": in_queue}))
+    return vary_on_htmx(render(request, template, context))
 
 
 @require_GET

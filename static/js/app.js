@@ -9,6 +9,43 @@
     var target = event.detail.target;
     if (target) target.setAttribute("aria-busy", "false");
   });
+  // Focus after htmx swaps the area holding the control the user used (paging, sorting, a toggle):
+  // the control with the same id gets it back; a paging link (data-focus-heading), or a control that
+  // is gone, sends it to the area's heading, scrolled into view, so the new content is read from its top.
+  // Focus outside the swapped area (a filter control, a slider) is left where it is.
+  var focusBeforeSwap = new WeakMap();
+  function headingFor(el) {
+    for (var node = el; node && node.closest; node = node.parentElement) {
+      node = node.closest("[aria-labelledby]");
+      if (!node) return null;
+      var heading = document.getElementById(node.getAttribute("aria-labelledby"));
+      if (heading && /^H[1-6]$/.test(heading.tagName)) return heading;
+    }
+    return null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    var active = document.activeElement;
+    if (!target || !active || active === document.body || !target.contains(active)) return;
+    focusBeforeSwap.set(event.detail.xhr, {
+      controlId: active.hasAttribute("data-focus-heading") ? "" : active.id,
+      targetId: target.id,
+    });
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var saved = focusBeforeSwap.get(event.detail.xhr);
+    if (!saved) return;
+    focusBeforeSwap.delete(event.detail.xhr);
+    var control = saved.controlId && document.getElementById(saved.controlId);
+    if (control) {
+      if (document.activeElement !== control) control.focus({ preventScroll: true });
+      return;
+    }
+    var heading = saved.targetId && headingFor(document.getElementById(saved.targetId));
+    if (!heading) return;
+    heading.focus({ preventScroll: true });
+    heading.scrollIntoView({ block: "start" });
+  });
   // GET requests from filter forms leave out empty fields, so shared URLs stay short.
   document.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.verb !== "get") return;
