@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django import template
 from django.contrib.messages import constants
@@ -57,7 +58,7 @@ def _form_error_links(form: BaseForm) -> list[ErrorLink]:
     return links
 
 
-def error_links(form: BaseForm | BaseFormSet | None, formset: BaseFormSet | None = None) -> list[ErrorLink]:
+def error_links(form: BaseForm | BaseFormSet[Any] | None, formset: BaseFormSet[Any] | None = None) -> list[ErrorLink]:
     """Every error of a form (and of a formset and its forms), in page order, each with the id to link to."""
     links: list[ErrorLink] = []
     for item in (form, formset):
