@@ -215,6 +215,7 @@ class EvidenceLine:
     verified: bool
     source_url: str
     source_text: str
+    about: str = ""  # what the claim measures: names the source link among several ("Where it is claimed")
 
 
 def unverified_claim_text(metric: str, time_window: str) -> str:
@@ -231,6 +232,7 @@ def evidence_line(evidence: ProgramOutcomeEvidence) -> EvidenceLine:
             False,
             evidence.source_url,
             "Where it is claimed",
+            evidence.metric,
         )
     parts = [f"{evidence.metric}: {evidence.baseline} to {evidence.follow_up}"]
     if evidence.time_window:
@@ -242,7 +244,7 @@ def evidence_line(evidence: ProgramOutcomeEvidence) -> EvidenceLine:
     text = " ".join(parts) + " (reported before/after change; not proof of causation); verified by the CME office"
     if evidence.verified_on is not None:
         text += f" on {format_date(evidence.verified_on)}"
-    return EvidenceLine(text, True, evidence.source_url, "Source")
+    return EvidenceLine(text, True, evidence.source_url, "Source", evidence.metric)
 
 
 # --- Confirmation pages ---------------------------------------------------------------

@@ -6,6 +6,8 @@ The invitation page is public: its secret token is the only key.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -75,13 +77,24 @@ def team_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The team's CME access: participation, credits against licences, at-risk, allowances, pending requests."""
     team = supervised_team_or_404(request.user, team_id)
+    template = page_or_partial(request, "supervision/dashboard.html", "members")
+    return vary_on_htmx(render(request, template, _dashboard_context(request, team)))
+
+
+def _dashboard_context(
+    request: AuthenticatedHttpRequest,
+    team: Team,
+    *,
+    quick_decision: tuple[int, DecisionForm] | None = None,
+) -> dict[str, Any]:
+    """The dashboard's context; `quick_decision`: a pending request's quick approval sent back with its errors."""
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
     view = selectors.dashboard_view(selectors.team_member_rows(team=team), **filters)
     params = request.GET.copy()
     params.pop("sort", None)
     params.pop("order", None)
-    context = {
+    return {
         "team": team,
         "form": form,
         "filters": filters,
@@ -105,9 +118,9 @@ def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
                 refused=view.refused,
             ),
         ),
+        "quick_decision_for": quick_decision[0] if quick_decision else None,
+        "quick_decision_form": quick_decision[1] if quick_decision else None,
     }
-    template = page_or_partial(request, "supervision/dashboard.html", "members")
-    return vary_on_htmx(render(request, template, context))
 
 
 @require_GET
@@ -323,7 +336,16 @@ def _request_for_viewer_or_404(request: AuthenticatedHttpRequest, request_id: in
 @clinician_or_supervisor_required
 def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
     """A request with what the clinician saw, its decisions, and (for the supervisor) the decision form."""
-    funding_request = _request_for_viewer_or_404(request, request_id)
+    return _request_detail_page(request, _request_for_viewer_or_404(request, request_id))
+
+
+def _request_detail_page(
+    request: AuthenticatedHttpRequest,
+    funding_request: FundingRequest,
+    *,
+    decision_form: DecisionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     is_requester = funding_request.requester_id == request.user.pk
     may_decide = funding_request.is_pending and not is_requester
     # While pending: the ledger without this request, and what approving it in full would leave.
@@ -339,7 +361,7 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
         "decisions": list(funding_request.decisions.select_related("decided_by")),
         "is_requester": is_requester,
         "may_decide": may_decide,
-        "decision_form": DecisionForm() if may_decide else None,
+        "decision_form": (decision_form or DecisionForm()) if may_decide else None,
         "withdraw_form": WithdrawForm() if is_requester and funding_request.is_pending else None,
         "ledger": ledger,
         "approving_leaves": (
@@ -354,50 +376,66 @@ def request_detail(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
         ),
         "cost_items": list(funding_request.cost_items.all()),
     }
-    return render(request, "supervision/request_detail.html", context)
+    return render(request, "supervision/request_detail.html", context, status=status)
 
 
 @require_POST
 @supervisor_required
 def request_decide(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
-    """Approve in full, in part, or decline, always with a reason."""
+    """Approve in full, in part, or decline, always with a reason.
+
+    A decision the form or the policy refuses comes back on the page it was made on (the request,
+    or the dashboard's quick approval), as typed, with its errors (400).
+    """
     funding_request = _request_for_viewer_or_404(request, request_id)
-    form = DecisionForm(request.POST)
-    back = _decision_return_url(request, funding_request)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            text = " ".join(str(message) for message in errors)
-            messages.error(request, f"{label}: {text}" if label else text)
-        return redirect(back)
-    try:
-        decided, warning = services.funding_request_decide(
-            request_id=funding_request.pk,
-            supervisor=request.user,
-            outcome=form.cleaned_data["outcome"],
-            reason=form.cleaned_data["reason"],
-            amount=form.cleaned_data.get("amount"),
-            leave_days=form.cleaned_data.get("leave_days"),
-        )
-    except services.RequestAlreadyDecided as error:
-        messages.error(request, str(error))
-    except PermissionDenied as error:
-        messages.error(request, str(error) or "You cannot decide this request.")
-    except ValidationError as error:
-        messages.error(request, _message_from(error))
-    except FundingRequest.DoesNotExist:
-        raise Http404 from None
-    else:
-        if warning:
-            messages.warning(request, warning)
-        messages.success(
-            request, f"Request {decided.get_status_display().lower()}. {decided.requester} can see the decision."
-        )
-    return redirect(back)
+    from_dashboard = _decided_on_dashboard(request)
+    auto_id = _quick_decision_auto_id(funding_request.pk) if from_dashboard else "id_%s"
+    form = DecisionForm(request.POST, auto_id=auto_id)
+    if form.is_valid():
+        try:
+            decided, warning = services.funding_request_decide(
+                request_id=funding_request.pk,
+                supervisor=request.user,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                amount=form.cleaned_data.get("amount"),
+                leave_days=form.cleaned_data.get("leave_days"),
+            )
+        except services.RequestAlreadyDecided as error:
+            messages.error(request, str(error))
+        except PermissionDenied as error:
+            messages.error(request, str(error) or "You cannot decide this request.")
+        except ValidationError as error:
+            form.add_error(None, _message_from(error))
+        except FundingRequest.DoesNotExist:
+            raise Http404 from None
+        else:
+            if warning:
+                messages.warning(request, warning)
+            messages.success(
+                request, f"Request {decided.get_status_display().lower()}. {decided.requester} can see the decision."
+            )
+        if not form.errors:
+            return redirect(_decision_return_url(funding_request, dashboard=from_dashboard))
+    if from_dashboard:
+        team = supervised_team_or_404(request.user, funding_request.team_id)
+        context = _dashboard_context(request, team, quick_decision=(funding_request.pk, form))
+        return render(request, "supervision/dashboard.html", context, status=400)
+    return _request_detail_page(request, funding_request, decision_form=form, status=400)
 
 
-def _decision_return_url(request: HttpRequest, funding_request: FundingRequest) -> str:
-    if allowed_choice(request.POST.get("return_to"), allowed=("dashboard", "detail"), default="detail") == "dashboard":
+def _quick_decision_auto_id(request_id: int) -> str:
+    """The ids of a dashboard row's quick approval (one form per pending request on one page)."""
+    return f"decide-{request_id}-%s"
+
+
+def _decided_on_dashboard(request: HttpRequest) -> bool:
+    where = allowed_choice(request.POST.get("return_to"), allowed=("dashboard", "detail"), default="detail")
+    return where == "dashboard"
+
+
+def _decision_return_url(funding_request: FundingRequest, *, dashboard: bool) -> str:
+    if dashboard:
         return reverse("supervision:dashboard", kwargs={"team_id": funding_request.team_id})
     return reverse("supervision:request_detail", kwargs={"request_id": funding_request.pk})
 

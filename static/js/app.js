@@ -101,4 +101,12 @@
     var el = event.target.closest && event.target.closest("[data-print]");
     if (el) { event.preventDefault(); window.print(); }
   });
+  // A form sent back with errors: focus its error summary (at page load, and when htmx swaps one in).
+  function focusErrorSummary(root) {
+    if (!root || !root.querySelector) return;
+    var summary = root.matches && root.matches("[data-error-summary]") ? root : root.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusErrorSummary(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { focusErrorSummary(event.target); });
 })();

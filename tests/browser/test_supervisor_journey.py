@@ -44,9 +44,10 @@ def test_clinician_requests_supervisor_approves_from_dashboard_clinician_sees_de
 
     sign_in(page, "supervisor@demo.test", settings.DEMO_PASSWORD)
     page.get_by_role("heading", name="Pending requests").wait_for()
-    page.get_by_label(f"Reason for approving request {request.pk}").fill("Fits the leadership plan; within policy.")
-    row = page.locator("tr", has=page.get_by_label(f"Reason for approving request {request.pk}"))
-    row.get_by_role("button", name="Approve in full").click()
+    # The row's controls name the member and the program, shown on the page (no internal request number).
+    whose = f"{request.requester}’s request for {program_title}"
+    page.get_by_label(f"Reason for approving {whose}").fill("Fits the leadership plan; within policy.")
+    page.get_by_role("button", name=f"Approve in full {whose}").click()
     page.get_by_text(re.compile("Request approved in full")).wait_for()
     _sign_out(page)
 
