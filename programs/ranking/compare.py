@@ -72,6 +72,13 @@ class Comparison:
     def ok(self) -> bool:
         return MIN_COMPARE <= len(self.programs) <= MAX_COMPARE
 
+    @property
+    def by_program(self) -> list[tuple[Program, list[tuple[CompareRow, CompareCell]]]]:
+        """The same rows and cells one program at a time, each program with its cell of every row (phone layout)."""
+        return [
+            (program, [(row, row.cells[index]) for row in self.rows]) for index, program in enumerate(self.programs)
+        ]
+
 
 def parse_ids(raw: Iterable[str]) -> tuple[list[int], int]:
     """Distinct positive integer ids in the order given, and how many values were not ids."""
