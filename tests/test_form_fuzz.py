@@ -399,7 +399,8 @@ def rendered_submission_token(client: Client, *, page: str, action: str) -> str 
         return None
     for attributes, inner in FORM.findall(response.content.decode("utf-8", "replace")):
         target = FORM_ACTION.search(attributes)
-        if (target.group(1) if target else page) == action and (token := SUBMISSION_TOKEN.search(inner)):
+        posts_to = target.group(1).partition("#")[0] if target else page  # a fragment is never sent
+        if posts_to == action and (token := SUBMISSION_TOKEN.search(inner)):
             return token.group(1)
     return None
 
