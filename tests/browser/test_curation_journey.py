@@ -67,7 +67,12 @@ def test_curator_creates_edits_reviews_a_whole_import_and_reads_the_history(page
     page.get_by_label("Format (required)").select_option("course")
     page.get_by_label("Credits").fill("ama_pra_1:twenty")
     page.get_by_role("button", name="Create draft").click()
-    page.get_by_text("Credit amounts must be numbers from 0.25 up").wait_for()
+    # The field says what is wrong, and the error summary (focused, "Error:" in the title) links to it.
+    page.locator("#id_credits_error").get_by_text("Credit amounts must be numbers from 0.25 up").wait_for()
+    assert page.title().startswith("Error: ")
+    assert page.evaluate("document.activeElement.matches('[data-error-summary]')")
+    page.get_by_role("link", name="Credits: Credit amounts must be numbers from 0.25 up").click()
+    assert page.evaluate("document.activeElement.id") == "id_credits"
     page.get_by_label("Credits").fill("ama_pra_1:4")
     page.get_by_role("button", name="Create draft").click()
     page.get_by_role("heading", name="History of “Stroke code team drills”").wait_for()

@@ -40,7 +40,13 @@ def test_clinician_documents_a_project_and_opens_the_printable_portfolio(page):
 
     # A bad measurement is refused with a clear message and nothing is saved.
     _fill_measurement(page, "2025-04-01", "2025-04-30", 50, 40)
-    assert page.get_by_text("The numerator cannot be larger than the denominator.").is_visible()
+    assert (
+        page.locator("#id_numerator_error")
+        .get_by_text("The numerator cannot be larger than the denominator.")
+        .is_visible()
+    )
+    assert page.title().startswith("Error: ")
+    assert page.get_by_role("link", name="Numerator (proportions): The numerator cannot be larger").is_visible()
 
     _fill_measurement(page, "2025-04-01", "2025-04-30", 70, 118)
     _fill_measurement(page, "2025-05-01", "2025-05-31", 84, 121)
