@@ -163,7 +163,5 @@ def test_phone_screenshots_of_the_main_pages(browser, live_server, demo):
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, name
             if name == "plan":
                 page.locator(".plan-timeline").screenshot(path=str(SCREENSHOTS / "plan-timeline-375.png"))
-                page.get_by_role("region", name="Plan table").screenshot(
-                    path=str(SCREENSHOTS / "plan-table-375.png")
-                )
+                page.get_by_role("region", name="Plan table").screenshot(path=str(SCREENSHOTS / "plan-table-375.png"))
         context.close()
