@@ -56,7 +56,6 @@ from .models import (
 )
 from .rules import LoggableCreditTypes
 from .transcript import FIELD_LABELS as TRANSCRIPT_FIELD_LABELS
-from .transcript import FIELDS as TRANSCRIPT_FIELDS
 from .transcript import REQUIRED as TRANSCRIPT_REQUIRED
 from .transcript import TranscriptRejected, TranscriptTable
 
@@ -441,21 +440,19 @@ def _transcript_page(
     mapping: dict[str, int | None] | None,
     date_order: str,
     saved_mapping: bool,
-    confirm_errors: TranscriptConfirmForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The preview: the mapping form, and with a complete mapping every row as read and the confirm form."""
     missing = [TRANSCRIPT_FIELD_LABELS[name] for name in TRANSCRIPT_REQUIRED if not mapping or mapping[name] is None]
     reading = None
-    confirm_form = confirm_errors
+    confirm_form = None
     if mapping is not None and not missing:
         reading = selectors.transcript_reading(user=request.user, table=table, mapping=mapping, date_order=date_order)
-        if confirm_form is None:
-            confirm_form = TranscriptConfirmForm(
-                initial={**TranscriptMappingForm.initial_for(mapping, date_order), "remember": True},
-                header=table.header,
-                prefix=CONFIRM_PREFIX,
-            )
+        confirm_form = TranscriptConfirmForm(
+            initial={**TranscriptMappingForm.initial_for(mapping, date_order), "remember": True},
+            header=table.header,
+            prefix=CONFIRM_PREFIX,
+        )
     context = {
         "imported": imported,
         "header": table.header,
@@ -538,13 +535,19 @@ def transcript_confirm(request: AuthenticatedHttpRequest, import_id: int) -> Htt
     if isinstance(table, HttpResponse):
         return table
     form = TranscriptConfirmForm(request.POST, header=table.header, prefix=CONFIRM_PREFIX)
-    mapping_form = TranscriptMappingForm(initial=request.POST, header=table.header)
+    # Errors are shown on the visible column choices (the confirm form carries them hidden).
+    prefix = f"{CONFIRM_PREFIX}-"
+    posted = {key.removeprefix(prefix): value for key, value in request.POST.items() if key.startswith(prefix)}
+    mapping_form = TranscriptMappingForm(posted, header=table.header)
+    mapping_form.is_valid()
+    mapping: dict[str, int | None] | None = None
     if form.is_valid():
+        mapping = form.mapping()
         try:
             result = services.transcript_import_confirm(
                 user=request.user,
                 import_id=imported.pk,
-                mapping=form.mapping(),
+                mapping=mapping,
                 date_order=form.cleaned_data["date_order"],
                 remember=form.cleaned_data["remember"],
             )
@@ -552,7 +555,7 @@ def transcript_confirm(request: AuthenticatedHttpRequest, import_id: int) -> Htt
             messages.info(request, "This transcript was already imported; nothing was added.")
             return redirect("careers:credits")
         except services.NotAllowed as refusal:
-            form.add_error("date_order", str(refusal))
+            mapping_form.add_error("date_order", str(refusal))
         else:
             messages.success(
                 request,
@@ -561,15 +564,13 @@ def transcript_confirm(request: AuthenticatedHttpRequest, import_id: int) -> Htt
             )
             return redirect("careers:credits")
     messages.error(request, "Please correct the fields marked below; nothing was saved.")
-    mapping = form.mapping() if not any(f"col_{name}" in form.errors for name in TRANSCRIPT_FIELDS) else None
     return _transcript_page(
         request,
         imported,
         table,
         mapping_form=mapping_form,
         mapping=mapping,
-        date_order=form.cleaned_data.get("date_order", ""),
+        date_order=form.cleaned_data.get("date_order", "") if mapping else "",
         saved_mapping=False,
-        confirm_errors=form,
         status=400,
     )
