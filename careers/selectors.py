@@ -512,14 +512,9 @@ def transcript_reading(
     """
     today = timezone.localdate()
     loggable = loggable_credit_types_for_user(user=user).codes
-    # First pass without logged credits, to learn the dates; the second marks the duplicates.
-    first = transcript.transcript_read(
+    reading = transcript.transcript_read(
         table, mapping=mapping, date_order=date_order, loggable=loggable, existing_keys=set(), today=today
     )
-    dates = [row.completed_on for row in first.rows if row.completed_on is not None]
-    existing = credit_keys_for_user(user=user, dates=dates)
-    if not existing:
-        return first
-    return transcript.transcript_read(
-        table, mapping=mapping, date_order=date_order, loggable=loggable, existing_keys=existing, today=today
-    )
+    dates = [row.completed_on for row in reading.rows if row.completed_on is not None]
+    transcript.logged_duplicates_mark(reading, credit_keys_for_user(user=user, dates=dates))
+    return reading

@@ -471,11 +471,16 @@ def transcript_read(
             row.problems.append(("amount", problem))
         if not row.is_bad:
             key = row.key
-            if key in existing_keys:
-                row.duplicate_of_logged = True
             if key in seen:
                 row.duplicate_of_row = seen[key]
             else:
                 seen[key] = number
         reading.rows.append(row)
+    logged_duplicates_mark(reading, existing_keys)
     return reading
+
+
+def logged_duplicates_mark(reading: TranscriptReading, existing_keys: set[ExistingKey]) -> None:
+    """Mark the good rows whose (activity, date, credit type, amount) is a credit already logged."""
+    for row in reading.rows:
+        row.duplicate_of_logged = not row.is_bad and row.key in existing_keys
