@@ -248,8 +248,20 @@ def test_confirm_queries_do_not_grow_with_the_file(client, clinician):
     for size in (10, 200):
         imported = import_of(upload(client, _rows(size).replace("Course", f"C{size}")))
         data = confirm_data(client, imported)
+        data.pop("confirm-remember")  # saving a mapping the first time (insert) costs more than updating it
         with CaptureQueriesContext(connection) as queries:
             assert client.post(f"/careers/credits/import/{imported.pk}/confirm/", data).status_code == 302
         counts.append(len(queries))
-    assert counts[0] == counts[1], counts
+    # One INSERT per model per batch: PostgreSQL takes the 200 rows in one batch; SQLite's bound on
+    # query parameters splits them, one more query per batch, never one per row.
+    extra = sum(_batches(model, 200) - _batches(model, 10) for model in (CreditClaim, CreditAmount))
+    assert counts[1] == counts[0] + extra, (counts, extra)
+    if connection.vendor == "postgresql":
+        assert extra == 0
     assert CreditClaim.objects.count() == 210
+
+
+def _batches(model, rows: int) -> int:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    size = connection.ops.bulk_batch_size(fields, [None] * rows) or rows
+    return -(-rows // size)
