@@ -23,6 +23,10 @@ from .models import (
     ShortlistEntry,
 )
 from .rules import LoggableCreditTypes, credit_date_problem, goal_horizon_problem
+from .transcript import FIELD_LABELS as TRANSCRIPT_FIELD_LABELS
+from .transcript import FIELDS as TRANSCRIPT_FIELDS
+from .transcript import REQUIRED as TRANSCRIPT_REQUIRED
+from .transcript import TRANSCRIPT_MAX_BYTES
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -239,3 +243,91 @@ class CreditClaimForm(forms.Form):
             raise ValidationError("Enter the hours of at least one credit type.")
         data["amounts"] = amounts
         return data
+
+
+class TranscriptUploadForm(forms.Form):
+    """A transcript file: a CSV of completed activities, read on a preview before anything is saved."""
+
+    file = forms.FileField(
+        label="Transcript file (CSV)",
+        help_text="A CSV file with a header row, UTF-8, up to 2 MB and 5,000 rows.",
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if (upload.name or "").lower().endswith(".xml"):
+            raise ValidationError(
+                "XML transcripts (MedBiquitous Activity Report) are not read here yet; export the transcript as CSV."
+            )
+        upload_validate(
+            upload,
+            name=upload.name or "",
+            size=upload.size,
+            extensions=[".csv", ".txt"],
+            max_bytes=TRANSCRIPT_MAX_BYTES,
+            kinds="a CSV file saved as UTF-8 (.csv)",
+        )
+        return upload
+
+
+DATE_ORDER_CHOICES = [
+    ("", "Not chosen"),
+    ("mdy", "Month/day/year (03/04/2026 is March 4)"),
+    ("dmy", "Day/month/year (03/04/2026 is 3 April)"),
+]
+
+
+class TranscriptMappingForm(forms.Form):
+    """Which column holds each field, and how numeric dates are written; built on the file's header."""
+
+    def __init__(self, *args: Any, header: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header = header
+        choices = [("", "Not in the file")] + [
+            (str(index), f"Column {index + 1}: {name or '(no name)'}") for index, name in enumerate(header)
+        ]
+        for name_field in TRANSCRIPT_FIELDS:
+            self.fields[f"col_{name_field}"] = forms.ChoiceField(
+                label=TRANSCRIPT_FIELD_LABELS[name_field],
+                choices=choices,
+                required=name_field in TRANSCRIPT_REQUIRED,
+                error_messages={
+                    "required": f"Choose the column holding the {TRANSCRIPT_FIELD_LABELS[name_field].lower()}."
+                },
+            )
+        self.fields["date_order"] = forms.ChoiceField(
+            label="Dates like 03/04/2026 are written", choices=DATE_ORDER_CHOICES, required=False
+        )
+
+    @staticmethod
+    def initial_for(mapping: dict[str, int | None], date_order: str) -> dict[str, str]:
+        initial = {f"col_{name}": "" if index is None else str(index) for name, index in mapping.items()}
+        return {**initial, "date_order": date_order}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        used: dict[str, str] = {}
+        for name_field in TRANSCRIPT_FIELDS:
+            value = cleaned.get(f"col_{name_field}")
+            if not value:
+                continue
+            if value in used:
+                self.add_error(
+                    f"col_{name_field}",
+                    f"Column {int(value) + 1} is already read as the {TRANSCRIPT_FIELD_LABELS[used[value]].lower()}.",
+                )
+            used[value] = name_field
+        return cleaned
+
+    def mapping(self) -> dict[str, int | None]:
+        """The chosen mapping (valid forms only)."""
+        return {
+            name: int(self.cleaned_data[f"col_{name}"]) if self.cleaned_data.get(f"col_{name}") else None
+            for name in TRANSCRIPT_FIELDS
+        }
+
+
+class TranscriptConfirmForm(TranscriptMappingForm):
+    remember = forms.BooleanField(
+        label="Use these columns for my next file with the same headers", required=False, initial=True
+    )

@@ -268,6 +268,12 @@ class CreditClaim(models.Model):
     completed_on = models.DateField()
     topics = TagListField(help_text="Mandated topics this activity covered (e.g. opioids).")
     certificate = models.FileField(upload_to="certificates/%Y/%m/", blank=True)
+    # From an imported transcript: the provider's certificate number or address, and the clinician's note.
+    certificate_reference = models.CharField(max_length=500, blank=True)
+    notes = models.TextField(blank=True)
+    transcript_import = models.ForeignKey(
+        "TranscriptImport", on_delete=models.SET_NULL, null=True, blank=True, related_name="claims"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -294,3 +300,44 @@ class CreditAmount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.get_credit_type_display()}"
+
+
+class TranscriptImportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for confirmation"
+    CONFIRMED = "confirmed", "Confirmed"
+
+
+class TranscriptImport(models.Model):
+    """A transcript file uploaded by a clinician, kept in storage until they confirm its preview."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transcript_imports")
+    file_name = models.CharField(max_length=255)  # as uploaded, for display
+    stored_name = models.CharField(max_length=255, blank=True)  # in default_storage; emptied once confirmed
+    status = models.CharField(
+        max_length=16, choices=TranscriptImportStatus.choices, default=TranscriptImportStatus.PENDING
+    )
+    rows_written = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class TranscriptMapping(models.Model):
+    """The column mapping a clinician confirmed for files with this set of headers."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transcript_mappings")
+    header_key = models.CharField(max_length=64)  # SHA-256 of careers.transcript's header key
+    columns = models.JSONField(default=dict)  # field -> normalized header name
+    date_order = models.CharField(max_length=3, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "header_key"], name="transcript_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"mapping {self.header_key[:8]}"

@@ -10,12 +10,15 @@ import datetime
 from dataclasses import dataclass
 
 from cme_portal.confirmation import Confirmation, listed
+from programs.choices import CreditType
 from programs.ranking.scoring import format_date
 
 from . import progress
 from .models import CareerGoal, CreditClaim, Licence
 from .selectors import Plan, PlanItem, licence_name
 from .templatetags.careers_tags import hours
+from .transcript import FIELD_LABELS as TRANSCRIPT_FIELD_LABELS
+from .transcript import TranscriptReading
 
 PLAN_WIDTH = 960  # SVG user units of the 12-month timeline (the template's viewBox)
 PLAN_ROW = 30
@@ -140,3 +143,51 @@ def credit_deletion(claim: CreditClaim) -> Confirmation:
     return Confirmation(
         heading=f"Delete the credit entry “{claim}”?", consequences=tuple(lines), action="Delete credit entry"
     )
+
+
+@dataclass(frozen=True)
+class TranscriptRowDisplay:
+    """One preview row as shown: the parsed values and what will happen to it."""
+
+    number: int
+    title: str
+    provider: str
+    completed_on: str
+    credit_type: str
+    amount: str
+    reference: str
+    outcome: str  # "write", "duplicate" or "bad"
+    outcome_text: str
+    problems: tuple[str, ...]
+
+
+def transcript_rows(reading: TranscriptReading) -> list[TranscriptRowDisplay]:
+    """The preview's rows: values as read (ISO dates, the app's credit type names) and each row's fate."""
+    shown = []
+    for row in reading.rows:
+        problems = tuple(
+            f"{TRANSCRIPT_FIELD_LABELS.get(name, 'Row')}: {reason}" if name else reason for name, reason in row.problems
+        )
+        if row.is_bad:
+            outcome, text = "bad", "Not written: bad row"
+        elif row.duplicate_of_logged:
+            outcome, text = "duplicate", "Not written: already logged"
+        elif row.duplicate_of_row is not None:
+            outcome, text = "duplicate", f"Not written: same as row {row.duplicate_of_row}"
+        else:
+            outcome, text = "write", "Will be logged"
+        shown.append(
+            TranscriptRowDisplay(
+                number=row.number,
+                title=row.title,
+                provider=row.provider,
+                completed_on=row.completed_on.isoformat() if row.completed_on else "",
+                credit_type=CreditType(row.credit_type).label if row.credit_type else row.credit_type_text,
+                amount=f"{row.amount}" if row.amount is not None else "",
+                reference=" ".join(filter(None, [row.certificate_id, row.certificate_url])),
+                outcome=outcome,
+                outcome_text=text,
+                problems=problems,
+            )
+        )
+    return shown

@@ -7,6 +7,7 @@ licences, claims or users involved.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from programs.models import CreditOffering
 from programs.ranking import fit, scoring
 
 from . import calendar as ical
-from . import progress, rules
+from . import progress, rules, transcript
 from .models import (
     CareerGoal,
     ClinicianProfile,
@@ -32,6 +33,7 @@ from .models import (
     LicenceTopicRequirement,
     ShortlistEntry,
     ShortlistStatus,
+    TranscriptMapping,
 )
 from .progress import ClaimCredits, LicenceProgress, LicenceTerms
 
@@ -460,3 +462,59 @@ def calendar_feed_for_token(*, token: str, base_url: str, today: datetime.date |
             )
         )
     return ical.render_calendar(events, name="CME plan", stamp=timezone.now())
+
+
+# --- Transcript import ----------------------------------------------------------------------
+
+
+def transcript_header_digest(table: transcript.TranscriptTable) -> str:
+    """The key a saved mapping is stored under: SHA-256 of the file's header set."""
+    return hashlib.sha256(table.header_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TranscriptMappingChoice:
+    mapping: dict[str, int | None]
+    date_order: str
+    saved: bool  # from the clinician's saved mapping for this header set (else guessed)
+
+
+def transcript_mapping_for(*, user: User, table: transcript.TranscriptTable) -> TranscriptMappingChoice:
+    """The saved mapping for this header set, or a guess from the header names. One query."""
+    saved = TranscriptMapping.objects.filter(user=user, header_key=transcript_header_digest(table)).first()
+    if saved is not None:
+        return TranscriptMappingChoice(
+            mapping=transcript.mapping_from_saved(table.header, saved.columns), date_order=saved.date_order, saved=True
+        )
+    return TranscriptMappingChoice(mapping=transcript.mapping_guess(table.header), date_order="", saved=False)
+
+
+def credit_keys_for_user(*, user: User, dates: Iterable[datetime.date]) -> set[transcript.ExistingKey]:
+    """(activity, date, credit type, amount) of every credit the user logged on these dates. One query."""
+    wanted = sorted(set(dates))
+    if not wanted:
+        return set()
+    amounts = CreditAmount.objects.filter(claim__user=user, claim__completed_on__in=wanted).values_list(
+        "claim__title", "claim__provider_name", "claim__completed_on", "credit_type", "amount"
+    )
+    return {
+        (transcript.activity_key(title, provider), day, kind, Decimal(amount).quantize(Decimal("0.01")))
+        for title, provider, day, kind, amount in amounts
+    }
+
+
+def transcript_reading(
+    *, user: User, table: transcript.TranscriptTable, mapping: dict[str, int | None], date_order: str
+) -> transcript.TranscriptReading:
+    """Read the file for `user`: their loggable credit types and logged credits decide bad and duplicate rows.
+
+    Two queries whatever the file's size (licences, logged amounts on the file's dates).
+    """
+    today = timezone.localdate()
+    loggable = loggable_credit_types_for_user(user=user).codes
+    reading = transcript.transcript_read(
+        table, mapping=mapping, date_order=date_order, loggable=loggable, existing_keys=set(), today=today
+    )
+    dates = [row.completed_on for row in reading.rows if row.completed_on is not None]
+    transcript.logged_duplicates_mark(reading, credit_keys_for_user(user=user, dates=dates))
+    return reading

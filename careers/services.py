@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.forms import BaseInlineFormSet, ModelForm
@@ -14,12 +17,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_lock
-from cme_portal.storage import discard_stored
+from cme_portal.storage import discard_file, discard_stored
 from cme_portal.tokens import token_digest, token_new
 from programs.choices import MandatedTopic
 from programs.models import Program
 
-from . import rules, selectors
+from . import rules, selectors, transcript
 from .forms import LicenceForm, validate_certificate
 from .models import (
     CareerGoal,
@@ -30,6 +33,9 @@ from .models import (
     LicenceTopicRequirement,
     ShortlistEntry,
     ShortlistStatus,
+    TranscriptImport,
+    TranscriptImportStatus,
+    TranscriptMapping,
 )
 
 CONFIRMATION_FIELDS = (
@@ -327,3 +333,102 @@ def calendar_token_regenerate(*, user: User) -> str:
         profile.calendar_token_digest = token_digest(token)
         profile.save(update_fields=["calendar_token_digest", "updated_at"])
     return token
+
+
+# --- Transcript import ----------------------------------------------------------------------
+
+
+class TranscriptAlreadyConfirmed(Exception):
+    """The import was confirmed before; this confirmation wrote nothing."""
+
+
+def transcript_upload_store(*, user: User, file_name: str, data: bytes) -> TranscriptImport:
+    """Keep an uploaded transcript in default storage (under a random name) until it is confirmed.
+
+    Reads the file first: raises TranscriptRejected, storing nothing, for a file that cannot be read.
+    Raises FileNotStored, leaving no record, when the storage refuses the file.
+    """
+    transcript.transcript_table(data)
+    stored = default_storage.save(f"transcripts/{secrets.token_hex(16)}.csv", ContentFile(data))
+    try:
+        return TranscriptImport.objects.create(user=user, file_name=file_name[:255], stored_name=stored)
+    except Exception:
+        discard_file(default_storage, stored)
+        raise
+
+
+def transcript_table_of(imported: TranscriptImport) -> transcript.TranscriptTable:
+    """The stored file of a pending import, read again (FileNotFoundError when storage lost it)."""
+    with default_storage.open(imported.stored_name, "rb") as stored:
+        data = stored.read(transcript.TRANSCRIPT_MAX_BYTES + 1)
+    return transcript.transcript_table(data)
+
+
+@dataclass(frozen=True)
+class TranscriptConfirmed:
+    written: int
+    duplicates: int
+    bad: int
+
+
+def transcript_import_confirm(
+    *,
+    user: User,
+    import_id: int,
+    mapping: dict[str, int | None],
+    date_order: str,
+    remember: bool,
+) -> TranscriptConfirmed:
+    """Write every good, non-duplicate row of a pending import as a credit, in one transaction.
+
+    The file is read again with the confirmed mapping, under a lock on the import row, so the rows
+    written are those the preview showed with that mapping. All or nothing: any failure writes no
+    row. A second confirmation (another tab, a replay) raises TranscriptAlreadyConfirmed and writes
+    nothing. Raises NotAllowed, writing nothing, while dates that could be read two ways have no
+    chosen order. With `remember`, the mapping is saved for the next file with the same headers.
+    The stored file is deleted once the transaction commits.
+    """
+    with transaction.atomic():
+        imported = TranscriptImport.objects.select_for_update().get(user=user, pk=import_id)
+        if imported.status == TranscriptImportStatus.CONFIRMED:
+            raise TranscriptAlreadyConfirmed(imported.file_name)
+        table = transcript_table_of(imported)
+        reading = selectors.transcript_reading(user=user, table=table, mapping=mapping, date_order=date_order)
+        if reading.ambiguous_dates:
+            raise NotAllowed("Choose whether the file writes dates month/day or day/month; nothing was saved.")
+        rows = reading.to_write
+        claims = CreditClaim.objects.bulk_create(
+            [
+                CreditClaim(
+                    user=user,
+                    title=row.title,
+                    provider_name=row.provider,
+                    completed_on=row.credit()[0],
+                    topics=[],
+                    certificate_reference=" ".join(filter(None, [row.certificate_id, row.certificate_url])),
+                    notes=row.notes,
+                    transcript_import=imported,
+                )
+                for row in rows
+            ]
+        )
+        CreditAmount.objects.bulk_create(
+            [
+                CreditAmount(claim=claim, credit_type=row.credit()[1], amount=row.credit()[2])
+                for claim, row in zip(claims, rows, strict=True)
+            ]
+        )
+        if remember:
+            TranscriptMapping.objects.update_or_create(
+                user=user,
+                header_key=selectors.transcript_header_digest(table),
+                defaults={"columns": transcript.mapping_to_saved(table.header, mapping), "date_order": date_order},
+            )
+        stored_name = imported.stored_name
+        imported.status = TranscriptImportStatus.CONFIRMED
+        imported.rows_written = len(rows)
+        imported.confirmed_at = timezone.now()
+        imported.stored_name = ""
+        imported.save()
+        transaction.on_commit(lambda: discard_file(default_storage, stored_name))
+    return TranscriptConfirmed(written=len(rows), duplicates=reading.duplicates, bad=reading.bad)

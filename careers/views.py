@@ -33,9 +33,31 @@ from programs.models import Program
 from supervision.ledger import ledgers_for_plan
 
 from . import presenters, rules, selectors, services
-from .forms import CreditClaimForm, GoalForm, LicenceForm, ProfileForm, ShortlistStatusForm, TopicRequirementFormSet
-from .models import CareerGoal, ClinicianProfile, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
+from .forms import (
+    CreditClaimForm,
+    GoalForm,
+    LicenceForm,
+    ProfileForm,
+    ShortlistStatusForm,
+    TopicRequirementFormSet,
+    TranscriptConfirmForm,
+    TranscriptMappingForm,
+    TranscriptUploadForm,
+)
+from .models import (
+    CareerGoal,
+    ClinicianProfile,
+    CreditClaim,
+    Licence,
+    ShortlistEntry,
+    ShortlistStatus,
+    TranscriptImport,
+    TranscriptImportStatus,
+)
 from .rules import LoggableCreditTypes
+from .transcript import FIELD_LABELS as TRANSCRIPT_FIELD_LABELS
+from .transcript import REQUIRED as TRANSCRIPT_REQUIRED
+from .transcript import TranscriptRejected, TranscriptTable
 
 # --- Profile and goals ----------------------------------------------------------
 
@@ -374,3 +396,181 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["Content-Disposition"] = 'inline; filename="cme-plan.ics"'  # a download: private, no-store (middleware)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# --- Transcript import ------------------------------------------------------------------------
+
+CONFIRM_PREFIX = "confirm"
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+@submitted_once()
+def transcript_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload a transcript file; it is stored and read on a preview, nothing is logged yet."""
+    form = TranscriptUploadForm(
+        request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            upload.seek(0)
+            try:
+                imported = services.transcript_upload_store(
+                    user=request.user, file_name=upload.name or "transcript.csv", data=upload.read()
+                )
+                return redirect("careers:transcript_preview", import_id=imported.pk)
+            except TranscriptRejected as rejected:
+                form.add_error("file", f"{rejected} Nothing was saved.")
+            except FileNotStored:
+                form.add_error("file", FILE_NOT_STORED_MESSAGE)
+                status = 503
+        messages.error(request, "Please correct the fields marked below; nothing was saved.")
+    return render(request, "careers/transcript_upload.html", {"form": form}, status=status)
+
+
+def _transcript_page(
+    request: AuthenticatedHttpRequest,
+    imported: TranscriptImport,
+    table: TranscriptTable,
+    *,
+    mapping_form: TranscriptMappingForm,
+    mapping: dict[str, int | None] | None,
+    date_order: str,
+    saved_mapping: bool,
+    status: int = 200,
+) -> HttpResponse:
+    """The preview: the mapping form, and with a complete mapping every row as read and the confirm form."""
+    missing = [TRANSCRIPT_FIELD_LABELS[name] for name in TRANSCRIPT_REQUIRED if not mapping or mapping[name] is None]
+    reading = None
+    confirm_form = None
+    if mapping is not None and not missing:
+        reading = selectors.transcript_reading(user=request.user, table=table, mapping=mapping, date_order=date_order)
+        confirm_form = TranscriptConfirmForm(
+            initial={**TranscriptMappingForm.initial_for(mapping, date_order), "remember": True},
+            header=table.header,
+            prefix=CONFIRM_PREFIX,
+        )
+    context = {
+        "imported": imported,
+        "header": table.header,
+        "form": mapping_form,
+        "missing": missing,
+        "reading": reading,
+        "rows": presenters.transcript_rows(reading) if reading else [],
+        "confirm_form": confirm_form,
+        "saved_mapping": saved_mapping,
+    }
+    return render(request, "careers/transcript_preview.html", context, status=status)
+
+
+def _transcript_table_or_page(
+    request: AuthenticatedHttpRequest, imported: TranscriptImport
+) -> TranscriptTable | HttpResponse:
+    if imported.status == TranscriptImportStatus.CONFIRMED:
+        return render(request, "careers/transcript_done.html", {"imported": imported})
+    try:
+        return services.transcript_table_of(imported)
+    except (OSError, TranscriptRejected):
+        return render(request, "careers/transcript_done.html", {"imported": imported, "lost": True}, status=404)
+
+
+@require_GET
+@clinician_required
+def transcript_preview(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:
+    """How each row of an uploaded transcript is read with the chosen columns; nothing is written here."""
+    imported = owned_or_404(TranscriptImport, user=request.user, pk=import_id)
+    table = _transcript_table_or_page(request, imported)
+    if isinstance(table, HttpResponse):
+        return table
+    choice = selectors.transcript_mapping_for(user=request.user, table=table)
+    if any(key.startswith("col_") for key in request.GET):
+        form = TranscriptMappingForm(request.GET, header=table.header)
+        if not form.is_valid():
+            return _transcript_page(
+                request,
+                imported,
+                table,
+                mapping_form=form,
+                mapping=None,
+                date_order="",
+                saved_mapping=False,
+                status=400,
+            )
+        return _transcript_page(
+            request,
+            imported,
+            table,
+            mapping_form=form,
+            mapping=form.mapping(),
+            date_order=form.cleaned_data["date_order"],
+            saved_mapping=False,
+        )
+    form = TranscriptMappingForm(
+        initial=TranscriptMappingForm.initial_for(choice.mapping, choice.date_order), header=table.header
+    )
+    return _transcript_page(
+        request,
+        imported,
+        table,
+        mapping_form=form,
+        mapping=choice.mapping,
+        date_order=choice.date_order,
+        saved_mapping=choice.saved,
+    )
+
+
+@require_POST
+@clinician_required
+@submitted_once()
+def transcript_confirm(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:
+    """Log every good, non-duplicate row of the transcript in one transaction (all or nothing)."""
+    imported = owned_or_404(TranscriptImport, user=request.user, pk=import_id)
+    if imported.status == TranscriptImportStatus.CONFIRMED:
+        messages.info(request, "This transcript was already imported; nothing was added.")
+        return redirect("careers:credits")
+    table = _transcript_table_or_page(request, imported)
+    if isinstance(table, HttpResponse):
+        return table
+    form = TranscriptConfirmForm(request.POST, header=table.header, prefix=CONFIRM_PREFIX)
+    # Errors are shown on the visible column choices (the confirm form carries them hidden).
+    prefix = f"{CONFIRM_PREFIX}-"
+    posted = {key.removeprefix(prefix): value for key, value in request.POST.items() if key.startswith(prefix)}
+    mapping_form = TranscriptMappingForm(posted, header=table.header)
+    mapping_form.is_valid()
+    mapping: dict[str, int | None] | None = None
+    if form.is_valid():
+        mapping = form.mapping()
+        try:
+            result = services.transcript_import_confirm(
+                user=request.user,
+                import_id=imported.pk,
+                mapping=mapping,
+                date_order=form.cleaned_data["date_order"],
+                remember=form.cleaned_data["remember"],
+            )
+        except services.TranscriptAlreadyConfirmed:
+            messages.info(request, "This transcript was already imported; nothing was added.")
+            return redirect("careers:credits")
+        except services.NotAllowed as refusal:
+            mapping_form.add_error("date_order", str(refusal))
+        else:
+            messages.success(
+                request,
+                f"{result.written} credit{'s' if result.written != 1 else ''} imported from “{imported.file_name}”; "
+                f"not written: {result.duplicates} duplicate and {result.bad} bad row{'s' if result.bad != 1 else ''}.",
+            )
+            return redirect("careers:credits")
+    messages.error(request, "Please correct the fields marked below; nothing was saved.")
+    return _transcript_page(
+        request,
+        imported,
+        table,
+        mapping_form=mapping_form,
+        mapping=mapping,
+        date_order=form.cleaned_data.get("date_order", "") if mapping else "",
+        saved_mapping=False,
+        status=400,
+    )

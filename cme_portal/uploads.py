@@ -31,6 +31,7 @@ SIGNATURES: dict[str, tuple[bytes, ...] | None] = {
     ".odt": ZIP_CONTAINER,
     ".doc": OLE_CONTAINER,
     ".txt": None,
+    ".csv": None,  # a transcript to import (careers/transcript.py reads it; never served back)
 }
 
 # Extension -> the Content-Type a stored file of that kind is served with; anything else is

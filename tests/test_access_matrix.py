@@ -47,7 +47,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.access import access_rule_of
 from accounts.models import Team, User
 from careers.models import CareerGoal, ClinicianProfile, Licence, ShortlistEntry
-from careers.services import calendar_token_regenerate, credit_claim_create
+from careers.services import calendar_token_regenerate, credit_claim_create, transcript_upload_store
 from cme_portal.tokens import token_digest, token_new
 from outcomes.models import (
     Measurement,
@@ -235,6 +235,21 @@ def _claim_data(w: World) -> dict[str, Any]:
         "completed_on": (TODAY - datetime.timedelta(days=10)).isoformat(),
         "amount_ama_pra_1": "4",
     }
+
+
+TRANSCRIPT_CSV = (
+    "Activity title,Provider,Completion date,Credit type,Credits\n"
+    "Matrix outside course,Mercy,2026-01-02,AMA PRA Category 1,2\n"
+)
+
+
+def _transcript_upload(w: World) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("transcript.csv", TRANSCRIPT_CSV.encode(), content_type="text/csv")}
+
+
+def _transcript_confirm(w: World) -> dict[str, Any]:
+    columns = {"title": 0, "provider": 1, "completed_on": 2, "credit_type": 3, "amount": 4}
+    return {f"confirm-col_{name}": str(index) for name, index in columns.items()}
 
 
 def _project_data(w: World) -> dict[str, Any]:
@@ -440,6 +455,22 @@ MATRIX: dict[str, Row] = {
     "careers:credits": Row(get=for_clinicians(OK), post=GET_ONLY),
     "careers:credit_new": Row(
         get=for_clinicians(OK), post=for_clinicians(saved("/careers/credits/")), data=_claim_data
+    ),
+    # A transcript: uploading stores the file and sends to its preview (nothing logged yet); the
+    # preview and its confirmation are the uploader's own.
+    "careers:transcript_upload": Row(
+        get=for_clinicians(OK),
+        post=for_clinicians(saved(re.compile(rf"/careers/credits/import/{NEW_ID}/"))),
+        data=_transcript_upload,
+    ),
+    "careers:transcript_preview": Row(
+        get=owner_only(OK), post=GET_ONLY, kwargs=lambda w: {"import_id": w.transcript_import.pk}
+    ),
+    "careers:transcript_confirm": Row(
+        get=POST_ONLY,
+        post=owner_only(saved("/careers/credits/")),
+        kwargs=lambda w: {"import_id": w.transcript_import.pk},
+        data=_transcript_confirm,
     ),
     "careers:credit_delete": Row(
         get=owner_only(OK), post=owner_only(saved("/careers/credits/")), kwargs=lambda w: {"claim_id": w.claim.pk}
@@ -752,6 +783,8 @@ def _build_world(media_root: Path) -> World:
         certificate=SimpleUploadedFile("cert.pdf", PDF, content_type="application/pdf"),
     )
 
+    transcript_import = transcript_upload_store(user=owner, file_name="transcript.csv", data=TRANSCRIPT_CSV.encode())
+
     project = OutcomeProject.objects.create(
         owner=owner,
         title="Owner project",
@@ -848,6 +881,7 @@ def _build_world(media_root: Path) -> World:
         "entry": entry,
         "finished_entry": finished_entry,
         "claim": claim,
+        "transcript_import": transcript_import,
         "project": project,
         "measurement": measurement,
         "presentation": presentation,
