@@ -317,14 +317,21 @@ def ledger_after_text(ledger: Ledger, *, amount: Decimal, leave_days: Decimal) -
     return " and ".join(parts) if parts else "not known: no budget or employer policy is on record"
 
 
-def member_removal(*, team: Team, member: User, pending_requests: int) -> Confirmation:
-    """What removing a member from a team changes; `pending_requests`: theirs in this team, undecided."""
+def member_removal(*, team: Team, member: User, pending_requests: int, open_proposals: int = 0) -> Confirmation:
+    """What removing a member from a team changes; `pending_requests`: theirs in this team, undecided;
+    `open_proposals`: the team's enrolment proposals they have not answered."""
     lines = [f"Their membership of {team.name} ends now; their history (requests, decisions, figures) is kept."]
     if pending_requests:
         requests = counted(pending_requests, "pending funding request", "pending funding requests")
         lines.append(
             f"Their {requests} {'leaves' if pending_requests == 1 else 'leave'} your queue undecided: "
             f"no supervisor of {team.name} can decide {'it' if pending_requests == 1 else 'them'} any more."
+        )
+    if open_proposals:
+        proposals = counted(open_proposals, "enrolment proposal", "enrolment proposals")
+        lines.append(
+            f"Their unanswered {proposals} of {team.name} lapse{'s' if open_proposals == 1 else ''}, and any funding "
+            "or leave pre-approved with them goes back to the allowance."
         )
     lines.append("They leave the team's dashboard and its figures. To have them back, invite them again.")
     return Confirmation(

@@ -666,6 +666,11 @@ def open_proposals_for_member(*, user: User) -> QuerySet[EnrolmentProposal]:
     )
 
 
+def open_proposal_count_of_member(*, team: Team, user: User) -> int:
+    """How many of the team's proposals to the member wait for their answer (one query)."""
+    return EnrolmentProposal.objects.filter(team=team, member=user, status=ProposalStatus.PROPOSED).count()
+
+
 def accepted_proposal_program_ids(*, user: User) -> set[int]:
     """Programs on the member's plan because they accepted a supervisor's proposal. One query."""
     return set(

@@ -216,7 +216,12 @@ def member_remove(request: AuthenticatedHttpRequest, team_id: int, user_id: int)
         raise Http404
     if request.method == "GET":
         pending = selectors.pending_request_count_of_member(team=team, user=member)
-        confirmation = presenters.member_removal(team=team, member=member, pending_requests=pending)
+        confirmation = presenters.member_removal(
+            team=team,
+            member=member,
+            pending_requests=pending,
+            open_proposals=selectors.open_proposal_count_of_member(team=team, user=member),
+        )
         return confirmation_page(request, confirmation, cancel_to=reverse("supervision:dashboard", args=[team.pk]))
     services.member_remove(team=team, user=member, removed_by=request.user)
     messages.success(request, f"{member} is no longer a member of {team.name}. Their history is kept.")

@@ -273,3 +273,14 @@ def test_plan_query_count_does_not_grow_with_proposals(client):
     large = _page_queries(client, reverse("careers:plan"))
     assert small == large, (small, large)
     print(f"plan: {small} queries with 1 proposal, {large} with 11")
+
+
+def test_removing_a_member_says_their_open_proposals_lapse(client):
+    world = enrol_world()
+    services.proposals_create(
+        team=world.team, program=world.program, member_ids=[world.nurse.pk], proposed_by=world.supervisor
+    )
+    client.force_login(world.supervisor)
+    url = reverse("supervision:member_remove", args=[world.team.pk, world.nurse.pk])
+    page = client.get(url).content.decode()
+    assert "Their unanswered 1 enrolment proposal of Ward 5 lapses" in page
