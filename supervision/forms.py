@@ -237,7 +237,9 @@ class EnrolFilterForm(forms.Form):
     )
 
     def values(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The valid values (a junk profession or search is ignored, not a reason to refuse the program)."""
+        self.is_valid()
+        data = self.cleaned_data
         return {"q": data.get("q") or "", "program": data.get("program"), "profession": data.get("profession") or ""}
 
 

@@ -583,9 +583,12 @@ def team_member_figures(
     rows = rows if rows is not None else team_member_rows(team=team, today=today)
     user_ids = [row.user_id for row in rows]
     decided: dict[int, list[FundingRequest]] = {}
-    for req in FundingRequest.objects.filter(team=team, requester_id__in=user_ids, status__in=DECIDED_STATUSES).only(
-        "requester_id", "status", "created_at", "decided_at"
-    ):
+    # A pre-approval made with an enrolment proposal was never asked for: its money counts (through the
+    # allowance, in funding_used), but not as a request decided, nor in the days to a decision.
+    asked = FundingRequest.objects.filter(
+        team=team, requester_id__in=user_ids, status__in=DECIDED_STATUSES, proposal__isnull=True
+    )
+    for req in asked.only("requester_id", "status", "created_at", "decided_at"):
         decided.setdefault(req.requester_id, []).append(req)
     figures = []
     for row in rows:

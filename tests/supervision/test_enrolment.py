@@ -276,6 +276,14 @@ def test_lapsed_proposals_and_former_members_are_not_counted():
     assert counts.team.proposed == 2
 
 
+def test_a_pre_approval_counts_as_funding_in_equity_but_not_as_a_request_decided():
+    world = enrol_world(amount="1000")
+    _propose(world, [world.nurse], amount="300")
+    figures = {f.profession: f for f in selectors.team_member_figures(team=world.team)}
+    assert figures["nurse"].funding_approved == Decimal("300")
+    assert (figures["nurse"].requests_decided, figures["nurse"].days_to_decision) == (0, ())
+
+
 # --- Races (PostgreSQL row locks) ----------------------------------------------------------
 
 

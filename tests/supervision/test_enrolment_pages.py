@@ -284,3 +284,11 @@ def test_removing_a_member_says_their_open_proposals_lapse(client):
     url = reverse("supervision:member_remove", args=[world.team.pk, world.nurse.pk])
     page = client.get(url).content.decode()
     assert "Their unanswered 1 enrolment proposal of Ward 5 lapses" in page
+
+
+@pytest.mark.parametrize("query", ["&profession=junk", "&q=" + "x" * 300, "&profession=%00"])
+def test_a_junk_filter_beside_a_good_program_is_ignored(client, query):
+    world = enrol_world()
+    client.force_login(world.supervisor)
+    response = client.get(_enrol_url(world, f"?program={world.program.pk}{query}"))
+    assert response.status_code == 200 and "Nora Nurse" in response.content.decode()
