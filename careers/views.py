@@ -31,6 +31,7 @@ from cme_portal.redirects import safe_return_path
 from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 from programs.models import Program
 from supervision.ledger import ledgers_for_plan
+from supervision.selectors import accepted_proposal_program_ids, open_proposals_for_member
 
 from . import presenters, rules, selectors, services
 from .forms import (
@@ -209,6 +210,8 @@ def plan(request: AuthenticatedHttpRequest) -> HttpResponse:
         "ledgers": ledgers_for_plan(user=request.user, plan=plan),
         "timeline": presenters.plan_timeline(plan),
         "statuses": ShortlistStatus.choices,
+        "proposals": list(open_proposals_for_member(user=request.user)),
+        "proposed_program_ids": accepted_proposal_program_ids(user=request.user),
     }
     return render(request, "careers/plan.html", context)
 

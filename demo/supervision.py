@@ -4,6 +4,9 @@ The story on first run: nurses get a smaller allowance than physicians and take
 part in CME less often, so the equity view flags them (four-fifths rule); the four
 NPs and the single pharmacist are groups under 5, so their figures are suppressed
 (together they are 5 people in two groups, so no complementary group is hidden).
+The team is also enrolled in an interprofessional program (seed_enrolment): the demo
+logins of four professions find it in their plan, proposed by the supervisor (the
+physician with funding and leave pre-approved); one member accepted it and one declined.
 Idempotent: a second run adds nothing.
 """
 
@@ -22,8 +25,16 @@ from accounts.services import team_member_add, user_role_grant
 from careers.models import ClinicianProfile, CreditAmount, CreditClaim, Licence, ShortlistEntry, ShortlistStatus
 from programs.models import Program
 from programs.ranking.fit import costs_fall_on
-from supervision.models import EmployerCmePolicy, FundingRequest, OverAllowanceRule, RequestDecision, RequestStatus
+from supervision.models import (
+    EmployerCmePolicy,
+    EnrolmentProposal,
+    FundingRequest,
+    OverAllowanceRule,
+    RequestDecision,
+    RequestStatus,
+)
 from supervision.selectors import funding_request_snapshot
+from supervision.services import proposal_accept, proposal_decline, proposals_create
 
 from .users import DEMO_USERS
 
@@ -152,7 +163,7 @@ def seed_supervision(*, team: Team, supervisor: User, today: datetime.date | Non
         )
     created = 0
     if not programs:
-        return {"requests_created": 0}
+        return {"requests_created": 0, "proposals_created": 0}
     clinician = members.get("clinician@demo.test")
     if clinician is not None:
         for program in programs[:2]:
@@ -207,4 +218,66 @@ def seed_supervision(*, team: Team, supervisor: User, today: datetime.date | Non
             )
             RequestDecision.objects.filter(pk=decision.pk).update(decided_at=decided)
         created += 1
-    return {"requests_created": created}
+    return {"requests_created": created, "proposals_created": seed_enrolment(team=team, supervisor=supervisor)}
+
+
+# Waiting for the demo logins' answer; then one accepted and one declined, so the counts show all three.
+ENROLMENT_WAITING = ("nurse@demo.test", "np@demo.test", "pharmacist@demo.test")
+ENROLMENT_PREAPPROVED = "clinician@demo.test"  # $200 and 1 leave day pre-approved, from the physician policy
+ENROLMENT_ACCEPTED = "physician2@demo.test"
+ENROLMENT_DECLINED = ("nurse3@demo.test", "Already booked on another course that month.")
+ENROLMENT_PROFESSIONS = ["physician", "nurse", "nurse_practitioner", "pharmacist"]  # the program is for all four
+
+
+def seed_enrolment(*, team: Team, supervisor: User, today: datetime.date | None = None) -> int:
+    """Propose one interprofessional program to demo members through the real services. Idempotent.
+
+    Nothing is proposed when the team has proposals already or the catalog has no program
+    designed for several professions still to come.
+    """
+    if EnrolmentProposal.objects.filter(team=team).exists():
+        return 0
+    used = FundingRequest.objects.filter(team=team).values("program_id")
+    program = (
+        Program.objects.visible_in_catalog()
+        .designed_for_several_professions()
+        .exclude(pk__in=used)
+        .filter(
+            professions__has_all=ENROLMENT_PROFESSIONS, start_date__isnull=False, fee_amount__gt=0, leave_days__gte=1
+        )
+        .order_by("start_date", "title")
+        .first()
+    )
+    members = {user.email: user for user in User.objects.filter(team_memberships__team=team)}
+    if program is None:
+        return 0
+    others = [*ENROLMENT_WAITING, ENROLMENT_ACCEPTED, ENROLMENT_DECLINED[0]]
+    note = "Let's take this one together as a unit: it is designed for every profession on the team."
+    proposals, _ = proposals_create(
+        team=team,
+        program=program,
+        member_ids=[members[email].pk for email in others if email in members],
+        proposed_by=supervisor,
+        note=note,
+        today=today,
+    )
+    if ENROLMENT_PREAPPROVED in members:
+        fee = program.fee_amount if program.fee_amount is not None and program.fee_currency == "USD" else Decimal("0")
+        funded, _ = proposals_create(
+            team=team,
+            program=program,
+            member_ids=[members[ENROLMENT_PREAPPROVED].pk],
+            proposed_by=supervisor,
+            amount=min(fee, Decimal("200")),
+            leave_days=Decimal("1") if (program.leave_days or 0) >= 1 else Decimal("0"),
+            note=note,
+            today=today,
+        )
+        proposals += funded
+    by_email = {proposal.member.email: proposal for proposal in proposals}
+    if ENROLMENT_ACCEPTED in by_email:
+        proposal_accept(proposal_id=by_email[ENROLMENT_ACCEPTED].pk, member=members[ENROLMENT_ACCEPTED], today=today)
+    email, reason = ENROLMENT_DECLINED
+    if email in by_email:
+        proposal_decline(proposal_id=by_email[email].pk, member=members[email], reason=reason)
+    return len(proposals)

@@ -147,6 +147,22 @@ class HasAny(Lookup[list[str]]):
 
 
 @CodeSetField.register_lookup
+class HasSeveral(Lookup[list[str]]):
+    """`professions__has_several=True`: holds two codes or more (a mask with more than one bit set)."""
+
+    lookup_name = "has_several"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:
+        return "%s", [bool(value)]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        operator = "<>" if self.rhs else "="
+        return f"({lhs} & ({lhs} - 1)) {operator} 0", [*lhs_params, *lhs_params]
+
+
+@CodeSetField.register_lookup
 class HasAll(Lookup[list[str]]):
     """`competencies__has_all=["healthcare_finance"]`: holds every given code."""
 

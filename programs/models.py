@@ -61,6 +61,10 @@ class ProgramQuerySet(models.QuerySet["Program"]):
     def visible_in_catalog(self) -> ProgramQuerySet:
         return self.published().current()
 
+    def designed_for_several_professions(self) -> ProgramQuerySet:
+        """Programs whose target audience names two professions or more (see Program.is_interprofessional_design)."""
+        return self.filter(Q(professions__has_several=True))  # Q: the lookup takes a bool, not codes
+
 
 class Program(models.Model):
     """A CME activity as PARS records it, with every field of the exchange format."""
@@ -215,6 +219,15 @@ class Program(models.Model):
         self.outcome_points = scores.outcome
         self.independence_points = scores.independence
         self.interprofessional_points = scores.interprofessional
+
+    @property
+    def is_interprofessional_design(self) -> bool:
+        """Designed for several professions: its target audience names two or more.
+
+        The rule a team enrolment holds a program to (supervision.services.proposals_create);
+        an audience left empty means "open to all", which is not a design for a team.
+        """
+        return len(self.professions) >= 2
 
     @property
     def is_free(self) -> bool:

@@ -143,3 +143,69 @@ def equity_report(members: Iterable[MemberFigures]) -> EquityReport:
         )
         flagged_groups.append(replace(group, flagged=flags))
     return EquityReport(professions=tuple(flagged_groups), best=best)
+
+
+# --- Team enrolment proposals by profession -----------------------------------------------
+
+PROPOSAL_OUTCOMES = ("accepted", "declined", "proposed")  # ProposalStatus values counted (a lapsed one is not)
+
+
+@dataclass(frozen=True)
+class EnrolmentFigures:
+    """Proposals made to one group and what became of them; no figure when suppressed."""
+
+    profession: str  # "" for the whole team
+    suppressed: bool
+    proposed: int | None = None  # every proposal made, answered or not
+    accepted: int | None = None
+    declined: int | None = None
+    waiting: int | None = None
+
+
+@dataclass(frozen=True)
+class EnrolmentCounts:
+    """What the dashboard and the equity view show of team enrolment, computed once (enrolment_counts)."""
+
+    professions: tuple[EnrolmentFigures, ...]  # shown groups, alphabetical; suppressed ones carry no figure
+    team: EnrolmentFigures  # the whole team (current members)
+
+    @property
+    def shown(self) -> tuple[EnrolmentFigures, ...]:
+        return tuple(group for group in self.professions if not group.suppressed)
+
+    @property
+    def any_suppressed(self) -> bool:
+        return any(group.suppressed for group in self.professions)
+
+
+def _tally(profession: str, statuses: list[str]) -> EnrolmentFigures:
+    counted = [status for status in statuses if status in PROPOSAL_OUTCOMES]
+    return EnrolmentFigures(
+        profession=profession,
+        suppressed=False,
+        proposed=len(counted),
+        accepted=counted.count("accepted"),
+        declined=counted.count("declined"),
+        waiting=counted.count("proposed"),
+    )
+
+
+def enrolment_counts(members: Iterable[tuple[str, list[str]]]) -> EnrolmentCounts:
+    """Proposals and their answers by profession, for (profession, statuses of their proposals) per current member.
+
+    Suppressed exactly as the equity view is (supervision.disclosure over every current
+    member's profession, whether or not anything was proposed to them): a suppressed group is
+    neither named nor counted. The whole team's line is the team total the dashboard shows anyway.
+    """
+    rows = list(members)
+    disclosure = disclosure_for_professions(profession for profession, _ in rows)
+    by_profession: dict[str, list[str]] = {}
+    for profession, statuses in rows:
+        by_profession.setdefault(profession or "not_entered", []).extend(statuses)
+    groups = tuple(
+        _tally(profession, statuses)
+        if disclosure.shows(profession)
+        else EnrolmentFigures(profession=profession, suppressed=True)
+        for profession, statuses in sorted(by_profession.items())
+    )
+    return EnrolmentCounts(professions=groups, team=_tally("", [status for _, statuses in rows for status in statuses]))

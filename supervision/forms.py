@@ -225,3 +225,67 @@ class ProfessionDecisionForm(forms.Form):
 
     decision = forms.ChoiceField(choices=[("confirm", "Confirm"), ("decline", "Decline")])
     profession = forms.ChoiceField(choices=Profession.choices)
+
+
+class EnrolFilterForm(forms.Form):
+    """The enrolment page's choices from its query string: a program search, the program, a profession filter."""
+
+    q = forms.CharField(label="Program title contains", max_length=200, required=False)
+    program = forms.IntegerField(min_value=1, max_value=2**31 - 1, required=False, widget=forms.HiddenInput)
+    profession = forms.ChoiceField(
+        label="Show members of", choices=[("", "All professions"), *Profession.choices], required=False
+    )
+
+    def values(self) -> dict[str, Any]:
+        """The valid values (a junk profession or search is ignored, not a reason to refuse the program)."""
+        self.is_valid()
+        data = self.cleaned_data
+        return {"q": data.get("q") or "", "program": data.get("program"), "profession": data.get("profession") or ""}
+
+
+class ProposalForm(forms.Form):
+    """Members to propose a program to (the team's current members shown), and what is pre-approved."""
+
+    members = forms.TypedMultipleChoiceField(
+        label="Team members to propose it to",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose at least one member of the team.",
+            "invalid_choice": "Choose members of your team only: %(value)s is not one of those shown.",
+        },
+    )
+    amount = _money_field(
+        "Funding pre-approved per member (USD)",
+        min_value=Decimal("0"),
+        max_digits=10,
+        help_text="Drawn from each member's employer allowance now, as an approved request; released if they decline.",
+    )
+    leave_days = _days_field("Paid leave days pre-approved per member", min_value=Decimal("0"), max_digits=5)
+    note = forms.CharField(
+        label="Note to the members", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+    )
+
+    def __init__(self, *args: Any, member_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["members"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = member_choices
+
+
+class ProposalAnswerForm(forms.Form):
+    """A member's answer to a proposal: accept, or decline with a reason (the service requires it)."""
+
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")], widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why you decline (your supervisor reads it)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if self.cleaned_data.get("decision") == "decline" and not (self.cleaned_data.get("reason") or "").strip():
+            self.add_error("reason", "Say why you decline: your supervisor reads it.")
+        return self.cleaned_data

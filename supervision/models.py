@@ -347,3 +347,78 @@ class ReminderPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind} {'on' if self.enabled else 'off'}"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", "Waiting for the member"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    LAPSED = "lapsed", "Lapsed (the member left the team)"
+
+
+OPEN_PROPOSAL_STATUSES = (ProposalStatus.PROPOSED,)
+
+
+class EnrolmentProposal(models.Model):
+    """A supervisor's proposal that one team member take an interprofessional program.
+
+    Money and leave the supervisor pre-approves are an approved FundingRequest
+    (`funding_request`), made with the proposal, so the ledger counts them as it counts
+    any approval; declining (or leaving the team) withdraws that request, which releases
+    them. Accepting puts the program on the member's plan.
+    """
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="enrolment_proposals")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="enrolment_proposals")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_proposals")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    note = models.TextField("note to the members", blank=True)
+    amount_preapproved = models.DecimalField(
+        "funding pre-approved (USD)", max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+    leave_days_preapproved = models.DecimalField(
+        "paid leave days pre-approved", max_digits=5, decimal_places=1, default=Decimal("0")
+    )
+    funding_request = models.OneToOneField(
+        FundingRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
+    )
+    status = models.CharField(max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
+    decision_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Two supervisors proposing the same program to the same member at once: one lands.
+            models.UniqueConstraint(
+                fields=["member", "program"],
+                condition=Q(status="proposed"),
+                name="proposal_one_open_per_program",
+                violation_error_message="This program is already proposed to this member.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_preapproved__gte=0) & Q(leave_days_preapproved__gte=0),
+                name="proposal_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decision_reason=""),
+                name="proposal_decline_has_reason",
+                violation_error_message="A decline needs a reason.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "status"], name="proposal_team_status"),
+            models.Index(fields=["member", "status"], name="proposal_member_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposal of {self.program} to {self.member}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ProposalStatus.PROPOSED
+
+    @property
+    def preapproves(self) -> bool:
+        return self.amount_preapproved > 0 or self.leave_days_preapproved > 0

@@ -20,6 +20,7 @@ from programs.choices import Profession
 from programs.ranking.fit import format_date, format_money
 
 from . import disclosure, equity
+from .allowance import Allowance
 from .ledger import Ledger
 from .rules import days_text
 
@@ -316,14 +317,21 @@ def ledger_after_text(ledger: Ledger, *, amount: Decimal, leave_days: Decimal) -
     return " and ".join(parts) if parts else "not known: no budget or employer policy is on record"
 
 
-def member_removal(*, team: Team, member: User, pending_requests: int) -> Confirmation:
-    """What removing a member from a team changes; `pending_requests`: theirs in this team, undecided."""
+def member_removal(*, team: Team, member: User, pending_requests: int, open_proposals: int = 0) -> Confirmation:
+    """What removing a member from a team changes; `pending_requests`: theirs in this team, undecided;
+    `open_proposals`: the team's enrolment proposals they have not answered."""
     lines = [f"Their membership of {team.name} ends now; their history (requests, decisions, figures) is kept."]
     if pending_requests:
         requests = counted(pending_requests, "pending funding request", "pending funding requests")
         lines.append(
             f"Their {requests} {'leaves' if pending_requests == 1 else 'leave'} your queue undecided: "
             f"no supervisor of {team.name} can decide {'it' if pending_requests == 1 else 'them'} any more."
+        )
+    if open_proposals:
+        proposals = counted(open_proposals, "enrolment proposal", "enrolment proposals")
+        lines.append(
+            f"Their unanswered {proposals} of {team.name} lapse{'s' if open_proposals == 1 else ''}, and any funding "
+            "or leave pre-approved with them goes back to the allowance."
         )
     lines.append("They leave the team's dashboard and its figures. To have them back, invite them again.")
     return Confirmation(
@@ -340,3 +348,50 @@ def members_status(*, shown: int, total: int, sort_label: str, descending: bool,
         return refused
     order = "descending" if descending else "ascending"
     return f"{shown} of {total} member{'' if total == 1 else 's'} shown, sorted by {sort_label.lower()}, {order}."
+
+
+# --- Team enrolment ------------------------------------------------------------------------
+
+
+def proposals_sent_text(*, program_title: str, count: int) -> str:
+    return (
+        f"“{program_title}” proposed to {count} member{'' if count == 1 else 's'}. "
+        "They find it in their plan, to accept or decline."
+    )
+
+
+def preapproval_text(*, amount: Decimal, leave_days: Decimal) -> str:
+    """What a proposal pre-approves, in words ("" when nothing)."""
+    parts = []
+    if amount > 0:
+        parts.append(format_money(amount))
+    if leave_days > 0:
+        parts.append(f"{days_text(leave_days)} of paid leave")
+    return " and ".join(parts)
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    label: str
+    figures: equity.EnrolmentFigures
+
+
+def enrolment_rows(counts: equity.EnrolmentCounts) -> list[EnrolmentRow]:
+    """The table of proposals by profession: shown groups, one line for all suppressed ones, the whole team."""
+    rows = [EnrolmentRow(PROFESSION_LABELS.get(g.profession, g.profession), g) for g in counts.shown]
+    if counts.any_suppressed:
+        rows.append(EnrolmentRow(disclosure.GROUPS_NOT_SHOWN, equity.EnrolmentFigures(profession="", suppressed=True)))
+    rows.append(EnrolmentRow("Whole team", counts.team))
+    return rows
+
+
+def member_choice_label(*, name: str, profession_label: str, allowance: Allowance | None) -> str:
+    """A member's checkbox on the enrolment page: name, profession as the dashboard discloses it, allowance left."""
+    if allowance is None:
+        left = "no employer policy applies"
+    else:
+        left = (
+            f"employer allowance left {format_money(allowance.amount_remaining)} "
+            f"and {days_text(allowance.leave_remaining)} of leave"
+        )
+    return f"{name} ({profession_label}; {left})"

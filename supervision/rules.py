@@ -200,3 +200,15 @@ def funding_request_problems(
             )
         )
     return problems
+
+
+# --- Team enrolment ------------------------------------------------------------------------
+
+
+def not_interprofessional_problem(*, title: str, professions: int) -> str:
+    """Why a program cannot be proposed to a team: its audience names fewer than two professions."""
+    named = "no profession (open to all)" if professions == 0 else "one profession"
+    return (
+        f"“{title}” is not designed for several professions: its audience names {named}. "
+        "Team enrolment is for interprofessional activities, designed for two professions or more."
+    )

@@ -39,8 +39,10 @@ from .models import (
     APPROVED_STATUSES,
     DECIDED_STATUSES,
     EmployerCmePolicy,
+    EnrolmentProposal,
     FundingRequest,
     Invitation,
+    ProposalStatus,
     Reminder,
     ReminderKind,
     ReminderPreference,
@@ -581,9 +583,12 @@ def team_member_figures(
     rows = rows if rows is not None else team_member_rows(team=team, today=today)
     user_ids = [row.user_id for row in rows]
     decided: dict[int, list[FundingRequest]] = {}
-    for req in FundingRequest.objects.filter(team=team, requester_id__in=user_ids, status__in=DECIDED_STATUSES).only(
-        "requester_id", "status", "created_at", "decided_at"
-    ):
+    # A pre-approval made with an enrolment proposal was never asked for: its money counts (through the
+    # allowance, in funding_used), but not as a request decided, nor in the days to a decision.
+    asked = FundingRequest.objects.filter(
+        team=team, requester_id__in=user_ids, status__in=DECIDED_STATUSES, proposal__isnull=True
+    )
+    for req in asked.only("requester_id", "status", "created_at", "decided_at"):
         decided.setdefault(req.requester_id, []).append(req)
     figures = []
     for row in rows:
@@ -615,3 +620,85 @@ def reminder_preferences_for_user(*, user: User) -> dict[str, bool]:
     """Every reminder kind with whether the user gets it (on unless switched off)."""
     stored = dict(ReminderPreference.objects.filter(user=user).values_list("kind", "enabled"))
     return {kind: stored.get(kind, True) for kind in ReminderKind.values}
+
+
+# --- Team enrolment in an interprofessional activity -------------------------
+
+PROPOSABLE_PROGRAMS_SHOWN = 20
+
+
+def interprofessional_programs(*, query: str = "", today: datetime.date | None = None) -> list[Program]:
+    """Published programs still to come or under way, designed for several professions; title search. One query.
+
+    At most PROPOSABLE_PROGRAMS_SHOWN, soonest first (on-demand ones last).
+    """
+    today = today or timezone.localdate()
+    programs = Program.objects.published().current(today=today).designed_for_several_professions()
+    if query.strip():
+        programs = programs.filter(title__icontains=query.strip())
+    return list(
+        programs.select_related("provider").order_by(F("start_date").asc(nulls_last=True), "title", "id")[
+            :PROPOSABLE_PROGRAMS_SHOWN
+        ]
+    )
+
+
+def proposable_program(*, program_id: int, today: datetime.date | None = None) -> Program | None:
+    """A published, current program by id, whatever its audience (the service says why it is refused)."""
+    today = today or timezone.localdate()
+    return Program.objects.published().current(today=today).select_related("provider").filter(pk=program_id).first()
+
+
+def proposals_sent_by_team(*, team: Team) -> QuerySet[EnrolmentProposal]:
+    """The team's proposals to its current members, newest first, with member and program. One query."""
+    current = TeamMembership.objects.current().filter(team=team).values("user_id")
+    return (
+        EnrolmentProposal.objects.filter(team=team, member_id__in=current)
+        .select_related("member", "program", "proposed_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def open_proposals_for_member(*, user: User) -> QuerySet[EnrolmentProposal]:
+    """Proposals waiting for the member's answer, from the team they are a current member of. One query."""
+    current = TeamMembership.objects.current().filter(user=user).values("team_id")
+    return (
+        EnrolmentProposal.objects.filter(member=user, status=ProposalStatus.PROPOSED, team_id__in=current)
+        .select_related("program__provider", "proposed_by", "team")
+        .order_by("program__start_date", "program__title", "id")
+    )
+
+
+def open_proposal_count_of_member(*, team: Team, user: User) -> int:
+    """How many of the team's proposals to the member wait for their answer (one query)."""
+    return EnrolmentProposal.objects.filter(team=team, member=user, status=ProposalStatus.PROPOSED).count()
+
+
+def accepted_proposal_program_ids(*, user: User) -> set[int]:
+    """Programs on the member's plan because they accepted a supervisor's proposal. One query."""
+    return set(
+        EnrolmentProposal.objects.filter(member=user, status=ProposalStatus.ACCEPTED).values_list(
+            "program_id", flat=True
+        )
+    )
+
+
+def proposal_for_member(*, user: User, proposal_id: int) -> EnrolmentProposal | None:
+    """The member's own proposal (any status); None for anyone else's."""
+    return (
+        EnrolmentProposal.objects.select_related("program__provider", "proposed_by", "team", "funding_request")
+        .filter(pk=proposal_id, member=user)
+        .first()
+    )
+
+
+def team_enrolment_counts(*, team: Team, rows: list[MemberRow] | None = None) -> equity.EnrolmentCounts:
+    """Proposals and acceptances by confirmed profession over the team's current members: the one home of
+    these figures, read by the dashboard and the equity view. One query beyond the rows."""
+    rows = rows if rows is not None else team_member_rows(team=team)
+    statuses: dict[int, list[str]] = {row.user_id: [] for row in rows}
+    for member_id, status in EnrolmentProposal.objects.filter(team=team, member_id__in=list(statuses)).values_list(
+        "member_id", "status"
+    ):
+        statuses[member_id].append(status)
+    return equity.enrolment_counts((row.profession, statuses[row.user_id]) for row in rows)

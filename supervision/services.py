@@ -25,12 +25,15 @@ from programs.models import Program
 from programs.ranking.fit import costs_fall_on, format_amount, format_date, format_money
 
 from . import rules, selectors
-from .allowance import Allowance, employer_allowance_for_user
+from .allowance import Allowance, employer_allowance_for_user, employer_allowances_for_users
 from .models import (
+    APPROVED_STATUSES,
     EmployerCmePolicy,
+    EnrolmentProposal,
     FundingRequest,
     Invitation,
     OverAllowanceRule,
+    ProposalStatus,
     RequestCostItem,
     RequestDecision,
     RequestStatus,
@@ -186,6 +189,9 @@ def _invitation_join(invitation: Invitation, *, user: User | None, new_account: 
         raise PermissionDenied("This invitation was sent to another email address.")
     if not user.is_clinician:
         user_role_grant(user=user, role=Role.CLINICIAN)
+    leaving = TeamMembership.objects.current().filter(user=user).exclude(team=invitation.team).select_related("team")
+    for previous in leaving:  # joining ends the other membership: that team's open proposals lapse
+        proposals_lapse(team=previous.team, user=user)
     membership = team_member_add(team=invitation.team, user=user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
@@ -194,10 +200,16 @@ def _invitation_join(invitation: Invitation, *, user: User | None, new_account: 
 
 
 def member_remove(*, team: Team, user: User, removed_by: User) -> None:
-    """End the member's current membership of the team; the history stays."""
+    """End the member's current membership of the team; the history stays.
+
+    The team's open enrolment proposals to them lapse and release what they pre-approved.
+    One transaction.
+    """
     if not team.supervisors.filter(pk=removed_by.pk).exists():
         raise PermissionDenied
-    team_member_remove(team=team, user=user)
+    with transaction.atomic():
+        proposals_lapse(team=team, user=user)
+        team_member_remove(team=team, user=user)
 
 
 # --- Confirmed professions ----------------------------------------------------
@@ -545,3 +557,295 @@ def funding_request_withdraw(*, request_id: int, requester: User, reason: str = 
             reason=reason.strip() or "Withdrawn by the requester.",
         )
     return request
+
+
+# --- Team enrolment in an interprofessional activity -------------------------
+
+
+class ProposalAlreadyDecided(Exception):
+    """The member answered this proposal already (or it lapsed)."""
+
+    def __init__(self, proposal: EnrolmentProposal) -> None:
+        self.proposal = proposal
+        when = date_format(timezone.localtime(proposal.decided_at), "DATETIME_FORMAT") if proposal.decided_at else "?"
+        if proposal.status == ProposalStatus.LAPSED:
+            message = f"This proposal lapsed on {when}: you left the team it was made in."
+        else:
+            message = f"You already {proposal.get_status_display().lower()} this proposal on {when}."
+        super().__init__(message)
+
+
+def _preapproval_problems(*, program: Program, amount: Decimal, leave_days: Decimal) -> list[rules.RequestProblem]:
+    """A pre-approval is held to the rules of a request: the money as registration (at most the fee), the leave days."""
+    if amount == 0 and leave_days == 0:
+        return []
+    problems = rules.funding_request_problems(
+        costs=rules.RequestCosts(registration=amount),
+        amount=None,
+        leave_days=leave_days,
+        travel_days=Decimal("0"),
+        terms=selectors.program_terms(program),
+    )
+    renamed = {"registration": "amount", "leave_days": "leave_days"}
+    return [rules.RequestProblem(renamed.get(p.field or ""), p.message) for p in problems]
+
+
+def proposals_create(
+    *,
+    team: Team,
+    program: Program,
+    member_ids: list[int],
+    proposed_by: User,
+    amount: Decimal = Decimal("0"),
+    leave_days: Decimal = Decimal("0"),
+    note: str = "",
+    today: datetime.date | None = None,
+) -> tuple[list[EnrolmentProposal], list[str]]:
+    """Propose an interprofessional program to members of the supervisor's team, pre-approving money and leave.
+
+    The rule for money and leave: each pre-approval is an approved FundingRequest created
+    here, with the decision recorded, so the ledger counts it exactly as any approval from
+    this moment; it is checked as a new request is, against what approvals and pending
+    requests leave under the member's policy, and a "refuse" policy refuses the whole
+    proposal. Declining (proposal_decline) or leaving the team (proposals_lapse) withdraws
+    that request and so releases the money and leave.
+
+    All or nothing, in one transaction: every member is locked (in id order, the lock
+    funding requests and decisions take too), then must be a current member of `team` other
+    than the proposer, without an open proposal of this program, a pending request for it
+    or (when money or leave is pre-approved) an approved one. Returns the proposals and one
+    warning per member over a "warn" policy. Raises PermissionDenied when `proposed_by` does
+    not supervise `team`, ValidationError (writing nothing) otherwise.
+    """
+    today = today or timezone.localdate()
+    if not team.supervisors.filter(pk=proposed_by.pk).exists():
+        raise PermissionDenied("Only a supervisor of this team proposes programs to its members.")
+    if not Program.objects.published().current(today=today).filter(pk=program.pk).exists():
+        raise ValidationError({"program": "Only a published program still to come or under way can be proposed."})
+    if not program.is_interprofessional_design:
+        raise ValidationError(
+            {"program": rules.not_interprofessional_problem(title=program.title, professions=len(program.professions))}
+        )
+    ids = sorted(set(member_ids))
+    if not ids:
+        raise ValidationError({"members": "Choose at least one member of the team."})
+    problems = _preapproval_problems(program=program, amount=amount, leave_days=leave_days)
+    if problems:
+        raise _problems_error(problems)
+    preapproves = amount > 0 or leave_days > 0
+    costs_on = costs_fall_on(start_date=program.start_date, today=today)
+    try:
+        with transaction.atomic():
+            for member_id in ids:
+                _lock_requester(member_id)
+            memberships = {
+                m.user_id: m
+                for m in TeamMembership.objects.current()
+                .filter(team=team, user_id__in=ids)
+                .select_related("user__clinician_profile")
+            }
+            outsiders = [member_id for member_id in ids if member_id not in memberships]
+            if outsiders:
+                raise ValidationError(
+                    {"members": f"Only current members of {team.name} can be chosen; {len(outsiders)} chosen are not."}
+                )
+            if proposed_by.pk in memberships:
+                raise ValidationError({"members": "You cannot propose a program to yourself."})
+            members = [memberships[member_id].user for member_id in ids]
+            names = {member.pk: str(member) for member in members}
+            clashes = [
+                f"{names[p.member_id]} already has it proposed."
+                for p in EnrolmentProposal.objects.filter(
+                    member_id__in=ids, program=program, status=ProposalStatus.PROPOSED
+                )
+            ]
+            claimed = [RequestStatus.PENDING, *(APPROVED_STATUSES if preapproves else ())]
+            clashes += [
+                f"{names[r.requester_id]} has a{'' if r.status == RequestStatus.PENDING else 'n'} "
+                f"{r.get_status_display().lower()} request for it (#{r.pk}); decide that instead."
+                for r in FundingRequest.objects.filter(requester_id__in=ids, program=program, status__in=claimed)
+            ]
+            if clashes:
+                raise ValidationError({"members": clashes})
+            warnings: list[str] = []
+            if preapproves:
+                allowances = employer_allowances_for_users(user_ids=ids, on=costs_on)
+                refused = []
+                for member in members:
+                    check = allowance_check(allowance=allowances.get(member.pk), amount=amount, leave_days=leave_days)
+                    if check.refused:
+                        refused.append(f"{member}: {check.message}")
+                    elif check.over:
+                        warnings.append(f"{member}: {check.message}")
+                if refused:
+                    raise ValidationError(refused)
+            now = timezone.now()
+            proposals = []
+            for member in members:
+                funding = None
+                if preapproves:
+                    funding = _preapproval_create(
+                        member=member,
+                        team=team,
+                        program=program,
+                        supervisor=proposed_by,
+                        amount=amount,
+                        leave_days=leave_days,
+                        costs_on=costs_on,
+                        note=note,
+                        over=any(w.startswith(f"{member}: ") for w in warnings),
+                        now=now,
+                    )
+                proposals.append(
+                    EnrolmentProposal.objects.create(
+                        team=team,
+                        program=program,
+                        member=member,
+                        proposed_by=proposed_by,
+                        note=note.strip(),
+                        amount_preapproved=amount,
+                        leave_days_preapproved=leave_days,
+                        funding_request=funding,
+                    )
+                )
+    except IntegrityError:
+        # A second supervisor proposed the same program to one of them at the same moment.
+        raise ValidationError(
+            {"members": "This program was just proposed to one of these members by someone else; look again."}
+        ) from None
+    return proposals, warnings
+
+
+def _preapproval_create(
+    *,
+    member: User,
+    team: Team,
+    program: Program,
+    supervisor: User,
+    amount: Decimal,
+    leave_days: Decimal,
+    costs_on: datetime.date,
+    note: str,
+    over: bool,
+    now: datetime.datetime,
+) -> FundingRequest:
+    """The approved request standing for a pre-approval (inside proposals_create's transaction)."""
+    profile = getattr(member, "clinician_profile", None)
+    request = FundingRequest.objects.create(
+        requester=member,
+        team=team,
+        program=program,
+        profession=profile.confirmed_profession if profile else "",
+        amount_requested=amount,
+        leave_days_requested=leave_days,
+        costs_on=costs_on,
+        justification=f"Pre-approved by {supervisor} with a team enrolment proposal."
+        + (f" {note.strip()}" if note.strip() else ""),
+        snapshot=selectors.funding_request_snapshot(program=program, user=member),
+        exceeds_allowance=over,
+        status=RequestStatus.APPROVED,
+        amount_approved=amount,
+        leave_days_approved=leave_days,
+        decided_by=supervisor,
+        decided_at=now,
+    )
+    if amount > 0:
+        RequestCostItem.objects.create(request=request, kind="registration", amount=amount)
+    RequestDecision.objects.create(
+        request=request,
+        decided_by=supervisor,
+        outcome=RequestStatus.APPROVED,
+        amount_approved=amount,
+        leave_days_approved=leave_days,
+        reason="Pre-approved with the team enrolment proposal; released if the proposal is declined.",
+        over_allowance_warning=over,
+    )
+    return request
+
+
+def _proposal_for_member(*, proposal_id: int, member: User) -> EnrolmentProposal:
+    """The member's own proposal, locked; DoesNotExist for anyone else's (a 404). Call inside a transaction."""
+    proposal = (
+        EnrolmentProposal.objects.select_for_update(of=("self",))
+        .select_related("program", "team")
+        .filter(pk=proposal_id, member=member)
+        .first()
+    )
+    if proposal is None:
+        raise EnrolmentProposal.DoesNotExist
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ProposalAlreadyDecided(proposal)
+    return proposal
+
+
+def _preapproval_release(proposal: EnrolmentProposal, *, by: User | None, reason: str, now: datetime.datetime) -> None:
+    """Withdraw the approved request of a pre-approval, so the ledger no longer counts it."""
+    if proposal.funding_request_id is None:
+        return
+    FundingRequest.objects.filter(pk=proposal.funding_request_id).update(status=RequestStatus.WITHDRAWN, decided_at=now)
+    RequestDecision.objects.create(
+        request_id=proposal.funding_request_id, decided_by=by, outcome=RequestStatus.WITHDRAWN, reason=reason
+    )
+
+
+def proposal_accept(*, proposal_id: int, member: User, today: datetime.date | None = None) -> EnrolmentProposal:
+    """The member accepts: the program joins their plan as planned; a pre-approval stays approved.
+
+    One transaction with the proposal locked, so it is answered once: a second answer raises
+    ProposalAlreadyDecided. Raises EnrolmentProposal.DoesNotExist for another person's proposal
+    and ValidationError, writing nothing, when the member has left the team it was made in or
+    the program is over.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        _lock_requester(member.pk)
+        proposal = _proposal_for_member(proposal_id=proposal_id, member=member)
+        if not TeamMembership.objects.current().filter(team=proposal.team, user=member).exists():
+            raise ValidationError(f"You are no longer a member of {proposal.team.name}, so this proposal lapsed.")
+        if not Program.objects.published().current(today=today).filter(pk=proposal.program_id).exists():
+            raise ValidationError(f"“{proposal.program.title}” is over or no longer in the catalog.")
+        entry = shortlist_plan(user=member, program=proposal.program, today=today)
+        if proposal.funding_request_id is not None:
+            FundingRequest.objects.filter(pk=proposal.funding_request_id).update(shortlist_entry=entry)
+        proposal.status = ProposalStatus.ACCEPTED
+        proposal.decided_at = timezone.now()
+        proposal.save(update_fields=["status", "decided_at"])
+    return proposal
+
+
+def proposal_decline(*, proposal_id: int, member: User, reason: str) -> EnrolmentProposal:
+    """The member declines, with a reason the supervisor reads; a pre-approval is withdrawn (released).
+
+    One transaction with the proposal locked; a second answer raises ProposalAlreadyDecided.
+    Raises ValidationError without a reason, writing nothing.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why you decline: your supervisor reads it."})
+    with transaction.atomic():
+        _lock_requester(member.pk)
+        proposal = _proposal_for_member(proposal_id=proposal_id, member=member)
+        now = timezone.now()
+        _preapproval_release(proposal, by=member, reason=f"Proposal declined: {reason.strip()}", now=now)
+        proposal.status = ProposalStatus.DECLINED
+        proposal.decision_reason = reason.strip()
+        proposal.decided_at = now
+        proposal.save(update_fields=["status", "decision_reason", "decided_at"])
+    return proposal
+
+
+def proposals_lapse(*, team: Team, user: User) -> int:
+    """Open proposals of the team to a member who leaves it lapse, and their pre-approvals are released.
+
+    Runs in the caller's transaction when there is one; returns how many lapsed.
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        proposals = list(
+            EnrolmentProposal.objects.select_for_update().filter(team=team, member=user, status=ProposalStatus.PROPOSED)
+        )
+        for proposal in proposals:
+            _preapproval_release(proposal, by=None, reason="The member left the team; the proposal lapsed.", now=now)
+            proposal.status = ProposalStatus.LAPSED
+            proposal.decided_at = now
+            proposal.save(update_fields=["status", "decided_at"])
+    return len(proposals)

@@ -6,8 +6,10 @@ The invitation page is public: its secret token is the only key.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,17 +44,27 @@ from .exports import dashboard_csv_lines
 from .forms import (
     DashboardFilterForm,
     DecisionForm,
+    EnrolFilterForm,
     FundingRequestForm,
     InvitationSignUpForm,
     InviteForm,
     PolicyForm,
     ProfessionDecisionForm,
+    ProposalAnswerForm,
+    ProposalForm,
     ReminderPreferencesForm,
     RequestProgramForm,
     WithdrawForm,
 )
 from .ledger import ledger_for, ledgers_by_year
-from .models import APPROVED_STATUSES, EmployerCmePolicy, FundingRequest, ReminderKind, RequestStatus
+from .models import (
+    APPROVED_STATUSES,
+    EmployerCmePolicy,
+    EnrolmentProposal,
+    FundingRequest,
+    ReminderKind,
+    RequestStatus,
+)
 
 
 def _message_from(error: ValidationError) -> str:
@@ -90,7 +102,8 @@ def _dashboard_context(
     """The dashboard's context; `quick_decision`: a pending request's quick approval sent back with its errors."""
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
-    view = selectors.dashboard_view(selectors.team_member_rows(team=team), **filters)
+    member_rows = selectors.team_member_rows(team=team)
+    view = selectors.dashboard_view(member_rows, **filters)
     params = request.GET.copy()
     params.pop("sort", None)
     params.pop("order", None)
@@ -108,6 +121,8 @@ def _dashboard_context(
         "sorts": selectors.DASHBOARD_SORTS,
         "query_without_sort": params.urlencode(),
         "invite_form": InviteForm(),
+        "enrolment": presenters.enrolment_rows(selectors.team_enrolment_counts(team=team, rows=member_rows)),
+        "groups_not_shown_text": disclosure.GROUPS_NOT_SHOWN_TEXT,
         "live_status": live_status(
             request,
             presenters.members_status(
@@ -149,7 +164,8 @@ def dashboard_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespon
 def equity_view(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """Access to CME by profession, with the four-fifths flag and small groups suppressed."""
     team = supervised_team_or_404(request.user, team_id)
-    report = equity.equity_report(selectors.team_member_figures(team=team))
+    rows = selectors.team_member_rows(team=team)
+    report = equity.equity_report(selectors.team_member_figures(team=team, rows=rows))
     page = presenters.equity_page(report)
     context = {
         "team": team,
@@ -160,6 +176,7 @@ def equity_view(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse
         "min_group": equity.MIN_GROUP_SIZE,
         "groups_not_shown_text": disclosure.GROUPS_NOT_SHOWN_TEXT,
         "bar_height": presenters.BAR_HEIGHT,
+        "enrolment": presenters.enrolment_rows(selectors.team_enrolment_counts(team=team, rows=rows)),
     }
     return render(request, "supervision/equity.html", context)
 
@@ -199,7 +216,12 @@ def member_remove(request: AuthenticatedHttpRequest, team_id: int, user_id: int)
         raise Http404
     if request.method == "GET":
         pending = selectors.pending_request_count_of_member(team=team, user=member)
-        confirmation = presenters.member_removal(team=team, member=member, pending_requests=pending)
+        confirmation = presenters.member_removal(
+            team=team,
+            member=member,
+            pending_requests=pending,
+            open_proposals=selectors.open_proposal_count_of_member(team=team, user=member),
+        )
         return confirmation_page(request, confirmation, cancel_to=reverse("supervision:dashboard", args=[team.pk]))
     services.member_remove(team=team, user=member, removed_by=request.user)
     messages.success(request, f"{member} is no longer a member of {team.name}. Their history is kept.")
@@ -625,3 +647,127 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         "login_url": f"{reverse('login')}?next={reverse('supervision:invitation', kwargs={'token': token})}",
     }
     return render(request, "supervision/invitation.html", context)
+
+
+# --- Team enrolment in an interprofessional activity -------------------------
+
+
+def _errors_onto(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal onto the form: by field where the form has it, else for the form as a whole."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+@submitted_once()
+def enrol(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
+    """Propose an interprofessional program to members of the team, with funding and leave pre-approved.
+
+    Step one (no ?program=): find a program designed for several professions (a GET search).
+    Step two: tick members, filterable by confirmed profession (the dashboard's disclosure and
+    filter rule), and say what is pre-approved. An unknown program id is 404; a program not
+    designed for several professions gets the reason and no form.
+    """
+    team = supervised_team_or_404(request.user, team_id)
+    source = request.POST if request.method == "POST" else request.GET
+    choice = EnrolFilterForm(source)
+    values = choice.values()
+    if source.get("program") and values["program"] is None:
+        raise Http404("No such program")
+    context: dict[str, Any] = {
+        "team": team,
+        "choice": choice,
+        "sent": list(selectors.proposals_sent_by_team(team=team)),
+    }
+    if values["program"] is None:
+        context["programs"] = selectors.interprofessional_programs(query=values["q"])
+        return render(request, "supervision/enrol.html", context)
+    program = selectors.proposable_program(program_id=values["program"])
+    if program is None:
+        raise Http404("No such program")
+    context["program"] = program
+    if not program.is_interprofessional_design:
+        context["not_interprofessional"] = rules.not_interprofessional_problem(
+            title=program.title, professions=len(program.professions)
+        )
+        return render(request, "supervision/enrol.html", context)
+    view = selectors.dashboard_view(selectors.team_member_rows(team=team), profession=values["profession"])
+    rows = [row for row in view.rows if row.user_id != request.user.pk]
+    form = ProposalForm(
+        request.POST or None,
+        member_choices=[
+            (
+                row.user_id,
+                presenters.member_choice_label(
+                    name=row.name, profession_label=row.profession_label, allowance=row.allowance
+                ),
+            )
+            for row in rows
+        ],
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposals, warnings = services.proposals_create(
+                team=team,
+                program=program,
+                member_ids=form.cleaned_data["members"],
+                proposed_by=request.user,
+                amount=form.cleaned_data["amount"] or Decimal("0"),
+                leave_days=form.cleaned_data["leave_days"] or Decimal("0"),
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _errors_onto(form, error)
+        else:
+            for warning in warnings:
+                messages.warning(request, warning)
+            messages.success(request, presenters.proposals_sent_text(program_title=program.title, count=len(proposals)))
+            return redirect("supervision:enrol", team_id=team.pk)
+    context.update(
+        {
+            "form": form,
+            "refused": view.refused,
+            "filter_profession": values["profession"],
+        }
+    )
+    return render(request, "supervision/enrol.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+def proposal_detail(request: AuthenticatedHttpRequest, proposal_id: int) -> HttpResponse:
+    """A member's proposal from their supervisor: accept it (it joins the plan) or decline it with a reason."""
+    proposal = selectors.proposal_for_member(user=request.user, proposal_id=proposal_id)
+    if proposal is None:
+        raise Http404("No such proposal")
+    form = ProposalAnswerForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "accept":
+                services.proposal_accept(proposal_id=proposal.pk, member=request.user)
+                messages.success(request, f"“{proposal.program.title}” is now planned on your shortlist.")
+            else:
+                services.proposal_decline(
+                    proposal_id=proposal.pk, member=request.user, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, f"You declined “{proposal.program.title}”; your supervisor sees why.")
+        except services.ProposalAlreadyDecided as error:
+            form.add_error(None, str(error))
+            status = 409
+        except ValidationError as error:
+            _errors_onto(form, error)
+        except EnrolmentProposal.DoesNotExist:
+            raise Http404("No such proposal") from None
+        else:
+            return redirect("careers:plan")
+    context = {
+        "proposal": proposal,
+        "form": form,
+        "declining": form.is_bound and form.data.get("decision") == "decline",
+    }
+    return render(request, "supervision/proposal_detail.html", context, status=status)

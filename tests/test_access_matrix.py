@@ -59,7 +59,7 @@ from outcomes.models import (
 )
 from programs.models import ChangeLogEntry, ImportJob
 from programs.ranking.fit import costs_fall_on
-from supervision.models import EmployerCmePolicy, FundingRequest, Invitation, RequestStatus
+from supervision.models import EmployerCmePolicy, EnrolmentProposal, FundingRequest, Invitation, RequestStatus
 from tests.factories import (
     TEST_PASSWORD,
     AdminFactory,
@@ -591,6 +591,20 @@ MATRIX: dict[str, Row] = {
         kwargs=_team,
         data=lambda w: {"email": "new.nurse@example.test"},
     ),
+    # Team enrolment: the team's supervisor proposes (team B's supervisor: 404); the member answers.
+    "supervision:enrol": Row(
+        get=for_team_supervisor(OK),
+        post=for_team_supervisor(saved(_at("/team/{team}/enrol/"))),
+        kwargs=_team,
+        query="?program={ipe_program}",  # the member step: its form is what the sweeps should see
+        data=lambda w: {"program": w.ipe_program.pk, "members": [w.users[TEAMMATE].pk]},
+    ),
+    "supervision:proposal_detail": Row(
+        get=owner_only(OK),
+        post=owner_only(saved("/careers/")),
+        kwargs=lambda w: {"proposal_id": w.proposal.pk},
+        data=lambda w: {"decision": "accept"},
+    ),
     "supervision:member_remove": Row(
         get=for_team_supervisor(OK),
         post=for_team_supervisor(saved(_at("/team/{team}/"))),
@@ -719,6 +733,7 @@ class World:
             "invitation": self.objects["invitation_token"],
             "program": self.objects["program"].pk,
             "other_program": self.objects["other_program"].pk,
+            "ipe_program": self.objects["ipe_program"].pk,
             "reset_uid": self.objects["reset_uid"],
         }
 
@@ -839,6 +854,10 @@ def _build_world(media_root: Path) -> World:
         justification="Needed for the unit's sepsis work.",
         status=RequestStatus.PENDING,
     )
+    ipe_program = ProgramFactory(title="Matrix interprofessional", professions=["physician", "nurse"])
+    proposal = EnrolmentProposal.objects.create(
+        team=team, program=ipe_program, member=owner, proposed_by=team_supervisor
+    )
     invitation_token = token_new()
     invitation = Invitation.objects.create(
         team=team,
@@ -893,6 +912,8 @@ def _build_world(media_root: Path) -> World:
         "funding_request": funding_request,
         "invitation": invitation,
         "invitation_token": invitation_token,
+        "ipe_program": ipe_program,
+        "proposal": proposal,
         "import_job": import_job,
         "evidence": evidence,
         "reset_uid": urlsafe_base64_encode(force_bytes(reset_user.pk)),

@@ -28,3 +28,23 @@ def test_seed_demo_is_idempotent_and_tells_the_equity_story():
     assert ClinicianProfile.objects.exists()
     assert not ClinicianProfile.objects.exclude(confirmed_profession=models.F("profession")).exists()
     assert not FundingRequest.objects.filter(profession="").exists()
+
+
+def test_seed_demo_enrols_the_team_in_an_interprofessional_program_once():
+    from accounts.models import Team
+    from supervision.models import EnrolmentProposal
+    from supervision.selectors import team_enrolment_counts
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    team = Team.objects.get(name="Hospital Medicine")
+    proposals = EnrolmentProposal.objects.filter(team=team)
+    assert proposals.count() == 6
+    assert {p.program_id for p in proposals} == {proposals[0].program_id}
+    assert proposals[0].program.is_interprofessional_design
+    statuses = sorted(proposals.values_list("status", flat=True))
+    assert statuses == ["accepted", "declined", "proposed", "proposed", "proposed", "proposed"]
+    funded = proposals.get(member__email="clinician@demo.test")
+    assert funded.funding_request is not None and funded.funding_request.status == "approved"
+    counts = team_enrolment_counts(team=team)
+    assert (counts.team.proposed, counts.team.accepted, counts.team.declined) == (6, 1, 1)

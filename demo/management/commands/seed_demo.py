@@ -47,6 +47,7 @@ class Command(BaseCommand):
             "Demo careers created: " + ", ".join(f"{n} {kind}" for kind, n in career_counts.items()) + "."
         )
         self.stdout.write(f"Demo supervision: {supervision_counts['requests_created']} funding requests created.")
+        self.stdout.write(f"Demo team enrolment: {supervision_counts['proposals_created']} proposals created.")
         self.stdout.write(
             f"Demo outcomes: {outcome_counts['projects']} projects, {outcome_counts['evidence']} evidence rows created."
         )
