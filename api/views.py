@@ -39,9 +39,18 @@ from . import serializers
 from .permissions import Clinician, SignedIn, Supervisor, TokenScopeAllows
 from .problems import problem_response
 
-PROBLEM = OpenApiResponse(serializers.ProblemOut, description="Problem details (application/problem+json)")
-READ_ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 429: PROBLEM}
-WRITE_ERRORS = {400: PROBLEM, **READ_ERRORS}
+PROBLEM = OpenApiResponse(serializers.ProblemOut, description="Problem details (RFC 9457)")
+PROBLEM_TYPE = "application/problem+json"
+
+
+def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """The documented error answers: each status as problem details."""
+    return {(status, PROBLEM_TYPE): PROBLEM for status in statuses}
+
+
+JSON = "application/json"
+READ_ERRORS = problems(401, 403, 404, 405, 429)
+WRITE_ERRORS = problems(400, 401, 403, 404, 405, 415, 429)
 
 ViewFunction = Callable[..., Response]
 
@@ -70,7 +79,7 @@ ENDPOINTS = {
 }
 
 
-@extend_schema(responses={200: IndexOut, 429: PROBLEM}, auth=[])
+@extend_schema(responses={(200, JSON): IndexOut, **problems(405, 429)}, auth=[])
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def index(request: Request) -> Response:
@@ -114,12 +123,18 @@ CATALOG_PARAMETERS = [
     OpenApiParameter(name, str, description=str(field.label), required=False)
     for name, field in CatalogFilterForm.base_fields.items()
 ] + [
-    OpenApiParameter("page", int, required=False, description="Page number, from 1 (20 a page)."),
-    OpenApiParameter("w_outcome", int, required=False, description="Ranking weight 0..5 (active goal only)."),
-    OpenApiParameter("w_independence", int, required=False),
-    OpenApiParameter("w_interprofessional", int, required=False),
-    OpenApiParameter("w_career", int, required=False),
-    OpenApiParameter("fits_only", bool, required=False),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        required=False,
+        description="Page number, from 1 (20 a page).",
+    ),
+    # As on the page's sliders: any other value falls back to the goal's weights, never an error.
+    *(
+        OpenApiParameter(name, str, required=False, description="Ranking weight 0..5 (active goal only).")
+        for name in ("w_outcome", "w_independence", "w_interprofessional", "w_career")
+    ),
+    OpenApiParameter("fits_only", str, required=False, description="Only programs that fit (any non-empty value)."),
 ]
 
 
@@ -133,7 +148,7 @@ def _page_number(request: Request) -> int:
 @extend_schema(
     operation_id="catalog",
     parameters=CATALOG_PARAMETERS,
-    responses={200: serializers.CatalogPageOut, 400: PROBLEM, **READ_ERRORS},
+    responses={(200, JSON): serializers.CatalogPageOut, **problems(400), **READ_ERRORS},
 )
 @api_view(["GET"])
 @permission_classes([TokenScopeAllows, SignedIn])
@@ -197,7 +212,7 @@ def catalog(request: Request) -> Response:
     )
 
 
-@extend_schema(operation_id="program", responses={200: serializers.CatalogItemOut, **READ_ERRORS})
+@extend_schema(operation_id="program", responses={(200, JSON): serializers.CatalogItemOut, **READ_ERRORS})
 @api_view(["GET"])
 @permission_classes([TokenScopeAllows, SignedIn])
 def program(request: Request, program_id: int) -> Response:
@@ -227,11 +242,11 @@ def program(request: Request, program_id: int) -> Response:
 # --- The clinician's shortlist, credits and licences ----------------------------------------------
 
 
-@extend_schema(methods=["GET"], responses={200: serializers.ShortlistEntryOut(many=True), **READ_ERRORS})
+@extend_schema(methods=["GET"], responses={(200, JSON): serializers.ShortlistEntryOut(many=True), **READ_ERRORS})
 @extend_schema(
     methods=["POST"],
     request=serializers.ShortlistAddIn,
-    responses={201: serializers.ShortlistEntryOut, 409: PROBLEM, **WRITE_ERRORS},
+    responses={(201, JSON): serializers.ShortlistEntryOut, **problems(409), **WRITE_ERRORS},
 )
 @api_view(["GET", "POST"])
 @permission_classes([TokenScopeAllows, Clinician])
@@ -258,7 +273,7 @@ def shortlist(request: Request) -> Response:
 @extend_schema(
     methods=["PATCH"],
     request=serializers.ShortlistChangeIn,
-    responses={200: serializers.ShortlistEntryOut, **WRITE_ERRORS},
+    responses={(200, JSON): serializers.ShortlistEntryOut, **WRITE_ERRORS},
 )
 @extend_schema(methods=["DELETE"], responses={204: None, **READ_ERRORS})
 @api_view(["PATCH", "DELETE"])
@@ -285,9 +300,11 @@ def shortlist_entry(request: Request, entry_id: int) -> Response:
     return Response(serializers.ShortlistEntryOut(entry).data)
 
 
-@extend_schema(methods=["GET"], responses={200: serializers.CreditClaimOut(many=True), **READ_ERRORS})
+@extend_schema(methods=["GET"], responses={(200, JSON): serializers.CreditClaimOut(many=True), **READ_ERRORS})
 @extend_schema(
-    methods=["POST"], request=serializers.CreditClaimIn, responses={201: serializers.CreditClaimOut, **WRITE_ERRORS}
+    methods=["POST"],
+    request=serializers.CreditClaimIn,
+    responses={(201, JSON): serializers.CreditClaimOut, **WRITE_ERRORS},
 )
 @api_view(["GET", "POST"])
 @permission_classes([TokenScopeAllows, Clinician])
@@ -349,7 +366,7 @@ def _api_field(form_field: str) -> str:
     return form_field
 
 
-@extend_schema(responses={200: serializers.LicenceProgressOut(many=True), **READ_ERRORS})
+@extend_schema(responses={(200, JSON): serializers.LicenceProgressOut(many=True), **READ_ERRORS})
 @api_view(["GET"])
 @permission_classes([TokenScopeAllows, Clinician])
 def licence_progress(request: Request) -> Response:
@@ -361,7 +378,7 @@ def licence_progress(request: Request) -> Response:
 # --- A supervisor's team ---------------------------------------------------------------------
 
 
-@extend_schema(responses={200: serializers.TeamFiguresOut, **READ_ERRORS})
+@extend_schema(responses={(200, JSON): serializers.TeamFiguresOut, **READ_ERRORS})
 @api_view(["GET"])
 @permission_classes([TokenScopeAllows, Supervisor])
 def team_figures(request: Request, team_id: int) -> Response:
