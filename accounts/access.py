@@ -144,3 +144,17 @@ def supervised_team_or_404(user: User, team_id: int) -> Team:
     if team is None:
         raise Http404("No such team")
     return team
+
+
+def api_endpoint(rule: str) -> Callable[[V], V]:
+    """Record the access decision of a JSON API view (api/), which DRF enforces, not a redirect.
+
+    The role itself is checked by the view's permission classes (api.permissions): anonymous
+    callers get 401 problem JSON instead of the sign-in page, the wrong role 403, and another
+    person's object 404, by the same rule as the pages.
+    """
+
+    def decorator(view: V) -> V:
+        return _record(view, rule)
+
+    return decorator

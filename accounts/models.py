@@ -176,3 +176,35 @@ class SubmissionReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.token} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    WRITE = "write", "Read and write"
+
+
+class PersonalAccessToken(models.Model):
+    """A key a user makes to call the JSON API as themselves (api/, README "API").
+
+    Only the SHA-256 digest of the token is kept (cme_portal.tokens); `prefix` is its first
+    characters, shown so the user can tell their tokens apart, and is no key on its own.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=TokenScope.choices, default=TokenScope.READ)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE

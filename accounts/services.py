@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.apps import apps as global_apps
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Team, TeamMembership, User
+from cme_portal.tokens import token_digest, token_new
+
+from .models import PersonalAccessToken, Team, TeamMembership, TokenScope, User
 from .roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, Role
 
 
@@ -69,3 +73,45 @@ def user_lock(*, user_id: int) -> None:
     Call it inside transaction.atomic().
     """
     User.objects.select_for_update().filter(pk=user_id).values_list("pk", flat=True).first()
+
+
+# How often a token's `last_used_at` is written: at most once a minute, so a busy client costs no write a call.
+TOKEN_LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def access_token_create(*, user: User, name: str, scope: str) -> tuple[PersonalAccessToken, str]:
+    """Make a personal access token; returns it and the raw token, which is shown once and never stored.
+
+    Stores only the digest and an 8-character prefix. Raises ValueError, writing nothing, for an
+    empty name or an unknown scope.
+    """
+    name = name.strip()
+    if not name or scope not in TokenScope.values:
+        raise ValueError("A token needs a name and a scope (read or write).")
+    raw = token_new()
+    with transaction.atomic():
+        token = PersonalAccessToken.objects.create(
+            user=user, name=name[:100], scope=scope, digest=token_digest(raw), prefix=raw[:8]
+        )
+    return token, raw
+
+
+def access_token_revoke(*, user: User, token_id: int) -> PersonalAccessToken:
+    """Revoke one of the user's tokens (kept, marked revoked); raises DoesNotExist for anyone else's.
+
+    Idempotent: revoking a revoked token keeps its first revocation time.
+    """
+    with transaction.atomic():
+        token = PersonalAccessToken.objects.select_for_update().get(user=user, pk=token_id)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+    return token
+
+
+def access_token_touch(*, token: PersonalAccessToken) -> None:
+    """Record that the token was used now, unless that was recorded less than a minute ago."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_LAST_USED_RESOLUTION:
+        PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

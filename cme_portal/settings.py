@@ -70,11 +70,14 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "programs",
     "careers",
     "outcomes",
     "supervision",
+    "api",
     "demo",
 ]
 
@@ -349,3 +352,37 @@ IMPORT_MAX_BYTES = 20 * 1024 * 1024
 # deploy/nginx.conf's client_max_body_size must be the same (tests/test_deployment.py checks it).
 REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(IMPORT_MAX_BYTES + 1024 * 1024)))
 IMPORT_MAX_ROWS = 200_000
+
+
+# --- JSON API (api/, README "API") ---------------------------------------------------------
+API_THROTTLE_TOKEN = os.environ.get("API_THROTTLE_TOKEN", "600/hour")
+API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "1200/hour")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.AccessTokenAuthentication",
+        "api.authentication.CsrfSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopeAllows"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenOrUserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_TOKEN, "user": API_THROTTLE_USER},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # `?format=` is a catalog filter (the activity format), not DRF's renderer override.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CME Portal API",
+    "DESCRIPTION": "Catalog, ranking, plan, shortlist and credits of the signed-in clinician; team figures.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["api.schema.only_versioned_paths"],
+}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("careers/", include("careers.urls")),
     path("outcomes/", include("outcomes.urls")),
     path("team/", include("supervision.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -64,6 +64,10 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    from api.problems import is_api_request, not_found_response
+
+    if is_api_request(request):  # /api/ answers problem JSON, never the HTML page (api.problems)
+        return not_found_response()
     return _error(request, 404, "Not found", "There is nothing at this address, or you do not have access to it.")
 
 

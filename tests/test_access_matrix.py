@@ -171,6 +171,25 @@ def _actor_overrides(overrides: dict[str, Expect]) -> Outcomes:
     return overrides
 
 
+# The JSON API (api/) answers problem JSON, never the sign-in page: anonymous 401, wrong role 403,
+# another person's object or team 404, a method the URL lacks 405 (after the sign-in and role checks).
+UNAUTHENTICATED = Expect(401)
+CREATED = Expect(201, writes=True)
+API_BAD_REQUEST = Expect(400)
+
+
+def api_signed_in(expect: Expect) -> Outcomes:
+    return {**everyone(expect), ANON: UNAUTHENTICATED}
+
+
+def api_for_clinicians(expect: Expect) -> Outcomes:
+    return {**for_clinicians(expect), ANON: UNAUTHENTICATED}
+
+
+def api_for_team_supervisor(expect: Expect, *, other_team: Expect = NOT_FOUND) -> Outcomes:
+    return {**for_team_supervisor(expect), ANON: UNAUTHENTICATED, OTHER_SUPERVISOR: other_team}
+
+
 GET_ONLY = everyone(NOT_ALLOWED)  # require_GET is the outer decorator: refused before the sign-in check
 POST_ONLY = everyone(NOT_ALLOWED)
 
@@ -688,6 +707,38 @@ MATRIX: dict[str, Row] = {
         # Ticked boxes: an empty POST would be read as an unbound form.
         data=lambda w: {"renewal_90": "on", "supervisor_digest": "on"},
     ),
+    # The JSON API (api/): the index and schema are public; the rest by the pages' rules, as JSON.
+    "api:root": Row(get=everyone(OK), post=GET_ONLY),
+    "api:index": Row(get=everyone(OK), post=GET_ONLY),
+    "api:schema": Row(get=everyone(OK), post=GET_ONLY),
+    "api:catalog": Row(get=api_signed_in(OK), post=api_signed_in(NOT_ALLOWED)),
+    "api:program": Row(
+        get=api_signed_in(OK), post=api_signed_in(NOT_ALLOWED), kwargs=lambda w: {"program_id": w.program.pk}
+    ),
+    "api:shortlist": Row(
+        get=api_for_clinicians(OK), post=api_for_clinicians(CREATED), data=lambda w: {"program_id": w.program.pk}
+    ),
+    # PATCH and DELETE (another clinician's entry 404) are in tests/api/test_api.py; GET and POST are not its methods.
+    "api:shortlist_entry": Row(
+        get=api_for_clinicians(NOT_ALLOWED),
+        post=api_for_clinicians(NOT_ALLOWED),
+        kwargs=lambda w: {"entry_id": w.entry.pk},
+    ),
+    "api:credits": Row(
+        get=api_for_clinicians(OK),
+        post=api_for_clinicians(CREATED),
+        data=lambda w: {
+            "title": "Outside course",
+            "completed_on": (TODAY - datetime.timedelta(days=10)).isoformat(),
+            "amounts.ama_pra_1": "4",
+        },
+    ),
+    "api:licence_progress": Row(get=api_for_clinicians(OK), post=api_for_clinicians(NOT_ALLOWED)),
+    "api:team_figures": Row(
+        get=api_for_team_supervisor(OK),
+        post=api_for_team_supervisor(NOT_ALLOWED, other_team=NOT_ALLOWED),
+        kwargs=lambda w: {"team_id": w.team.pk},
+    ),
     # The invitation link is public: anyone may open it; only its addressee may use it. A visitor
     # without an account signs up, typing the invited address; a signed-in person with another
     # address is sent back to the page.
@@ -1069,6 +1120,8 @@ def test_access(client: Any, matrix_world: World, name: str, method: str, actor:
         assert response.get("Cache-Control") == "private, no-store", f"{method} {path} as {actor}: Cache-Control"
     if expect.status == 302:
         assert _location_matches(expect, location, world, path), wrong
+    if path.startswith("/api/") and expect.status >= 400:
+        assert response["Content-Type"] == "application/problem+json", f"{method} {path} as {actor}: not problem JSON"
     after = database_snapshot()
     changed = sorted(label for label in after if after[label] != before[label])
     if expect.writes:

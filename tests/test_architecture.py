@@ -5,7 +5,7 @@ import counts, at module level or inside a function (a function-local import dod
 cycle at import time but is still a dependency). The graph holds project modules only.
 
 Layering (lowest first): cme_portal < accounts < programs < careers < outcomes <
-supervision < demo. A domain module imports only its own app and lower layers. Web
+supervision < api < demo. A domain module imports only its own app and lower layers. Web
 modules (views, urls, forms, admin, template tags, management commands, apps.py) may
 import any app's domain modules; nothing but the demo app imports `demo`.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("cme_portal", "accounts", "programs", "careers", "outcomes", "supervision", "demo")
+LAYERS = ("cme_portal", "accounts", "programs", "careers", "outcomes", "supervision", "api", "demo")
 WEB_FILE_NAMES = frozenset({"views.py", "urls.py", "forms.py", "admin.py", "apps.py"})
 WEB_FILE_SUFFIXES = ("_views.py", "_urls.py", "_forms.py")
 WEB_DIRECTORIES = frozenset({"templatetags", "management"})

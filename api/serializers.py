@@ -1,0 +1,185 @@
+"""The shapes the API reads and writes; input serializers validate only, the domain services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+from careers.models import CreditClaim, ShortlistEntry, ShortlistStatus
+from programs.choices import CreditType
+from programs.models import Program
+
+
+class CreditOfferingOut(serializers.Serializer[Any]):
+    credit_type = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=7, decimal_places=2)
+
+
+class ProgramOut(serializers.ModelSerializer[Program]):
+    provider = serializers.CharField(source="provider.name")
+    credits = CreditOfferingOut(source="credit_offerings", many=True)
+    page = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Program
+        fields = [
+            "id",
+            "title",
+            "provider",
+            "format",
+            "delivery",
+            "start_date",
+            "end_date",
+            "location_city",
+            "location_state",
+            "fee_amount",
+            "fee_currency",
+            "leave_days",
+            "outcome_level_measured",
+            "credits",
+            "page",
+        ]
+
+    def get_page(self, program: Program) -> str:
+        return f"/programs/{program.pk}/"
+
+
+class PointsLineOut(serializers.Serializer[Any]):
+    text = serializers.CharField()
+    points = serializers.IntegerField()
+
+
+class FactorOut(serializers.Serializer[Any]):
+    factor = serializers.CharField()
+    name = serializers.CharField(help_text="The factor's label on the page.")
+    points = serializers.IntegerField(help_text="0..100")
+    weight = serializers.IntegerField()
+    reasons = PointsLineOut(many=True)
+    shortfalls = PointsLineOut(many=True)
+
+
+class FitCheckOut(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    message = serializers.CharField()
+    not_checked = serializers.CharField()
+
+
+class RankingOut(serializers.Serializer[Any]):
+    total = serializers.FloatField(help_text="0..100, one decimal")
+    weighted_points = serializers.IntegerField()
+    fits = serializers.BooleanField()
+    factors = FactorOut(many=True)
+    fit_checks = FitCheckOut(many=True)
+
+
+class CatalogItemOut(serializers.Serializer[Any]):
+    program = ProgramOut()
+    ranking = RankingOut(allow_null=True, help_text="With an active career goal only; null otherwise.")
+
+
+class CatalogPageOut(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    ranked = serializers.BooleanField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = CatalogItemOut(many=True)
+
+
+class ShortlistEntryOut(serializers.ModelSerializer[ShortlistEntry]):
+    program = ProgramOut()
+
+    class Meta:
+        model = ShortlistEntry
+        fields = ["id", "program", "status", "note", "planned_on", "enrolled_on", "completed_on", "dropped_on"]
+
+
+class ShortlistAddIn(serializers.Serializer[Any]):
+    program_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class ShortlistChangeIn(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=ShortlistStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class CreditAmountOut(serializers.Serializer[Any]):
+    credit_type = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=7, decimal_places=2)
+
+
+class CreditClaimOut(serializers.ModelSerializer[CreditClaim]):
+    amounts = CreditAmountOut(many=True)
+
+    class Meta:
+        model = CreditClaim
+        fields = ["id", "title", "provider_name", "completed_on", "topics", "program", "amounts"]
+
+
+class CreditClaimIn(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=300)
+    provider_name = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    completed_on = serializers.DateField()
+    topics = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
+    amounts = serializers.DictField(
+        child=serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0),
+        help_text=f"Hours by credit type ({', '.join(CreditType.values)}).",
+    )
+
+
+class TopicProgressOut(serializers.Serializer[Any]):
+    topic = serializers.CharField()
+    hours_required = serializers.DecimalField(max_digits=9, decimal_places=2)
+    hours_earned = serializers.DecimalField(max_digits=9, decimal_places=2)
+
+
+class LicenceProgressOut(serializers.Serializer[Any]):
+    licence_id = serializers.IntegerField()
+    name = serializers.CharField()
+    renewal_date = serializers.DateField()
+    days_to_renewal = serializers.IntegerField()
+    cycle_start = serializers.DateField()
+    hours_required = serializers.DecimalField(max_digits=9, decimal_places=2)
+    hours_earned = serializers.DecimalField(max_digits=9, decimal_places=2)
+    hours_short = serializers.DecimalField(max_digits=9, decimal_places=2)
+    claims_counted = serializers.IntegerField()
+
+
+class ProfessionFiguresOut(serializers.Serializer[Any]):
+    profession = serializers.CharField()
+    suppressed = serializers.BooleanField(help_text="A group too small to show: no figure, not even its size.")
+    size = serializers.IntegerField(allow_null=True)
+    participation_rate = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)
+    funding_per_member = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    leave_per_member = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
+    approval_rate = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True)
+    median_days_to_decision = serializers.FloatField(allow_null=True)
+    flagged = serializers.ListField(child=serializers.CharField(), help_text="Metrics under four-fifths of the best.")
+
+
+class TeamFiguresOut(serializers.Serializer[Any]):
+    team_id = serializers.IntegerField()
+    team = serializers.CharField()
+    min_group_size = serializers.IntegerField()
+    professions = ProfessionFiguresOut(many=True)
+
+
+# RFC 9457 problem details; inline because a Serializer field cannot be called `errors`.
+ProblemOut = inline_serializer(
+    name="Problem",
+    fields={
+        "type": serializers.CharField(),
+        "title": serializers.CharField(),
+        "status": serializers.IntegerField(),
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text='Messages by field ("amounts.ancc" for a nested one, "__all__" for the whole request).',
+        ),
+    },
+)
