@@ -21,6 +21,7 @@ run: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py reminders_send_due
 	@echo "Serving CME Portal on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -51,7 +52,7 @@ typecheck: install
 check: install
 	@mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run
-	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') ALLOWED_HOSTS=cme.example.org \
+	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') ALLOWED_HOSTS=cme.example.org SITE_URL=https://cme.example.org \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 worker: install

@@ -15,4 +15,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts, roles and teams"
 
     def ready(self) -> None:
+        from cme_portal import checks  # noqa: F401 - registers the deploy checks (SITE_URL)
+
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="accounts_roles_sync")

@@ -45,6 +45,9 @@ _INSECURE_KEY = "insecure-development-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", _INSECURE_KEY if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The address every link in an email starts with (reminders, digests, invitations, password reset).
+# Required, and https, when DEBUG is off: `check --deploy` fails otherwise (cme_portal/checks.py).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").strip().rstrip("/")
 
 if not DEBUG:
     if not SECRET_KEY or SECRET_KEY == _INSECURE_KEY or len(SECRET_KEY) < 50:
@@ -98,6 +101,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "supervision.middleware.DueRemindersMiddleware",  # the quickstart's reminder runner (off with Celery beat)
 ]
 
 ROOT_URLCONF = "cme_portal.urls"
@@ -116,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "cme_portal.context_processors.site",
+                "supervision.context_processors.notifications",  # the navigation's unread count
                 "demo.context_processors.demo_logins",  # empty unless DEMO_MODE
             ],
             "libraries": {"site_tags": "cme_portal.templatetags.site_tags"},  # cme_portal is not an app
@@ -274,18 +279,17 @@ CELERY_BEAT_SCHEDULE["accounts-prune-submission-receipts"] = {
     "task": "accounts.submission_receipts_prune",
     "schedule": 60 * 60,
 }
-CELERY_BEAT_SCHEDULE["supervision-renewal-reminders"] = {
-    "task": "supervision.renewal_reminders",
-    "schedule": 24 * 60 * 60,  # daily; each reminder is sent once (unique key), so reruns are harmless
+# Every due reminder (renewals, reviews, weekly digests, practice follow-ups) through one function,
+# supervision.reminders.reminders_send_due. Each reminder is sent once (unique key), so the hourly
+# run is harmless: a digest is keyed by the week's Monday, a renewal by its date.
+CELERY_BEAT_SCHEDULE["supervision-reminders-send-due"] = {
+    "task": "supervision.reminders_send_due",
+    "schedule": 60 * 60,
 }
-CELERY_BEAT_SCHEDULE["supervision-review-reminders"] = {
-    "task": "supervision.review_reminders",
-    "schedule": 24 * 60 * 60,
-}
-CELERY_BEAT_SCHEDULE["supervision-supervisor-digests"] = {
-    "task": "supervision.supervisor_digests",
-    "schedule": 7 * 24 * 60 * 60,  # weekly; keyed by the week's Monday
-}
+# Without a broker (the quickstart, `make run`) no beat runs: `make run` sends due reminders before
+# serving, and then a signed-in request runs the same function at most once per this many minutes
+# (supervision.middleware.DueRemindersMiddleware). Off (0) by default when REDIS_URL is set.
+REMINDERS_RUN_ON_REQUEST_MINUTES = int(os.environ.get("REMINDERS_RUN_ON_REQUEST_MINUTES", "0" if REDIS_URL else "10"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -23,6 +23,7 @@ from careers.models import (
     ShortlistEntry,
 )
 from programs.models import Program
+from supervision.reminders import add_months
 
 from .users import DemoAccounts, demo_user
 
@@ -247,6 +248,10 @@ def seed_careers(*, accounts: DemoAccounts, today: datetime.date | None = None) 
                 if program is None:
                     continue
                 dates = {f"{status}_on": today} if status != "considering" else {}
+                if status == "completed":
+                    # Completed three months ago: the practice follow-up is due, so `make run` (which sends
+                    # due reminders after seeding) shows one in the notifications.
+                    dates = {"completed_on": add_months(today, -3)}
                 entry, was_created = ShortlistEntry.objects.get_or_create(
                     user=user, program=program, defaults={"status": status, "note": note, **dates}
                 )

@@ -25,6 +25,7 @@ from cme_portal.confirmation import confirmation_page
 from cme_portal.ids import id_from_text
 from programs.models import Program
 from programs.ranking.fit import format_date
+from supervision import selectors as supervision_selectors
 
 from . import presenters, selectors, services
 from .forms import (
@@ -64,7 +65,14 @@ def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @clinician_required
 @submitted_once()
 def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = OutcomeProjectForm(request.POST or None, owner=request.user)
+    initial = {}
+    follow_up_id = id_from_text(request.GET.get("follow_up"))
+    if request.method == "GET" and follow_up_id is not None:
+        # Started from a practice follow-up (supervision): prefilled from the answer, linked to its program.
+        follow_up = supervision_selectors.practice_follow_up_for_user(user=request.user, follow_up_id=follow_up_id)
+        if follow_up is not None:
+            initial = supervision_selectors.outcome_project_initial_from_follow_up(follow_up=follow_up)
+    form = OutcomeProjectForm(request.POST or None, owner=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         project = services.project_create(owner=request.user, data=form.cleaned_data)
         messages.success(request, "Project saved. Add measurements as the data come in.")

@@ -220,6 +220,23 @@ class ReminderPreferencesForm(forms.Form):
             self.fields[kind] = forms.BooleanField(label=labels[kind], required=False, initial=initial_values.get(kind))
 
 
+class PracticeFollowUpForm(forms.Form):
+    """What changed in the clinician's practice since the program (a few lines)."""
+
+    changed = forms.CharField(
+        label="What changed in your practice since you completed the program?",
+        help_text="A few lines: what you now do differently, for whom, and how you know. Up to 2,000 characters.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+    )
+
+    def clean_changed(self) -> str:
+        value = str(self.cleaned_data["changed"]).strip()
+        if not value:
+            raise forms.ValidationError("Write what changed, or leave the page without answering.")
+        return value
+
+
 class ProfessionDecisionForm(forms.Form):
     """Confirm or decline the stated profession the reviewer saw (`profession`), for one clinician."""
 

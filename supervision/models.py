@@ -310,6 +310,17 @@ class ReminderKind(models.TextChoices):
     RENEWAL_30 = "renewal_30", "Licence renewal in 30 days with hours still short"
     REVIEW_60 = "review_60", "Performance review in 60 days with no planned CME"
     SUPERVISOR_DIGEST = "supervisor_digest", "Weekly digest of pending requests and members at risk"
+    FOLLOWUP_3M = "followup_3m", "Three months after a completed program: what changed in your practice"
+    FOLLOWUP_6M = "followup_6m", "Six months after a completed program: what changed in your practice"
+
+
+# Practice follow-ups after a completed program, by months since the completion.
+FOLLOW_UP_MONTHS = {3: ReminderKind.FOLLOWUP_3M, 6: ReminderKind.FOLLOWUP_6M}
+
+
+def follow_up_subject(*, entry_id: int, completed_on: datetime.date) -> str:
+    """The reminder subject naming one completion: the shortlist entry and the day it was completed."""
+    return f"completion:{entry_id}:{completed_on.isoformat()}"
 
 
 class Reminder(models.Model):
@@ -321,15 +332,18 @@ class Reminder(models.Model):
     due_on = models.DateField()
     title = models.CharField(max_length=300)
     body = models.TextField()
-    link = models.CharField(max_length=300, blank=True)
+    link = models.CharField(max_length=300, blank=True, help_text="A path in the app; emails prefix SITE_URL.")
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "subject", "due_on"], name="reminder_sent_once"),
         ]
+        # The navigation's unread count on every page: one index-only count.
+        indexes = [models.Index(fields=["user", "read_at"], name="reminder_user_unread")]
 
     def __str__(self) -> str:
         return self.title
@@ -422,3 +436,25 @@ class EnrolmentProposal(models.Model):
     @property
     def preapproves(self) -> bool:
         return self.amount_preapproved > 0 or self.leave_days_preapproved > 0
+
+
+class PracticeFollowUp(models.Model):
+    """A clinician's answer to "what changed in your practice" some months after completing a program.
+
+    One answer per follow-up reminder (the reminder names the completion and the interval), so the
+    same completion is never asked, nor answered, twice for one interval.
+    """
+
+    reminder = models.OneToOneField(Reminder, on_delete=models.CASCADE, related_name="practice_follow_up")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_follow_ups")
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="practice_follow_ups")
+    completed_on = models.DateField()
+    months = models.PositiveSmallIntegerField()
+    changed = models.TextField("what changed in your practice")
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.program} after {self.months} months"

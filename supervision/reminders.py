@@ -1,16 +1,23 @@
 """Reminder services: find who needs a reminder today, record it once, email it.
 
 Each reminder is a Reminder row whose unique key (user, kind, subject, due date)
-makes it go out once even when a job runs twice or two workers overlap.
+makes it go out once even when a job runs twice or two workers overlap. The row is
+also the in-app notification (read_at), and its link is a path in the app that
+emails prefix with SITE_URL.
+
+`reminders_send_due` is the one entry point: Celery beat calls it in production,
+`make run` and the quickstart's request-time runner (supervision.middleware) without a broker.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
@@ -18,10 +25,34 @@ from careers.models import ClinicianProfile, ShortlistEntry, ShortlistStatus
 from careers.selectors import licence_progress_for_users
 
 from . import selectors
-from .models import Reminder, ReminderKind, ReminderPreference
+from .models import (
+    FOLLOW_UP_MONTHS,
+    PracticeFollowUp,
+    Reminder,
+    ReminderKind,
+    ReminderPreference,
+    follow_up_subject,
+)
 
 RENEWAL_WINDOWS = ((30, ReminderKind.RENEWAL_30), (90, ReminderKind.RENEWAL_90))
 REVIEW_DAYS = 60
+# A follow-up whose date passed more than this long ago (the runner was off, or the completion was
+# recorded late) is not sent any more: a question about six months ago asked a year later helps nobody.
+FOLLOW_UP_GRACE_DAYS = 30
+
+
+def absolute_url(path: str) -> str:
+    """SITE_URL followed by an in-app path; an empty path stays empty."""
+    if not path:
+        return ""
+    return f"{settings.SITE_URL}{path}"
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, clamped to the month's end (31 Aug + 3 months = 30 Nov)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def reminder_send(
@@ -44,7 +75,7 @@ def reminder_send(
         return None  # another run recorded it first
     send_mail(
         subject=title,
-        message=f"{body}\n\n{link}".strip(),
+        message=f"{body}\n\n{absolute_url(link)}".strip(),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[user.email],
     )
@@ -89,7 +120,7 @@ def renewal_reminders_send(*, today: datetime.date | None = None) -> int:
                     f"{item.hours_short} hours are still short. This is progress against what you entered, "
                     "not a statement of legal compliance."
                 ),
-                link="/programs/",
+                link=reverse("programs:catalog"),
             )
             sent += reminder is not None
     return sent
@@ -123,7 +154,7 @@ def review_reminders_send(*, today: datetime.date | None = None) -> int:
             due_on=review_on,
             title=f"Your performance review is in {days} days and no CME is planned",
             body="Plan a program from your shortlist so it lands before the review.",
-            link="/programs/",
+            link=reverse("programs:catalog"),
         )
         sent += reminder is not None
     return sent
@@ -154,7 +185,101 @@ def supervisor_digests_send(*, today: datetime.date | None = None) -> int:
                 due_on=week_start,
                 title=f"{team.name}: {len(pending)} pending request(s), {len(at_risk)} member(s) at risk",
                 body="\n".join(lines),
-                link=f"/team/{team.pk}/",
+                link=reverse("supervision:dashboard", args=[team.pk]),
             )
             sent += reminder is not None
     return sent
+
+
+def follow_up_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Ask clinicians, three and six months after completing a program, what changed in their practice.
+
+    A completion is a shortlist entry marked completed with its date; the reminder's subject names
+    the entry and that date, so a completion undone before the date is never asked about, and one
+    undone and completed again on another day is a new completion. Sent once per completion and
+    interval (the reminder's unique key); not sent once FOLLOW_UP_GRACE_DAYS have passed.
+    """
+    today = today or timezone.localdate()
+    sent = 0
+    for months, kind in FOLLOW_UP_MONTHS.items():
+        # A generous date range in SQL, the exact month arithmetic (month ends) below.
+        earliest = today - datetime.timedelta(days=31 * months + FOLLOW_UP_GRACE_DAYS + 1)
+        latest = today - datetime.timedelta(days=28 * months)
+        entries = ShortlistEntry.objects.filter(
+            status=ShortlistStatus.COMPLETED, completed_on__gte=earliest, completed_on__lte=latest
+        ).select_related("user", "program")
+        for entry in entries:
+            assert entry.completed_on is not None  # the filter keeps only dated completions
+            due_on = add_months(entry.completed_on, months)
+            if not today - datetime.timedelta(days=FOLLOW_UP_GRACE_DAYS) <= due_on <= today:
+                continue
+            reminder = reminder_send(
+                user=entry.user,
+                kind=kind,
+                subject=follow_up_subject(entry_id=entry.pk, completed_on=entry.completed_on),
+                due_on=due_on,
+                title=f"{months} months after {entry.program.title}: what changed in your practice?",
+                body=(
+                    f"You completed {entry.program.title} on {entry.completed_on:%d %B %Y}. Tell us in a few "
+                    "lines what changed in your practice since; your answer can start an outcome project."
+                ),
+                link=reverse("supervision:follow_up", args=[entry.pk, months]),
+            )
+            sent += reminder is not None
+    return sent
+
+
+def reminders_send_due(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Send every reminder due today, once: renewals, reviews, weekly digests, practice follow-ups.
+
+    The single entry point for Celery beat (production) and for the quickstart's runners. Safe to
+    run any number of times and from two processes at once: each reminder's unique key lets only
+    the first run record and email it. Returns how many of each were sent.
+    """
+    today = today or timezone.localdate()
+    return {
+        "renewal": renewal_reminders_send(today=today),
+        "review": review_reminders_send(today=today),
+        "digest": supervisor_digests_send(today=today),
+        "follow_up": follow_up_reminders_send(today=today),
+    }
+
+
+def notification_mark_read(*, user: User, reminder_id: int) -> bool:
+    """Mark one of the user's notifications read. False when it is not theirs (nothing written)."""
+    updated = Reminder.objects.filter(pk=reminder_id, user=user, read_at__isnull=True).update(read_at=timezone.now())
+    return bool(updated) or Reminder.objects.filter(pk=reminder_id, user=user).exists()
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user read; returns how many were unread."""
+    return Reminder.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+class FollowUpAlreadyAnswered(Exception):
+    """The follow-up was answered before (by another tab or request)."""
+
+
+def practice_follow_up_answer(
+    *, reminder: Reminder, entry: ShortlistEntry, months: int, changed: str
+) -> PracticeFollowUp:
+    """Store the clinician's answer to one follow-up and mark its notification read.
+
+    Runs in one transaction holding the reminder's row, so two submissions cannot both answer;
+    raises FollowUpAlreadyAnswered for the second and writes nothing.
+    """
+    assert entry.completed_on is not None
+    with transaction.atomic():
+        locked = Reminder.objects.select_for_update().get(pk=reminder.pk)
+        if PracticeFollowUp.objects.filter(reminder=locked).exists():
+            raise FollowUpAlreadyAnswered
+        answer = PracticeFollowUp.objects.create(
+            reminder=locked,
+            user=entry.user,
+            program=entry.program,
+            completed_on=entry.completed_on,
+            months=months,
+            changed=changed.strip(),
+        )
+        Reminder.objects.filter(pk=locked.pk, read_at__isnull=True).update(read_at=timezone.now())
+    return answer

@@ -38,15 +38,18 @@ from .ledger import ledgers_for_days
 from .models import (
     APPROVED_STATUSES,
     DECIDED_STATUSES,
+    FOLLOW_UP_MONTHS,
     EmployerCmePolicy,
     EnrolmentProposal,
     FundingRequest,
     Invitation,
+    PracticeFollowUp,
     ProposalStatus,
     Reminder,
     ReminderKind,
     ReminderPreference,
     RequestStatus,
+    follow_up_subject,
 )
 
 AT_RISK_DAYS = 90
@@ -702,3 +705,48 @@ def team_enrolment_counts(*, team: Team, rows: list[MemberRow] | None = None) ->
     ):
         statuses[member_id].append(status)
     return equity.enrolment_counts((row.profession, statuses[row.user_id]) for row in rows)
+
+
+def notifications_unread_count(*, user: User) -> int:
+    """How many of the user's notifications are unread: one count on the (user, read_at) index."""
+    return Reminder.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def follow_up_for_user(*, user: User, entry_id: int, months: int) -> tuple[ShortlistEntry, Reminder] | None:
+    """The user's completed shortlist entry and the follow-up reminder they were sent about it.
+
+    None when the entry is not theirs, is no longer completed (undone), or was never asked about
+    at this interval: a follow-up exists only for a completion that still stands.
+    """
+    kind = FOLLOW_UP_MONTHS.get(months)
+    if kind is None:
+        return None
+    entry = (
+        ShortlistEntry.objects.filter(pk=entry_id, user=user, status=ShortlistStatus.COMPLETED)
+        .select_related("program", "user")
+        .first()
+    )
+    if entry is None or entry.completed_on is None:
+        return None
+    reminder = (
+        Reminder.objects.filter(
+            user=user, kind=kind, subject=follow_up_subject(entry_id=entry.pk, completed_on=entry.completed_on)
+        )
+        .select_related("practice_follow_up")
+        .first()
+    )
+    return None if reminder is None else (entry, reminder)
+
+
+def practice_follow_up_for_user(*, user: User, follow_up_id: int) -> PracticeFollowUp | None:
+    """One of the user's follow-up answers, with its program; None for anyone else's."""
+    return PracticeFollowUp.objects.filter(pk=follow_up_id, user=user).select_related("program").first()
+
+
+def outcome_project_initial_from_follow_up(*, follow_up: PracticeFollowUp) -> dict[str, Any]:
+    """Initial values for a new outcome project started from a follow-up answer, linked to its program."""
+    return {
+        "title": f"Practice change after {follow_up.program.title}"[:200],
+        "change_implemented": follow_up.changed,
+        "linked_programs": [follow_up.program.pk],
+    }

@@ -94,7 +94,7 @@ def invitation_create(*, team: Team, email: str, invited_by: User, accept_url_ba
             token_digest=token_digest(token),
         )
     # The link exists in the clear only in this email: the database keeps the token's digest.
-    link = f"{accept_url_base}/team/invitations/{token}/"
+    link = f"{accept_url_base or settings.SITE_URL}/team/invitations/{token}/"
     # Sent once the invitation is committed (a caller may hold a wider transaction that can still
     # roll back, such as the one-submission receipt): never a link to an invitation that is not saved.
     transaction.on_commit(

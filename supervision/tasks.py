@@ -7,6 +7,12 @@ from celery import shared_task
 from . import reminders
 
 
+@shared_task(name="supervision.reminders_send_due")
+def reminders_send_due() -> dict[str, int]:
+    """Hourly: every reminder due today (the one function `make run` and the quickstart use too)."""
+    return reminders.reminders_send_due()
+
+
 @shared_task(name="supervision.renewal_reminders")
 def renewal_reminders() -> int:
     """Daily: licence renewals 90 and 30 days away with hours still short."""

@@ -28,5 +28,8 @@ urlpatterns = [
     path("requests/<int:request_id>/withdraw/", views.request_withdraw, name="request_withdraw"),
     path("my-policy/", views.my_policy, name="my_policy"),
     path("reminders/", views.reminder_list, name="reminders"),
+    path("reminders/<int:reminder_id>/read/", views.notification_read, name="notification_read"),
+    path("reminders/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("follow-ups/<int:entry_id>/<int:months>/", views.follow_up, name="follow_up"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation"),
 ]

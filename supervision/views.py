@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -49,6 +50,7 @@ from .forms import (
     InvitationSignUpForm,
     InviteForm,
     PolicyForm,
+    PracticeFollowUpForm,
     ProfessionDecisionForm,
     ProposalAnswerForm,
     ProposalForm,
@@ -194,7 +196,7 @@ def invite(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
                 team=team,
                 email=form.cleaned_data["email"],
                 invited_by=request.user,
-                accept_url_base=request.build_absolute_uri("/").rstrip("/"),
+                accept_url_base=settings.SITE_URL,
             )
         except ValidationError as error:
             form.add_error("email", _message_from(error))
@@ -572,8 +574,60 @@ def reminder_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             reminders.reminder_preference_set(user=request.user, kind=kind, enabled=form.cleaned_data[kind])
         messages.success(request, "Reminder choices saved.")
         return redirect("supervision:reminders")
-    context = {"reminders": list(selectors.reminders_for_user(user=request.user)[:100]), "form": form}
+    notifications = list(selectors.reminders_for_user(user=request.user)[:100])
+    context = {
+        "reminders": notifications,
+        "unread": sum(1 for reminder in notifications if reminder.read_at is None),
+        "form": form,
+    }
     return render(request, "supervision/reminders.html", context)
+
+
+@require_POST
+@clinician_or_supervisor_required
+def notification_read(request: AuthenticatedHttpRequest, reminder_id: int) -> HttpResponse:
+    """Mark one of the user's notifications read; another person's is a 404."""
+    if not reminders.notification_mark_read(user=request.user, reminder_id=reminder_id):
+        raise Http404
+    messages.success(request, "Marked as read.")
+    return redirect("supervision:reminders")
+
+
+@require_POST
+@clinician_or_supervisor_required
+def notifications_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Mark all of the user's notifications read."""
+    count = reminders.notifications_mark_all_read(user=request.user)
+    messages.success(request, f"{count} notification(s) marked as read." if count else "Nothing was unread.")
+    return redirect("supervision:reminders")
+
+
+@require_http_methods(["GET", "POST"])
+@clinician_required
+@submitted_once()
+def follow_up(request: AuthenticatedHttpRequest, entry_id: int, months: int) -> HttpResponse:
+    """Answer "what changed in your practice" for one completed program, once; then start a project."""
+    found = selectors.follow_up_for_user(user=request.user, entry_id=entry_id, months=months)
+    if found is None:
+        raise Http404
+    entry, reminder = found
+    answer = getattr(reminder, "practice_follow_up", None)
+    form = PracticeFollowUpForm(request.POST or None) if answer is None else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            reminders.practice_follow_up_answer(
+                reminder=reminder, entry=entry, months=months, changed=form.cleaned_data["changed"]
+            )
+        except reminders.FollowUpAlreadyAnswered:
+            messages.info(request, "This follow-up was already answered.")
+        else:
+            messages.success(request, "Thank you: your answer is saved. It can start an outcome project.")
+        return redirect("supervision:follow_up", entry_id=entry.pk, months=months)
+    if request.method == "POST" and answer is not None:
+        messages.info(request, "This follow-up was already answered.")
+        return redirect("supervision:follow_up", entry_id=entry.pk, months=months)
+    context = {"entry": entry, "months": months, "reminder": reminder, "answer": answer, "form": form}
+    return render(request, "supervision/follow_up.html", context)
 
 
 def _reminder_kinds_for(user: User) -> list[str]:

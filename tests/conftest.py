@@ -36,6 +36,9 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # The quickstart's request-time reminder runner writes on a signed-in request; tests that want it
+    # (tests/supervision/test_due_reminders.py, the browser test) switch it on themselves.
+    settings.REMINDERS_RUN_ON_REQUEST_MINUTES = 0
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

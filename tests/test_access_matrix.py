@@ -59,7 +59,16 @@ from outcomes.models import (
 )
 from programs.models import ChangeLogEntry, ImportJob
 from programs.ranking.fit import costs_fall_on
-from supervision.models import EmployerCmePolicy, EnrolmentProposal, FundingRequest, Invitation, RequestStatus
+from supervision.models import (
+    EmployerCmePolicy,
+    EnrolmentProposal,
+    FundingRequest,
+    Invitation,
+    Reminder,
+    ReminderKind,
+    RequestStatus,
+)
+from supervision.reminders import add_months, follow_up_reminders_send
 from tests.factories import (
     TEST_PASSWORD,
     AdminFactory,
@@ -739,6 +748,26 @@ MATRIX: dict[str, Row] = {
         post=api_for_team_supervisor(NOT_ALLOWED, other_team=NOT_ALLOWED),
         kwargs=lambda w: {"team_id": w.team.pk},
     ),
+    "supervision:notification_read": Row(
+        get=POST_ONLY,
+        post={**owner_only(saved("/team/reminders/")), TEAM_SUPERVISOR: NOT_FOUND, OTHER_SUPERVISOR: NOT_FOUND},
+        kwargs=lambda w: {"reminder_id": w.notification.pk},
+    ),
+    "supervision:notifications_read_all": Row(
+        get=POST_ONLY,
+        post={
+            **for_clinicians(redirect("/team/reminders/"), owner=saved("/team/reminders/")),
+            TEAM_SUPERVISOR: redirect("/team/reminders/"),
+            OTHER_SUPERVISOR: redirect("/team/reminders/"),
+        },
+    ),
+    # Only the clinician who completed the program and was asked; anyone else's entry is a 404.
+    "supervision:follow_up": Row(
+        get=owner_only(OK),
+        post=owner_only(saved(lambda w: f"/team/follow-ups/{w.completed_entry.pk}/3/")),
+        kwargs=lambda w: {"entry_id": w.completed_entry.pk, "months": 3},
+        data=lambda w: {"changed": "I now order a urine culture before the first antibiotic dose."},
+    ),
     # The invitation link is public: anyone may open it; only its addressee may use it. A visitor
     # without an account signs up, typing the invited address; a signed-in person with another
     # address is sent back to the page.
@@ -940,7 +969,18 @@ def _build_world(media_root: Path) -> World:
     # A person outside the matrix whose password-reset link stays valid (nobody signs in as them).
     reset_user = UserFactory(email="reset@matrix.test")
 
+    # A completed program asked about three months on, and an unread notification (supervision).
+    completed_entry = ShortlistEntry.objects.create(
+        user=owner,
+        program=ProgramFactory(title="Matrix completed"),
+        status="completed",
+        completed_on=add_months(TODAY, -3),
+    )
+    follow_up_reminders_send(today=TODAY)
+    notification = Reminder.objects.get(user=owner, kind=ReminderKind.FOLLOWUP_3M)
     objects = {
+        "completed_entry": completed_entry,
+        "notification": notification,
         "profile": profile,
         "program": program,
         "other_program": other_program,

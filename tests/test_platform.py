@@ -56,7 +56,12 @@ def test_production_settings_refuse_demo_mode():
 
 
 def test_production_settings_pass_the_deploy_check():
-    env = {"DEBUG": "0", "ALLOWED_HOSTS": "cme.example.org", "SECRET_KEY": "s3cr3t-" * 10}
+    env = {
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "cme.example.org",
+        "SECRET_KEY": "s3cr3t-" * 10,
+        "SITE_URL": "https://cme.example.org",
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -66,6 +71,29 @@ def test_production_settings_pass_the_deploy_check():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("site_url", "expected"),
+    [
+        ("", "SITE_URL is not set"),
+        ("http://cme.example.org", "must be an https address"),
+        ("https://cme.example.org/portal", "without a path"),
+    ],
+)
+def test_the_deploy_check_refuses_a_missing_or_plain_http_site_url(site_url, expected):
+    env = {"DEBUG": "0", "ALLOWED_HOSTS": "cme.example.org", "SECRET_KEY": "s3cr3t-" * 10, "SITE_URL": site_url}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "cme.E001" in result.stderr
+    assert expected in result.stderr
 
 
 @pytest.mark.django_db
