@@ -38,7 +38,8 @@ def fold_line(line: str) -> str:
 
     Continuation lines start with one space, which counts toward their octets.
     """
-    return Contentline(line).to_ical().decode("utf-8")
+    folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]  # icalendar's parser is untyped
+    return folded.decode("utf-8")
 
 
 def render_calendar(
@@ -70,4 +71,5 @@ def render_calendar(
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     # In the order added (icalendar would otherwise put SUMMARY first): the same bytes as the earlier hand-written feed.
-    return calendar.to_ical(sorted=False).decode("utf-8")
+    body: bytes = calendar.to_ical(sorted=False)
+    return body.decode("utf-8")

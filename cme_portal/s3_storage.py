@@ -14,10 +14,10 @@ import errno
 import logging
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 from django.conf import settings
 from django.utils.encoding import filepath_to_uri
-from storages.backends.s3 import S3Storage
+from storages.backends.s3 import S3Storage  # type: ignore[import-untyped]
 
 from cme_portal.storage import FileNotStored, discard_file
 
