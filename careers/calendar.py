@@ -1,8 +1,8 @@
-"""A minimal iCalendar (RFC 5545) writer for the clinician's private feed.
+"""The clinician's private iCalendar (RFC 5545) feed, written with the icalendar package.
 
-Written by hand so the feed needs no extra package: all-day VEVENTs only,
-CRLF line endings, TEXT escaping (backslash, semicolon, comma, newline) and
-line folding at 75 octets without splitting a UTF-8 character.
+All-day VEVENTs only. The package does the serialization: CRLF line endings,
+TEXT escaping (backslash, semicolon, comma, newline) and line folding under 75
+octets without splitting a UTF-8 character or a backslash escape.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-CRLF = "\r\n"
-MAX_OCTETS = 75
+import icalendar
+from icalendar.parser import Contentline
 
 
 @dataclass(frozen=True)
@@ -29,71 +29,47 @@ class CalendarEvent:
 
 
 def escape_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 3.3.11)."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
+    """A TEXT value as the feed writes it (RFC 5545 3.3.11), by icalendar's vText."""
+    return icalendar.vText(value).to_ical().decode("utf-8")
 
 
 def fold_line(line: str) -> str:
-    """Fold a content line so no physical line exceeds 75 octets (RFC 5545 3.1).
+    """A content line folded as the feed writes it (RFC 5545 3.1): no physical line over 75 octets.
 
-    Continuation lines start with one space, which counts toward their 75 octets.
+    Continuation lines start with one space, which counts toward their octets.
     """
-    pieces: list[str] = []
-    current = ""
-    current_octets = 0
-    limit = MAX_OCTETS
-    for char in line:
-        size = len(char.encode("utf-8"))
-        if current_octets + size > limit:
-            pieces.append(current)
-            current = " "
-            current_octets = 1
-        current += char
-        current_octets += size
-    pieces.append(current)
-    return CRLF.join(pieces)
-
-
-def _date(value: datetime.date) -> str:
-    return value.strftime("%Y%m%d")
+    folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]  # icalendar's parser is untyped
+    return folded.decode("utf-8")
 
 
 def render_calendar(
     events: Iterable[CalendarEvent], *, name: str, stamp: datetime.datetime, prodid: str = "-//CME Portal//Plan//EN"
 ) -> str:
     """The whole VCALENDAR as text with CRLF line endings; `stamp` must be timezone-aware."""
-    stamp_text = stamp.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{prodid}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-    ]
-    for event in events:
-        last_day = event.end if event.end and event.end >= event.start else event.start
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.uid}",
-            f"DTSTAMP:{stamp_text}",
-            f"DTSTART;VALUE=DATE:{_date(event.start)}",
-            f"DTEND;VALUE=DATE:{_date(last_day + datetime.timedelta(days=1))}",
-            f"SUMMARY:{escape_text(event.summary)}",
-        ]
-        if event.description:
-            lines.append(f"DESCRIPTION:{escape_text(event.description)}")
-        if event.categories:
-            lines.append(f"CATEGORIES:{escape_text(event.categories)}")
-        if event.url:
-            lines.append(f"URL:{event.url}")
-        lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(fold_line(line) + CRLF for line in lines)
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", prodid)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    stamp_utc = stamp.astimezone(datetime.UTC)
+    for item in events:
+        last_day = item.end if item.end and item.end >= item.start else item.start
+        event = icalendar.Event()
+        event.add("uid", item.uid)
+        event.add("dtstamp", stamp_utc)
+        event.add("dtstart", item.start)
+        event.add("dtend", last_day + datetime.timedelta(days=1))
+        event.add("summary", item.summary)
+        if item.description:
+            event.add("description", item.description)
+        if item.categories:
+            # One category, as text: a comma inside it is escaped, not a list separator.
+            event.add("categories", icalendar.vText(item.categories))
+        if item.url:
+            event.add("url", icalendar.vUri(item.url))
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    # In the order added (icalendar would otherwise put SUMMARY first): the same bytes as the earlier hand-written feed.
+    body: bytes = calendar.to_ical(sorted=False)
+    return body.decode("utf-8")

@@ -200,9 +200,37 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploads: the local private directory (default), or an S3-compatible bucket shared by every web
+# and worker replica (STORAGE_BACKEND=s3; README "Deployment"). Either way a file that cannot be
+# stored leaves nothing and raises FileNotStored, and files are served only by access-checked views.
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower()
+if STORAGE_BACKEND == "local":
+    _default_storage: dict[str, object] = {"BACKEND": "cme_portal.storage.PrivateFileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    _default_storage = {
+        "BACKEND": "cme_portal.s3_storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            # Empty: AWS itself; else e.g. http://minio:9000 for an S3-compatible server.
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Empty: boto3's own chain (instance role, AWS_* variables it reads itself).
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}.")
 STORAGES = {
-    # A file that cannot be stored (disk full, read-only) leaves nothing and raises FileNotStored.
-    "default": {"BACKEND": "cme_portal.storage.PrivateFileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -246,8 +274,14 @@ if REDIS_URL:
             },
         }
     }
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    # Production without Redis: no cache rather than one per process, which replicas would not share
+    # (a catalog edit would stay stale on the others). tests/test_process_state.py checks this.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+# Sessions in the database, explicitly: every replica sees every session (never a local file or memory).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Celery: Redis broker when REDIS_URL is set; otherwise tasks run inline so the
 # quickstart needs nothing but Python.

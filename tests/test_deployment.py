@@ -69,6 +69,51 @@ def test_the_proxy_runs_the_repository_config_and_the_cap_agrees_with_settings()
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in config
 
 
+def test_web_and_worker_scale_to_two_replicas_behind_the_proxy_with_one_beat():
+    """README "Deployment": two web replicas, two workers, one beat, one PostgreSQL, one Redis."""
+    services = _compose()["services"]
+    for name in ("web", "worker"):
+        service = services[name]
+        # A fixed container name or a host port would stop a second replica from starting.
+        assert "container_name" not in service, name
+        assert "ports" not in service, name
+        assert service["deploy"]["replicas"] == 2, name
+    for name in ("beat", "db", "redis", "proxy"):
+        assert "replicas" not in services[name].get("deploy", {}) or services[name]["deploy"]["replicas"] == 1, name
+    # Periodic tasks are scheduled once: one beat service with one replica, and no worker embeds one.
+    beats = [name for name, service in services.items() if " beat" in str(service.get("command", ""))]
+    assert beats == ["beat"]
+    assert services["beat"]["deploy"]["replicas"] == 1
+    assert not re.search(r"(\s-B\b|--beat\b)", services["worker"]["command"])
+    # The proxy balances over the service name, which Docker's DNS answers with every replica.
+    config = (ROOT / "deploy" / "nginx.conf").read_text()
+    (upstream,) = re.findall(r"upstream gunicorn \{(.*?)\}", config, re.DOTALL)
+    assert re.findall(r"^\s*server (\S+);", upstream, re.MULTILINE) == ["web:8000"]
+
+
+def test_every_replica_shares_the_database_redis_and_uploads():
+    compose = _compose()
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"].endswith("@db:5432/cme"), name
+        assert environment["REDIS_URL"] == "redis://redis:6379/0", name
+        # Uploads: the one named volume at PRIVATE_MEDIA_ROOT, or the S3 bucket from the environment.
+        assert f"private-media:{environment['PRIVATE_MEDIA_ROOT']}" in services[name]["volumes"], name
+        assert environment["STORAGE_BACKEND"] == "${STORAGE_BACKEND:-local}", name
+        for variable in (
+            "AWS_STORAGE_BUCKET_NAME",
+            "AWS_S3_ENDPOINT_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+        ):
+            assert environment[variable] == f"${{{variable}:-}}", (name, variable)
+    assert "private-media" in compose["volumes"]
+    # One PostgreSQL and one Redis, each on its own volume.
+    assert [name for name, s in services.items() if str(s.get("image", "")).startswith("postgres")] == ["db"]
+    assert [name for name, s in services.items() if str(s.get("image", "")).startswith("redis")] == ["redis"]
+
+
 def test_the_image_runs_the_same_gunicorn_config():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "cme_portal.wsgi:application"]' in dockerfile
