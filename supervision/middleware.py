@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -27,12 +28,21 @@ class DueRemindersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        minutes = settings.REMINDERS_RUN_ON_REQUEST_MINUTES
-        user = getattr(request, "user", None)
-        if minutes > 0 and user is not None and user.is_authenticated and cache.add(CACHE_KEY, 1, minutes * 60):
-            try:
-                reminders_send_due(today=timezone.localdate())
-            except Exception:  # a failed run must not fail the page; the next window tries again
-                cache.delete(CACHE_KEY)
-                logger.exception("reminders_send_due failed on a request")
+        if settings.REMINDERS_RUN_ON_REQUEST_MINUTES > 0:
+            self.run_if_due(request)
         return self.get_response(request)
+
+    def run_if_due(self, request: HttpRequest) -> None:
+        minutes = settings.REMINDERS_RUN_ON_REQUEST_MINUTES
+        try:
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated or not cache.add(CACHE_KEY, 1, minutes * 60):
+                return
+        except DatabaseError:
+            # Loading the session's user failed: the view meets the same error and answers "try again" (503).
+            return
+        try:
+            reminders_send_due(today=timezone.localdate())
+        except Exception:  # a failed run must not fail the page; the next window tries again
+            cache.delete(CACHE_KEY)
+            logger.exception("reminders_send_due failed on a request")
