@@ -125,6 +125,9 @@ def test_throttled_per_token(api):
     from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
 
+    # The class attribute outlives override_settings (DRF reloads api_settings, not this): put the
+    # original back, or every later test in the process is throttled at 3 a minute.
+    original_rates = SimpleRateThrottle.THROTTLE_RATES
     api_settings.reload()
     SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     try:
@@ -137,8 +140,7 @@ def test_throttled_per_token(api):
         assert int(response["Retry-After"]) > 0
         assert api.get("/api/v1/licences/progress/", **second).status_code == 200  # another token, its own count
     finally:
-        api_settings.reload()
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        SimpleRateThrottle.THROTTLE_RATES = original_rates
 
 
 # --- Reads: the same data and order as the pages ---------------------------------------------
