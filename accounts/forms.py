@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from cme_portal.client_address import client_address
 
 from .limits import password_reset_allowed
+from .models import PersonalAccessToken, TokenScope
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -35,3 +36,19 @@ class LimitedPasswordResetForm(PasswordResetForm):
         address = client_address(request) if request is not None else None
         if password_reset_allowed(email=self.cleaned_data["email"], ip_address=address or None):
             super().save(request=request, **options)
+
+
+class AccessTokenForm(forms.Form):
+    """A new personal access token: a name to tell it apart and what it may do (README "API")."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=PersonalAccessToken._meta.get_field("name").max_length,
+        help_text="Where you will use it, e.g. “Laptop script”. Up to 100 characters.",
+    )
+    scope = forms.ChoiceField(
+        label="Scope",
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        help_text="Read only may use GET requests only; read and write may also add and change your data.",
+    )

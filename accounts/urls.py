@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
 from .access import public, signed_in_required
 from .forms import EmailAuthenticationForm, LimitedPasswordResetForm
 
@@ -47,4 +48,7 @@ urlpatterns = [
         public(auth_views.PasswordResetCompleteView.as_view()),
         name="password_reset_complete",
     ),
+    # Personal access tokens for the JSON API (README "API"): ours, not Django's.
+    path("tokens/", views.access_tokens, name="access_tokens"),
+    path("tokens/<int:token_id>/revoke/", views.access_token_revoke, name="access_token_revoke"),
 ]

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Team, User
+from tests.api.schemathesis_report import pytest_terminal_summary_schemathesis  # noqa: F401 - schemathesis's summary line
 from tests.browser.axe_report import pytest_terminal_summary_axe  # noqa: F401 - the axe sweep's summary hook
 from tests.factories import (
     AdminFactory,

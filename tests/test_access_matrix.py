@@ -46,6 +46,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.access import access_rule_of
 from accounts.models import Team, User
+from accounts.services import access_token_create
 from careers.models import CareerGoal, ClinicianProfile, Licence, ShortlistEntry
 from careers.services import calendar_token_regenerate, credit_claim_create, transcript_upload_store
 from cme_portal.tokens import token_digest, token_new
@@ -378,6 +379,18 @@ MATRIX: dict[str, Row] = {
             "new_password1": "matrix-New-pass-phrase-81",
             "new_password2": "matrix-New-pass-phrase-81",
         },
+    ),
+    # API tokens (accounts.views): any signed-in user's own. A new token is shown on the response,
+    # once (only its digest is stored): a 200 that writes.
+    "access_tokens": Row(
+        get=signed_in(OK),
+        post=signed_in(Expect(200, writes=True)),
+        data=lambda w: {"name": "Matrix script", "scope": "read"},
+    ),
+    "access_token_revoke": Row(
+        get=signed_in(NOT_FOUND, owner=OK),
+        post=signed_in(NOT_FOUND, owner=saved("/accounts/tokens/")),
+        kwargs=lambda w: {"token_id": w.access_token.pk},
     ),
     "password_change_done": Row(get=signed_in(OK), post=signed_in(NOT_ALLOWED)),
     "password_reset": Row(
@@ -1009,6 +1022,7 @@ def _build_world(media_root: Path) -> World:
         "evidence": evidence,
         "reset_uid": urlsafe_base64_encode(force_bytes(reset_user.pk)),
         "reset_token": default_token_generator.make_token(reset_user),
+        "access_token": access_token_create(user=owner, name="Matrix token", scope="read")[0],
     }
     # Sign each actor in once: every test restores the session by its cookie (signing in per test
     # would cost more than the request it makes).

@@ -23,14 +23,3 @@ def bearer(user, scope: str = "write") -> dict[str, str]:
     """The header a client sends with a new token of `user`."""
     _, raw = access_token_create(user=user, name="test", scope=scope)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-SCHEMATHESIS_FAILURES: list[str] = []
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.when == "call" and report.failed and "test_schemathesis" in item.nodeid:
-        SCHEMATHESIS_FAILURES.append(item.nodeid)

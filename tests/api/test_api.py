@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import PersonalAccessToken
@@ -114,19 +115,32 @@ def test_clinician_calling_supervisor_endpoint_is_403_and_other_team_404(api):
     assert api.get(f"/api/v1/teams/{team.pk}/figures/", **bearer(supervisor)).status_code == 200
 
 
-def test_throttled_per_token(api, monkeypatch):
+@override_settings(
+    REST_FRAMEWORK={
+        **__import__("django.conf").conf.settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "3/minute", "user": "5/minute"},
+    }
+)
+def test_throttled_per_token(api):
+    from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
 
-    # monkeypatch restores the class's rates after the test, so no later test is throttled at these.
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"token": "3/minute", "user": "5/minute"})
-    user = ClinicianFactory()
-    first, second = bearer(user, "read"), bearer(user, "read")
-    for _ in range(3):
-        assert api.get("/api/v1/licences/progress/", **first).status_code == 200
-    response = api.get("/api/v1/licences/progress/", **first)
-    _problem(response, 429)
-    assert int(response["Retry-After"]) > 0
-    assert api.get("/api/v1/licences/progress/", **second).status_code == 200  # another token, its own count
+    # The class attribute outlives override_settings (DRF reloads api_settings, not this): put the
+    # original back, or every later test in the process is throttled at 3 a minute.
+    original_rates = SimpleRateThrottle.THROTTLE_RATES
+    api_settings.reload()
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        user = ClinicianFactory()
+        first, second = bearer(user, "read"), bearer(user, "read")
+        for _ in range(3):
+            assert api.get("/api/v1/licences/progress/", **first).status_code == 200
+        response = api.get("/api/v1/licences/progress/", **first)
+        _problem(response, 429)
+        assert int(response["Retry-After"]) > 0
+        assert api.get("/api/v1/licences/progress/", **second).status_code == 200  # another token, its own count
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = original_rates
 
 
 # --- Reads: the same data and order as the pages ---------------------------------------------

@@ -6,7 +6,7 @@ machine over the operations' links. Checks: no 5xx, every status code and body d
 
 from __future__ import annotations
 
-from collections import Counter
+from functools import cache
 
 import pytest
 import schemathesis
@@ -17,7 +17,8 @@ from cme_portal.wsgi import application
 from tests.factories import ClinicianFactory, ProgramFactory, SupervisorFactory, TeamFactory, TeamMembershipFactory
 from tests.programs.ranking_helpers import goal_for
 
-from .conftest import SCHEMATHESIS_FAILURES, bearer
+from .conftest import bearer
+from .schemathesis_report import KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -29,20 +30,12 @@ EXAMPLES_PER_OPERATION = 5
 # answer 400 problem details naming the field, by design. Every other default check runs: no 5xx,
 # status codes, content types, headers and bodies as documented, and negative data rejected.
 EXCLUDED_CHECKS = [positive_data_acceptance]
-CHECKED: Counter[tuple[str, str, str]] = Counter()  # (method, path, role) -> examples
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _report(request):
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    line = (
-        f"schemathesis: {len({(method, path) for method, path, _ in CHECKED})} operations, "
-        f"{sum(CHECKED.values())} examples checked, {len(SCHEMATHESIS_FAILURES)} failures"
-    )
-    if reporter is not None:
-        reporter.write_line(line)
-    print(line)
+@cache
+def _operations_in_schema() -> int:
+    """How many operations the schema documents (method x path), whichever of them this worker runs."""
+    return sum(1 for _ in schema.get_all_operations())
 
 
 @pytest.fixture
@@ -70,6 +63,7 @@ def _headers(environ: dict[str, str]) -> dict[str, str]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=True,
 )
-def test_stateless(case, role, callers):
-    CHECKED[(case.method, case.operation.path, role)] += 1
+def test_stateless(case, role, callers, record_property):
+    # One record per example, summed over every worker by tests/api/schemathesis_report.py.
+    record_property(KEY, {"operation": case.operation.label, "operations_in_schema": _operations_in_schema()})
     case.call_and_validate(headers=_headers(callers[role]), excluded_checks=EXCLUDED_CHECKS)
