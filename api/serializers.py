@@ -149,6 +149,40 @@ class LicenceProgressOut(serializers.Serializer[Any]):
     claims_counted = serializers.IntegerField()
 
 
+class PlanItemOut(serializers.Serializer[Any]):
+    entry_id = serializers.IntegerField()
+    program_id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    start_date = serializers.DateField(allow_null=True, help_text="None: on demand.")
+    end_date = serializers.DateField(allow_null=True, help_text="The start date when the program states no end.")
+    in_window = serializers.BooleanField(help_text="Runs during the plan's 12 months.")
+    counted = serializers.BooleanField(help_text="Counts toward the plan's fee and leave totals.")
+    fee_amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    leave_days = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    proposed_by_supervisor = serializers.BooleanField(
+        help_text="On the plan because a supervisor's proposal was accepted."
+    )
+
+
+class PlanDateOut(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=["review", "renewal"])
+    day = serializers.DateField()
+    licence_name = serializers.CharField(allow_blank=True)
+
+
+class PlanOut(serializers.Serializer[Any]):
+    window_start = serializers.DateField()
+    window_end = serializers.DateField(help_text="Inclusive.")
+    items = PlanItemOut(many=True)
+    dates = PlanDateOut(many=True)
+    fee_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    unknown_fee_titles = serializers.ListField(
+        child=serializers.CharField(), help_text="Counted programs that state no fee (not in fee_total)."
+    )
+    leave_total = serializers.DecimalField(max_digits=9, decimal_places=1)
+
+
 class ProfessionFiguresOut(serializers.Serializer[Any]):
     profession = serializers.CharField()
     suppressed = serializers.BooleanField(help_text="A group too small to show: no figure, not even its size.")

@@ -375,6 +375,46 @@ def licence_progress(request: Request) -> Response:
     return Response(serializers.LicenceProgressOut(progress, many=True).data)
 
 
+@extend_schema(responses={(200, JSON): serializers.PlanOut, **READ_ERRORS})
+@api_view(["GET"])
+@permission_classes([TokenScopeAllows, Clinician])
+def plan(request: Request) -> Response:
+    """The caller's 12-month plan: planned and enrolled programs against review and renewals (as the plan page)."""
+    user = _user(request)
+    plan = careers_selectors.plan_for_user(user=user, entries=careers_selectors.shortlist_for_user(user=user))
+    proposed = supervision_selectors.accepted_proposal_program_ids(user=user)
+    items = [
+        {
+            "entry_id": item.entry.pk,
+            "program_id": item.entry.program_id,
+            "title": item.entry.program.title,
+            "status": item.entry.status,
+            "start_date": item.start,
+            "end_date": item.end,
+            "in_window": item.in_window,
+            "counted": item.counted,
+            "fee_amount": item.entry.program.fee_amount,
+            "leave_days": item.entry.program.leave_days,
+            "proposed_by_supervisor": item.entry.program_id in proposed,
+        }
+        for item in plan.items
+    ]
+    dates = [{"kind": date.kind, "day": date.day, "licence_name": date.licence_name} for date in plan.dates]
+    return Response(
+        serializers.PlanOut(
+            {
+                "window_start": plan.window_start,
+                "window_end": plan.window_end,
+                "items": items,
+                "dates": dates,
+                "fee_total": plan.fee_total,
+                "unknown_fee_titles": plan.unknown_fee_titles,
+                "leave_total": plan.leave_total,
+            }
+        ).data
+    )
+
+
 # --- A supervisor's team ---------------------------------------------------------------------
 
 

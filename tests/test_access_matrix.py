@@ -756,6 +756,7 @@ MATRIX: dict[str, Row] = {
         },
     ),
     "api:licence_progress": Row(get=api_for_clinicians(OK), post=api_for_clinicians(NOT_ALLOWED)),
+    "api:plan": Row(get=api_for_clinicians(OK), post=api_for_clinicians(NOT_ALLOWED)),
     "api:team_figures": Row(
         get=api_for_team_supervisor(OK),
         post=api_for_team_supervisor(NOT_ALLOWED, other_team=NOT_ALLOWED),

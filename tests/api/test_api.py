@@ -265,3 +265,52 @@ def test_log_a_credit_and_refusals_name_fields(api):
     assert [item["title"] for item in listed] == ["Sepsis update"]
     progress = api.get("/api/v1/licences/progress/", **headers).json()
     assert Decimal(progress[0]["hours_earned"]) == Decimal("2.5")
+
+
+def test_plan_is_the_plan_pages_plan(api, client):
+    from careers.models import Licence, ShortlistStatus
+    from careers.selectors import plan_for_user, shortlist_for_user
+
+    user = ClinicianFactory()
+    today = timezone.localdate()
+    days = datetime.timedelta
+    soon = ProgramFactory(status="published", start_date=today + days(days=40), fee_amount=Decimal("300"))
+    on_demand = ProgramFactory(status="published", start_date=None, end_date=None, fee_amount=None)
+    later = ProgramFactory(
+        status="published", start_date=today + datetime.timedelta(days=800), fee_amount=Decimal("900")
+    )
+    done = ProgramFactory(status="published")
+    for program, status in ((soon, "planned"), (on_demand, "enrolled"), (later, "planned"), (done, "completed")):
+        ShortlistEntry.objects.create(user=user, program=program, status=status)
+    ShortlistEntry.objects.create(user=ClinicianFactory(), program=soon, status=ShortlistStatus.PLANNED)
+    Licence.objects.create(
+        user=user,
+        jurisdiction="CA",
+        licence_type="physician",
+        renewal_date=today + datetime.timedelta(days=100),
+        hours_required=50,
+        cycle_months=24,
+    )
+
+    body = api.get("/api/v1/plan/", **bearer(user, "read")).json()
+
+    plan = plan_for_user(user=user, entries=shortlist_for_user(user=user))
+    assert [item["entry_id"] for item in body["items"]] == [item.entry.pk for item in plan.items]
+    assert {item["program_id"] for item in body["items"]} == {soon.pk, on_demand.pk, later.pk}  # not the completed one
+    counted = {item["program_id"]: item["counted"] for item in body["items"]}
+    assert counted == {soon.pk: True, on_demand.pk: True, later.pk: False}
+    assert Decimal(body["fee_total"]) == Decimal("300") == plan.fee_total
+    assert body["unknown_fee_titles"] == [on_demand.title]
+    assert [(date["kind"], date["day"]) for date in body["dates"]] == [
+        (date.kind, date.day.isoformat()) for date in plan.dates
+    ]
+    assert any(date["kind"] == "renewal" for date in body["dates"])
+    client.force_login(user)
+    page = client.get("/careers/").content.decode()
+    for item in body["items"]:
+        assert item["title"] in page  # the page lists the same programs
+
+
+def test_plan_is_for_clinicians_only(api):
+    _problem(api.get("/api/v1/plan/"), 401)
+    _problem(api.get("/api/v1/plan/", **bearer(SupervisorFactory(), "read")), 403)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from careers.models import ClinicianProfile, CreditAmount, CreditClaim, ShortlistEntry
+from careers.models import ClinicianProfile, CreditAmount, CreditClaim, ShortlistEntry, ShortlistStatus
 from tests.factories import ClinicianFactory, ProgramFactory, SupervisorFactory, TeamFactory, TeamMembershipFactory
 from tests.programs.ranking_helpers import goal_for
 
@@ -20,6 +20,7 @@ CEILINGS = {
     "shortlist": 4,
     "credits": 4,
     "licence_progress": 5,
+    "plan": 9,
     "team_figures": 10,
 }
 
@@ -27,7 +28,7 @@ CEILINGS = {
 def _grow(user, team, size):
     programs = ProgramFactory.create_batch(size, status="published")
     for program in programs:
-        ShortlistEntry.objects.create(user=user, program=program)
+        ShortlistEntry.objects.create(user=user, program=program, status=ShortlistStatus.PLANNED)
         claim = CreditClaim.objects.create(user=user, title=program.title, completed_on=timezone.localdate())
         CreditAmount.objects.create(claim=claim, credit_type="ama_pra_1", amount=1)
     for _ in range(size):
@@ -44,6 +45,7 @@ def _grow(user, team, size):
         ("shortlist", "/api/v1/shortlist/", "clinician"),
         ("credits", "/api/v1/credits/", "clinician"),
         ("licence_progress", "/api/v1/licences/progress/", "clinician"),
+        ("plan", "/api/v1/plan/", "clinician"),
         ("team_figures", "/api/v1/teams/{team}/figures/", "supervisor"),
     ],
 )

@@ -10,6 +10,8 @@ from functools import cache
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -36,6 +38,18 @@ EXCLUDED_CHECKS = [positive_data_acceptance]
 def _operations_in_schema() -> int:
     """How many operations the schema documents (method x path), whichever of them this worker runs."""
     return sum(1 for _ in schema.get_all_operations())
+
+
+@pytest.fixture(autouse=True)
+def _test_connection_kept_open():
+    """Calls go to the WSGI application itself, not Django's test client, so do what the test client does:
+    no closing of "old" connections at each request's end, which would close the test's transaction
+    (PostgreSQL answered every call after the first with "the connection is closed")."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
