@@ -322,8 +322,11 @@ CELERY_BEAT_SCHEDULE["supervision-reminders-send-due"] = {
 }
 # Without a broker (the quickstart, `make run`) no beat runs: `make run` sends due reminders before
 # serving, and then a signed-in request runs the same function at most once per this many minutes
-# (supervision.middleware.DueRemindersMiddleware). Off (0) by default when REDIS_URL is set.
-REMINDERS_RUN_ON_REQUEST_MINUTES = int(os.environ.get("REMINDERS_RUN_ON_REQUEST_MINUTES", "0" if REDIS_URL else "10"))
+# (supervision.middleware.DueRemindersMiddleware). Off (0) by default when REDIS_URL is set, and in
+# production without Redis: its cache is a dummy, which holds no window, so every request would run it.
+REMINDERS_RUN_ON_REQUEST_MINUTES = int(
+    os.environ.get("REMINDERS_RUN_ON_REQUEST_MINUTES", "10" if DEBUG and not REDIS_URL else "0")
+)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

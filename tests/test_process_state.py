@@ -46,7 +46,8 @@ def _production_settings(extra: dict[str, str]) -> dict[str, object]:
         "import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'cme_portal.settings'; import django; django.setup();"
         "from django.conf import settings as s;"
         "print(json.dumps({'caches': [c['BACKEND'] for c in s.CACHES.values()], 'session': s.SESSION_ENGINE,"
-        " 'axes': s.AXES_HANDLER, 'storage': s.STORAGES['default']['BACKEND']}))"
+        " 'axes': s.AXES_HANDLER, 'storage': s.STORAGES['default']['BACKEND'],"
+        " 'reminders_on_request': s.REMINDERS_RUN_ON_REQUEST_MINUTES}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -77,6 +78,8 @@ def test_production_settings_keep_no_state_in_the_process(extra):
         assert found["caches"] == ["cme_portal.cache.FailSafeRedisCache"]
     else:
         assert found["caches"] == ["django.core.cache.backends.dummy.DummyCache"]
+    # The request-time reminder runner needs a cache that holds its window; beat (or cron) runs it here.
+    assert found["reminders_on_request"] == 0
     # Database sessions (a cache session would be lost with Redis; a file one is per machine).
     assert found["session"] == "django.contrib.sessions.backends.db"
     assert found["axes"] == "accounts.limits.SignInLimitHandler"
