@@ -7,6 +7,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make test` runs the suite in this many pytest-xdist worker processes (0: in this process). Each worker
+# has its own test database (pytest-django) and Redis database (tests/xdist_isolation.py); a file's tests
+# stay in one worker, so its module and session fixtures are built once there.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test coverage lint format typecheck check bench clean worker beat
 
@@ -29,7 +33,7 @@ run: install
 
 test: install
 	@mkdir -p var
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The suite under coverage (PYTEST_ARGS as for `make test`, e.g. "-n 2"): files not fully covered, then one line per app.
 coverage: install

@@ -395,7 +395,7 @@ def test_the_health_probe_passes_against_production_settings_where_a_bare_probe_
     try:
         probe = [sys.executable, str(ROOT / "deploy" / "healthcheck.py"), "/healthz"]
         probe_env = {**env, "HEALTHCHECK_PORT": str(server.port)}
-        wait_until(lambda: subprocess.run(probe, env=probe_env, check=False).returncode == 0, 30, "the probe")
+        wait_until(lambda: subprocess.run(probe, env=probe_env, check=False).returncode == 0, 60, "the probe")
         # Refused (400 in the image; here the error page has no collected static files to name).
         assert server.get("/healthz")[0] not in (0, 200)
     finally:
