@@ -476,6 +476,7 @@ def _request_form_errors(by_field: Mapping[str, Iterable[Any]]) -> dict[str, lis
 
 @extend_schema(
     methods=["GET"],
+    operation_id="funding_requests_list",
     parameters=[
         OpenApiParameter(
             "page",
@@ -488,6 +489,7 @@ def _request_form_errors(by_field: Mapping[str, Iterable[Any]]) -> dict[str, lis
 )
 @extend_schema(
     methods=["POST"],
+    operation_id="funding_requests_create",
     request=serializers.FundingRequestIn,
     responses={(201, JSON): serializers.FundingRequestCreatedOut, **problems(409), **WRITE_ERRORS},
 )
@@ -592,7 +594,7 @@ def _funding_request_create(request: Request, user: User) -> Response:
     )
 
 
-@extend_schema(responses={(200, JSON): serializers.FundingRequestOut, **READ_ERRORS})
+@extend_schema(operation_id="funding_request", responses={(200, JSON): serializers.FundingRequestOut, **READ_ERRORS})
 @api_view(["GET"])
 @permission_classes([TokenScopeAllows, ClinicianOrSupervisor])
 def funding_request(request: Request, request_id: int) -> Response:
