@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest
 
@@ -27,6 +28,9 @@ class EmailAuthenticationForm(AuthenticationForm):
 class LimitedPasswordResetForm(PasswordResetForm):
     """Django's reset form, sending nothing past the per-account and per-address limits (accounts.limits).
 
+    The emailed link is absolute, built from settings.SITE_URL (the request's own origin only
+    where SITE_URL is unset, as in local development without it).
+
     The page answers the same either way, so it reveals neither accounts nor the limits being hit.
     """
 
@@ -35,7 +39,10 @@ class LimitedPasswordResetForm(PasswordResetForm):
     ) -> None:
         address = client_address(request) if request is not None else None
         if password_reset_allowed(email=self.cleaned_data["email"], ip_address=address or None):
-            super().save(request=request, **options)
+            # The link starts with SITE_URL, as every emailed link (supervision.reminders.absolute_url),
+            # never with the Host the request claimed: a forged Host would mail a link to another site.
+            context = {**(options.pop("extra_email_context", None) or {}), "site_url": settings.SITE_URL}
+            super().save(request=request, extra_email_context=context, **options)
 
 
 class AccessTokenForm(forms.Form):

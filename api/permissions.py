@@ -42,3 +42,13 @@ class Supervisor(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_supervisor)
+
+
+class ClinicianOrSupervisor(permissions.BasePermission):
+    """Either role, as `clinician_or_supervisor_required` (a request's requester or their team's supervisor)."""
+
+    message = "This endpoint is for clinicians and supervisors."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_clinician or user.is_supervisor))

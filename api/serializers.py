@@ -10,6 +10,7 @@ from rest_framework import serializers
 from careers.models import CreditClaim, ShortlistEntry, ShortlistStatus
 from programs.choices import CreditType
 from programs.models import Program
+from supervision.models import FundingRequest
 
 
 class CreditOfferingOut(serializers.Serializer[Any]):
@@ -200,6 +201,109 @@ class TeamFiguresOut(serializers.Serializer[Any]):
     team = serializers.CharField()
     min_group_size = serializers.IntegerField()
     professions = ProfessionFiguresOut(many=True)
+
+
+class RequestCostsIn(serializers.Serializer[Any]):
+    """The request page's itemised costs, each optional; the form and supervision.rules bound them."""
+
+    registration = serializers.DecimalField(max_digits=None, decimal_places=None, required=False, allow_null=True)
+    travel = serializers.DecimalField(max_digits=None, decimal_places=None, required=False, allow_null=True)
+    lodging = serializers.DecimalField(max_digits=None, decimal_places=None, required=False, allow_null=True)
+    other = serializers.DecimalField(max_digits=None, decimal_places=None, required=False, allow_null=True)
+    other_description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FundingRequestIn(serializers.Serializer[Any]):
+    """The request page's fields; only their types are checked here (FundingRequestForm checks the values)."""
+
+    program_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    costs = RequestCostsIn(required=False, help_text="USD. Registration, travel, lodging, other (with a description).")
+    amount = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        required=False,
+        allow_null=True,
+        help_text="USD; leave it out to ask for the total of the costs. Less than the costs is allowed, never more.",
+    )
+    leave_days = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        required=False,
+        allow_null=True,
+        help_text="Paid leave days, travel included.",
+    )
+    travel_days = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        required=False,
+        allow_null=True,
+        help_text="Of the leave days, those to travel there and back.",
+    )
+    justification = serializers.CharField(allow_blank=True, help_text="Why this program: what it changes.")
+
+
+class CostItemOut(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    description = serializers.CharField()
+
+
+class FundingRequestOut(serializers.ModelSerializer[FundingRequest]):
+    program_title = serializers.CharField(source="program.title")
+    cost_items = CostItemOut(many=True)
+    asked_on = serializers.DateField()
+    page = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FundingRequest
+        fields = [
+            "id",
+            "status",
+            "program_id",
+            "program_title",
+            "team_id",
+            "amount_requested",
+            "leave_days_requested",
+            "travel_days",
+            "cost_items",
+            "costs_on",
+            "justification",
+            "exceeds_allowance",
+            "amount_approved",
+            "leave_days_approved",
+            "asked_on",
+            "decided_at",
+            "page",
+        ]
+
+    def get_page(self, funding_request: FundingRequest) -> str:
+        return f"/team/requests/{funding_request.pk}/"
+
+
+class LedgerOut(serializers.Serializer[Any]):
+    """What the request page shows left for the policy year the costs fall in (None: not known)."""
+
+    year_start = serializers.DateField()
+    year_last_day = serializers.DateField()
+    money_left = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    leave_left = serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True)
+    employer_money_left = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    employer_leave_left = serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True)
+
+
+class FundingRequestCreatedOut(serializers.Serializer[Any]):
+    request = FundingRequestOut()
+    warning = serializers.CharField(help_text="The policy warning (over the allowance, allowed); empty when none.")
+    ledger = LedgerOut(help_text="After this request, which reserves its figures while pending.")
+
+
+class FundingRequestPageOut(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = FundingRequestOut(many=True)
 
 
 # RFC 9457 problem details; inline because a Serializer field cannot be called `errors`.

@@ -23,6 +23,12 @@ urlpatterns = [
     path("v1/shortlist/", api_endpoint("clinician")(views.shortlist), name="shortlist"),
     path("v1/shortlist/<int:entry_id>/", api_endpoint("clinician")(views.shortlist_entry), name="shortlist_entry"),
     path("v1/credits/", api_endpoint("clinician")(views.credits), name="credits"),
+    path("v1/funding-requests/", api_endpoint("clinician")(views.funding_requests), name="funding_requests"),
+    path(
+        "v1/funding-requests/<int:request_id>/",
+        api_endpoint("clinician or supervisor")(views.funding_request),
+        name="funding_request",
+    ),
     path("v1/plan/", api_endpoint("clinician")(views.plan), name="plan"),
     path("v1/licences/progress/", api_endpoint("clinician")(views.licence_progress), name="licence_progress"),
     path("v1/teams/<int:team_id>/figures/", api_endpoint("supervisor")(views.team_figures), name="team_figures"),

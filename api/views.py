@@ -7,9 +7,11 @@ another person's object 404, all as problem details (api.problems).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -32,11 +34,15 @@ from programs.models import Program
 from programs.ranking import queries
 from programs.ranking.forms import RankingForm
 from supervision import equity
+from supervision import rules as supervision_rules
 from supervision import selectors as supervision_selectors
+from supervision import services as supervision_services
+from supervision.forms import FundingRequestForm
+from supervision.ledger import ledger_for
 from supervision.selectors import program_on_record, ranking_context_for_user
 
 from . import serializers
-from .permissions import Clinician, SignedIn, Supervisor, TokenScopeAllows
+from .permissions import Clinician, ClinicianOrSupervisor, SignedIn, Supervisor, TokenScopeAllows
 from .problems import problem_response
 
 PROBLEM = OpenApiResponse(serializers.ProblemOut, description="Problem details (RFC 9457)")
@@ -76,6 +82,9 @@ ENDPOINTS = {
     "shortlist": "/api/v1/shortlist/",
     "credits": "/api/v1/credits/",
     "licence_progress": "/api/v1/licences/progress/",
+    "plan": "/api/v1/plan/",
+    "funding_requests": "/api/v1/funding-requests/",
+    "funding_request": "/api/v1/funding-requests/{id}/",
 }
 
 
@@ -438,3 +447,159 @@ def team_figures(request: Request, team_id: int) -> Response:
             }
         ).data
     )
+
+
+# --- The clinician's funding and leave requests -------------------------------------------------
+
+FUNDING_REQUESTS_PER_PAGE = 20
+COST_FIELDS = ("registration", "travel", "lodging", "other", "other_description")
+
+
+def _request_form_data(valid: dict[str, Any]) -> QueryDict:
+    """The API body as the request page would post it, so FundingRequestForm reads exactly what it reads there."""
+    query = QueryDict(mutable=True)
+    for name, value in {**valid.get("costs", {}), **valid}.items():
+        if name in (*COST_FIELDS, "amount", "leave_days", "travel_days", "justification") and value is not None:
+            query[name] = str(value)
+    return query
+
+
+def _request_api_field(form_field: str) -> str:
+    """The form's field name as the API names it ("registration" is "costs.registration")."""
+    return f"costs.{form_field}" if form_field in COST_FIELDS else form_field
+
+
+def _request_form_errors(by_field: Mapping[str, Iterable[Any]]) -> dict[str, list[str]]:
+    """A form's or a service's messages by field, with the API's field names ("__all__" for the whole request)."""
+    return {_request_api_field(name): [str(message) for message in messages] for name, messages in by_field.items()}
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="funding_requests_list",
+    parameters=[
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+            required=False,
+            description=f"Page number, from 1 ({FUNDING_REQUESTS_PER_PAGE} a page).",
+        )
+    ],
+    responses={(200, JSON): serializers.FundingRequestPageOut, **problems(400), **READ_ERRORS},
+)
+@extend_schema(
+    methods=["POST"],
+    operation_id="funding_requests_create",
+    request=serializers.FundingRequestIn,
+    responses={(201, JSON): serializers.FundingRequestCreatedOut, **problems(409), **WRITE_ERRORS},
+)
+@api_view(["GET", "POST"])
+@permission_classes([TokenScopeAllows, Clinician])
+def funding_requests(request: Request) -> Response:
+    """GET: the caller's funding and leave requests, newest first (the "My requests" page's order), paged.
+
+    POST: ask the supervisor for money and/or paid leave for one program, as the request page does:
+    the page's FundingRequestForm checks the figures (supervision.rules) and
+    supervision.services.funding_request_create writes the request in one transaction. A refusal
+    (bad figures, no reason, no team, over an allowance the policy refuses) is a 400 naming the
+    field and writes nothing; a second pending request for the same program is a 409.
+    """
+    user = _user(request)
+    if request.method == "POST":
+        return _funding_request_create(request, user)
+    number = _page_number(request)
+    paginator = Paginator(
+        supervision_selectors.funding_requests_for_requester(user=user).prefetch_related("cost_items"),
+        FUNDING_REQUESTS_PER_PAGE,
+    )
+    if number > max(paginator.num_pages, 1):
+        raise Http404("No such page")
+    page = paginator.page(number)
+    query = request.query_params.copy()
+
+    def link(to: int) -> str:
+        query["page"] = str(to)
+        return f"{request.path}?{query.urlencode()}"
+
+    return Response(
+        {
+            "count": paginator.count,
+            "page": page.number,
+            "pages": paginator.num_pages,
+            "next": link(page.next_page_number()) if page.has_next() else None,
+            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "results": serializers.FundingRequestOut(list(page.object_list), many=True).data,
+        }
+    )
+
+
+def _funding_request_create(request: Request, user: User) -> Response:
+    data = serializers.FundingRequestIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    valid = data.validated_data
+    try:
+        program = supervision_selectors.program_for_request(user=user, program_id=valid["program_id"])
+    except Program.DoesNotExist:
+        raise ValidationError({"program_id": ["No program in the catalog has this id."]}) from None
+    except supervision_selectors.ProgramNotRequestable as refusal:
+        raise ValidationError({"program_id": [str(refusal)]}) from None
+    pending = supervision_selectors.pending_request_for_program(user=user, program_id=program.pk)
+    if pending is not None:  # as the page: the form is not taken while one is pending
+        return problem_response(
+            409, supervision_rules.pending_duplicate_problem(request_id=pending.pk, asked_on=pending.asked_on)
+        )
+    form = FundingRequestForm(_request_form_data(valid), terms=supervision_selectors.program_terms(program))
+    if not form.is_valid():
+        raise ValidationError(_request_form_errors(form.errors))
+    try:
+        created, warning = supervision_services.funding_request_create(
+            requester=user,
+            program=program,
+            costs=form.costs(),
+            amount=form.cleaned_data["amount"],
+            leave_days=form.cleaned_data["leave_days"],
+            travel_days=form.cleaned_data["travel_days"],
+            justification=form.cleaned_data["justification"],
+        )
+    except DjangoValidationError as refusal:
+        pending = supervision_selectors.pending_request_for_program(user=user, program_id=program.pk)
+        if pending is not None:  # a submit at the same moment landed first (the service's lock and constraint)
+            return problem_response(
+                409, supervision_rules.pending_duplicate_problem(request_id=pending.pk, asked_on=pending.asked_on)
+            )
+        by_field = refusal.message_dict if hasattr(refusal, "error_dict") else {"__all__": refusal.messages}
+        raise ValidationError(_request_form_errors(by_field)) from None
+    created = (
+        supervision_selectors.funding_requests_for_requester(user=user)
+        .prefetch_related("cost_items")
+        .get(pk=created.pk)
+    )
+    ledger = ledger_for(user=user, program=program)
+    return Response(
+        serializers.FundingRequestCreatedOut(
+            {
+                "request": created,
+                "warning": warning,
+                "ledger": {
+                    "year_start": ledger.year_start,
+                    "year_last_day": ledger.year_last_day,
+                    "money_left": ledger.money_left,
+                    "leave_left": ledger.leave_left,
+                    "employer_money_left": ledger.employer_money_left,
+                    "employer_leave_left": ledger.employer_leave_left,
+                },
+            }
+        ).data,
+        status=201,
+    )
+
+
+@extend_schema(operation_id="funding_request", responses={(200, JSON): serializers.FundingRequestOut, **READ_ERRORS})
+@api_view(["GET"])
+@permission_classes([TokenScopeAllows, ClinicianOrSupervisor])
+def funding_request(request: Request, request_id: int) -> Response:
+    """One funding request, for its requester and the supervisors of their team (as its page); 404 for anyone else."""
+    found = supervision_selectors.funding_request_for_viewer(viewer=_user(request), request_id=request_id)
+    if found is None:
+        raise Http404("No such request")
+    return Response(serializers.FundingRequestOut(found).data)

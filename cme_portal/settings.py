@@ -426,4 +426,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["api.schema.only_versioned_paths"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_links"],
+    "ENUM_NAME_OVERRIDES": {
+        "ShortlistStatusEnum": "careers.models.ShortlistStatus",
+        "FundingRequestStatusEnum": "supervision.models.RequestStatus",
+    },
 }

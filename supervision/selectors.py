@@ -105,7 +105,12 @@ def funding_request_for_viewer(*, viewer: User, request_id: int) -> FundingReque
 
 
 def funding_requests_for_requester(*, user: User) -> QuerySet[FundingRequest]:
-    return FundingRequest.objects.filter(requester=user).select_related("program", "decided_by").order_by("-created_at")
+    """The user's requests, newest first (ties by id, so pages never overlap)."""
+    return (
+        FundingRequest.objects.filter(requester=user)
+        .select_related("program", "decided_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def shortlist_for_request(*, user: User) -> QuerySet[ShortlistEntry]:

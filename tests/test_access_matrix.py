@@ -755,6 +755,36 @@ MATRIX: dict[str, Row] = {
             "amounts.ama_pra_1": "4",
         },
     ),
+    # As the request page: any clinician asks for a catalog program (it joins their shortlist); the
+    # clinician without a team gets a 400 naming why ("no supervisor to ask"), writing nothing.
+    "api:funding_requests": Row(
+        get=api_for_clinicians(OK),
+        post={**api_for_clinicians(CREATED), LONER: API_BAD_REQUEST},
+        data=lambda w: {
+            "program_id": w.program.pk,
+            "costs.registration": "300",
+            "leave_days": "1",
+            "justification": "Closes a QI gap.",
+        },
+    ),
+    # As the request's page: its requester and their team's supervisor; curators are not either role.
+    "api:funding_request": Row(
+        get={
+            **for_clinicians(NOT_FOUND, owner=OK),
+            ANON: UNAUTHENTICATED,
+            TEAM_SUPERVISOR: OK,
+            OTHER_SUPERVISOR: NOT_FOUND,
+            CURATOR: FORBIDDEN,
+        },
+        post={
+            **for_clinicians(NOT_ALLOWED),
+            ANON: UNAUTHENTICATED,
+            TEAM_SUPERVISOR: NOT_ALLOWED,
+            OTHER_SUPERVISOR: NOT_ALLOWED,
+            CURATOR: FORBIDDEN,
+        },
+        kwargs=lambda w: {"request_id": w.funding_request.pk},
+    ),
     "api:licence_progress": Row(get=api_for_clinicians(OK), post=api_for_clinicians(NOT_ALLOWED)),
     "api:plan": Row(get=api_for_clinicians(OK), post=api_for_clinicians(NOT_ALLOWED)),
     "api:team_figures": Row(

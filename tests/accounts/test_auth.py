@@ -1,3 +1,6 @@
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -56,6 +59,33 @@ def test_password_reset_sends_a_link_by_email(client):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/" in mail.outbox[0].body
+
+
+def _reset_link(body: str) -> str:
+    (link,) = re.findall(r"\S*/accounts/password/reset/\S+", body)
+    return link
+
+
+def test_password_reset_link_is_absolute_from_site_url_and_works(client, settings):
+    settings.SITE_URL = "https://cme.example.org"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example.net"]
+    user = ClinicianFactory(email="maya@example.test")
+    # The Host the request claims is not where the link goes (a forged Host must not get the token).
+    client.post(reverse("password_reset"), {"email": "maya@example.test"}, HTTP_HOST="evil.example.net")
+    link = _reset_link(mail.outbox[0].body)
+    assert link.startswith("https://cme.example.org/accounts/password/reset/"), link
+    assert "evil.example.net" not in mail.outbox[0].body
+    path = urlsplit(link).path
+    form_page = client.get(path, follow=True)  # Django swaps the token for a session key, then shows the form
+    assert form_page.status_code == 200 and form_page.context["validlink"] is True
+    set_url = form_page.redirect_chain[-1][0]
+    done = client.post(
+        set_url, {"new_password1": "A-new-long-passphrase-9", "new_password2": "A-new-long-passphrase-9"}
+    )
+    assert done.status_code == 302 and done["Location"] == "/accounts/password/reset/complete/"
+    user.refresh_from_db()
+    assert user.check_password("A-new-long-passphrase-9")
+    assert client.get(path, follow=True).context["validlink"] is False  # used once only
 
 
 def test_password_change_page_shows_the_three_password_fields(client):
