@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,7 +32,7 @@ from ..models import (
 from ..ranking import scoring
 from ..selectors import program_signals
 from ..services import change_entry, program_apply_record
-from .bulk import bulk_insert, bulk_insert_programs
+from .bulk import bulk_insert, bulk_insert_programs, bulk_update_rows
 from .format import PROGRAM_COLUMNS, PROVIDER_FIELDS, program_record, provider_record, record_changes, record_diff
 
 BATCH_SIZE = 500
@@ -161,7 +162,8 @@ def _programs_locked(records: list[dict[str, Any]], providers: dict[str, Provide
     candidates = (
         Program.objects.select_for_update(of=("self",))
         .filter(provider__in=list(providers.values()), external_id__in={r["external_id"] for r in records})
-        .prefetch_related("credit_offerings")
+        # Unordered: the default ordering by program joins the listings again; program_record sorts them.
+        .prefetch_related(Prefetch("credit_offerings", queryset=CreditOffering.objects.order_by()))
     )
     provider_by_id = {provider.pk: provider for provider in providers.values()}
     for program in candidates:
@@ -241,11 +243,7 @@ def _batch_save(batch: _Batch) -> None:
         batch_size=BATCH_SIZE,
     )
     bulk_insert_programs(batch.new_programs)
-    Program.objects.bulk_update(
-        batch.changed_programs,
-        [*PROGRAM_COLUMNS, *Program.STATIC_POINT_FIELDS, "updated_at"],
-        batch_size=BATCH_SIZE,
-    )
+    bulk_update_rows(Program, batch.changed_programs, [*PROGRAM_COLUMNS, *Program.STATIC_POINT_FIELDS, "updated_at"])
     _credits_write(batch.credit_plans)
     for entry, program, before, provider_now in batch.program_entries:
         # After the insert: a related manager needs a saved instance.
@@ -336,5 +334,5 @@ def _credits_write(plans: list[CreditPlan]) -> None:
                 to_update.append(offering)
     if delete_ids:
         CreditOffering.objects.filter(pk__in=delete_ids).delete()
-    CreditOffering.objects.bulk_update(to_update, ["amount"], batch_size=BATCH_SIZE)
+    bulk_update_rows(CreditOffering, to_update, ["amount"])
     bulk_insert(CreditOffering, to_create)
