@@ -41,6 +41,63 @@ def bulk_insert(
             )
 
 
+def bulk_update_rows(model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """Write `fields` of the saved objects in a constant number of statements; no signals, no `save()`.
+
+    Why not Django's bulk_update: it builds one CASE WHEN per field with a
+    branch per row, which Django resolves in Python and PostgreSQL evaluates
+    linearly, so its cost grows with rows times rows per batch (about 50 rows/s
+    on a 500-row batch of listings). PostgreSQL: the new values are copied into
+    a temporary table and applied with one UPDATE ... FROM; row triggers (the
+    search document) fire as for any UPDATE of those columns. Elsewhere: one
+    executemany of a plain UPDATE ... WHERE id.
+    """
+    if not objects:
+        return
+    concrete = [model._meta.get_field(name) for name in fields]
+    assert all(isinstance(field, models.Field) and field.concrete for field in concrete)
+    columns: list[models.Field[Any, Any]] = [field for field in concrete if isinstance(field, models.Field)]
+    pk = model._meta.pk
+    assert pk is not None
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    # The statements are built from the model's own quoted table and column names
+    # (never from input); every value travels as a parameter or COPY data.
+    if connection.vendor != "postgresql":
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+        values = [
+            [*(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns), obj.pk]
+            for obj in objects
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s", values)  # noqa: S608
+        return
+    staged = quote(f"_bulk_update_{model._meta.db_table}")
+    names = [quote(field.column) for field in [pk, *columns]]
+    converters = [_copy_converter(field) for field in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staged}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staged} ON COMMIT DROP AS SELECT {', '.join(names)} FROM {table} WITH NO DATA"  # noqa: S608
+        )
+        with cursor.cursor.copy(f"COPY {staged} ({', '.join(names)}) FROM STDIN") as copy:
+            for obj in objects:
+                copy.write_row(
+                    [
+                        obj.pk,
+                        *(
+                            convert(getattr(obj, field.attname))
+                            for field, convert in zip(columns, converters, strict=True)
+                        ),
+                    ]
+                )
+        assignments = ", ".join(f"{name} = staged.{name}" for name in names[1:])
+        cursor.execute(
+            f"UPDATE {table} AS target SET {assignments} FROM {staged} AS staged "  # noqa: S608
+            f"WHERE target.{names[0]} = staged.{names[0]}"
+        )
+
+
 def bulk_insert_programs(programs: Sequence[Program]) -> None:
     """Insert new programs and set their primary keys.
 

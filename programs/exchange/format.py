@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, overload
 
 from ..choices import CareerTrack, Competency, DesignedToChange, Profession
-from ..models import Program, Provider
+from ..models import CreditOffering, Program, Provider
 
 FORMAT_VERSION = "1"
 
@@ -107,11 +107,13 @@ def decimal_text(value: Decimal | None) -> str | None:
     return text
 
 
-def program_record(program: Program) -> dict[str, Any]:
+def program_record(program: Program, offerings: Iterable[CreditOffering] | None = None) -> dict[str, Any]:
     """The listing in exchange-format terms, with JSON-ready values.
 
-    Uses `program.provider` and `program.credit_offerings.all()`; select and
-    prefetch them when building records for many programs.
+    Uses `program.provider` and `program.credit_offerings.all()` (or
+    `offerings`, the listing's credit offerings when the caller holds them:
+    the importer, which would otherwise build a queryset per listing); select
+    and prefetch them when building records for many programs.
     """
     record: dict[str, Any] = {}
     provider = program.provider
@@ -132,7 +134,9 @@ def program_record(program: Program) -> dict[str, Any]:
         record[name] = value
     record["credits"] = {
         offering.credit_type: decimal_text(offering.amount)
-        for offering in sorted(program.credit_offerings.all(), key=lambda o: o.credit_type)
+        for offering in sorted(
+            program.credit_offerings.all() if offerings is None else offerings, key=lambda o: o.credit_type
+        )
     }
     return {name: record[name] for name in FIELDS}
 

@@ -131,7 +131,9 @@ def csv_rows(binary: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | RowProbl
 
 def _csv_cell(cell: str) -> str:
     """A CSV cell as entered; undoes the export's formula neutralization ('=x -> =x)."""
-    return cell_restore(cell.strip())
+    cell = cell.strip()
+    # Only a cell with a quote can hold a neutralized segment; most cells have none.
+    return cell_restore(cell) if "'" in cell else cell
 
 
 def _check_header(header: list[str]) -> None:

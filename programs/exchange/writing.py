@@ -31,7 +31,7 @@ from ..models import (
 from ..ranking import scoring
 from ..selectors import program_signals
 from ..services import change_entry, program_apply_record
-from .bulk import bulk_insert, bulk_insert_programs
+from .bulk import bulk_insert, bulk_insert_programs, bulk_update_rows
 from .format import PROGRAM_COLUMNS, PROVIDER_FIELDS, program_record, provider_record, record_changes, record_diff
 
 BATCH_SIZE = 500
@@ -111,6 +111,7 @@ class _Batch:
     now: datetime.datetime
     providers: dict[str, Provider]  # by name: the stored ones, then those the batch creates
     existing: dict[tuple[str, str], Program]  # stored listings by (provider name, external_id), locked
+    offerings: dict[int, list[CreditOffering]]  # credit offerings by program id: stored, then as staged
     pending: dict[int, ProgramRevision]  # pending revisions by program id, locked
     new_providers: list[Provider] = field(default_factory=list)
     dirty_providers: dict[int, Provider] = field(default_factory=dict)
@@ -135,6 +136,10 @@ def _batch_load(
     names = {record["provider_name"] for record in records}
     providers = {provider.name: provider for provider in Provider.objects.filter(name__in=names)}
     existing = _programs_locked(records, providers)
+    offerings: dict[int, list[CreditOffering]] = {program.pk: [] for program in existing.values()}
+    # Unordered: the default ordering by program joins the listings again; program_record sorts them.
+    for offering in CreditOffering.objects.filter(program__in=list(offerings)).order_by():
+        offerings[offering.program_id].append(offering)
     pending = {
         revision.program_id: revision
         for revision in ProgramRevision.objects.select_for_update().filter(
@@ -149,19 +154,18 @@ def _batch_load(
         now=now,
         providers=providers,
         existing=existing,
+        offerings=offerings,
         pending=pending,
     )
 
 
 def _programs_locked(records: list[dict[str, Any]], providers: dict[str, Provider]) -> dict[tuple[str, str], Program]:
-    """The stored listings the records name, locked, with credits and verified-evidence marks."""
+    """The stored listings the records name, locked, with their verified-evidence marks."""
     existing: dict[tuple[str, str], Program] = {}
     if not providers:
         return existing
-    candidates = (
-        Program.objects.select_for_update(of=("self",))
-        .filter(provider__in=list(providers.values()), external_id__in={r["external_id"] for r in records})
-        .prefetch_related("credit_offerings")
+    candidates = Program.objects.select_for_update(of=("self",)).filter(
+        provider__in=list(providers.values()), external_id__in={r["external_id"] for r in records}
     )
     provider_by_id = {provider.pk: provider for provider in providers.values()}
     for program in candidates:
@@ -179,7 +183,7 @@ def _record_stage(batch: _Batch, incoming: dict[str, Any]) -> str:
     provider = _provider_apply(batch, record)
     if program is not None:
         program.provider = provider
-    before = program_record(program) if program is not None else None
+    before = program_record(program, batch.offerings[program.pk]) if program is not None else None
     if before is not None and not record_changes(before, record):
         return "unchanged"
     program = _program_stage(batch, program, provider, record)
@@ -194,7 +198,7 @@ def _program_stage(batch: _Batch, program: Program | None, provider: Provider, r
         program = Program(provider=provider)
         batch.new_programs.append(program)
     else:
-        old_offerings = list(program.credit_offerings.all())
+        old_offerings = batch.offerings[program.pk]
         batch.changed_programs.append(program)
     program_apply_record(program, record)
     program.updated_at = batch.now
@@ -210,6 +214,8 @@ def _program_stage(batch: _Batch, program: Program | None, provider: Provider, r
     # unsaved offerings are inserted by _credits_write where they are new.
     program._prefetched_objects_cache = {"credit_offerings": offerings}  # type: ignore[attr-defined]  # Django's prefetch cache; not in django-stubs
     batch.credit_plans.append((program, old_offerings, offerings))
+    if program.pk is not None:
+        batch.offerings[program.pk] = offerings
     return program
 
 
@@ -241,15 +247,12 @@ def _batch_save(batch: _Batch) -> None:
         batch_size=BATCH_SIZE,
     )
     bulk_insert_programs(batch.new_programs)
-    Program.objects.bulk_update(
-        batch.changed_programs,
-        [*PROGRAM_COLUMNS, *Program.STATIC_POINT_FIELDS, "updated_at"],
-        batch_size=BATCH_SIZE,
-    )
+    bulk_update_rows(Program, batch.changed_programs, [*PROGRAM_COLUMNS, *Program.STATIC_POINT_FIELDS, "updated_at"])
     _credits_write(batch.credit_plans)
+    staged_offerings = {id(program): offerings for program, _stored, offerings in batch.credit_plans}
     for entry, program, before, provider_now in batch.program_entries:
-        # After the insert: a related manager needs a saved instance.
-        entry.changes = record_diff(before, {**program_record(program), **provider_now})
+        after = program_record(program, staged_offerings[id(program)])
+        entry.changes = record_diff(before, {**after, **provider_now})
     for entry in batch.entries:
         entry.created_at = batch.now
     bulk_insert(ChangeLogEntry, batch.entries)
@@ -289,7 +292,7 @@ def _provider_apply(batch: _Batch, record: dict[str, Any]) -> Provider:
 def _hold_for_review(batch: _Batch, program: Program, record: dict[str, Any]) -> str:
     """Keep a change to a published listing as a pending revision; the live listing stays as it is."""
     revision = batch.pending.get(program.pk)
-    changes = record_changes(program_record(program), record)
+    changes = record_changes(program_record(program, batch.offerings[program.pk]), record)
     if not changes:
         if revision is not None:
             # The file now agrees with the live listing: the older proposal is moot.
@@ -336,5 +339,5 @@ def _credits_write(plans: list[CreditPlan]) -> None:
                 to_update.append(offering)
     if delete_ids:
         CreditOffering.objects.filter(pk__in=delete_ids).delete()
-    CreditOffering.objects.bulk_update(to_update, ["amount"], batch_size=BATCH_SIZE)
+    bulk_update_rows(CreditOffering, to_update, ["amount"])
     bulk_insert(CreditOffering, to_create)
