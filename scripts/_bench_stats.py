@@ -12,6 +12,9 @@ import random
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # The line the generated wrk Lua script prints in done(); parse_wrk_summary reads it back.
 WRK_PREFIX = "BENCH "
@@ -76,7 +79,7 @@ def weight_combinations(
     return combinations
 
 
-def rotated(items: Sequence[str], by: int) -> list[str]:
+def rotated(items: Sequence[T], by: int) -> list[T]:
     """`items` starting at position `by` (modulo its length): round r measures endpoints in this order."""
     if not items:
         return []
