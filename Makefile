@@ -61,6 +61,12 @@ check: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') ALLOWED_HOSTS=cme.example.org SITE_URL=https://cme.example.org \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
+# Issue 15's figures (README "Benchmarks"): needs DATABASE_URL (PostgreSQL; its name prefixes the bench databases),
+# REDIS_URL and wrk. BENCH_ARGS e.g. "--rounds 3 --skip-import"; --keep-db keeps the seeded databases for the next run.
+BENCH_ARGS ?= --keep-db
+bench: install
+	$(PY) scripts/bench_pages.py $(BENCH_ARGS)
+
 worker: install
 	$(VENV)/bin/celery -A cme_portal worker --loglevel INFO
 
