@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import TeamMembership, User
@@ -58,6 +58,11 @@ class Allowance:
     @property
     def leave_remaining(self) -> Decimal:
         return max(Decimal("0"), self.leave_total - self.leave_used - self.leave_pending)
+
+
+def _decimal(value: Decimal | None) -> Decimal:
+    """A sum from the database: None (nothing summed) is zero; SQLite's float-backed sums back to cents."""
+    return Decimal("0") if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
 def policy_year(*, start_month: int, today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -128,6 +133,8 @@ def employer_allowances_by_day(
 ) -> dict[int, dict[datetime.date, Allowance] | None]:
     """For each user and each day asked, the allowance of the policy year containing that day. Three queries.
 
+    The requests are summed in SQL per policy year, whatever their number.
+
     None for a user without a policy. Requests count in the year their costs fall in.
     """
     user_ids = list(days_by_user)
@@ -143,36 +150,37 @@ def employer_allowances_by_day(
                 day: policy_year(start_month=policy.year_starts_month, today=day) for day in days_by_user[user_id]
             }
     totals: dict[tuple[int, datetime.date], list[Decimal]] = {}  # (user, year start) -> used, used leave, pending...
-    spans = [span for by_day in years.values() for span in by_day.values()]
+    spans = sorted({span for by_day in years.values() for span in by_day.values()})
     if spans:
+        # Summed by the database, one set of sums per policy year asked (a handful: the years of the days
+        # asked, per policy start month), so the cost does not grow with the requests' history.
+        approved = Q(status__in=APPROVED_STATUSES)
+        pending = Q(status=RequestStatus.PENDING)
+        sums: dict[str, Sum] = {}
+        for index, (start, end) in enumerate(spans):
+            in_year = Q(costs_on__gte=start, costs_on__lt=end)
+            sums[f"used_{index}"] = Sum("amount_approved", filter=in_year & approved)
+            sums[f"leave_used_{index}"] = Sum("leave_days_approved", filter=in_year & approved)
+            sums[f"pending_{index}"] = Sum("amount_requested", filter=in_year & pending)
+            sums[f"leave_pending_{index}"] = Sum("leave_days_requested", filter=in_year & pending)
         requests = FundingRequest.objects.filter(
             requester_id__in=list(years),
             status__in=[*APPROVED_STATUSES, RequestStatus.PENDING],
-            costs_on__gte=min(start for start, _ in spans),
+            costs_on__gte=spans[0][0],
             costs_on__lt=max(end for _, end in spans),
         )
         if excluding_request_id is not None:
             requests = requests.exclude(pk=excluding_request_id)
-        rows = requests.values_list(
-            "requester_id",
-            "costs_on",
-            "status",
-            "amount_approved",
-            "leave_days_approved",
-            "amount_requested",
-            "leave_days_requested",
-        )
-        for requester_id, costs_on, status, approved, leave_approved, requested, leave_requested in rows:
-            policy = policies[requester_id]
-            assert policy is not None  # only users with a policy are queried
-            start, _ = policy_year(start_month=policy.year_starts_month, today=costs_on)
-            figures = totals.setdefault((requester_id, start), [Decimal("0")] * 4)
-            if status == RequestStatus.PENDING:
-                figures[2] += requested
-                figures[3] += leave_requested
-            else:
-                figures[0] += approved
-                figures[1] += leave_approved
+        rows = {row["requester_id"]: row for row in requests.order_by().values("requester_id").annotate(**sums)}
+        for user_id, by_day in years.items():
+            row = rows.get(user_id)
+            if row is None:
+                continue
+            for start, end in set(by_day.values()):
+                index = spans.index((start, end))
+                totals[(user_id, start)] = [
+                    _decimal(row[f"{name}_{index}"]) for name in ("used", "leave_used", "pending", "leave_pending")
+                ]
     result: dict[int, dict[datetime.date, Allowance] | None] = dict.fromkeys(user_ids)
     for user_id, by_day in years.items():
         policy = policies[user_id]

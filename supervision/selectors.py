@@ -12,15 +12,15 @@ from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
 from careers.models import ClinicianProfile, CreditClaim, ShortlistEntry, ShortlistStatus
-from careers.progress import LicenceProgress
 from careers.selectors import (
+    LicenceHours,
     MoneySituation,
     RankingContext,
     active_goal_for_user,
     activities_last_12_months_for_users,
     goal_criteria,
     goal_weights,
-    licence_progress_for_users,
+    licence_hours_for_users,
     ranking_context_for_goal,
 )
 from outcomes.models import ProgramOutcomeEvidence
@@ -393,7 +393,7 @@ DASHBOARD_SORTS: dict[str, str] = {
 }
 
 
-def _licence_line(item: LicenceProgress) -> LicenceLine:
+def _licence_line(item: LicenceHours) -> LicenceLine:
     return LicenceLine(
         licence_id=item.licence_id,
         name=item.name,
@@ -423,7 +423,7 @@ def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[
         .values_list("requester_id", "n")
     )
     allowances = employer_allowances_for_users(user_ids=user_ids, today=today)
-    progress = licence_progress_for_users(user_ids=user_ids, today=today) if user_ids else {}
+    progress = licence_hours_for_users(user_ids=user_ids, today=today) if user_ids else {}
     labels = dict(Profession.choices)
     rows = []
     for membership in memberships:
