@@ -544,6 +544,24 @@ def pending_requests_for_team(*, team: Team) -> QuerySet[FundingRequest]:
     )
 
 
+def pending_requests_for_dashboard(*, team: Team) -> QuerySet[FundingRequest]:
+    """`pending_requests_for_team` with only the columns the dashboard's table words (one query)."""
+    return pending_requests_for_team(team=team).only(
+        "id",
+        "requester_id",
+        "program_id",
+        "amount_requested",
+        "leave_days_requested",
+        "exceeds_allowance",
+        "created_at",
+        "requester__id",
+        "requester__email",
+        "requester__full_name",
+        "program__id",
+        "program__title",
+    )
+
+
 def pending_request_count_of_member(*, team: Team, user: User) -> int:
     """How many of the member's requests in this team wait for a decision (one query)."""
     return pending_requests_for_team(team=team).filter(requester=user).count()
