@@ -206,7 +206,12 @@ def licence_hours_for_users(
     )
     claim_hours = (
         CreditAmount.objects.filter(claim_id=OuterRef("pk"), amount__gt=0)
-        .alias(accepted=ExpressionWrapper(type_bit.bitand(OuterRef(OuterRef("accepted_mask"))), BigIntegerField()))
+        .alias(
+            accepted=ExpressionWrapper(
+                type_bit.bitand(OuterRef(OuterRef("accepted_mask"))),  # type: ignore[arg-type]  # stubs: int only
+                BigIntegerField(),
+            )
+        )
         .exclude(accepted=0)
         .values("claim_id")
         .annotate(hours=MaxOf("amount"))
@@ -223,7 +228,7 @@ def licence_hours_for_users(
         .annotate(total=Sum("hours"))
         .values("total")
     )
-    hours_field = DecimalField(max_digits=9, decimal_places=2)
+    hours_field: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=2)
     licences = (
         Licence.objects.filter(user_id__in=user_ids)
         .annotate(

@@ -154,15 +154,15 @@ def employer_allowances_by_day(
     if spans:
         # Summed by the database, one set of sums per policy year asked (a handful: the years of the days
         # asked, per policy start month), so the cost does not grow with the requests' history.
-        approved = Q(status__in=APPROVED_STATUSES)
-        pending = Q(status=RequestStatus.PENDING)
+        is_approved = Q(status__in=APPROVED_STATUSES)
+        is_pending = Q(status=RequestStatus.PENDING)
         sums: dict[str, Sum] = {}
         for index, (start, end) in enumerate(spans):
             in_year = Q(costs_on__gte=start, costs_on__lt=end)
-            sums[f"used_{index}"] = Sum("amount_approved", filter=in_year & approved)
-            sums[f"leave_used_{index}"] = Sum("leave_days_approved", filter=in_year & approved)
-            sums[f"pending_{index}"] = Sum("amount_requested", filter=in_year & pending)
-            sums[f"leave_pending_{index}"] = Sum("leave_days_requested", filter=in_year & pending)
+            sums[f"used_{index}"] = Sum("amount_approved", filter=in_year & is_approved)
+            sums[f"leave_used_{index}"] = Sum("leave_days_approved", filter=in_year & is_approved)
+            sums[f"pending_{index}"] = Sum("amount_requested", filter=in_year & is_pending)
+            sums[f"leave_pending_{index}"] = Sum("leave_days_requested", filter=in_year & is_pending)
         requests = FundingRequest.objects.filter(
             requester_id__in=list(years),
             status__in=[*APPROVED_STATUSES, RequestStatus.PENDING],
