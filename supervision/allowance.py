@@ -81,30 +81,49 @@ def profession_of(user: User) -> str | None:
     return (profile.confirmed_profession or None) if profile else None
 
 
-def policies_for_members(
-    *, memberships: Iterable[TeamMembership], professions: dict[int, str | None]
-) -> dict[int, EmployerCmePolicy | None]:
+@dataclass(frozen=True)
+class MemberScope:
+    """Where a current member's policy comes from: their team, its organization, their confirmed profession."""
+
+    user_id: int
+    team_id: int
+    organization_id: int
+    profession: str | None
+
+
+def policies_for_members(*, members: Iterable[MemberScope]) -> dict[int, EmployerCmePolicy | None]:
     """The policy applying to each member (team policy first, then organization), in one query."""
-    memberships = list(memberships)
-    team_ids = {m.team_id for m in memberships}
-    org_ids = {m.team.organization_id for m in memberships}
-    if not memberships:
+    members = list(members)
+    if not members:
         return {}
+    team_ids = {m.team_id for m in members}
+    org_ids = {m.organization_id for m in members}
     policies = list(
         EmployerCmePolicy.objects.filter(Q(team_id__in=team_ids) | Q(organization_id__in=org_ids, team__isnull=True))
     )
     by_team = {(p.team_id, p.profession): p for p in policies if p.team_id}
     by_org = {(p.organization_id, p.profession): p for p in policies if p.organization_id}
     found: dict[int, EmployerCmePolicy | None] = {}
-    for membership in memberships:
-        profession = professions.get(membership.user_id)
-        if not profession:
-            found[membership.user_id] = None
+    for member in members:
+        if not member.profession:
+            found[member.user_id] = None
             continue
-        found[membership.user_id] = by_team.get((membership.team_id, profession)) or by_org.get(
-            (membership.team.organization_id, profession)
+        found[member.user_id] = by_team.get((member.team_id, member.profession)) or by_org.get(
+            (member.organization_id, member.profession)
         )
     return found
+
+
+def member_scopes(*, user_ids: Iterable[int]) -> list[MemberScope]:
+    """The users' current memberships with their confirmed profession (as `profession_of` reads it). One query,
+    plain values: no model instances for a team's worth of members."""
+    rows = (
+        TeamMembership.objects.current()
+        .filter(user_id__in=list(user_ids))
+        .values_list("user_id", "team_id", "team__organization_id", "user__clinician_profile__confirmed_profession")
+    )
+    # profession_of's rule: the confirmed profession, or None (no profile, or none confirmed yet).
+    return [MemberScope(user_id, team_id, org_id, confirmed or None) for user_id, team_id, org_id, confirmed in rows]
 
 
 def employer_allowances_for_users(
@@ -138,11 +157,7 @@ def employer_allowances_by_day(
     None for a user without a policy. Requests count in the year their costs fall in.
     """
     user_ids = list(days_by_user)
-    memberships = list(
-        TeamMembership.objects.current().filter(user_id__in=user_ids).select_related("team", "user__clinician_profile")
-    )
-    professions = {m.user_id: profession_of(m.user) for m in memberships}
-    policies = policies_for_members(memberships=memberships, professions=professions)
+    policies = policies_for_members(members=member_scopes(user_ids=user_ids))
     years: dict[int, dict[datetime.date, tuple[datetime.date, datetime.date]]] = {}
     for user_id, policy in policies.items():
         if policy is not None:
