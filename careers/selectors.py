@@ -14,11 +14,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models import Max as MaxOf
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
 from cme_portal.tokens import token_presented_digest
+from programs.choices import CreditType
+from programs.fields import codes_to_mask
 from programs.models import CreditOffering
 from programs.ranking import fit, scoring
 
@@ -36,6 +54,7 @@ from .models import (
     TranscriptMapping,
 )
 from .progress import ClaimCredits, LicenceProgress, LicenceTerms
+from .queries import CycleStart
 
 
 @dataclass(frozen=True)
@@ -73,7 +92,11 @@ def remaining_leave_for(profile: ClinicianProfile | None) -> Decimal | None:
 
 
 def licence_name(licence: Licence) -> str:
-    return f"{licence.jurisdiction} {licence.licence_type}".strip()
+    return _licence_name(licence.jurisdiction, licence.licence_type)
+
+
+def _licence_name(jurisdiction: str, licence_type: str) -> str:
+    return f"{jurisdiction} {licence_type}".strip()
 
 
 def licence_terms(licence: Licence) -> LicenceTerms:
@@ -142,6 +165,97 @@ def licence_progress_for_users(
     result: dict[int, list[LicenceProgress]] = {user_id: [] for user_id in user_ids}
     for user_id, item in terms:
         result[user_id].append(progress.licence_progress(item, claims.get(user_id, []), today=today))
+    return result
+
+
+@dataclass(frozen=True)
+class LicenceHours:
+    """A licence's current-cycle hours against what was entered as required, without topics (the team view)."""
+
+    licence_id: int
+    user_id: int
+    name: str
+    renewal_date: datetime.date
+    hours_required: Decimal
+    hours_earned: Decimal
+    days_to_renewal: int
+
+    @property
+    def hours_short(self) -> Decimal:
+        return max(Decimal("0"), self.hours_required - self.hours_earned)
+
+
+def licence_hours_for_users(
+    *, user_ids: Iterable[int], today: datetime.date | None = None
+) -> dict[int, list[LicenceHours]]:
+    """Each user's licences (renewal order) with the hours earned this cycle, summed in SQL: one query.
+
+    The same figure as `licence_progress_for_users` (careers.progress: a claim counts in the
+    cycle window, once, for the largest amount among the credit types the licence accepts),
+    but aggregated by the database, so the cost does not grow with the claims' history.
+    Topic hours are not computed. Users without licences map to an empty list.
+    """
+    today = today or timezone.localdate()
+    user_ids = list(dict.fromkeys(user_ids))
+    result: dict[int, list[LicenceHours]] = {user_id: [] for user_id in user_ids}
+    every_type = codes_to_mask(CreditType.values, CreditType)
+    type_bit = Case(
+        *[When(credit_type=code, then=Value(1 << index)) for index, code in enumerate(CreditType.values)],
+        default=Value(0),
+        output_field=BigIntegerField(),
+    )
+    claim_hours = (
+        CreditAmount.objects.filter(claim_id=OuterRef("pk"), amount__gt=0)
+        .alias(
+            accepted=ExpressionWrapper(
+                type_bit.bitand(OuterRef(OuterRef("accepted_mask"))),  # type: ignore[arg-type]  # stubs: int only
+                BigIntegerField(),
+            )
+        )
+        .exclude(accepted=0)
+        .values("claim_id")
+        .annotate(hours=MaxOf("amount"))
+        .values("hours")
+    )
+    cycle_hours = (
+        CreditClaim.objects.filter(
+            user_id=OuterRef("user_id"),
+            completed_on__gte=OuterRef("cycle_starts_on"),
+            completed_on__lte=OuterRef("renewal_date"),
+        )
+        .annotate(hours=Subquery(claim_hours))
+        .values("user_id")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    hours_field: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=2)
+    licences = (
+        Licence.objects.filter(user_id__in=user_ids)
+        .annotate(
+            cycle_starts_on=CycleStart("renewal_date", "cycle_months"),
+            # No type ticked means any type counts.
+            accepted_mask=Case(
+                When(accepted_credit_types=[], then=Value(every_type)),
+                default=F("accepted_credit_types"),
+                output_field=BigIntegerField(),
+            ),
+        )
+        .annotate(earned=Coalesce(Subquery(cycle_hours, output_field=hours_field), Value(Decimal("0"), hours_field)))
+        .order_by("user_id", "renewal_date", "id")
+        .values_list("pk", "user_id", "jurisdiction", "licence_type", "renewal_date", "hours_required", "earned")
+    )
+    for licence_id, user_id, jurisdiction, licence_type, renewal_date, required, earned in licences:
+        result[user_id].append(
+            LicenceHours(
+                licence_id=licence_id,
+                user_id=user_id,
+                name=_licence_name(jurisdiction, licence_type),
+                renewal_date=renewal_date,
+                hours_required=required,
+                hours_earned=Decimal(earned).quantize(Decimal("0.01")),
+                days_to_renewal=(renewal_date - today).days,
+            )
+        )
     return result
 
 

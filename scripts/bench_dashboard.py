@@ -8,7 +8,8 @@ of N clinicians, each with a licence, 2 years of credit claims (one a month) and
 funding requests (about one a quarter, decided and pending), plus a policy per
 profession. Then times R requests of the dashboard (and the equity view and the
 CSV export) through the full middleware stack with django.test.Client and prints
-the query count and p50 / p95 / max server time. Prints figures; asserts nothing.
+the query count and p50 / p95 / max server time, and each page's throughput as a ratio
+of a trivial signed-in page's measured in the same run. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def main() -> None:
     members = team.memberships.filter(ended_at__isnull=True).count()
     print(f"database: {connection.vendor}, team members: {members}")
     scenarios = {
+        "trivial: signed-in page": ("/accounts/password/change/done/", {}, {}),
         "dashboard": (f"/team/{team.pk}/", {}, {}),
         "dashboard sorted by renewal (htmx partial)": (
             f"/team/{team.pk}/",
@@ -131,8 +133,13 @@ def main() -> None:
         "equity view": (f"/team/{team.pk}/equity/", {}, {}),
         "CSV export": (f"/team/{team.pk}/export.csv", {}, {}),
     }
+    results = {}
     for name, (url, params, headers) in scenarios.items():
-        measure(client, name, url, params, headers, args.requests)
+        results[name] = measure(client, name, url, params, headers, args.requests)
+    base = "trivial: signed-in page"
+    for name, timing in results.items():
+        if name != base:
+            print(f"throughput {name:<44} {timing.per_second / results[base].per_second:6.3f} of {base}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import TeamMembership, User
@@ -60,6 +60,11 @@ class Allowance:
         return max(Decimal("0"), self.leave_total - self.leave_used - self.leave_pending)
 
 
+def _decimal(value: Decimal | None) -> Decimal:
+    """A sum from the database: None (nothing summed) is zero; SQLite's float-backed sums back to cents."""
+    return Decimal("0") if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
 def policy_year(*, start_month: int, today: datetime.date) -> tuple[datetime.date, datetime.date]:
     """[start, end) of the policy year containing `today`."""
     year = today.year if today.month >= start_month else today.year - 1
@@ -76,30 +81,49 @@ def profession_of(user: User) -> str | None:
     return (profile.confirmed_profession or None) if profile else None
 
 
-def policies_for_members(
-    *, memberships: Iterable[TeamMembership], professions: dict[int, str | None]
-) -> dict[int, EmployerCmePolicy | None]:
+@dataclass(frozen=True)
+class MemberScope:
+    """Where a current member's policy comes from: their team, its organization, their confirmed profession."""
+
+    user_id: int
+    team_id: int
+    organization_id: int
+    profession: str | None
+
+
+def policies_for_members(*, members: Iterable[MemberScope]) -> dict[int, EmployerCmePolicy | None]:
     """The policy applying to each member (team policy first, then organization), in one query."""
-    memberships = list(memberships)
-    team_ids = {m.team_id for m in memberships}
-    org_ids = {m.team.organization_id for m in memberships}
-    if not memberships:
+    members = list(members)
+    if not members:
         return {}
+    team_ids = {m.team_id for m in members}
+    org_ids = {m.organization_id for m in members}
     policies = list(
         EmployerCmePolicy.objects.filter(Q(team_id__in=team_ids) | Q(organization_id__in=org_ids, team__isnull=True))
     )
     by_team = {(p.team_id, p.profession): p for p in policies if p.team_id}
     by_org = {(p.organization_id, p.profession): p for p in policies if p.organization_id}
     found: dict[int, EmployerCmePolicy | None] = {}
-    for membership in memberships:
-        profession = professions.get(membership.user_id)
-        if not profession:
-            found[membership.user_id] = None
+    for member in members:
+        if not member.profession:
+            found[member.user_id] = None
             continue
-        found[membership.user_id] = by_team.get((membership.team_id, profession)) or by_org.get(
-            (membership.team.organization_id, profession)
+        found[member.user_id] = by_team.get((member.team_id, member.profession)) or by_org.get(
+            (member.organization_id, member.profession)
         )
     return found
+
+
+def member_scopes(*, user_ids: Iterable[int]) -> list[MemberScope]:
+    """The users' current memberships with their confirmed profession (as `profession_of` reads it). One query,
+    plain values: no model instances for a team's worth of members."""
+    rows = (
+        TeamMembership.objects.current()
+        .filter(user_id__in=list(user_ids))
+        .values_list("user_id", "team_id", "team__organization_id", "user__clinician_profile__confirmed_profession")
+    )
+    # profession_of's rule: the confirmed profession, or None (no profile, or none confirmed yet).
+    return [MemberScope(user_id, team_id, org_id, confirmed or None) for user_id, team_id, org_id, confirmed in rows]
 
 
 def employer_allowances_for_users(
@@ -128,14 +152,12 @@ def employer_allowances_by_day(
 ) -> dict[int, dict[datetime.date, Allowance] | None]:
     """For each user and each day asked, the allowance of the policy year containing that day. Three queries.
 
+    The requests are summed in SQL per policy year, whatever their number.
+
     None for a user without a policy. Requests count in the year their costs fall in.
     """
     user_ids = list(days_by_user)
-    memberships = list(
-        TeamMembership.objects.current().filter(user_id__in=user_ids).select_related("team", "user__clinician_profile")
-    )
-    professions = {m.user_id: profession_of(m.user) for m in memberships}
-    policies = policies_for_members(memberships=memberships, professions=professions)
+    policies = policies_for_members(members=member_scopes(user_ids=user_ids))
     years: dict[int, dict[datetime.date, tuple[datetime.date, datetime.date]]] = {}
     for user_id, policy in policies.items():
         if policy is not None:
@@ -143,36 +165,37 @@ def employer_allowances_by_day(
                 day: policy_year(start_month=policy.year_starts_month, today=day) for day in days_by_user[user_id]
             }
     totals: dict[tuple[int, datetime.date], list[Decimal]] = {}  # (user, year start) -> used, used leave, pending...
-    spans = [span for by_day in years.values() for span in by_day.values()]
+    spans = sorted({span for by_day in years.values() for span in by_day.values()})
     if spans:
+        # Summed by the database, one set of sums per policy year asked (a handful: the years of the days
+        # asked, per policy start month), so the cost does not grow with the requests' history.
+        is_approved = Q(status__in=APPROVED_STATUSES)
+        is_pending = Q(status=RequestStatus.PENDING)
+        sums: dict[str, Sum] = {}
+        for index, (start, end) in enumerate(spans):
+            in_year = Q(costs_on__gte=start, costs_on__lt=end)
+            sums[f"used_{index}"] = Sum("amount_approved", filter=in_year & is_approved)
+            sums[f"leave_used_{index}"] = Sum("leave_days_approved", filter=in_year & is_approved)
+            sums[f"pending_{index}"] = Sum("amount_requested", filter=in_year & is_pending)
+            sums[f"leave_pending_{index}"] = Sum("leave_days_requested", filter=in_year & is_pending)
         requests = FundingRequest.objects.filter(
             requester_id__in=list(years),
             status__in=[*APPROVED_STATUSES, RequestStatus.PENDING],
-            costs_on__gte=min(start for start, _ in spans),
+            costs_on__gte=spans[0][0],
             costs_on__lt=max(end for _, end in spans),
         )
         if excluding_request_id is not None:
             requests = requests.exclude(pk=excluding_request_id)
-        rows = requests.values_list(
-            "requester_id",
-            "costs_on",
-            "status",
-            "amount_approved",
-            "leave_days_approved",
-            "amount_requested",
-            "leave_days_requested",
-        )
-        for requester_id, costs_on, status, approved, leave_approved, requested, leave_requested in rows:
-            policy = policies[requester_id]
-            assert policy is not None  # only users with a policy are queried
-            start, _ = policy_year(start_month=policy.year_starts_month, today=costs_on)
-            figures = totals.setdefault((requester_id, start), [Decimal("0")] * 4)
-            if status == RequestStatus.PENDING:
-                figures[2] += requested
-                figures[3] += leave_requested
-            else:
-                figures[0] += approved
-                figures[1] += leave_approved
+        rows = {row["requester_id"]: row for row in requests.order_by().values("requester_id").annotate(**sums)}
+        for user_id, by_day in years.items():
+            row = rows.get(user_id)
+            if row is None:
+                continue
+            for start, end in set(by_day.values()):
+                index = spans.index((start, end))
+                totals[(user_id, start)] = [
+                    _decimal(row[f"{name}_{index}"]) for name in ("used", "leave_used", "pending", "leave_pending")
+                ]
     result: dict[int, dict[datetime.date, Allowance] | None] = dict.fromkeys(user_ids)
     for user_id, by_day in years.items():
         policy = policies[user_id]

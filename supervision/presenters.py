@@ -14,15 +14,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.template.defaultfilters import date as date_filter
+from django.urls import reverse
+
 from accounts.models import Team, User
 from cme_portal.confirmation import Confirmation, counted
 from programs.choices import Profession
-from programs.ranking.fit import format_date, format_money
+from programs.ranking.fit import format_amount, format_date, format_money
 
 from . import disclosure, equity
 from .allowance import Allowance
 from .ledger import Ledger
+from .models import FundingRequest
 from .rules import days_text
+from .selectors import MemberRow
 
 PROFESSION_LABELS: dict[str, str] = {str(code): str(label) for code, label in Profession.choices} | {
     "not_entered": "Profession not entered"
@@ -395,3 +400,118 @@ def member_choice_label(*, name: str, profession_label: str, allowance: Allowanc
             f"and {days_text(allowance.leave_remaining)} of leave"
         )
     return f"{name} ({profession_label}; {left})"
+
+
+# --- Team dashboard ----------------------------------------------------------------------------
+
+URL_ID_SLOT = 987654321  # stands for an object id in a URL reversed once per page, not once per row
+
+
+def url_for_ids(name: str, *args: int) -> Callable[[int], str]:
+    """A function id -> the URL named `name` with `args` then that id: one `reverse` for a whole table."""
+    pattern = reverse(name, args=[*args, URL_ID_SLOT])
+    head, slot, tail = pattern.rpartition(str(URL_ID_SLOT))
+    assert slot, pattern
+    return lambda object_id: f"{head}{object_id}{tail}"
+
+
+def _hours_text(hours: Decimal) -> str:
+    """2, 2.50 (as the template's floatformat:"-2" showed them)."""
+    return f"{hours:.0f}" if hours == hours.to_integral_value() else f"{hours:.2f}"
+
+
+def _plural(amount: Decimal | int) -> str:
+    return "" if amount == 1 else "s"
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    """One member's line of the dashboard's table, every cell worded (the template only places them)."""
+
+    row: MemberRow
+    licences: tuple[str, ...]  # "California Licence: 12 / 50 (38 short)"; empty: no licence entered
+    renewal: str
+    hours_short: str
+    funding_used: str
+    funding_left: str  # "" without a policy
+    funding_pending: str
+    leave_used: str
+    leave_left: str
+    remove_url: str
+
+
+def member_lines(rows: list[MemberRow], *, remove_url: Callable[[int], str]) -> list[MemberLine]:
+    """The dashboard's member lines from its disclosed, filtered and sorted rows. No queries."""
+    lines = []
+    for row in rows:
+        licences = tuple(
+            f"{line.name}: {_hours_text(line.hours_earned)} / {_hours_text(line.hours_required)}"
+            + (f" ({_hours_text(line.hours_short)} short)" if line.hours_short else "")
+            for line in row.licences
+        )
+        days = row.days_to_next_renewal
+        allowance = row.allowance
+        if allowance is not None:
+            funding_used = f"{format_money(row.funding_used)} of {format_money(allowance.amount_total)}"
+            leave_used = f"{format_amount(row.leave_used)} of {format_amount(allowance.leave_total)}"
+        else:
+            funding_used = f"{format_money(row.funding_used)} (no policy)"
+            leave_used = format_amount(row.leave_used)
+        lines.append(
+            MemberLine(
+                row=row,
+                licences=licences,
+                renewal=f"{days} day{_plural(days)}" if days is not None else "–",
+                hours_short=_hours_text(row.hours_short_total) if row.licences else "–",
+                funding_used=funding_used,
+                funding_left=format_money(allowance.amount_remaining) if allowance else "",
+                funding_pending=format_money(allowance.amount_pending) if allowance else "",
+                leave_used=leave_used,
+                leave_left=format_amount(allowance.leave_remaining) if allowance else "",
+                remove_url=remove_url(row.user_id),
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class PendingLine:
+    """One pending request on the dashboard, worded."""
+
+    request_id: int
+    requester: str
+    program_title: str
+    over_allowance: bool
+    asked: str
+    since: str
+    own: bool  # the supervisor's own request: another supervisor decides
+    detail_url: str
+    decide_url: str
+
+
+def pending_lines(requests: list[FundingRequest], *, viewer_id: int) -> list[PendingLine]:
+    """The dashboard's pending requests, worded. Expects requester and program selected. No queries."""
+    detail_url = url_for_ids("supervision:request_detail")
+    decide_url = url_for_ids("supervision:request_decide")
+    lines = []
+    for request in requests:
+        asked = []
+        if request.amount_requested:
+            asked.append(f"${request.amount_requested:,.2f}")
+        if request.leave_days_requested:
+            leave = request.leave_days_requested
+            asked.append(f"{format_amount(leave)} leave day{_plural(leave)}")
+        lines.append(
+            PendingLine(
+                request_id=request.pk,
+                requester=str(request.requester),
+                program_title=request.program.title,
+                over_allowance=request.exceeds_allowance,
+                asked=", ".join(asked),
+                since=date_filter(request.created_at, "M j, Y"),
+                own=request.requester_id == viewer_id,
+                detail_url=detail_url(request.pk),
+                decide_url=decide_url(request.pk),
+            )
+        )
+    return lines

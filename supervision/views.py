@@ -109,16 +109,25 @@ def _dashboard_context(
     params = request.GET.copy()
     params.pop("sort", None)
     params.pop("order", None)
+    dashboard_url = reverse("supervision:dashboard", args=[team.pk])
     return {
         "team": team,
         "form": form,
         "filters": filters,
         "rows": view.rows,
+        "member_lines": presenters.member_lines(
+            view.rows, remove_url=presenters.url_for_ids("supervision:member_remove", team.pk)
+        ),
+        "dashboard_url": dashboard_url,
+        "dashboard_here": f"{dashboard_url}?{request.GET.urlencode()}" if request.GET else dashboard_url,
+        "professions_url": reverse("supervision:professions", args=[team.pk]),
         "refused": view.refused,
         "member_count": len(view.all_rows),
         "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
         "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
-        "pending": list(selectors.pending_requests_for_team(team=team)),
+        "pending": presenters.pending_lines(
+            list(selectors.pending_requests_for_dashboard(team=team)), viewer_id=request.user.pk
+        ),
         "invitations": list(selectors.open_invitations_for_team(team=team)),
         "sorts": selectors.DASHBOARD_SORTS,
         "query_without_sort": params.urlencode(),
