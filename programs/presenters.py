@@ -1,4 +1,4 @@
-"""What the pages say about what a provider states: one wording for the program page, cards, compare and requests.
+"""What the pages say about a listing: the provider's claims (one wording for every page) and the catalog's cards.
 
 A listing carries claims the provider makes: the provider's accreditation, the
 highest Moore level the program measures, what it is designed to change, and
@@ -16,15 +16,38 @@ checked them:
 
 Every page calls `program_claims`, so the wording cannot drift between pages. No
 queries beyond `program.provider` (callers select_related it).
+
+The catalog's result cards (`program_cards`, `ranked_cards`) are worded here too, in
+plain strings: a template spends microseconds on every variable, filter, `{% if %}`
+and include, and twenty cards with their reasons hold hundreds of them, so the
+cards' template only places strings that Python already formatted (and escapes
+them, as every template does).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, TypedDict
 
-from .choices import AccreditationStatus, Accreditor, DesignedToChange, OutcomeLevel
+from django.urls import reverse
+
+from .choices import (
+    AccreditationStatus,
+    Accreditor,
+    ActivityFormat,
+    CreditType,
+    Delivery,
+    DesignedToChange,
+    OutcomeLevel,
+)
 from .models import Program
+from .ranking import fit, scoring
 from .ranking.scoring import listing_claim_source
+
+if TYPE_CHECKING:
+    from .ranking.queries import RankedResult
 
 NOT_VERIFIED = "not verified by the CME office"
 VERIFIED_EVIDENCE = "Published outcome evidence of past cohorts"
@@ -145,3 +168,256 @@ def claims_snapshot(program: Program) -> list[dict[str, str]]:
         {"label": claim.label, "text": claim.text, "url": claim.url, "url_text": claim.url_text}
         for claim in program_claims(program).as_list()
     ]
+
+
+# --- The catalog's result cards ------------------------------------------------------
+#
+# TypedDicts, not dataclasses: the template engine tries `value[key]` before `getattr`,
+# and on any object but a mapping that failed subscript costs an exception per variable,
+# a few hundred per page of cards.
+
+
+class PointsLine(TypedDict):
+    """A reason or a shortfall as a card shows it: "+40" and its sentence; a deduction is marked."""
+
+    shown: str
+    text: str
+    deduction: bool
+
+
+class FactorLine(TypedDict):
+    """One factor on a card: its bar (points 0..1000 as text, shown out of 100), its heading and every point."""
+
+    label: str
+    points: str
+    shown: str
+    heading: str  # "Outcome tracking: 73 / 100"
+    weight: str
+    reasons: tuple[PointsLine, ...]
+    shortfalls: tuple[PointsLine, ...]
+
+
+class TopReason(TypedDict):
+    shown: str
+    factor: str  # the factor's label in lower case, as the sentence reads it
+    text: str
+
+
+class FitBadge(TypedDict):
+    """One fit check as a badge: its CSS class, its status word and "label: message"."""
+
+    css_class: str
+    status: str
+    label: str
+    message: str
+
+
+class FitSummaryBadge(TypedDict):
+    css_class: str
+    headline: str
+    not_checked_text: str
+
+
+class CardRanking(TypedDict):
+    """The goal-dependent part of a ranked card: total, fit badge, factor bars, reasons and fit checks.
+
+    `badges` is None when the program has no fit checks at all (no list is shown), and
+    may be empty when the compact list leaves every check out (an empty list is shown).
+    """
+
+    total: str
+    summary: FitSummaryBadge
+    factors: tuple[FactorLine, ...]
+    top_reasons: tuple[TopReason, ...]
+    badges: tuple[FitBadge, ...] | None
+
+
+class ProgramCard(TypedDict):
+    """One result card, every string worded; `ranking` only when ranked for a goal.
+
+    `toggle_url` is the shortlist button's, `on_shortlist` its state; `funding_url` the
+    "Ask for funding" link's (both shown to clinicians only).
+    """
+
+    pk: str
+    title: str
+    url: str
+    meta: str
+    facts: tuple[str, ...]
+    toggle_url: str
+    on_shortlist: bool
+    funding_url: str
+    ranking: CardRanking | None
+
+
+_SUMMARY_CLASSES = {fit.FitVerdict.DOES_NOT_FIT: "badge-bad", fit.FitVerdict.NOT_CHECKED: "badge-unknown"}
+_CHECK_CLASSES = {
+    fit.FitStatus.DOES_NOT_FIT: "badge-bad",
+    fit.FitStatus.CAUTION: "badge-warn",
+    fit.FitStatus.FITS: "badge-good",
+}
+_CHECK_STATUSES = {fit.FitStatus.FITS: "Fits", fit.FitStatus.DOES_NOT_FIT: "Does not fit"}
+# What a compact badge list (a card) keeps: failures, cautions, and the two checks worth a number on every card.
+_COMPACT_STATUSES = frozenset({fit.FitStatus.DOES_NOT_FIT, fit.FitStatus.CAUTION})
+_COMPACT_KINDS = frozenset({fit.FitKind.MANDATED_TOPIC, fit.FitKind.BUDGET})
+_ONE = Decimal(1)
+_CENT = Decimal("0.01")
+# The models' get_<field>_display rebuilds its choices on every call; a card asks for several labels.
+_FORMAT_LABELS: dict[str, str] = dict(ActivityFormat.choices)
+_DELIVERY_LABELS: dict[str, str] = dict(Delivery.choices)
+_CREDIT_TYPE_LABELS: dict[str, str] = dict(CreditType.choices)
+
+
+def fit_summary_badge(summary: fit.FitSummary) -> FitSummaryBadge:
+    """The fit badge's class and wording: red when a constraint fails, grey when nothing could be checked."""
+    return FitSummaryBadge(
+        css_class=_SUMMARY_CLASSES.get(summary.verdict, "badge-good"),
+        headline=summary.headline,
+        not_checked_text=summary.not_checked_text,
+    )
+
+
+def fit_badges(checks: Iterable[fit.FitCheck], *, compact: bool) -> tuple[FitBadge, ...]:
+    """Each check as a badge; `compact` keeps only failures, cautions, mandated topics and the budget."""
+    return tuple(
+        FitBadge(
+            css_class=_CHECK_CLASSES.get(check.status, "badge-unknown"),
+            status="Note"
+            if check.severity is fit.FitSeverity.NOTE
+            else _CHECK_STATUSES.get(check.status, "Not checked"),
+            label=check.label,
+            message=check.message,
+        )
+        for check in checks
+        if not compact or check.status in _COMPACT_STATUSES or check.kind in _COMPACT_KINDS
+    )
+
+
+def _points_lines(lines: Iterable[scoring.Reason | scoring.Shortfall]) -> tuple[PointsLine, ...]:
+    return tuple(PointsLine(shown=line.shown, text=line.text, deduction=line.points < 0) for line in lines)
+
+
+def factor_line(factor: scoring.FactorScore, weight: int) -> FactorLine:
+    """A factor's bar, heading and reasons as the card and the compare page show them."""
+    shown = factor.shown
+    return FactorLine(
+        label=factor.label,
+        points=str(factor.points),
+        shown=shown,
+        heading=f"{factor.label}: {shown} / 100",
+        weight=str(weight),
+        reasons=_points_lines(factor.reasons),
+        shortfalls=_points_lines(factor.shortfalls),
+    )
+
+
+def card_ranking(result: RankedResult) -> CardRanking:
+    """The ranked part of a card, worded as programs/catalog.html shows it."""
+    return CardRanking(
+        total=f"{result.scored.total:.1f}",
+        summary=fit_summary_badge(result.fit_summary),
+        factors=tuple(factor_line(factor, weight) for factor, weight in result.scored.weighted_factors),
+        top_reasons=tuple(
+            TopReason(shown=reason.shown, factor=factor.label.lower(), text=reason.text)
+            for factor, reason in result.top_reasons
+        ),
+        badges=fit_badges(result.checks, compact=True) if result.checks else None,
+    )
+
+
+def whole_or_cents(amount: Decimal) -> str:
+    """17.50 -> "17.50", 28.00 -> "28" (what the template filter floatformat:"-2" shows)."""
+    if amount == amount.to_integral_value():
+        return f"{amount.quantize(_ONE, ROUND_HALF_UP)}"
+    return f"{amount.quantize(_CENT, ROUND_HALF_UP)}"
+
+
+def program_dates(program: Program) -> str:
+    """ "Feb 14, 2027 – Mar 16, 2027", one date for a one-day program, or "On demand"."""
+    if program.start_date is None:
+        return "On demand"
+    if program.end_date and program.end_date != program.start_date:
+        return f"{scoring.format_date(program.start_date)} – {scoring.format_date(program.end_date)}"
+    return scoring.format_date(program.start_date)
+
+
+def program_cost(program: Program) -> str:
+    """ "USD 1,235" (whole units, rounded half up), "Free" or "Cost not stated"."""
+    if program.fee_amount is None:
+        return "Cost not stated"
+    if program.is_free:
+        return "Free"
+    return f"{program.fee_currency} {int(program.fee_amount.quantize(_ONE, ROUND_HALF_UP)):,}"
+
+
+def _card_facts(program: Program) -> tuple[str, ...]:
+    kind = _FORMAT_LABELS.get(program.format, program.format)
+    if program.delivery:
+        kind += f", {_DELIVERY_LABELS.get(program.delivery, program.delivery).lower()}"
+    credits = (
+        f"{whole_or_cents(offering.amount)} {_CREDIT_TYPE_LABELS.get(offering.credit_type, offering.credit_type)}"
+        for offering in program.credit_offerings.all()
+    )
+    return (kind, program_dates(program), program_cost(program), *credits)
+
+
+def _card_meta(program: Program) -> str:
+    provider = program.provider
+    if provider.accreditor and provider.accreditor != Accreditor.NONE:
+        return f"{provider.name} · {accreditation_claim(program).text}"
+    return provider.name
+
+
+class _UrlWithId:
+    """A URL taking one program id, for any id from one `reverse` per page: reverse costs tens of
+    microseconds and a card holds three links."""
+
+    _SENTINEL = 2147483647
+
+    def __init__(self, name: str) -> None:
+        self._before, _, self._after = reverse(name, args=[self._SENTINEL]).partition(str(self._SENTINEL))
+
+    def __call__(self, program_id: int) -> str:
+        return f"{self._before}{program_id}{self._after}"
+
+
+class _CardLinks:
+    """The links of a page of cards; empty action links for a viewer who is not a clinician."""
+
+    def __init__(self, *, actions: bool) -> None:
+        self.detail = _UrlWithId("programs:detail")
+        self.toggle = _UrlWithId("careers:shortlist_toggle") if actions else None
+        self.funding = f"{reverse('supervision:request_new')}?program=" if actions else ""
+
+
+def _card(
+    program: Program, links: _CardLinks, *, shortlisted: Collection[int], ranking: CardRanking | None
+) -> ProgramCard:
+    pk = program.pk
+    return ProgramCard(
+        pk=str(pk),
+        title=program.title,
+        url=links.detail(pk),
+        meta=_card_meta(program),
+        facts=_card_facts(program),
+        toggle_url=links.toggle(pk) if links.toggle else "",
+        on_shortlist=pk in shortlisted,
+        funding_url=f"{links.funding}{pk}" if links.funding else "",
+        ranking=ranking,
+    )
+
+
+def program_cards(programs: Iterable[Program], *, shortlisted: Collection[int], actions: bool) -> list[ProgramCard]:
+    """The catalog's cards for programs loaded by selectors.catalog_base (provider and credits prefetched).
+
+    No queries: `shortlisted` holds the ids on the viewer's shortlist, loaded once for the page;
+    `actions` (the viewer is a clinician) adds the shortlist button and "Ask for funding".
+    """
+    links = _CardLinks(actions=actions)
+    return [_card(program, links, shortlisted=shortlisted, ranking=None) for program in programs]
+
+
+def ranked_cards(results: Sequence[RankedResult], *, shortlisted: Collection[int], actions: bool) -> list[ProgramCard]:
+    """The ranked catalog's cards: each program's card with its score, reasons and fit (see program_cards)."""
+    links = _CardLinks(actions=actions)
+    return [_card(result.program, links, shortlisted=shortlisted, ranking=card_ranking(result)) for result in results]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -7,11 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.access import AuthenticatedHttpRequest, signed_in_required
+from careers.selectors import shortlisted_program_ids
 from cme_portal.htmx import live_status, page_or_partial, vary_on_htmx
 from supervision.ledger import ledger_for
 from supervision.selectors import program_on_record, ranking_context_for_user
 
-from . import announcements, selectors
+from . import announcements, presenters, selectors
 from .forms import CatalogFilterForm
 from .models import Program
 from .ranking import queries
@@ -52,6 +55,8 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form,
         "filters": filters,
         "page": page,
+        "cards": _cards(request, ranked=ranked, page=page),
+        "next_url": request.get_full_path(),  # where each card's shortlist button returns to
         "ranked": ranked,
         "ranking_form": ranking_form,
         "ranking_choice": ranking_choice,
@@ -124,6 +129,23 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
         "compare_limits": (MIN_COMPARE, MAX_COMPARE),
     }
     return render(request, "programs/compare.html", context)
+
+
+def _cards(
+    request: AuthenticatedHttpRequest, *, ranked: queries.RankedPage | None, page: Page[int] | Page[Program]
+) -> list[presenters.ProgramCard]:
+    """The page's result cards, with the viewer's shortlist for the page's programs read in one query."""
+    if ranked is not None:
+        programs = [result.program for result in ranked.results]
+    else:
+        programs = list(cast("Page[Program]", page).object_list)
+    actions = request.user.is_clinician
+    shortlisted: set[int] = set()
+    if programs and actions:
+        shortlisted = shortlisted_program_ids(user=request.user, program_ids=[program.pk for program in programs])
+    if ranked is not None:
+        return presenters.ranked_cards(ranked.results, shortlisted=shortlisted, actions=actions)
+    return presenters.program_cards(programs, shortlisted=shortlisted, actions=actions)
 
 
 def _query_without_page(request: HttpRequest) -> str:

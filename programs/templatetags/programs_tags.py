@@ -1,9 +1,13 @@
+from collections.abc import Iterable
+
 from django import template
 
+from programs import presenters
 from programs.choices import CareerTrack, Competency, CreditType, Profession
 from programs.models import Program
 from programs.presenters import ProgramClaims
 from programs.presenters import program_claims as claims_of
+from programs.ranking.fit import FitCheck, FitSummary
 
 register = template.Library()
 
@@ -31,3 +35,15 @@ def code_labels(codes: list[str], vocabulary: str) -> str:
 def program_claims(program: Program) -> ProgramClaims:
     """What the provider states about the program, worded by who vouches for it (programs.presenters)."""
     return claims_of(program)
+
+
+@register.filter
+def fit_badges(checks: Iterable[FitCheck], compact: bool) -> tuple[presenters.FitBadge, ...]:
+    """The checks as badges (programs.presenters.fit_badges); `compact` keeps what a card shows."""
+    return presenters.fit_badges(checks, compact=bool(compact))
+
+
+@register.filter
+def fit_summary_badge(summary: FitSummary) -> presenters.FitSummaryBadge:
+    """The fit badge's class and wording (programs.presenters.fit_summary_badge)."""
+    return presenters.fit_summary_badge(summary)
