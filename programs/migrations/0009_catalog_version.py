@@ -4,7 +4,8 @@ from django.db import migrations, models
 
 TABLES = ("programs_program", "programs_creditoffering", "programs_provider")
 
-# Microseconds since the epoch: a version row created anew (after a TRUNCATE) never repeats an old value.
+# Microseconds since the epoch: a bump moves the value to at least the clock, so neither a row created anew
+# (after a TRUNCATE) nor a bump after a rolled-back one repeats a value some cache entry was computed under.
 PG_NOW = "(extract(epoch from clock_timestamp()) * 1000000)::bigint"
 SQLITE_NOW = "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
 
@@ -17,7 +18,7 @@ END $$;
 CREATE OR REPLACE FUNCTION programs_catalog_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO programs_catalogversion (id, value) VALUES (1, {PG_NOW})
-        ON CONFLICT (id) DO UPDATE SET value = programs_catalogversion.value + 1;
+        ON CONFLICT (id) DO UPDATE SET value = GREATEST(programs_catalogversion.value + 1, {PG_NOW});
     DELETE FROM programs_catalogchange WHERE txid = NEW.txid;
     RETURN NULL;
 END $$;
@@ -44,7 +45,7 @@ def _create(apps, schema_editor):
                     cursor.execute(
                         f"CREATE TRIGGER {table}_catalog_{event.lower()} AFTER {event} ON {table} BEGIN "
                         f"INSERT INTO programs_catalogversion (id, value) VALUES (1, {SQLITE_NOW}) "
-                        "ON CONFLICT(id) DO UPDATE SET value = value + 1; END"
+                        f"ON CONFLICT(id) DO UPDATE SET value = MAX(value + 1, {SQLITE_NOW}); END"
                     )
 
 
