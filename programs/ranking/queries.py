@@ -418,6 +418,7 @@ def point_classes(
 
 @dataclass(frozen=True)
 class _OrderedClass:
+    key: tuple[int, int, int]  # (takeable when it leads, else 0; weighted points; career points when weighted, else 0)
     members: tuple[PointClass, ...]
     start: int  # position of its first program in the ranking
     count: int
@@ -446,9 +447,33 @@ def ordered_classes(
     for key in sorted(by_key, reverse=True):
         members = tuple(by_key[key])
         count = sum(item.count for item in members)
-        result.append(_OrderedClass(members=members, start=position, count=count))
+        result.append(_OrderedClass(key=key, members=members, start=position, count=count))
         position += count
     return result
+
+
+MAX_STORED_TUPLES = 400  # beyond this many (outcome, independence, interprofessional) tuples, no index narrowing
+
+
+def _key_between(
+    low: tuple[int, int, int], high: tuple[int, int, int], fields: tuple[str | None, str, str | None]
+) -> Q:
+    """Rows whose ordering key (over the annotations in `fields`; None: constant 0) is in [low, high]."""
+    named = [(name, index) for index, name in enumerate(fields) if name is not None]
+
+    def at_least(position: int) -> Q:
+        if position == len(named):
+            return Q()
+        name, index = named[position]
+        return Q(**{f"{name}__gt": low[index]}) | (Q(**{name: low[index]}) & at_least(position + 1))
+
+    def at_most(position: int) -> Q:
+        if position == len(named):
+            return Q()
+        name, index = named[position]
+        return Q(**{f"{name}__lt": high[index]}) | (Q(**{name: high[index]}) & at_most(position + 1))
+
+    return at_least(0) & at_most(0)
 
 
 class _RankedIds(Sequence[int]):
@@ -457,8 +482,15 @@ class _RankedIds(Sequence[int]):
     Keeps the programs it loaded (provider and offerings with them) for `programs_for`.
     """
 
-    def __init__(self, *, classes: list[_OrderedClass], fetch: Callable[[Q, int, int], list[Program]]) -> None:
+    def __init__(
+        self,
+        *,
+        classes: list[_OrderedClass],
+        fetch: Callable[[Q, int, int], list[Program]],
+        key_fields: tuple[str | None, str, str | None],
+    ) -> None:
         self._classes = classes
+        self._key_fields = key_fields
         self._count = sum(item.count for item in classes)
         self._fetch = fetch
         self.loaded: dict[int, Program] = {}
@@ -477,16 +509,18 @@ class _RankedIds(Sequence[int]):
         if step != 1 or start >= stop:
             return []
         overlapping = [item for item in self._classes if item.start < stop and item.start + item.count > start]
-        condition = Q()
-        for ordered in overlapping:
-            for member in ordered.members:
-                condition |= Q(
-                    outcome_points=member.outcome,
-                    independence_points=member.independence,
-                    interprofessional_points=member.interprofessional,
-                    career_points=member.career,
-                    takeable=int(member.takeable),
+        # Exactly the rows of these classes: their keys are one contiguous run, so a key range says it with
+        # each computed expression written a few times (not once per class); the stored points narrow the
+        # rows through the program_points index first, unless the classes span too many point tuples.
+        condition = _key_between(overlapping[-1].key, overlapping[0].key, self._key_fields)
+        stored = {(m.outcome, m.independence, m.interprofessional) for item in overlapping for m in item.members}
+        if len(stored) <= MAX_STORED_TUPLES:
+            narrowed = Q()
+            for outcome, independence, interprofessional in sorted(stored):
+                narrowed |= Q(
+                    outcome_points=outcome, independence_points=independence, interprofessional_points=interprofessional
                 )
+            condition &= narrowed
         offset = start - overlapping[0].start
         programs = self._fetch(condition, offset, offset + stop - start)
         self.loaded.update((program.pk, program) for program in programs)
@@ -568,7 +602,9 @@ def ranked_catalog_page(
         return list(rank_order(queryset.filter(condition), weights, clinician if leads else None)[start:stop])
 
     ids = _RankedIds(
-        classes=ordered_classes(classes, weights, takeable_first=takeable_first, fits_only=fits_only), fetch=fetch
+        classes=ordered_classes(classes, weights, takeable_first=takeable_first, fits_only=fits_only),
+        fetch=fetch,
+        key_fields=("takeable" if leads else None, "weighted_points", "career_points" if weights.career else None),
     )
     page = Paginator(ids, per_page).get_page(page_number)
     programs = [ids.loaded[program_id] for program_id in page.object_list]
