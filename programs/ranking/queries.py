@@ -491,6 +491,7 @@ class _RankedIds(Sequence[int]):
     ) -> None:
         self._classes = classes
         self._key_fields = key_fields
+        self._window: list[Program] = []  # the first programs of the ranking, when `preload` read them
         self._count = sum(item.count for item in classes)
         self._fetch = fetch
         self.loaded: dict[int, Program] = {}
@@ -508,6 +509,8 @@ class _RankedIds(Sequence[int]):
         start, stop, step = index.indices(self._count)
         if step != 1 or start >= stop:
             return []
+        if stop <= len(self._window):
+            return [program.pk for program in self._window[start:stop]]
         overlapping = [item for item in self._classes if item.start < stop and item.start + item.count > start]
         # Exactly the rows of these classes: their keys are one contiguous run, so a key range says it with
         # each computed expression written a few times (not once per class); the stored points narrow the
@@ -528,6 +531,12 @@ class _RankedIds(Sequence[int]):
 
     def __iter__(self) -> Iterator[int]:
         return iter(self[0 : self._count])
+
+    def preload(self, stop: int) -> list[int]:
+        """Read the first `stop` programs in one query; later slices within them read nothing."""
+        ids = list(self[0:stop])
+        self._window = [self.loaded[program_id] for program_id in ids]
+        return ids
 
 
 @dataclass(frozen=True)
@@ -575,12 +584,29 @@ def ranked_catalog_page(
 ) -> RankedPage:
     """One page of the catalog ranked for a goal, in exactly `ranked_queryset`'s order, whatever the catalog size.
 
-    Queries: the point classes when not cached (one GROUP BY), then the page's programs with their
-    providers, and their credit offerings; the catalog version too unless the caller read it
-    (`catalog_version`, e.g. with the ranking context; None: do not cache). The count is exact.
+    Queries: the page's programs with their providers, and their credit offerings; before them the
+    point classes when not cached (one GROUP BY); the catalog version too unless the caller read it
+    (`catalog_version`, e.g. with the ranking context; None: do not cache). The first
+    RANKED_WINDOW ids and the count are cached per weights, so a page among them reads neither the
+    classes nor the rows of the others; otherwise the first page read fills them in the same query.
+    The count is exact.
     With another sort than the ranking (`order_by_fit` False) the page is ordered in SQL by it.
     """
     version = current_version_token() if catalog_version == READ_VERSION else catalog_version
+    leads = takeable_first and not fits_only
+    window_key = None
+    if version is not None and order_by_fit:
+        classes_key = point_classes_key(version=version, goal=goal, clinician=clinician, filters=filters)
+        parts = [classes_key, *dataclasses.astuple(weights), leads, fits_only]
+        window_key = "ranking-window:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        cached = cache.get(window_key)
+        if cached is not None:
+            found = _page_from_window(cached, page_number=page_number, per_page=per_page)
+            if found is not None:
+                programs_by_id = catalog_base().in_bulk(list(found.object_list))
+                programs = [programs_by_id[program_id] for program_id in found.object_list]
+                results = ranked_results(programs, goal=goal, weights=weights, clinician=clinician)
+                return RankedPage(page=found, results=results)
     classes = point_classes(goal=goal, clinician=clinician, filters=filters, version=version)
     if not order_by_fit:
         return _sorted_catalog_page(
@@ -593,7 +619,6 @@ def ranked_catalog_page(
             per_page=per_page,
             count=sum(item.count for item in classes if item.takeable or not fits_only),
         )
-    leads = takeable_first and not fits_only
 
     def fetch(condition: Q, start: int, stop: int) -> list[Program]:
         queryset = rank_annotate(
@@ -606,10 +631,34 @@ def ranked_catalog_page(
         fetch=fetch,
         key_fields=("takeable" if leads else None, "weighted_points", "career_points" if weights.career else None),
     )
+    if window_key is not None and _page_bounds(len(ids), page_number, per_page)[1] <= RANKED_WINDOW:
+        # One query reads the first programs; the page comes from them, their ids are kept for the next pages.
+        cache.set(window_key, (len(ids), ids.preload(min(RANKED_WINDOW, len(ids)))), POINT_CLASSES_TTL)
     page = Paginator(ids, per_page).get_page(page_number)
     programs = [ids.loaded[program_id] for program_id in page.object_list]
     results = ranked_results(programs, goal=goal, weights=weights, clinician=clinician)
     return RankedPage(page=page, results=results)
+
+
+RANKED_WINDOW = 100  # ranked ids kept per weights (five pages of 20); pages past them read their classes
+
+
+def _page_bounds(count: int, page_number: str | int | None, per_page: int) -> tuple[int, int]:
+    """[start, stop) of the page Paginator.get_page would give (a bad number: the first; past the end: the last)."""
+    page = Paginator(range(count), per_page).get_page(page_number)
+    return (page.start_index() - 1, page.end_index()) if count else (0, 0)
+
+
+def _page_from_window(
+    cached: tuple[int, list[int]], *, page_number: str | int | None, per_page: int
+) -> Page[int] | None:
+    """The page of ids from the cached first ids of the ranking, or None when the page lies past them."""
+    count, window = cached
+    start, stop = _page_bounds(count, page_number, per_page)
+    if stop > len(window):
+        return None
+    paginator: Paginator[int] = Paginator(range(count), per_page)
+    return Page(window[start:stop], paginator.get_page(page_number).number, paginator)
 
 
 def _sorted_catalog_page(
