@@ -186,6 +186,7 @@ def catalog(request: Request) -> Response:
             fits_only=choice.fits_only,
             order_by_fit=filters.sort in ("", queries.RANKED_SORT, queries.SCORE_SORT),
             takeable_first=filters.sort != queries.SCORE_SORT,
+            catalog_version=goal_context.catalog_version,
         )
         page: Any = ranked.page
         programs = [result.program for result in ranked.results]

@@ -205,6 +205,11 @@ class Program(models.Model):
             models.Index(fields=["status", "location_state"], name="program_status_state"),
             models.Index(fields=["status", "title", "id"], name="program_status_title"),
             models.Index(fields=["updated_at"], name="program_updated"),
+            # The ranking's point classes (programs.ranking.queries.ranked_catalog_page): a page is
+            # read from the few rows whose stored points put them on it.
+            models.Index(
+                fields=["outcome_points", "independence_points", "interprofessional_points"], name="program_points"
+            ),
             # PostgreSQL-only indexes (the full-text search document, tag keys, city key)
             # are created by migrations 0002 and 0006 so SQLite can run the same migrations.
         ]
@@ -252,6 +257,39 @@ class CreditOffering(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.get_credit_type_display()}"
+
+
+class CatalogVersion(models.Model):
+    """One row (id 1) whose value changes with every committed write to the tables the ranked catalog reads.
+
+    Kept by database triggers only (migration 0009; programs.catalog_version.VERSIONED_TABLES), so the
+    ORM, bulk COPY, raw SQL, the admin and fixtures all move it. The ranking caches what it computed
+    under this value (programs.ranking.queries); nothing in Python writes it.
+    """
+
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="catalog_version_single_row")]
+
+    def __str__(self) -> str:
+        return f"catalog version {self.value}"
+
+
+class CatalogChange(models.Model):
+    """PostgreSQL: marks a transaction that wrote to the catalog, until its commit moves the version.
+
+    A statement trigger inserts the transaction's id; a deferred trigger bumps CatalogVersion at
+    commit and deletes the mark, so the version row is locked only for the instant of the commit
+    (never across a long import, and never in an order that could deadlock with row locks). Only
+    the writing transaction ever sees its mark: readers take a visible mark to mean "this
+    transaction changed the catalog itself" and read around the cache. Unused on SQLite.
+    """
+
+    txid = models.BigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return f"catalog changed by transaction {self.txid}"
 
 
 class DraftAwaitingReview(Program):

@@ -12,7 +12,7 @@ from accounts.access import AuthenticatedHttpRequest, signed_in_required
 from careers.selectors import shortlisted_program_ids
 from cme_portal.htmx import live_status, page_or_partial, vary_on_htmx
 from supervision.ledger import ledger_for
-from supervision.selectors import program_on_record, ranking_context_for_user
+from supervision.selectors import program_on_record, ranking_context_for_request
 
 from . import announcements, presenters, selectors
 from .forms import CatalogFilterForm
@@ -30,7 +30,7 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
     With an active career goal the results are ranked for it (weights from the
     goal unless the sliders override them) and carry scores, reasons and fit badges.
     """
-    goal_context = ranking_context_for_user(user=request.user)
+    goal_context = ranking_context_for_request(request)
     form = CatalogFilterForm(request.GET, ranked=goal_context is not None)
     filters = form.cleaned_filters()
     ranking_form = ranked = ranking_choice = None
@@ -47,6 +47,7 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
             fits_only=ranking_choice.fits_only,
             order_by_fit=filters.sort in ("", queries.RANKED_SORT, queries.SCORE_SORT),
             takeable_first=filters.sort != queries.SCORE_SORT,
+            catalog_version=goal_context.catalog_version,
         )
         page = ranked.page
     else:
@@ -101,7 +102,7 @@ def program_detail(request: AuthenticatedHttpRequest, program_id: int) -> HttpRe
         "past": past,
         "ended": program.end_date is not None and program.end_date < timezone.localdate(),
     }
-    goal_context = ranking_context_for_user(user=request.user)
+    goal_context = ranking_context_for_request(request)
     if goal_context is not None and not past:
         (context["fit"],) = queries.ranked_results(
             [program], goal=goal_context.goal, weights=goal_context.weights, clinician=goal_context.clinician
@@ -119,7 +120,7 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     With a goal, "why is B above A?" for the two programs in ?pair= (default the top two).
     """
-    goal_context = ranking_context_for_user(user=request.user)
+    goal_context = ranking_context_for_request(request)
     comparison = program_comparison(
         raw_ids=request.GET.getlist("ids"), ranking=goal_context, raw_pair=request.GET.getlist("pair")
     )

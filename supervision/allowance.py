@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import TeamMembership, User
@@ -152,8 +152,6 @@ def employer_allowances_by_day(
 ) -> dict[int, dict[datetime.date, Allowance] | None]:
     """For each user and each day asked, the allowance of the policy year containing that day. Three queries.
 
-    The requests are summed in SQL per policy year, whatever their number.
-
     None for a user without a policy. Requests count in the year their costs fall in.
     """
     user_ids = list(days_by_user)
@@ -164,39 +162,65 @@ def employer_allowances_by_day(
             years[user_id] = {
                 day: policy_year(start_month=policy.year_starts_month, today=day) for day in days_by_user[user_id]
             }
-    totals: dict[tuple[int, datetime.date], list[Decimal]] = {}  # (user, year start) -> used, used leave, pending...
-    spans = sorted({span for by_day in years.values() for span in by_day.values()})
+    rows: list[RequestCosts] = []
+    spans = [span for by_day in years.values() for span in by_day.values()]
     if spans:
-        # Summed by the database, one set of sums per policy year asked (a handful: the years of the days
-        # asked, per policy start month), so the cost does not grow with the requests' history.
-        is_approved = Q(status__in=APPROVED_STATUSES)
-        is_pending = Q(status=RequestStatus.PENDING)
-        sums: dict[str, Sum] = {}
-        for index, (start, end) in enumerate(spans):
-            in_year = Q(costs_on__gte=start, costs_on__lt=end)
-            sums[f"used_{index}"] = Sum("amount_approved", filter=in_year & is_approved)
-            sums[f"leave_used_{index}"] = Sum("leave_days_approved", filter=in_year & is_approved)
-            sums[f"pending_{index}"] = Sum("amount_requested", filter=in_year & is_pending)
-            sums[f"leave_pending_{index}"] = Sum("leave_days_requested", filter=in_year & is_pending)
         requests = FundingRequest.objects.filter(
             requester_id__in=list(years),
             status__in=[*APPROVED_STATUSES, RequestStatus.PENDING],
-            costs_on__gte=spans[0][0],
+            costs_on__gte=min(start for start, _ in spans),
             costs_on__lt=max(end for _, end in spans),
         )
         if excluding_request_id is not None:
             requests = requests.exclude(pk=excluding_request_id)
-        rows = {row["requester_id"]: row for row in requests.order_by().values("requester_id").annotate(**sums)}
-        for user_id, by_day in years.items():
-            row = rows.get(user_id)
-            if row is None:
-                continue
-            for start, end in set(by_day.values()):
-                index = spans.index((start, end))
-                totals[(user_id, start)] = [
-                    _decimal(row[f"{name}_{index}"]) for name in ("used", "leave_used", "pending", "leave_pending")
-                ]
+        rows = list(requests.values_list(*REQUEST_COSTS_FIELDS))
     result: dict[int, dict[datetime.date, Allowance] | None] = dict.fromkeys(user_ids)
+    result.update(_allowances(policies=policies, years=years, rows=rows))
+    return result
+
+
+# What a request reserves or uses, as `FundingRequest.values_list(*REQUEST_COSTS_FIELDS)` gives it.
+REQUEST_COSTS_FIELDS = (
+    "requester_id",
+    "costs_on",
+    "status",
+    "amount_approved",
+    "leave_days_approved",
+    "amount_requested",
+    "leave_days_requested",
+    "program_id",
+)
+RequestCosts = tuple[int, datetime.date, str, Decimal, Decimal, Decimal, Decimal, int]
+
+
+def _allowances(
+    *,
+    policies: dict[int, EmployerCmePolicy | None],
+    years: dict[int, dict[datetime.date, tuple[datetime.date, datetime.date]]],
+    rows: Iterable[RequestCosts],
+) -> dict[int, dict[datetime.date, Allowance]]:
+    """The arithmetic of the allowance: per user with a policy and per day, the policy year's figures.
+
+    Approved requests use the allowance of the policy year their costs fall in; pending ones reserve it.
+    Rows of users without a policy, or outside every year asked, count for nothing.
+    """
+    spans = {(user_id, start) for user_id, by_day in years.items() for start, _ in by_day.values()}
+    totals: dict[tuple[int, datetime.date], list[Decimal]] = {}  # (user, year start) -> used, used leave, pending...
+    for requester_id, costs_on, status, approved, leave_approved, requested, leave_requested, _ in rows:
+        policy = policies.get(requester_id)
+        if policy is None:
+            continue
+        start, _ = policy_year(start_month=policy.year_starts_month, today=costs_on)
+        if (requester_id, start) not in spans:
+            continue
+        figures = totals.setdefault((requester_id, start), [Decimal("0")] * 4)
+        if status == RequestStatus.PENDING:
+            figures[2] += requested
+            figures[3] += leave_requested
+        elif status in APPROVED_STATUSES:
+            figures[0] += approved
+            figures[1] += leave_approved
+    result: dict[int, dict[datetime.date, Allowance]] = {}
     for user_id, by_day in years.items():
         policy = policies[user_id]
         assert policy is not None
@@ -216,6 +240,38 @@ def employer_allowances_by_day(
             )
         result[user_id] = found
     return result
+
+
+def policy_for_user(*, user_id: int, profession: str | None) -> EmployerCmePolicy | None:
+    """The policy applying to one user with this confirmed profession, as `policies_for_members` picks it.
+
+    Their current team's policy for the profession, else their organization's. One query.
+    """
+    if not profession:
+        return None
+    current = TeamMembership.objects.current().filter(user_id=user_id)
+    policies = list(
+        EmployerCmePolicy.objects.filter(profession=profession)
+        .filter(
+            Q(team_id__in=current.values("team_id"))
+            | Q(team__isnull=True, organization_id__in=current.values("team__organization_id"))
+        )
+        .order_by("pk")
+    )
+    return next((policy for policy in policies if policy.team_id), None) or next(iter(policies), None)
+
+
+def allowances_by_day_for_user(
+    *, user_id: int, policy: EmployerCmePolicy | None, days: set[datetime.date], rows: Iterable[RequestCosts]
+) -> dict[datetime.date, Allowance]:
+    """`employer_allowances_by_day` for one user whose policy and request rows the caller already read.
+
+    `rows` are the user's pending and approved requests (any costs day); no query.
+    """
+    if policy is None:
+        return {}
+    years = {user_id: {day: policy_year(start_month=policy.year_starts_month, today=day) for day in days}}
+    return _allowances(policies={user_id: policy}, years=years, rows=rows).get(user_id, {})
 
 
 def employer_allowance_for_user(

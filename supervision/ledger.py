@@ -31,7 +31,13 @@ from careers.selectors import PLAN_ACTIVE_STATUSES, Plan
 from programs.models import Program
 from programs.ranking.fit import costs_fall_on
 
-from .allowance import Allowance, employer_allowances_by_day
+from .allowance import (
+    REQUEST_COSTS_FIELDS,
+    Allowance,
+    allowances_by_day_for_user,
+    employer_allowances_by_day,
+    policy_for_user,
+)
 from .models import APPROVED_STATUSES, FundingRequest, RequestStatus
 
 ZERO = Decimal("0")
@@ -111,10 +117,6 @@ def _ledgers(
         employer_allowances_by_day(days_by_user={user.pk: days}, excluding_request_id=excluding_request_id).get(user.pk)
         or {}
     )
-    windows = {
-        day: (allowances[day].year_start, allowances[day].year_end) if day in allowances else _calendar_year(day)
-        for day in days
-    }
     planned: list[tuple[datetime.date, Program]] = []
     if with_plan and days:
         requested = FundingRequest.objects.filter(
@@ -133,6 +135,21 @@ def _ledgers(
         planned = [
             (costs_fall_on(start_date=entry.program.start_date, today=today), entry.program) for entry in entries
         ]
+    return _ledgers_from(profile=profile, days=days, allowances=allowances, planned=planned)
+
+
+def _ledgers_from(
+    *,
+    profile: ClinicianProfile | None,
+    days: set[datetime.date],
+    allowances: dict[datetime.date, Allowance],
+    planned: list[tuple[datetime.date, Program]],
+) -> dict[datetime.date, Ledger]:
+    """The ledger arithmetic: own figures, the allowance of each day's policy year, the plan's reservation."""
+    windows = {
+        day: (allowances[day].year_start, allowances[day].year_end) if day in allowances else _calendar_year(day)
+        for day in days
+    }
     result = {}
     for day in days:
         start, end = windows[day]
@@ -186,6 +203,26 @@ def ledgers_for_days(
     """
     today = today or timezone.localdate()
     return _ledgers(user=user, days=days, program_id=None, today=today, with_plan=with_plan)
+
+
+def ledgers_for_ranking(
+    *, user: User, profile: ClinicianProfile | None, days: set[datetime.date]
+) -> tuple[dict[datetime.date, Ledger], frozenset[int]]:
+    """`ledgers_for_days(with_plan=False)` for a profile already read, and the programs already requested.
+
+    The ranking's bulk path: two queries (the employer policy; every pending or approved request of
+    the user, which gives both the allowance's figures and the programs whose own request reserves
+    their costs), the same arithmetic as every other ledger.
+    """
+    policy = policy_for_user(user_id=user.pk, profession=profile.confirmed_profession if profile else None)
+    rows = list(
+        FundingRequest.objects.filter(
+            requester=user, status__in=[RequestStatus.PENDING, *APPROVED_STATUSES]
+        ).values_list(*REQUEST_COSTS_FIELDS)
+    )
+    allowances = allowances_by_day_for_user(user_id=user.pk, policy=policy, days=days, rows=rows)
+    ledgers = _ledgers_from(profile=profile, days=days, allowances=allowances, planned=[])
+    return ledgers, frozenset(row[-1] for row in rows)
 
 
 def ledgers_by_year(*, user: User, days: set[datetime.date], today: datetime.date | None = None) -> list[Ledger]:

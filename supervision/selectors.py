@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
-from careers.models import ClinicianProfile, CreditClaim, ShortlistEntry, ShortlistStatus
+from careers.models import CareerGoal, ClinicianProfile, CreditClaim, ShortlistEntry, ShortlistStatus
 from careers.selectors import (
     LicenceHours,
     MoneySituation,
@@ -21,10 +22,11 @@ from careers.selectors import (
     goal_criteria,
     goal_weights,
     licence_hours_for_users,
-    ranking_context_for_goal,
+    ranking_context_with_profile,
 )
 from outcomes.models import ProgramOutcomeEvidence
 from outcomes.presenters import evidence_line
+from programs.catalog_version import version_annotations, version_token
 from programs.choices import Profession
 from programs.models import Program
 from programs.presenters import claims_snapshot
@@ -34,7 +36,7 @@ from programs.selectors import program_signals
 
 from . import disclosure, equity, rules
 from .allowance import Allowance, employer_allowance_for_user, employer_allowances_for_users, profession_of
-from .ledger import ledgers_for_days
+from .ledger import ledgers_for_ranking
 from .models import (
     APPROVED_STATUSES,
     DECIDED_STATUSES,
@@ -190,23 +192,62 @@ def ranking_context_for_user(*, user: User | None, today: datetime.date | None =
     The money and leave are the ledger's (supervision.ledger) for this policy year and
     the next five, so each program is checked against the year its costs fall in.
     Composed here because supervision is the layer that may see both careers and
-    the allowance. Queries: the active goal, the ledger (five), careers' four; one
-    without an active goal.
+    the allowance. Five queries whatever the clinician has: the active goal with the
+    profile and the catalog version (read with it, so a ranked page pays no query for
+    it); the employer policy; the pending and approved requests; the licences with
+    their topic requirements; their credit in the current cycles. One without an
+    active goal. Pages call `ranking_context_for_request`, which reads it once per request.
     """
     if user is None or not user.is_authenticated:
         return None
     today = today or timezone.localdate()
-    goal = active_goal_for_user(user=user)
+    goal = (
+        CareerGoal.objects.filter(user=user, is_active=True)
+        .select_related("user__clinician_profile")
+        .annotate(**version_annotations())
+        .first()
+    )
     if goal is None:
         return None
-    return ranking_context_for_goal(goal=goal, user=user, money=money_situation(user=user, today=today), today=today)
+    profile = getattr(goal.user, "clinician_profile", None)
+    annotated = cast(Any, goal)  # the version_annotations
+    return ranking_context_with_profile(
+        goal=goal,
+        profile=profile,
+        user=user,
+        money=money_situation(user=user, today=today, profile=profile),
+        today=today,
+        catalog_version=version_token(annotated.catalog_version, annotated.catalog_changed_here),
+    )
 
 
-def money_situation(*, user: User, today: datetime.date) -> MoneySituation:
+_REQUEST_MEMO = "_ranking_context_memo"
+
+
+def ranking_context_for_request(request: HttpRequest) -> RankingContext | None:
+    """`ranking_context_for_user` for the request's user, assembled at most once per request.
+
+    Kept on the request object (never in the process), so the catalog, its htmx partial, the
+    program and compare pages and the API share one assembly path and pay for it once.
+    """
+    memo: dict[datetime.date, RankingContext | None] | None = getattr(request, _REQUEST_MEMO, None)
+    today = timezone.localdate()
+    if memo is None or today not in memo:
+        memo = {today: ranking_context_for_user(user=getattr(request, "user", None), today=today)}
+        setattr(request, _REQUEST_MEMO, memo)
+    return memo[today]
+
+
+def money_situation(
+    *, user: User, today: datetime.date, profile: ClinicianProfile | bool | None = False
+) -> MoneySituation:
     """The ledger's money and leave per policy year, for this year and the next five, and the programs already
-    requested, whose own request reserves their costs (five queries)."""
+    requested, whose own request reserves their costs (two queries, three without `profile`)."""
     days = {datetime.date(today.year + k, today.month, min(today.day, 28)) for k in range(1, RANKED_YEARS)} | {today}
-    ledgers = ledgers_for_days(user=user, days=days, today=today, with_plan=False)
+    if profile is False:
+        profile = ClinicianProfile.objects.filter(user=user).first()
+    assert profile is None or isinstance(profile, ClinicianProfile)
+    ledgers, requested = ledgers_for_ranking(user=user, profile=profile, days=days)
     years: dict[datetime.date, fit.MoneyYear] = {}
     for ledger in ledgers.values():
         years[ledger.year_start] = fit.MoneyYear(
@@ -219,14 +260,11 @@ def money_situation(*, user: User, today: datetime.date) -> MoneySituation:
     else:  # no request reaches this far: the whole allowance
         beyond_money = (own or Decimal("0")) + allowance.amount_total
         beyond_leave = (own_leave or Decimal("0")) + allowance.leave_total
-    requested = FundingRequest.objects.filter(
-        requester=user, status__in=[RequestStatus.PENDING, *APPROVED_STATUSES]
-    ).values_list("program_id", flat=True)
     return MoneySituation(
         years=tuple(years[start] for start in sorted(years)),
         beyond_money=beyond_money,
         beyond_leave=beyond_leave,
-        requested_program_ids=frozenset(requested),
+        requested_program_ids=requested,
     )
 
 

@@ -13,21 +13,37 @@ default: what the clinician can take first), and the SQL fit filter equals
 
 Only the page shown (about 20 programs) is then scored in Python, for the bars,
 the reasons and the fit badges.
+
+Why a page costs the same at 1,000 and 100,000 listings (`ranked_catalog_page`): the order
+depends on a program only through its point class (takeable, outcome, independence,
+interprofessional and career points) and then the tie-break (fee, start, title, id). One GROUP BY
+counts the candidates per class (`point_classes`); it is cached under the catalog version
+(programs.catalog_version), the goal's career coefficients, the clinician's fit situation and the
+filters, not the weights. For any weights, the classes are ordered in Python by the same keys as
+the SQL; a page then reads only the rows of the classes it overlaps (the `program_points`
+index), in the full SQL order, with the offset moved past the classes above it. The count is the
+sum of the classes: exact.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-from collections.abc import Callable, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import overload
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.expressions import Expression
 from django.db.models.functions import Collate
 
+from ..catalog_version import current_version_token
 from ..models import CreditOffering, Program, ProgramQuerySet
 from ..selectors import (
     CatalogFilters,
@@ -124,9 +140,8 @@ def rank_order(
     """
     ordering = []
     if clinician is not None:
-        queryset = queryset.annotate(
-            takeable=Case(When(fits_filter(clinician), then=Value(1)), default=Value(0), output_field=IntegerField())
-        )
+        if "takeable" not in queryset.query.annotations:
+            queryset = queryset.annotate(takeable=takeable_expression(clinician))
         ordering.append(F("takeable").desc())
     ordering.append(F("weighted_points").desc())
     if weights.career:
@@ -138,6 +153,11 @@ def rank_order(
         F("id").asc(),
     ]
     return queryset.order_by(*ordering)
+
+
+def takeable_expression(clinician: fit.ClinicianContext) -> Expression:
+    """1 when the program passes every hard constraint (`fits_filter`), else 0."""
+    return Case(When(fits_filter(clinician), then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 ALWAYS = Q(pk__isnull=False)
@@ -286,6 +306,239 @@ class RankedResult:
         return reasons[:3]
 
 
+POINT_CLASSES_TTL = 6 * 3600  # seconds; a new catalog version or day makes a new key long before
+
+
+@dataclass(frozen=True)
+class PointClass:
+    """The candidates sharing every point the order reads, and whether the clinician can take them."""
+
+    takeable: bool
+    outcome: int
+    independence: int
+    interprofessional: int
+    career: int
+    count: int
+
+    def weighted(self, weights: scoring.Weights) -> int:
+        """The exact `weighted_points` of every program in the class (as rank_annotate computes it)."""
+        return (
+            weights.outcome * self.outcome
+            + weights.independence * self.independence
+            + weights.interprofessional * self.interprofessional
+            + weights.career * self.career
+        )
+
+
+def _canonical(value: object) -> object:
+    """A JSON-able form of a cache-key part that is the same in every process (sets sorted, no hash order)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _canonical(getattr(value, item.name)) for item in dataclasses.fields(value)}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(item) for item in value), key=repr)
+    if isinstance(value, dict):
+        return sorted(([str(key), _canonical(item)] for key, item in value.items()), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    if isinstance(value, (Decimal, datetime.date)):
+        return str(value)
+    return value
+
+
+def point_classes_key(
+    *, version: str, goal: scoring.GoalCriteria, clinician: fit.ClinicianContext, filters: CatalogFilters
+) -> str:
+    """The cache key of the point classes: every input of the candidates, of their points and of "takeable".
+
+    The weights are not in it (any weights reuse the classes), nor the parts of the clinician's
+    situation that only notes read (horizon, review, hours short, topics).
+    """
+    coefficients = scoring.career_alignment_coefficients(goal)
+    situation = {
+        "today": clinician.today,
+        "profession": clinician.profession,
+        "credit_types": [sorted(licence.accepted_credit_types) for licence in clinician.licences],
+        "budget": clinician.remaining_budget,
+        "leave": clinician.remaining_leave_days,
+        "years": clinician.money_years,
+        "requested": sorted(clinician.requested_program_ids),
+    }
+    parts = {
+        "version": version,
+        "coefficients": dict(coefficients.competency_points),
+        "track": [coefficients.program_track, coefficients.track_points, coefficients.integration_points],
+        "situation": situation,
+        "filters": dataclasses.replace(filters, sort=""),
+    }
+    text = json.dumps(_canonical(parts), sort_keys=True, default=str)
+    return "ranking-classes:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+CLASS_FIELDS = ("takeable", "outcome_points", "independence_points", "interprofessional_points", "career_points")
+
+
+def point_classes_query(
+    *, goal: scoring.GoalCriteria, clinician: fit.ClinicianContext, filters: CatalogFilters
+) -> list[PointClass]:
+    """Count the filtered candidates per point class: one GROUP BY over the catalog."""
+    queryset = ranking_candidates(clinician=clinician, filters=filters, fits_only=False).annotate(
+        career_points=career_points_expression(goal), takeable=takeable_expression(clinician)
+    )
+    rows = (
+        queryset.values(*CLASS_FIELDS).annotate(programs=Count("pk")).order_by().values_list(*CLASS_FIELDS, "programs")
+    )
+    return [PointClass(bool(row[0]), *row[1:]) for row in rows]
+
+
+def point_classes(
+    *,
+    goal: scoring.GoalCriteria,
+    clinician: fit.ClinicianContext,
+    filters: CatalogFilters,
+    version: str | None,
+) -> list[PointClass]:
+    """The point classes, from the cache when this catalog version, day and situation were seen before.
+
+    `version` None (this transaction changed the catalog) reads and writes no cache.
+    """
+    if version is None:
+        return point_classes_query(goal=goal, clinician=clinician, filters=filters)
+    key = point_classes_key(version=version, goal=goal, clinician=clinician, filters=filters)
+    cached = cache.get(key)
+    if cached is not None:
+        return [PointClass(bool(row[0]), *row[1:]) for row in cached]
+    classes = point_classes_query(goal=goal, clinician=clinician, filters=filters)
+    cache.set(
+        key,
+        [(int(c.takeable), c.outcome, c.independence, c.interprofessional, c.career, c.count) for c in classes],
+        POINT_CLASSES_TTL,
+    )
+    return classes
+
+
+@dataclass(frozen=True)
+class _OrderedClass:
+    key: tuple[int, int, int]  # (takeable when it leads, else 0; weighted points; career points when weighted, else 0)
+    members: tuple[PointClass, ...]
+    start: int  # position of its first program in the ranking
+    count: int
+
+
+def ordered_classes(
+    classes: Sequence[PointClass], weights: scoring.Weights, *, takeable_first: bool, fits_only: bool
+) -> list[_OrderedClass]:
+    """The point classes merged by equal ordering key and put in ranking order, with their positions.
+
+    The key is exactly rank_order's before the tie-break: takeable (when it leads), weighted points,
+    career points (when weighted). Programs of one key are contiguous in the ranking.
+    """
+    by_key: dict[tuple[int, int, int], list[PointClass]] = {}
+    for item in classes:
+        if fits_only and not item.takeable:
+            continue
+        key = (
+            int(item.takeable) if takeable_first and not fits_only else 0,
+            item.weighted(weights),
+            item.career if weights.career else 0,
+        )
+        by_key.setdefault(key, []).append(item)
+    result = []
+    position = 0
+    for key in sorted(by_key, reverse=True):
+        members = tuple(by_key[key])
+        count = sum(item.count for item in members)
+        result.append(_OrderedClass(key=key, members=members, start=position, count=count))
+        position += count
+    return result
+
+
+MAX_STORED_TUPLES = 400  # beyond this many (outcome, independence, interprofessional) tuples, no index narrowing
+
+
+def _key_between(
+    low: tuple[int, int, int], high: tuple[int, int, int], fields: tuple[str | None, str, str | None]
+) -> Q:
+    """Rows whose ordering key (over the annotations in `fields`; None: constant 0) is in [low, high]."""
+    named = [(name, index) for index, name in enumerate(fields) if name is not None]
+
+    def at_least(position: int) -> Q:
+        if position == len(named):
+            return Q()
+        name, index = named[position]
+        return Q(**{f"{name}__gt": low[index]}) | (Q(**{name: low[index]}) & at_least(position + 1))
+
+    def at_most(position: int) -> Q:
+        if position == len(named):
+            return Q()
+        name, index = named[position]
+        return Q(**{f"{name}__lt": high[index]}) | (Q(**{name: high[index]}) & at_most(position + 1))
+
+    return at_least(0) & at_most(0)
+
+
+class _RankedIds(Sequence[int]):
+    """The ranked program ids as a sequence the paginator slices; a slice reads only its classes' rows.
+
+    Keeps the programs it loaded (provider and offerings with them) for `programs_for`.
+    """
+
+    def __init__(
+        self,
+        *,
+        classes: list[_OrderedClass],
+        fetch: Callable[[Q, int, int], list[Program]],
+        key_fields: tuple[str | None, str, str | None],
+    ) -> None:
+        self._classes = classes
+        self._key_fields = key_fields
+        self._window: list[Program] = []  # the first programs of the ranking, when `preload` read them
+        self._count = sum(item.count for item in classes)
+        self._fetch = fetch
+        self.loaded: dict[int, Program] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop, step = index.indices(self._count)
+        if step != 1 or start >= stop:
+            return []
+        if stop <= len(self._window):
+            return [program.pk for program in self._window[start:stop]]
+        overlapping = [item for item in self._classes if item.start < stop and item.start + item.count > start]
+        # Exactly the rows of these classes: their keys are one contiguous run, so a key range says it with
+        # each computed expression written a few times (not once per class); the stored points narrow the
+        # rows through the program_points index first, unless the classes span too many point tuples.
+        condition = _key_between(overlapping[-1].key, overlapping[0].key, self._key_fields)
+        stored = {(m.outcome, m.independence, m.interprofessional) for item in overlapping for m in item.members}
+        if len(stored) <= MAX_STORED_TUPLES:
+            narrowed = Q()
+            for outcome, independence, interprofessional in sorted(stored):
+                narrowed |= Q(
+                    outcome_points=outcome, independence_points=independence, interprofessional_points=interprofessional
+                )
+            condition &= narrowed
+        offset = start - overlapping[0].start
+        programs = self._fetch(condition, offset, offset + stop - start)
+        self.loaded.update((program.pk, program) for program in programs)
+        return [program.pk for program in programs]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self[0 : self._count])
+
+    def preload(self, stop: int) -> list[int]:
+        """Read the first `stop` programs in one query; later slices within them read nothing."""
+        ids = list(self[0:stop])
+        self._window = [self.loaded[program_id] for program_id in ids]
+        return ids
+
+
 @dataclass(frozen=True)
 class RankedPage:
     page: Page[int]  # of program ids, in ranked order
@@ -313,6 +566,9 @@ def ranked_results(
     return results
 
 
+READ_VERSION = "read"  # ranked_catalog_page reads the catalog version itself
+
+
 def ranked_catalog_page(
     *,
     goal: scoring.GoalCriteria,
@@ -324,25 +580,104 @@ def ranked_catalog_page(
     order_by_fit: bool = True,
     takeable_first: bool = True,
     per_page: int = PER_PAGE,
+    catalog_version: str | None = READ_VERSION,
 ) -> RankedPage:
-    """One page of the catalog ranked for a goal: four queries whatever the catalog size.
+    """One page of the catalog ranked for a goal, in exactly `ranked_queryset`'s order, whatever the catalog size.
 
-    The ranking itself selects only ids (narrow rows: the whole catalog is ordered
-    by computed points, so every byte per row counts); then the page's programs
-    are loaded with their provider and credit offerings.
+    Queries: the page's programs with their providers, and their credit offerings; before them the
+    point classes when not cached (one GROUP BY); the catalog version too unless the caller read it
+    (`catalog_version`, e.g. with the ranking context; None: do not cache). The first
+    RANKED_WINDOW ids and the count are cached per weights, so a page among them reads neither the
+    classes nor the rows of the others; otherwise the first page read fills them in the same query.
+    The count is exact.
+    With another sort than the ranking (`order_by_fit` False) the page is ordered in SQL by it.
     """
+    version = current_version_token() if catalog_version == READ_VERSION else catalog_version
+    leads = takeable_first and not fits_only
+    window_key = None
+    if version is not None and order_by_fit:
+        classes_key = point_classes_key(version=version, goal=goal, clinician=clinician, filters=filters)
+        parts = [classes_key, *dataclasses.astuple(weights), leads, fits_only]
+        window_key = "ranking-window:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+        cached = cache.get(window_key)
+        if cached is not None:
+            found = _page_from_window(cached, page_number=page_number, per_page=per_page)
+            if found is not None:
+                programs_by_id = catalog_base().in_bulk(list(found.object_list))
+                programs = [programs_by_id[program_id] for program_id in found.object_list]
+                results = ranked_results(programs, goal=goal, weights=weights, clinician=clinician)
+                return RankedPage(page=found, results=results)
+    classes = point_classes(goal=goal, clinician=clinician, filters=filters, version=version)
+    if not order_by_fit:
+        return _sorted_catalog_page(
+            goal=goal,
+            weights=weights,
+            clinician=clinician,
+            filters=filters,
+            page_number=page_number,
+            fits_only=fits_only,
+            per_page=per_page,
+            count=sum(item.count for item in classes if item.takeable or not fits_only),
+        )
+
+    def fetch(condition: Q, start: int, stop: int) -> list[Program]:
+        queryset = rank_annotate(
+            ranking_candidates(clinician=clinician, filters=filters, fits_only=fits_only), goal, weights
+        ).annotate(takeable=takeable_expression(clinician))
+        return list(rank_order(queryset.filter(condition), weights, clinician if leads else None)[start:stop])
+
+    ids = _RankedIds(
+        classes=ordered_classes(classes, weights, takeable_first=takeable_first, fits_only=fits_only),
+        fetch=fetch,
+        key_fields=("takeable" if leads else None, "weighted_points", "career_points" if weights.career else None),
+    )
+    if window_key is not None and _page_bounds(len(ids), page_number, per_page)[1] <= RANKED_WINDOW:
+        # One query reads the first programs; the page comes from them, their ids are kept for the next pages.
+        cache.set(window_key, (len(ids), ids.preload(min(RANKED_WINDOW, len(ids)))), POINT_CLASSES_TTL)
+    page = Paginator(ids, per_page).get_page(page_number)
+    programs = [ids.loaded[program_id] for program_id in page.object_list]
+    results = ranked_results(programs, goal=goal, weights=weights, clinician=clinician)
+    return RankedPage(page=page, results=results)
+
+
+RANKED_WINDOW = 100  # ranked ids kept per weights (five pages of 20); pages past them read their classes
+
+
+def _page_bounds(count: int, page_number: str | int | None, per_page: int) -> tuple[int, int]:
+    """[start, stop) of the page Paginator.get_page would give (a bad number: the first; past the end: the last)."""
+    page = Paginator(range(count), per_page).get_page(page_number)
+    return (page.start_index() - 1, page.end_index()) if count else (0, 0)
+
+
+def _page_from_window(
+    cached: tuple[int, list[int]], *, page_number: str | int | None, per_page: int
+) -> Page[int] | None:
+    """The page of ids from the cached first ids of the ranking, or None when the page lies past them."""
+    count, window = cached
+    start, stop = _page_bounds(count, page_number, per_page)
+    if stop > len(window):
+        return None
+    paginator: Paginator[int] = Paginator(range(count), per_page)
+    return Page(window[start:stop], paginator.get_page(page_number).number, paginator)
+
+
+def _sorted_catalog_page(
+    *,
+    goal: scoring.GoalCriteria,
+    weights: scoring.Weights,
+    clinician: fit.ClinicianContext,
+    filters: CatalogFilters,
+    page_number: str | int | None,
+    fits_only: bool,
+    per_page: int,
+    count: int,
+) -> RankedPage:
+    """The ranked cards in a catalog sort (date, title, cost...): ids by that sort, then the page's programs."""
     queryset = ranked_queryset(
-        goal=goal,
-        weights=weights,
-        clinician=clinician,
-        filters=filters,
-        fits_only=fits_only,
-        order_by_fit=order_by_fit,
-        takeable_first=takeable_first,
+        goal=goal, weights=weights, clinician=clinician, filters=filters, fits_only=fits_only, order_by_fit=False
     )
     paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
-    # Counted without the point annotations, which would otherwise be computed for every row.
-    paginator.count = ranking_candidates(clinician=clinician, filters=filters, fits_only=fits_only).count()
+    paginator.count = count  # from the point classes: no COUNT over the catalog
     page = paginator.get_page(page_number)
     ids = list(page.object_list)
     by_id = catalog_base().in_bulk(ids)

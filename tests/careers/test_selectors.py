@@ -59,9 +59,9 @@ def test_ranking_context_builds_goal_weights_and_licence_needs(django_assert_num
     _claim(user, datetime.date(2024, 5, 1), {"ama_pra_1": "10", "ancc": "12"}, topics=["opioids"])
     _claim(user, datetime.date(2024, 6, 1), {"ancc": "20"})
     _claim(user, datetime.date(2023, 1, 1), {"ama_pra_1": "30"})  # before the cycle
-    # profile, goal, licences, claims, amounts, team membership (for the employer policy), the ledger's profile,
-    # the programs already requested
-    with django_assert_num_queries(8):
+    # the goal with the profile (and the catalog version), the pending and approved requests, the licences with
+    # their topic requirements, the credit amounts; no policy query: no confirmed profession, so no policy applies
+    with django_assert_num_queries(4):
         context = ranking_context_for_user(user=user, today=TODAY)
     assert context is not None
     assert context.goal_id == goal.pk

@@ -8,7 +8,8 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,8 +17,16 @@ from hypothesis import strategies as st
 from careers.models import GoalTrack
 from demo.synthetic import synthetic_programs_create
 from programs.choices import Competency, CreditType, MandatedTopic, Profession
+from programs.models import Program
 from programs.ranking import fit, scoring
-from programs.ranking.queries import CONSTRAINT_CONDITIONS, fits_filter, rank_annotate, rank_order, ranked_queryset
+from programs.ranking.queries import (
+    CONSTRAINT_CONDITIONS,
+    fits_filter,
+    rank_annotate,
+    rank_order,
+    ranked_catalog_page,
+    ranked_queryset,
+)
 from programs.selectors import CatalogFilters, catalog_base, catalog_filter, program_signals
 from tests.factories import ProgramFactory, ProviderFactory
 from tests.programs.scoring_strategies import goals, weights
@@ -283,3 +292,170 @@ def test_the_sql_reads_the_one_definition_of_hard_constraints():
         fit.FitKind.LEAVE,
         fit.FitKind.OPEN,
     } == fit.CONSTRAINT_KINDS
+
+
+# --- The paged ranking: point classes, the cache, pages read from their classes only -----------------------------
+
+
+@pytest.fixture
+def bump_at_once(db):
+    """PostgreSQL moves the catalog version at commit, which a test's transaction never reaches: move it at once."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _every_page(*, per_page: int, **arguments) -> tuple[list[int], set[int]]:
+    """The ids of every page of ranked_catalog_page in order, and the counts it reported."""
+    ids: list[int] = []
+    counts = set()
+    number = 1
+    while True:
+        ranked = ranked_catalog_page(page_number=number, per_page=per_page, **arguments)
+        assert [result.program.pk for result in ranked.results] == list(ranked.page.object_list)
+        ids += [result.program.pk for result in ranked.results]
+        counts.add(ranked.page.paginator.count)
+        if not ranked.page.has_next():
+            return ids, counts
+        number += 1
+
+
+def _expected(goal, weights, clinician, filters, *, fits_only, takeable_first):
+    programs = list(catalog_filter(catalog_base(), filters))
+    if fits_only:
+        programs = [p for p in programs if fit.program_fits(fit.fit_checks(program_signals(p), clinician))]
+    if takeable_first:
+        return _takeable_first_ranking(goal, weights, clinician, programs)
+    return _module_ranking(goal, weights, programs)
+
+
+def _group_by_queries(captured) -> int:
+    return sum("GROUP BY" in query["sql"] for query in captured.captured_queries)
+
+
+FILTER_CHOICES = [CatalogFilters(), CatalogFilters(profession="nurse"), CatalogFilters(credit_type="ama_pra_1")]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_page_cold_and_warm_equals_the_module_order(bump_at_once, catalog, seed):
+    """Pages read through the point classes, cold then from the cache, with other weights on the same classes."""
+    rng = random.Random(300 + seed)
+    goal, clinician = _random_goal(rng), _random_clinician(rng, timezone.localdate())
+    filters = rng.choice(FILTER_CHOICES)
+    fits_only, takeable_first = rng.random() < 0.3, rng.random() < 0.7
+    per_page = rng.choice([1, 7, 20, 500])
+    first = _random_weights(rng)
+    for round_, chosen in enumerate([first, first, _random_weights(rng)]):  # cold; warm; new weights, warm classes
+        arguments = {
+            "goal": goal,
+            "weights": chosen,
+            "clinician": clinician,
+            "filters": filters,
+            "fits_only": fits_only,
+            "takeable_first": takeable_first,
+        }
+        with CaptureQueriesContext(connection) as captured:
+            ids, counts = _every_page(per_page=per_page, **arguments)
+        expected = _expected(goal, chosen, clinician, filters, fits_only=fits_only, takeable_first=takeable_first)
+        assert ids == expected
+        assert counts == {len(expected)}
+        assert _group_by_queries(captured) == (1 if round_ == 0 else 0)  # the classes were cached
+
+
+def test_ties_on_every_point_page_in_the_tie_break_order(bump_at_once, catalog):
+    """The tie programs share one class: a page boundary inside a class keeps fee, start, title, id order."""
+    goal, weights = scoring.GoalCriteria(track="executive_leadership"), scoring.Weights(1, 0, 0, 0)
+    clinician = fit.ClinicianContext(today=timezone.localdate())
+    for per_page in (1, 2, 3, 5):
+        ids, _ = _every_page(
+            per_page=per_page, goal=goal, weights=weights, clinician=clinician, filters=CatalogFilters()
+        )
+        assert ids == _takeable_first_ranking(goal, weights, clinician)
+
+
+def test_a_page_past_the_end_or_not_a_number_and_an_empty_catalog(bump_at_once, catalog):
+    goal, weights = scoring.GoalCriteria(track="executive_leadership"), scoring.Weights()
+    clinician = fit.ClinicianContext(today=timezone.localdate())
+    expected = _takeable_first_ranking(goal, weights, clinician)
+    arguments = {"goal": goal, "weights": weights, "clinician": clinician, "filters": CatalogFilters(), "per_page": 20}
+    last = ranked_catalog_page(page_number=999, **arguments)
+    assert last.page.number == last.page.paginator.num_pages
+    assert [r.program.pk for r in last.results] == expected[(last.page.number - 1) * 20 :]
+    assert [r.program.pk for r in ranked_catalog_page(page_number="x", **arguments).results] == expected[:20]
+    empty = ranked_catalog_page(page_number=1, **{**arguments, "filters": CatalogFilters(q="nothingmatchesthis")})
+    assert empty.results == [] and empty.page.paginator.count == 0
+
+
+def test_a_listing_written_after_the_cache_was_filled_shows_on_the_next_page(bump_at_once, catalog):
+    """Staleness: a write moves the catalog version, so the next request ranks the new catalog."""
+    goal = scoring.GoalCriteria(track="executive_leadership", competencies=frozenset({"healthcare_finance"}))
+    weights, clinician = scoring.Weights(0, 0, 0, 5), fit.ClinicianContext(today=timezone.localdate())
+    arguments = {
+        "goal": goal,
+        "weights": weights,
+        "clinician": clinician,
+        "filters": CatalogFilters(),
+        "page_number": 1,
+    }
+    before = ranked_catalog_page(**arguments)
+    new = ProgramFactory(
+        title="AAA new leader", competencies=["healthcare_finance"], career_tracks=["executive_leadership"]
+    )
+    after = ranked_catalog_page(**arguments)
+    assert after.page.paginator.count == before.page.paginator.count + 1
+    expected = _takeable_first_ranking(goal, weights, clinician)
+    assert new.pk in expected[:20]
+    assert [result.program.pk for result in after.results] == expected[:20]
+    Program.objects.filter(pk=new.pk).update(status="archived")  # unpublished in bulk: no save() signal
+    again = ranked_catalog_page(**arguments)
+    assert again.page.paginator.count == before.page.paginator.count
+    assert new.pk not in [result.program.pk for result in again.results]
+    assert [r.program.pk for r in again.results] == [r.program.pk for r in before.results]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(program_rows, min_size=0, max_size=10),
+    clinician=clinicians(),
+    goal=goals(),
+    weighting=weights,
+    other_weighting=weights,
+    per_page=st.integers(1, 4),
+    fits_only=st.booleans(),
+    takeable_first=st.booleans(),
+)
+def test_paged_ranking_equals_python_order_on_generated_programs(
+    bump_at_once, rows, clinician, goal, weighting, other_weighting, per_page, fits_only, takeable_first
+):
+    """Every page, cold and cached, and again after one more listing (the version moved), as fit orders them."""
+    with transaction.atomic():
+        provider = ProviderFactory(name="Generated")
+        today = timezone.localdate()
+
+        def create(row) -> None:
+            row = dict(row)
+            start_in, length, credits = row.pop("start_in"), row.pop("length"), row.pop("credits")
+            start = today + datetime.timedelta(days=start_in) if start_in is not None else None
+            end = (start or today) + datetime.timedelta(days=length) if length is not None else None
+            ProgramFactory(provider=provider, start_date=start, end_date=end, credits=credits, **row)
+
+        for row in rows:
+            create(row)
+        for step, chosen in enumerate([weighting, weighting, other_weighting, weighting]):
+            if step == 3 and rows:
+                create(rows[0])  # the same listing again: the version moves, the cache is not used
+            arguments = {
+                "goal": goal,
+                "weights": chosen,
+                "clinician": clinician,
+                "filters": CatalogFilters(),
+                "fits_only": fits_only,
+                "takeable_first": takeable_first,
+            }
+            ids, counts = _every_page(per_page=per_page, **arguments)
+            expected = _expected(
+                goal, chosen, clinician, CatalogFilters(), fits_only=fits_only, takeable_first=takeable_first
+            )
+            assert ids == expected
+            assert counts == {len(expected)}
+        transaction.set_rollback(True)
