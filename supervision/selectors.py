@@ -644,8 +644,7 @@ def team_member_figures(
 ) -> list[equity.MemberFigures]:
     """Equity inputs for the team's current members: participation, approvals and decision times.
 
-    Two queries beyond the rows: the counts are summed in SQL; the days to each decision are read
-    as one interval per decided request, for the median."""
+    One query beyond the rows: per decided request its requester, status and days to the decision."""
     today = today or timezone.localdate()
     rows = rows if rows is not None else team_member_rows(team=team, today=today)
     user_ids = [row.user_id for row in rows]
@@ -654,22 +653,19 @@ def team_member_figures(
     asked = FundingRequest.objects.filter(
         team=team, requester_id__in=user_ids, status__in=DECIDED_STATUSES, proposal__isnull=True
     )
-    counts = {
-        requester_id: (decided, approved)
-        for requester_id, decided, approved in asked.order_by()
-        .values("requester_id")
-        .annotate(decided=Count("id"), approved=Count("id", filter=Q(status__in=APPROVED_STATUSES)))
-        .values_list("requester_id", "decided", "approved")
-    }
-    # The median needs each duration (no portable SQL median): one interval per decided request, nothing else.
+    # One narrow row per decided request: the counts and, for the median (no portable SQL median), each duration.
+    counts: dict[int, list[int]] = {}  # requester -> [decided, approved]
     durations: dict[int, list[float]] = {}
-    for requester_id, took in (
-        asked.filter(decided_at__isnull=False)
-        .annotate(took=ExpressionWrapper(F("decided_at") - F("created_at"), output_field=DurationField()))
+    for requester_id, status, took in (
+        asked.annotate(took=ExpressionWrapper(F("decided_at") - F("created_at"), output_field=DurationField()))
         .order_by("requester_id", "id")
-        .values_list("requester_id", "took")
+        .values_list("requester_id", "status", "took")
     ):
-        durations.setdefault(requester_id, []).append(took.total_seconds() / 86400)
+        tally = counts.setdefault(requester_id, [0, 0])
+        tally[0] += 1
+        tally[1] += status in APPROVED_STATUSES
+        if took is not None:
+            durations.setdefault(requester_id, []).append(took.total_seconds() / 86400)
     figures = []
     for row in rows:
         decided, approved = counts.get(row.user_id, (0, 0))
