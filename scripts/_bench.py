@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+RANKED_USER = "bench-ranked@bench.test"
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
@@ -78,3 +80,51 @@ def measure(client: Any, name: str, url: str, params: dict[str, str], headers: d
         f"max={result.max_ms:6.1f} ms  {result.per_second:7.1f} req/s  ({requests} requests)"
     )
     return result
+
+
+def clinician_with_goal_create(email: str = RANKED_USER) -> Any:
+    """The ranked catalog's clinician (created or brought back to this state): a physician's profile with
+    budget and leave, a California MD licence accepting AMA PRA Category 1, an active leadership goal."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.roles import Role
+    from accounts.services import user_role_grant
+    from careers.models import CareerGoal, ClinicianProfile, Licence
+
+    today = timezone.localdate()
+    user, _ = User.objects.get_or_create(email=email)
+    user_role_grant(user=user, role=Role.CLINICIAN)
+    ClinicianProfile.objects.update_or_create(
+        user=user,
+        defaults={
+            "profession": "physician",
+            "yearly_budget_amount": Decimal("3000"),
+            "yearly_leave_days": Decimal("5"),
+            "next_review_date": today + datetime.timedelta(days=240),
+        },
+    )
+    if not Licence.objects.filter(user=user).exists():
+        Licence.objects.create(
+            user=user,
+            jurisdiction="California",
+            licence_type="MD",
+            renewal_date=today + datetime.timedelta(days=300),
+            hours_required=Decimal("50"),
+            accepted_credit_types=["ama_pra_1"],
+        )
+    CareerGoal.objects.update_or_create(
+        user=user,
+        is_active=True,
+        defaults={
+            "track": "executive_leadership",
+            "target_role": "Chief Medical Officer",
+            "competencies": ["healthcare_finance", "strategic_planning", "organizational_management"],
+            "essential_competencies": ["healthcare_finance"],
+            "horizon_date": today + datetime.timedelta(days=365),
+        },
+    )
+    return user

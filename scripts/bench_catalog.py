@@ -19,11 +19,9 @@ and the query count. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import datetime
 import time
-from decimal import Decimal
 
-from _bench import Timing, django_setup, measure
+from _bench import Timing, clinician_with_goal_create, django_setup, measure
 
 
 def main() -> None:
@@ -35,12 +33,10 @@ def main() -> None:
     django_setup()
     from django.db import connection
     from django.test import Client
-    from django.utils import timezone
 
     from accounts.models import User
     from accounts.roles import Role
     from accounts.services import user_role_grant
-    from careers.models import CareerGoal, ClinicianProfile, Licence
     from demo.synthetic import synthetic_programs_create
     from programs.models import Program
 
@@ -54,38 +50,7 @@ def main() -> None:
             cursor.execute("VACUUM ANALYZE programs_program")
             cursor.execute("VACUUM ANALYZE programs_creditoffering")
 
-    today = timezone.localdate()
-    user, _ = User.objects.get_or_create(email="bench-ranked@bench.test")
-    user_role_grant(user=user, role=Role.CLINICIAN)
-    ClinicianProfile.objects.update_or_create(
-        user=user,
-        defaults={
-            "profession": "physician",
-            "yearly_budget_amount": Decimal("3000"),
-            "yearly_leave_days": Decimal("5"),
-            "next_review_date": today + datetime.timedelta(days=240),
-        },
-    )
-    if not Licence.objects.filter(user=user).exists():
-        Licence.objects.create(
-            user=user,
-            jurisdiction="California",
-            licence_type="MD",
-            renewal_date=today + datetime.timedelta(days=300),
-            hours_required=Decimal("50"),
-            accepted_credit_types=["ama_pra_1"],
-        )
-    CareerGoal.objects.update_or_create(
-        user=user,
-        is_active=True,
-        defaults={
-            "track": "executive_leadership",
-            "target_role": "Chief Medical Officer",
-            "competencies": ["healthcare_finance", "strategic_planning", "organizational_management"],
-            "essential_competencies": ["healthcare_finance"],
-            "horizon_date": today + datetime.timedelta(days=365),
-        },
-    )
+    user = clinician_with_goal_create()
     client = Client()
     client.force_login(user)
 

@@ -50,6 +50,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from _bench import clinician_with_goal_create
 from _bench_stats import (
     Target,
     Verdict,
@@ -67,7 +68,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 RESULT_PREFIX = "BENCH-RESULT "
 TRIVIAL = "trivial"
-RANKED_USER = "bench-ranked@bench.test"
 PLAIN_USER = "bench-plain@bench.test"
 DASHBOARD_MEMBERS = 50
 MIN_SAMPLES = 8
@@ -141,53 +141,6 @@ def _django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def _clinician_with_goal() -> Any:
-    """The ranked catalog's clinician: profile, licence, budget and an active goal (as scripts/bench_catalog.py)."""
-    import datetime
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from accounts.models import User
-    from accounts.roles import Role
-    from accounts.services import user_role_grant
-    from careers.models import CareerGoal, ClinicianProfile, Licence
-
-    today = timezone.localdate()
-    user, _ = User.objects.get_or_create(email=RANKED_USER)
-    user_role_grant(user=user, role=Role.CLINICIAN)
-    ClinicianProfile.objects.update_or_create(
-        user=user,
-        defaults={
-            "profession": "physician",
-            "yearly_budget_amount": Decimal("3000"),
-            "yearly_leave_days": Decimal("5"),
-            "next_review_date": today + datetime.timedelta(days=240),
-        },
-    )
-    if not Licence.objects.filter(user=user).exists():
-        Licence.objects.create(
-            user=user,
-            jurisdiction="California",
-            licence_type="MD",
-            renewal_date=today + datetime.timedelta(days=300),
-            hours_required=Decimal("50"),
-            accepted_credit_types=["ama_pra_1"],
-        )
-    CareerGoal.objects.update_or_create(
-        user=user,
-        is_active=True,
-        defaults={
-            "track": "executive_leadership",
-            "target_role": "Chief Medical Officer",
-            "competencies": ["healthcare_finance", "strategic_planning", "organizational_management"],
-            "essential_competencies": ["healthcare_finance"],
-            "horizon_date": today + datetime.timedelta(days=365),
-        },
-    )
-    return user
-
-
 def _weights_query(weights: tuple[int, ...]) -> str:
     return urllib.parse.urlencode(dict(zip(WEIGHT_NAMES, (str(w) for w in weights), strict=True)))
 
@@ -241,7 +194,7 @@ def prepare(size: int) -> None:
         with connection.cursor() as cursor:
             for table in ("programs_program", "programs_creditoffering"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
-    ranked_user = _clinician_with_goal()
+    ranked_user = clinician_with_goal_create()
     plain_user, _ = User.objects.get_or_create(email=PLAIN_USER)
     user_role_grant(user=plain_user, role=Role.CLINICIAN)
 
