@@ -554,13 +554,7 @@ def _funding_request_create(request: Request, user: User) -> Response:
         raise ValidationError(_request_form_errors(form.errors))
     try:
         created, warning = supervision_services.funding_request_create(
-            requester=user,
-            program=program,
-            costs=form.costs(),
-            amount=form.cleaned_data["amount"],
-            leave_days=form.cleaned_data["leave_days"],
-            travel_days=form.cleaned_data["travel_days"],
-            justification=form.cleaned_data["justification"],
+            requester=user, program=program, **form.request_fields()
         )
     except DjangoValidationError as refusal:
         pending = supervision_selectors.pending_request_for_program(user=user, program_id=program.pk)

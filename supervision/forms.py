@@ -142,6 +142,17 @@ class FundingRequestForm(forms.Form):
             other_description=data.get("other_description") or "",
         )
 
+    def request_fields(self) -> dict[str, Any]:
+        """What `services.funding_request_create` takes from the form besides requester and program (after is_valid)."""
+        data = self.cleaned_data
+        return {
+            "costs": self.costs(),
+            "amount": data["amount"],
+            "leave_days": data["leave_days"],
+            "travel_days": data["travel_days"],
+            "justification": data["justification"],
+        }
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         if self.errors:

@@ -530,13 +530,7 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and pending is None and form.is_valid():
         try:
             created, warning = services.funding_request_create(
-                requester=request.user,
-                program=program,
-                costs=form.costs(),
-                amount=form.cleaned_data["amount"],
-                leave_days=form.cleaned_data["leave_days"],
-                travel_days=form.cleaned_data["travel_days"],
-                justification=form.cleaned_data["justification"],
+                requester=request.user, program=program, **form.request_fields()
             )
         except ValidationError as error:
             form.add_error(None, error)
