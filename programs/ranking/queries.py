@@ -598,10 +598,13 @@ def _stored_points_in(stored: set[tuple[int, int, int]]) -> Q:
     ordered = sorted(stored)
     if connection.vendor == "postgresql":
         columns = [list(column) for column in zip(*ordered, strict=True)]
+        # The ids first, as an array: the planner then expects a handful of rows (not a tenth of the
+        # catalog, its guess for a join with unnest) and probes each one's credit offerings rather than
+        # hashing every offering of the catalog for the fit filter.
         in_arrays = RawSQL(
-            '("programs_program"."outcome_points", "programs_program"."independence_points", '
-            '"programs_program"."interprofessional_points") IN '
-            "(SELECT * FROM unnest(%s::smallint[], %s::smallint[], %s::smallint[]))",
+            '"programs_program"."id" = ANY(ARRAY(SELECT stored."id" FROM "programs_program" stored '
+            'WHERE (stored."outcome_points", stored."independence_points", stored."interprofessional_points") IN '
+            "(SELECT * FROM unnest(%s::smallint[], %s::smallint[], %s::smallint[]))))",
             columns,
             output_field=BooleanField(),
         )
