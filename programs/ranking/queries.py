@@ -329,6 +329,7 @@ class RankedResult:
 POINT_CLASSES_TTL = 6 * 3600  # seconds; a new catalog version or day makes a new key long before
 
 
+COLUMN_TYPES = "HHHHI"  # outcome, independence, interprofessional, career points (at most scoring.FULL); count
 CAREER_BITS = 11  # career points (at most scoring.FULL) fit below the weighted points in one integer ordering key
 
 
@@ -350,12 +351,11 @@ class PointClasses:
     @classmethod
     def from_rows(cls, rows: Sequence[Sequence[int]]) -> PointClasses:
         """From (takeable, outcome, independence, interprofessional, career, count) rows in any order."""
-        ordered = sorted(rows, key=lambda row: not row[0])
-        columns = [array("H"), array("H"), array("H"), array("H"), array("I")]
-        for row in ordered:
-            for column, value in zip(columns, row[1:], strict=True):
-                column.append(value)
-        return cls(takeable_classes=sum(1 for row in ordered if row[0]), columns=columns)
+        takeable = [row for row in rows if row[0]]
+        ordered = takeable + [row for row in rows if not row[0]]
+        values = list(zip(*ordered, strict=True))[1:] if ordered else [()] * 5
+        columns = [array(typecode, column) for typecode, column in zip(COLUMN_TYPES, values, strict=True)]
+        return cls(takeable_classes=len(takeable), columns=columns)
 
     def cached_form(self) -> tuple[int, tuple[bytes, ...]]:
         return self.takeable_classes, tuple(column.tobytes() for column in self.columns)
@@ -364,7 +364,7 @@ class PointClasses:
     def from_cached_form(cls, value: tuple[int, tuple[bytes, ...]]) -> PointClasses:
         takeable_classes, raw = value
         columns = []
-        for typecode, data in zip("HHHHI", raw, strict=True):
+        for typecode, data in zip(COLUMN_TYPES, raw, strict=True):
             column = array(typecode)
             column.frombytes(data)
             columns.append(column)
@@ -504,16 +504,19 @@ def ordered_classes_between(
     leads, the takeable classes fill the first positions, so the others are not looked at unless
     the page reaches past them.
     """
-    takeable = classes.takeable_classes
-    if fits_only:
-        segments = [(0, takeable, 0, 0)]  # (first class, end, takeable when it leads, first position)
+    takeable, takeable_programs = classes.takeable_classes, classes.takeable_programs
+    if fits_only:  # (first class, end, takeable when it leads, first position, programs)
+        segments = [(0, takeable, 0, 0, takeable_programs)]
     elif takeable_first:
-        segments = [(0, takeable, 1, 0), (takeable, len(classes), 0, classes.takeable_programs)]
+        segments = [
+            (0, takeable, 1, 0, takeable_programs),
+            (takeable, len(classes), 0, takeable_programs, classes.programs - takeable_programs),
+        ]
     else:
-        segments = [(0, len(classes), 0, 0)]
+        segments = [(0, len(classes), 0, 0, classes.programs)]
     result: list[_OrderedClass] = []
-    for first, end, leads, position in segments:
-        if position < stop:
+    for first, end, leads, position, programs in segments:
+        if position < stop and position + programs > start:
             result += _segment_between(
                 classes, first, end, weights, leads=leads, position=position, start=start, stop=stop
             )
