@@ -353,8 +353,7 @@ class PointClasses:
         """From (takeable, outcome, independence, interprofessional, career, count) rows in any order."""
         takeable = [row for row in rows if row[0]]
         ordered = takeable + [row for row in rows if not row[0]]
-        values = list(zip(*ordered, strict=True))[1:] if ordered else [()] * 5
-        columns = [array(typecode, column) for typecode, column in zip(COLUMN_TYPES, values, strict=True)]
+        columns = [array(typecode, [row[index] for row in ordered]) for index, typecode in enumerate(COLUMN_TYPES, 1)]
         return cls(takeable_classes=len(takeable), columns=columns)
 
     def cached_form(self) -> tuple[int, tuple[bytes, ...]]:
