@@ -14,15 +14,19 @@ default: what the clinician can take first), and the SQL fit filter equals
 Only the page shown (about 20 programs) is then scored in Python, for the bars,
 the reasons and the fit badges.
 
-Why a page costs the same at 1,000 and 100,000 listings (`ranked_catalog_page`): the order
+Why a page costs nearly the same at 1,000 and 100,000 listings (`ranked_catalog_page`): the order
 depends on a program only through its point class (takeable, outcome, independence,
 interprofessional and career points) and then the tie-break (fee, start, title, id). One GROUP BY
-counts the candidates per class (`point_classes`); it is cached under the catalog version
-(programs.catalog_version), the goal's career coefficients, the clinician's fit situation and the
-filters, not the weights. For any weights, the classes are ordered in Python by the same keys as
-the SQL; a page then reads only the rows of the classes it overlaps (the `program_points`
-index), in the full SQL order, with the offset moved past the classes above it. The count is the
-sum of the classes: exact.
+counts the candidates per class (`point_classes`, run without PostgreSQL's JIT, whose compilation
+was most of its time); it is cached under the catalog version (programs.catalog_version), the
+goal's career coefficients, the clinician's fit situation and the filters, not the weights, as
+integer columns (`PointClasses`: about 60,000 classes at 100,000 synthetic listings). For any
+weights, one pass over the columns computes each class's key, packed in one integer, and a top-N
+of the keys finds the classes a page overlaps (`ordered_classes_between`); the page then reads only
+their rows (their stored points through the `program_points` index, their keys as one BETWEEN), in
+the full SQL order, with the offset moved past the classes above it. The count is the sum of the
+classes: exact. What still grows with the catalog: that pass (a few ms at 100,000) and the GROUP BY
+after each catalog write.
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import heapq
+import itertools
 import json
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,8 +46,21 @@ from typing import overload
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value, When
-from django.db.models.expressions import Expression
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Collate
 
 from ..catalog_version import current_version_token
@@ -309,25 +329,56 @@ class RankedResult:
 POINT_CLASSES_TTL = 6 * 3600  # seconds; a new catalog version or day makes a new key long before
 
 
-@dataclass(frozen=True)
-class PointClass:
-    """The candidates sharing every point the order reads, and whether the clinician can take them."""
+COLUMN_TYPES = "HHHHI"  # outcome, independence, interprofessional, career points (at most scoring.FULL); count
+CAREER_BITS = 11  # career points (at most scoring.FULL) fit below the weighted points in one integer ordering key
 
-    takeable: bool
-    outcome: int
-    independence: int
-    interprofessional: int
-    career: int
-    count: int
 
-    def weighted(self, weights: scoring.Weights) -> int:
-        """The exact `weighted_points` of every program in the class (as rank_annotate computes it)."""
-        return (
-            weights.outcome * self.outcome
-            + weights.independence * self.independence
-            + weights.interprofessional * self.interprofessional
-            + weights.career * self.career
-        )
+class PointClasses:
+    """The filtered candidates counted per point class, as columns, the takeable classes first.
+
+    A class is the candidates sharing every point the order reads (outcome, independence,
+    interprofessional and career points) and whether the clinician can take them. Columns of small
+    integers rather than objects: at 100,000 listings there are about 60,000 classes, and a request
+    with weights not seen before reads every one of them once.
+    """
+
+    def __init__(self, *, takeable_classes: int, columns: Sequence[array[int]]) -> None:
+        self.takeable_classes = takeable_classes
+        self.outcome, self.independence, self.interprofessional, self.career, self.count = columns
+        self.takeable_programs = sum(itertools.islice(self.count, takeable_classes))
+        self.programs = sum(self.count)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[int]]) -> PointClasses:
+        """From (takeable, outcome, independence, interprofessional, career, count) rows in any order."""
+        takeable = [row for row in rows if row[0]]
+        ordered = takeable + [row for row in rows if not row[0]]
+        columns = [array(typecode, [row[index] for row in ordered]) for index, typecode in enumerate(COLUMN_TYPES, 1)]
+        return cls(takeable_classes=len(takeable), columns=columns)
+
+    def cached_form(self) -> tuple[int, tuple[bytes, ...]]:
+        return self.takeable_classes, tuple(column.tobytes() for column in self.columns)
+
+    @classmethod
+    def from_cached_form(cls, value: tuple[int, tuple[bytes, ...]]) -> PointClasses:
+        takeable_classes, raw = value
+        columns = []
+        for typecode, data in zip(COLUMN_TYPES, raw, strict=True):
+            column = array(typecode)
+            column.frombytes(data)
+            columns.append(column)
+        return cls(takeable_classes=takeable_classes, columns=columns)
+
+    @property
+    def columns(self) -> tuple[array[int], ...]:
+        return (self.outcome, self.independence, self.interprofessional, self.career, self.count)
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+    def ranked_count(self, *, fits_only: bool) -> int:
+        """How many candidates the ranking holds: exact, the sum of its classes."""
+        return self.takeable_programs if fits_only else self.programs
 
 
 def _canonical(value: object) -> object:
@@ -371,23 +422,39 @@ def point_classes_key(
         "filters": dataclasses.replace(filters, sort=""),
     }
     text = json.dumps(_canonical(parts), sort_keys=True, default=str)
-    return "ranking-classes:" + hashlib.sha256(text.encode()).hexdigest()
+    return "ranking-classes-v2:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+GROUP_BY_WORK_MEM = "32MB"  # PostgreSQL: enough to hash the classes of 100,000 listings in memory
 CLASS_FIELDS = ("takeable", "outcome_points", "independence_points", "interprofessional_points", "career_points")
 
 
 def point_classes_query(
     *, goal: scoring.GoalCriteria, clinician: fit.ClinicianContext, filters: CatalogFilters
-) -> list[PointClass]:
-    """Count the filtered candidates per point class: one GROUP BY over the catalog."""
+) -> PointClasses:
+    """Count the filtered candidates per point class: one GROUP BY over the catalog (on PostgreSQL, without JIT).
+
+    One query: on PostgreSQL the statement that turns JIT off travels with it.
+    """
     queryset = ranking_candidates(clinician=clinician, filters=filters, fits_only=False).annotate(
         career_points=career_points_expression(goal), takeable=takeable_expression(clinician)
     )
-    rows = (
+    grouped = (
         queryset.values(*CLASS_FIELDS).annotate(programs=Count("pk")).order_by().values_list(*CLASS_FIELDS, "programs")
     )
-    return [PointClass(bool(row[0]), *row[1:]) for row in rows]
+    sql, params = grouped.query.sql_with_params()
+    with connection.cursor() as cursor:  # tens of thousands of rows: plain tuples, not the ORM's per-row machinery
+        if connection.vendor == "postgresql":
+            # JIT compilation took 0.98 s of this GROUP BY's 1.2 s at 100,000 listings (EXPLAIN ANALYZE), and
+            # 4 MB of work_mem made it sort 60,000 groups on disk rather than hash them. SET LOCAL in the same
+            # simple-query message holds for this statement only (one implicit transaction).
+            cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{GROUP_BY_WORK_MEM}'; {sql}", params)
+            cursor.nextset()
+            cursor.nextset()
+        else:
+            cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return PointClasses.from_rows(rows)
 
 
 def point_classes(
@@ -396,7 +463,7 @@ def point_classes(
     clinician: fit.ClinicianContext,
     filters: CatalogFilters,
     version: str | None,
-) -> list[PointClass]:
+) -> PointClasses:
     """The point classes, from the cache when this catalog version, day and situation were seen before.
 
     `version` None (this transaction changed the catalog) reads and writes no cache.
@@ -406,74 +473,152 @@ def point_classes(
     key = point_classes_key(version=version, goal=goal, clinician=clinician, filters=filters)
     cached = cache.get(key)
     if cached is not None:
-        return [PointClass(bool(row[0]), *row[1:]) for row in cached]
+        return PointClasses.from_cached_form(cached)
     classes = point_classes_query(goal=goal, clinician=clinician, filters=filters)
-    cache.set(
-        key,
-        [(int(c.takeable), c.outcome, c.independence, c.interprofessional, c.career, c.count) for c in classes],
-        POINT_CLASSES_TTL,
-    )
+    cache.set(key, classes.cached_form(), POINT_CLASSES_TTL)
     return classes
 
 
 @dataclass(frozen=True)
 class _OrderedClass:
     key: tuple[int, int, int]  # (takeable when it leads, else 0; weighted points; career points when weighted, else 0)
-    members: tuple[PointClass, ...]
+    members: tuple[tuple[int, int, int], ...]  # the (outcome, independence, interprofessional) points of its classes
     start: int  # position of its first program in the ranking
     count: int
 
 
-def ordered_classes(
-    classes: Sequence[PointClass], weights: scoring.Weights, *, takeable_first: bool, fits_only: bool
+def ordered_classes_between(
+    classes: PointClasses,
+    weights: scoring.Weights,
+    *,
+    takeable_first: bool,
+    fits_only: bool,
+    start: int,
+    stop: int,
 ) -> list[_OrderedClass]:
-    """The point classes merged by equal ordering key and put in ranking order, with their positions.
+    """The point classes holding positions [start, stop) of the ranking, merged by equal ordering key, in order.
 
     The key is exactly rank_order's before the tie-break: takeable (when it leads), weighted points,
-    career points (when weighted). Programs of one key are contiguous in the ranking.
+    career points (when weighted). Programs of one key are contiguous in the ranking. When takeable
+    leads, the takeable classes fill the first positions, so the others are not looked at unless
+    the page reaches past them.
     """
-    by_key: dict[tuple[int, int, int], list[PointClass]] = {}
-    for item in classes:
-        if fits_only and not item.takeable:
-            continue
-        key = (
-            int(item.takeable) if takeable_first and not fits_only else 0,
-            item.weighted(weights),
-            item.career if weights.career else 0,
-        )
-        by_key.setdefault(key, []).append(item)
-    result = []
-    position = 0
-    for key in sorted(by_key, reverse=True):
-        members = tuple(by_key[key])
-        count = sum(item.count for item in members)
-        result.append(_OrderedClass(key=key, members=members, start=position, count=count))
-        position += count
+    takeable, takeable_programs = classes.takeable_classes, classes.takeable_programs
+    if fits_only:  # (first class, end, takeable when it leads, first position, programs)
+        segments = [(0, takeable, 0, 0, takeable_programs)]
+    elif takeable_first:
+        segments = [
+            (0, takeable, 1, 0, takeable_programs),
+            (takeable, len(classes), 0, takeable_programs, classes.programs - takeable_programs),
+        ]
+    else:
+        segments = [(0, len(classes), 0, 0, classes.programs)]
+    result: list[_OrderedClass] = []
+    for first, end, leads, position, programs in segments:
+        if position < stop and position + programs > start:
+            result += _segment_between(
+                classes, first, end, weights, leads=leads, position=position, start=start, stop=stop
+            )
     return result
 
 
-MAX_STORED_TUPLES = 400  # beyond this many (outcome, independence, interprofessional) tuples, no index narrowing
+def _segment_between(
+    classes: PointClasses,
+    first: int,
+    end: int,
+    weights: scoring.Weights,
+    *,
+    leads: int,
+    position: int,
+    start: int,
+    stop: int,
+) -> list[_OrderedClass]:
+    """`ordered_classes_between` within the classes [first, end), whose first program is at `position`."""
+    outcome, independence = classes.outcome[first:end], classes.independence[first:end]
+    interprofessional, career = classes.interprofessional[first:end], classes.career[first:end]
+    w_o, w_i, w_p, w_c = weights.outcome, weights.independence, weights.interprofessional, weights.career
+    tied_by_career = 1 if w_c else 0
+    keys = [
+        ((w_o * o + w_i * i + w_p * p + w_c * c) << CAREER_BITS) + tied_by_career * c
+        for o, i, p, c in zip(outcome, independence, interprofessional, career, strict=True)
+    ]
+    wanted = stop - position  # positions of this segment the page reaches
+    if not keys or wanted <= 0:
+        return []
+    # Each class holds at least one program, so the classes before position `stop` are among the
+    # `wanted` highest keys; every class above them is too, so their positions are exact.
+    lowest = heapq.nlargest(wanted, keys)[-1] if wanted < len(keys) else min(keys)
+    by_key: dict[int, list[int]] = {}
+    for index in [index for index, key in enumerate(keys) if key >= lowest]:
+        by_key.setdefault(keys[index], []).append(index)
+    result = []
+    for key in sorted(by_key, reverse=True):
+        members = by_key[key]
+        count = sum(classes.count[first + index] for index in members)
+        if position + count > start:
+            stored = tuple((outcome[index], independence[index], interprofessional[index]) for index in members)
+            ordering_key = (leads, key >> CAREER_BITS, key & ((1 << CAREER_BITS) - 1))
+            result.append(_OrderedClass(key=ordering_key, members=stored, start=position, count=count))
+        position += count
+        if position >= stop:
+            break
+    return result
 
 
-def _key_between(
-    low: tuple[int, int, int], high: tuple[int, int, int], fields: tuple[str | None, str, str | None]
-) -> Q:
-    """Rows whose ordering key (over the annotations in `fields`; None: constant 0) is in [low, high]."""
-    named = [(name, index) for index, name in enumerate(fields) if name is not None]
+MAX_STORED_TUPLES = 400  # SQLite: beyond this many (outcome, independence, interprofessional) tuples, no narrowing
 
-    def at_least(position: int) -> Q:
-        if position == len(named):
-            return Q()
-        name, index = named[position]
-        return Q(**{f"{name}__gt": low[index]}) | (Q(**{name: low[index]}) & at_least(position + 1))
 
-    def at_most(position: int) -> Q:
-        if position == len(named):
-            return Q()
-        name, index = named[position]
-        return Q(**{f"{name}__lt": high[index]}) | (Q(**{name: high[index]}) & at_most(position + 1))
+TAKEABLE_BIT = 40  # above every weighted point (at most 4 * MAX_WEIGHT * FULL, shifted by CAREER_BITS)
 
-    return at_least(0) & at_most(0)
+
+def _packed_key(key: tuple[int, int, int]) -> int:
+    """An ordering key (takeable when it leads, weighted points, career points when weighted) as one integer."""
+    takeable, weighted, career = key
+    return (takeable << TAKEABLE_BIT) + (weighted << CAREER_BITS) + career
+
+
+def packed_key_expression(*, leads: bool, weights: scoring.Weights) -> Expression:
+    """`_packed_key` of each row, over rank_annotate's annotations (and `takeable` when it leads).
+
+    A key range is then one BETWEEN that names each computed expression once.
+    """
+    key = F("weighted_points") * Value(1 << CAREER_BITS)
+    if weights.career:
+        key = key + F("career_points")
+    if leads:
+        key = key + F("takeable") * Value(1 << TAKEABLE_BIT)
+    return ExpressionWrapper(key, output_field=BigIntegerField())
+
+
+def _stored_points_in(stored: set[tuple[int, int, int]]) -> Q:
+    """Rows whose stored (outcome, independence, interprofessional) points are one of `stored`, by the index.
+
+    PostgreSQL: one row comparison against three arrays, whatever their length (a Q per tuple cost
+    about 60 ms of ORM compilation per page at 400 tuples). SQLite: an OR of the tuples, up to
+    MAX_STORED_TUPLES (beyond, no narrowing: the key range alone is exact).
+    """
+    ordered = sorted(stored)
+    if connection.vendor == "postgresql":
+        columns = [list(column) for column in zip(*ordered, strict=True)]
+        # The ids first, as an array: the planner then expects a handful of rows (not a tenth of the
+        # catalog, its guess for a join with unnest) and probes each one's credit offerings rather than
+        # hashing every offering of the catalog for the fit filter.
+        in_arrays = RawSQL(
+            '"programs_program"."id" = ANY(ARRAY(SELECT stored."id" FROM "programs_program" stored '
+            'WHERE (stored."outcome_points", stored."independence_points", stored."interprofessional_points") IN '
+            "(SELECT * FROM unnest(%s::smallint[], %s::smallint[], %s::smallint[]))))",
+            columns,
+            output_field=BooleanField(),
+        )
+        return Q(in_arrays)
+    if len(ordered) > MAX_STORED_TUPLES:
+        return Q()
+    narrowed = Q()
+    for outcome, independence, interprofessional in ordered:
+        narrowed |= Q(
+            outcome_points=outcome, independence_points=independence, interprofessional_points=interprofessional
+        )
+    return narrowed
 
 
 class _RankedIds(Sequence[int]):
@@ -485,14 +630,13 @@ class _RankedIds(Sequence[int]):
     def __init__(
         self,
         *,
-        classes: list[_OrderedClass],
-        fetch: Callable[[Q, int, int], list[Program]],
-        key_fields: tuple[str | None, str, str | None],
+        count: int,
+        classes_between: Callable[[int, int], list[_OrderedClass]],
+        fetch: Callable[[tuple[int, int], Q, int, int], list[Program]],
     ) -> None:
-        self._classes = classes
-        self._key_fields = key_fields
+        self._count = count
+        self._classes_between = classes_between
         self._window: list[Program] = []  # the first programs of the ranking, when `preload` read them
-        self._count = sum(item.count for item in classes)
         self._fetch = fetch
         self.loaded: dict[int, Program] = {}
 
@@ -511,21 +655,13 @@ class _RankedIds(Sequence[int]):
             return []
         if stop <= len(self._window):
             return [program.pk for program in self._window[start:stop]]
-        overlapping = [item for item in self._classes if item.start < stop and item.start + item.count > start]
-        # Exactly the rows of these classes: their keys are one contiguous run, so a key range says it with
-        # each computed expression written a few times (not once per class); the stored points narrow the
-        # rows through the program_points index first, unless the classes span too many point tuples.
-        condition = _key_between(overlapping[-1].key, overlapping[0].key, self._key_fields)
-        stored = {(m.outcome, m.independence, m.interprofessional) for item in overlapping for m in item.members}
-        if len(stored) <= MAX_STORED_TUPLES:
-            narrowed = Q()
-            for outcome, independence, interprofessional in sorted(stored):
-                narrowed |= Q(
-                    outcome_points=outcome, independence_points=independence, interprofessional_points=interprofessional
-                )
-            condition &= narrowed
+        overlapping = self._classes_between(start, stop)
+        # Exactly the rows of these classes: their keys are one contiguous run, so a range of the packed key
+        # says it; the stored points narrow the rows through the program_points index first.
+        key_range = (_packed_key(overlapping[-1].key), _packed_key(overlapping[0].key))
+        narrowed = _stored_points_in({member for item in overlapping for member in item.members})
         offset = start - overlapping[0].start
-        programs = self._fetch(condition, offset, offset + stop - start)
+        programs = self._fetch(key_range, narrowed, offset, offset + stop - start)
         self.loaded.update((program.pk, program) for program in programs)
         return [program.pk for program in programs]
 
@@ -617,19 +753,27 @@ def ranked_catalog_page(
             page_number=page_number,
             fits_only=fits_only,
             per_page=per_page,
-            count=sum(item.count for item in classes if item.takeable or not fits_only),
+            count=classes.ranked_count(fits_only=fits_only),
         )
 
-    def fetch(condition: Q, start: int, stop: int) -> list[Program]:
-        queryset = rank_annotate(
-            ranking_candidates(clinician=clinician, filters=filters, fits_only=fits_only), goal, weights
-        ).annotate(takeable=takeable_expression(clinician))
+    def fetch(key_range: tuple[int, int], narrowed: Q, start: int, stop: int) -> list[Program]:
+        queryset = (
+            rank_annotate(ranking_candidates(clinician=clinician, filters=filters, fits_only=fits_only), goal, weights)
+            .annotate(takeable=takeable_expression(clinician))
+            .alias(packed_key=packed_key_expression(leads=leads, weights=weights))
+        )
+        condition = narrowed & Q(packed_key__range=key_range)
         return list(rank_order(queryset.filter(condition), weights, clinician if leads else None)[start:stop])
 
+    def classes_between(start: int, stop: int) -> list[_OrderedClass]:
+        return ordered_classes_between(
+            classes, weights, takeable_first=takeable_first, fits_only=fits_only, start=start, stop=stop
+        )
+
     ids = _RankedIds(
-        classes=ordered_classes(classes, weights, takeable_first=takeable_first, fits_only=fits_only),
+        count=classes.ranked_count(fits_only=fits_only),
+        classes_between=classes_between,
         fetch=fetch,
-        key_fields=("takeable" if leads else None, "weighted_points", "career_points" if weights.career else None),
     )
     if window_key is not None and _page_bounds(len(ids), page_number, per_page)[1] <= RANKED_WINDOW:
         # One query reads the first programs; the page comes from them, their ids are kept for the next pages.
