@@ -187,3 +187,15 @@ def test_compose_file_has_the_full_stack_with_health_checks():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "requirements.lock" in dockerfile
     assert "USER cme" in dockerfile
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    # JIT compiling was most of the point-class GROUP BY's time at 100,000 listings; settings turn it off.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

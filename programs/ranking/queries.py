@@ -17,7 +17,7 @@ the reasons and the fit badges.
 Why a page costs nearly the same at 1,000 and 100,000 listings (`ranked_catalog_page`): the order
 depends on a program only through its point class (takeable, outcome, independence,
 interprofessional and career points) and then the tie-break (fee, start, title, id). One GROUP BY
-counts the candidates per class (`point_classes`, run without PostgreSQL's JIT, whose compilation
+counts the candidates per class (`point_classes`; JIT is off for the connection, as its compilation
 was most of its time); it is cached under the catalog version (programs.catalog_version), the
 goal's career coefficients, the clinician's fit situation and the filters, not the weights, as
 integer columns (`PointClasses`: about 60,000 classes at 100,000 synthetic listings). For any
@@ -432,9 +432,9 @@ CLASS_FIELDS = ("takeable", "outcome_points", "independence_points", "interprofe
 def point_classes_query(
     *, goal: scoring.GoalCriteria, clinician: fit.ClinicianContext, filters: CatalogFilters
 ) -> PointClasses:
-    """Count the filtered candidates per point class: one GROUP BY over the catalog (on PostgreSQL, without JIT).
+    """Count the filtered candidates per point class: one GROUP BY over the catalog.
 
-    One query: on PostgreSQL the statement that turns JIT off travels with it.
+    One query: on PostgreSQL the statement that raises work_mem travels with it.
     """
     queryset = ranking_candidates(clinician=clinician, filters=filters, fits_only=False).annotate(
         career_points=career_points_expression(goal), takeable=takeable_expression(clinician)
@@ -445,11 +445,10 @@ def point_classes_query(
     sql, params = grouped.query.sql_with_params()
     with connection.cursor() as cursor:  # tens of thousands of rows: plain tuples, not the ORM's per-row machinery
         if connection.vendor == "postgresql":
-            # JIT compilation took 0.98 s of this GROUP BY's 1.2 s at 100,000 listings (EXPLAIN ANALYZE), and
-            # 4 MB of work_mem made it sort 60,000 groups on disk rather than hash them. SET LOCAL in the same
-            # simple-query message holds for this statement only (one implicit transaction).
-            cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '{GROUP_BY_WORK_MEM}'; {sql}", params)
-            cursor.nextset()
+            # 4 MB of work_mem made it sort 60,000 groups on disk rather than hash them (JIT is off for the
+            # connection: settings). SET LOCAL in the same simple-query message holds until the transaction ends:
+            # this statement alone under autocommit, the rest of the request's transaction inside an atomic block.
+            cursor.execute(f"SET LOCAL work_mem = '{GROUP_BY_WORK_MEM}'; {sql}", params)
             cursor.nextset()
         else:
             cursor.execute(sql, params)
