@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import TeamMembership, User
@@ -259,6 +259,58 @@ def policy_for_user(*, user_id: int, profession: str | None) -> EmployerCmePolic
         .order_by("pk")
     )
     return next((policy for policy in policies if policy.team_id), None) or next(iter(policies), None)
+
+
+# The policy columns the allowance and the ledger read; a policy read inside another query holds these only
+# (any other field is deferred: reading it costs a query, as for any deferred field).
+POLICY_ALLOWANCE_FIELDS = (
+    "id",
+    "team_id",
+    "organization_id",
+    "profession",
+    "yearly_reimbursement_amount",
+    "paid_leave_days",
+    "year_starts_month",
+)
+_POLICY_PREFIX = "policy__"
+
+
+def policy_for_user_annotations(*, user_field: str) -> dict[str, Subquery]:
+    """Annotations that read, inside a query of another model, the policy `policy_for_user` picks for its user.
+
+    `user_field` names that query's column holding the user's id ("user_id"). The same rule as
+    `policy_for_user`: the profession a supervisor confirmed on the user's profile (none confirmed: no
+    policy), their current team's policy for it, else their organization's, the lowest id first. Give the
+    annotated row to `policy_from_annotations`.
+    """
+    user_id = OuterRef(OuterRef(user_field))  # two levels out: from the inner queries of the policy subquery
+    current = TeamMembership.objects.current().filter(user_id=user_id)
+    confirmed = (
+        User.objects.filter(pk=user_id)
+        .exclude(clinician_profile__confirmed_profession="")
+        .values("clinician_profile__confirmed_profession")
+    )
+    picked = (
+        EmployerCmePolicy.objects.filter(profession__in=confirmed)
+        .filter(
+            Q(team_id__in=current.values("team_id"))
+            | Q(team__isnull=True, organization_id__in=current.values("team__organization_id"))
+        )
+        .alias(organization_wide=ExpressionWrapper(Q(team__isnull=True), output_field=BooleanField()))
+        .order_by("organization_wide", "pk")
+    )
+    return {f"{_POLICY_PREFIX}{name}": Subquery(picked.values(name)[:1]) for name in POLICY_ALLOWANCE_FIELDS}
+
+
+def policy_from_annotations(row: object) -> EmployerCmePolicy | None:
+    """The policy read by `policy_for_user_annotations` on `row`, or None when no policy applies."""
+    if getattr(row, f"{_POLICY_PREFIX}id") is None:
+        return None
+    # from_db takes the values of a partial row in the model's field order.
+    names = [
+        field.attname for field in EmployerCmePolicy._meta.concrete_fields if field.attname in POLICY_ALLOWANCE_FIELDS
+    ]
+    return EmployerCmePolicy.from_db(None, names, [getattr(row, f"{_POLICY_PREFIX}{name}") for name in names])
 
 
 def allowances_by_day_for_user(
