@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import BooleanField, CharField, ExpressionWrapper, JSONField, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 
 from accounts.models import TeamMembership, User
@@ -272,15 +273,16 @@ POLICY_ALLOWANCE_FIELDS = (
     "paid_leave_days",
     "year_starts_month",
 )
-_POLICY_PREFIX = "policy__"
+_POLICY_ANNOTATION = "policy_for_user_row"
 
 
 def policy_for_user_annotations(*, user_field: str) -> dict[str, Subquery]:
-    """Annotations that read, inside a query of another model, the policy `policy_for_user` picks for its user.
+    """An annotation that reads, inside a query of another model, the policy `policy_for_user` picks for its user.
 
     `user_field` names that query's column holding the user's id ("user_id"). The same rule as
     `policy_for_user`: the profession a supervisor confirmed on the user's profile (none confirmed: no
-    policy), their current team's policy for it, else their organization's, the lowest id first. Give the
+    policy), their current team's policy for it, else their organization's, the lowest id first. One
+    subquery giving the row as a JSON object (every value as text, so decimals stay exact); give the
     annotated row to `policy_from_annotations`.
     """
     user_id = OuterRef(OuterRef(user_field))  # two levels out: from the inner queries of the policy subquery
@@ -299,18 +301,19 @@ def policy_for_user_annotations(*, user_field: str) -> dict[str, Subquery]:
         .alias(organization_wide=ExpressionWrapper(Q(team__isnull=True), output_field=BooleanField()))
         .order_by("organization_wide", "pk")
     )
-    return {f"{_POLICY_PREFIX}{name}": Subquery(picked.values(name)[:1]) for name in POLICY_ALLOWANCE_FIELDS}
+    row = JSONObject(**{name: Cast(name, output_field=CharField()) for name in POLICY_ALLOWANCE_FIELDS})
+    return {_POLICY_ANNOTATION: Subquery(picked.values_list(row)[:1], output_field=JSONField())}
 
 
 def policy_from_annotations(row: object) -> EmployerCmePolicy | None:
     """The policy read by `policy_for_user_annotations` on `row`, or None when no policy applies."""
-    if getattr(row, f"{_POLICY_PREFIX}id") is None:
+    found: dict[str, str | None] | None = getattr(row, _POLICY_ANNOTATION)
+    if found is None:
         return None
+    fields = [field for field in EmployerCmePolicy._meta.concrete_fields if field.attname in POLICY_ALLOWANCE_FIELDS]
     # from_db takes the values of a partial row in the model's field order.
-    names = [
-        field.attname for field in EmployerCmePolicy._meta.concrete_fields if field.attname in POLICY_ALLOWANCE_FIELDS
-    ]
-    return EmployerCmePolicy.from_db(None, names, [getattr(row, f"{_POLICY_PREFIX}{name}") for name in names])
+    values = [None if found[field.attname] is None else field.to_python(found[field.attname]) for field in fields]
+    return EmployerCmePolicy.from_db(None, [field.attname for field in fields], values)
 
 
 def allowances_by_day_for_user(
