@@ -221,7 +221,7 @@ def _ranking_context_read(
         .select_related("user__clinician_profile")
         .annotate(
             **version_annotations(),
-            **policy_for_user_annotations(user_field="user_id"),
+            **policy_for_user_annotations(model=CareerGoal, user_field="user_id"),
             notifications_unread=_unread_count_of(OuterRef("user_id")),
         )
         .first()

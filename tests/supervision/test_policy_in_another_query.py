@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def _both(user):
     goal = (
         CareerGoal.objects.filter(user=user, is_active=True)
-        .annotate(**policy_for_user_annotations(user_field="user_id"))
+        .annotate(**policy_for_user_annotations(model=CareerGoal, user_field="user_id"))
         .get()
     )
     confirmed = getattr(getattr(user, "clinician_profile", None), "confirmed_profession", "") or None
