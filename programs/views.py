@@ -42,7 +42,7 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
     vocabulary = FilterVocabulary()
     form = CatalogFilterForm(request.GET, ranked=goal_context is not None, vocabulary=vocabulary)
     filters = form.cleaned_filters()
-    ranking_form = ranked = ranking_choice = None
+    ranking_form = ranked = ranking_choice = situation_key = None
     page: Page[int] | Page[Program]
     if goal_context is not None:
         ranking_form = RankingForm(request.GET, goal_weights=goal_context.weights)
@@ -59,13 +59,19 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
             catalog_version=goal_context.catalog_version,
         )
         page = ranked.page
+        situation_key = presenters.ranking_situation_key(
+            catalog_version=goal_context.catalog_version,
+            goal=goal_context.goal,
+            weights=ranking_choice.weights,
+            clinician=goal_context.clinician,
+        )
     else:
         page = selectors.catalog_page(filters=filters, page_number=request.GET.get("page"))
     context = {
         "form": form,
         "filters": filters,
         "page": page,
-        "cards": _cards(request, ranked=ranked, page=page),
+        "cards": _cards(request, ranked=ranked, page=page, situation_key=situation_key),
         "next_url": request.get_full_path(),  # where each card's shortlist button returns to
         "ranked": ranked,
         "ranking_form": ranking_form,
@@ -144,7 +150,11 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _cards(
-    request: AuthenticatedHttpRequest, *, ranked: queries.RankedPage | None, page: Page[int] | Page[Program]
+    request: AuthenticatedHttpRequest,
+    *,
+    ranked: queries.RankedPage | None,
+    page: Page[int] | Page[Program],
+    situation_key: str | None = None,
 ) -> list[presenters.ProgramCard]:
     """The page's result cards, with the viewer's shortlist for the page's programs read in one query."""
     if ranked is not None:
@@ -156,7 +166,9 @@ def _cards(
     if programs and actions:
         shortlisted = shortlisted_program_ids(user=request.user, program_ids=[program.pk for program in programs])
     if ranked is not None:
-        return presenters.ranked_cards(ranked.results, shortlisted=shortlisted, actions=actions)
+        return presenters.ranked_cards(
+            ranked.results, shortlisted=shortlisted, actions=actions, situation_key=situation_key
+        )
     return presenters.program_cards(programs, shortlisted=shortlisted, actions=actions)
 
 
