@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, cast
 
 from django import forms
@@ -85,6 +87,32 @@ def _cost_field(label: str) -> forms.DecimalField:
     return forms.DecimalField(label=label, required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2)
 
 
+class FilterVocabulary:
+    """The values the catalog's filters offer (providers, states, topics, specialties), each read from its
+    cache on first use and at most once per request: an htmx partial, which renders no filter, reads none."""
+
+    @cached_property
+    def providers(self) -> list[tuple[str, str]]:
+        return _with_blank([(str(pk), name) for pk, name in selectors.catalog_provider_options()], "Any provider")
+
+    @cached_property
+    def states(self) -> list[tuple[str, str]]:
+        return _with_blank([(state, state) for state in selectors.catalog_state_options()], "Any state")
+
+    @cached_property
+    def topics(self) -> list[str]:
+        return selectors.catalog_tag_labels("topics")
+
+    @cached_property
+    def specialties(self) -> list[str]:
+        return selectors.catalog_tag_labels("specialties")
+
+    def fingerprint(self) -> str:
+        """A digest of every value offered: what a rendered filter form depends on besides the query."""
+        offered = repr((self.providers, self.states, self.topics, self.specialties)).encode()
+        return hashlib.sha256(offered).hexdigest()
+
+
 class CatalogFilterForm(forms.Form):
     """The catalog's query string. Invalid values are reported and ignored, never fatal.
 
@@ -140,14 +168,18 @@ class CatalogFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label="Sort by", required=False, choices=list(CATALOG_SORTS.items()), widget=QuickSelect)
 
-    def __init__(self, data: Mapping[str, Any] | None = None, *, ranked: bool = False) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        ranked: bool = False,
+        vocabulary: FilterVocabulary | None = None,
+    ) -> None:
         super().__init__(data)
-        provider_field = cast(forms.ChoiceField, self.fields["provider"])
-        provider_field.choices = _with_blank(
-            [(str(pk), name) for pk, name in selectors.catalog_provider_options()], "Any provider"
-        )
-        state_field = cast(forms.ChoiceField, self.fields["state"])
-        state_field.choices = _with_blank([(state, state) for state in selectors.catalog_state_options()], "Any state")
+        offered = vocabulary or FilterVocabulary()
+        # Callables: read when the select is rendered, never to validate (OpenChoiceField takes any value).
+        cast(forms.ChoiceField, self.fields["provider"]).choices = lambda: offered.providers
+        cast(forms.ChoiceField, self.fields["state"]).choices = lambda: offered.states
         if ranked:
             # "Best fit" exists only for a clinician with an active goal; first, so it is the default.
             sort_field = cast(forms.ChoiceField, self.fields["sort"])

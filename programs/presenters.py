@@ -26,12 +26,21 @@ them, as every template does).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+import dataclasses
+import hashlib
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
+import django
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from .choices import (
     AccreditationStatus,
@@ -233,7 +242,7 @@ class CardRanking(TypedDict):
 
 
 class ProgramCard(TypedDict):
-    """One result card, every string worded; `ranking` only when ranked for a goal.
+    """One result card, every string worded; `ranking_html` only when ranked for a goal.
 
     `toggle_url` is the shortlist button's, `on_shortlist` its state; `funding_url` the
     "Ask for funding" link's (both shown to clinicians only).
@@ -247,7 +256,7 @@ class ProgramCard(TypedDict):
     toggle_url: str
     on_shortlist: bool
     funding_url: str
-    ranking: CardRanking | None
+    ranking_html: SafeString | str  # the ranked part (catalog.html#card-ranking) rendered; "" unranked
 
 
 _SUMMARY_CLASSES = {fit.FitVerdict.DOES_NOT_FIT: "badge-bad", fit.FitVerdict.NOT_CHECKED: "badge-unknown"}
@@ -390,9 +399,7 @@ class _CardLinks:
         self.funding = f"{reverse('supervision:request_new')}?program=" if actions else ""
 
 
-def _card(
-    program: Program, links: _CardLinks, *, shortlisted: Collection[int], ranking: CardRanking | None
-) -> ProgramCard:
+def _card(program: Program, links: _CardLinks, *, shortlisted: Collection[int]) -> ProgramCard:
     pk = program.pk
     return ProgramCard(
         pk=str(pk),
@@ -403,7 +410,7 @@ def _card(
         toggle_url=links.toggle(pk) if links.toggle else "",
         on_shortlist=pk in shortlisted,
         funding_url=f"{links.funding}{pk}" if links.funding else "",
-        ranking=ranking,
+        ranking_html="",
     )
 
 
@@ -414,10 +421,80 @@ def program_cards(programs: Iterable[Program], *, shortlisted: Collection[int], 
     `actions` (the viewer is a clinician) adds the shortlist button and "Ask for funding".
     """
     links = _CardLinks(actions=actions)
-    return [_card(program, links, shortlisted=shortlisted, ranking=None) for program in programs]
+    return [_card(program, links, shortlisted=shortlisted) for program in programs]
 
 
-def ranked_cards(results: Sequence[RankedResult], *, shortlisted: Collection[int], actions: bool) -> list[ProgramCard]:
-    """The ranked catalog's cards: each program's card with its score, reasons and fit (see program_cards)."""
+CARD_RANKING_TEMPLATE = "programs/catalog.html#card-ranking"
+CARD_RANKING_TTL = 600  # seconds; the key changes with the catalog, the goal, the weights and the situation anyway
+
+
+def ranked_cards(
+    results: Sequence[RankedResult], *, shortlisted: Collection[int], actions: bool, situation_key: str | None = None
+) -> list[ProgramCard]:
+    """The ranked catalog's cards: each program's card with its score, reasons and fit (see program_cards).
+
+    The ranked part is the catalog.html#card-ranking partial, rendered here. With `situation_key`
+    (`ranking_situation_key`: everything it depends on but the program) each program's part is kept
+    in the cache and read back for all the page in one call; None renders every part.
+    """
     links = _CardLinks(actions=actions)
-    return [_card(result.program, links, shortlisted=shortlisted, ranking=card_ranking(result)) for result in results]
+    keys = {result.program.pk: f"card-ranking:{situation_key}:{result.program.pk}" for result in results}
+    cached: dict[str, str] = cache.get_many(list(keys.values())) if situation_key else {}
+    cards, fresh = [], {}
+    for result in results:
+        card = _card(result.program, links, shortlisted=shortlisted)
+        key = keys[result.program.pk]
+        html = cached.get(key)
+        if html is None:
+            html = render_to_string(CARD_RANKING_TEMPLATE, {"card": card, "ranking": card_ranking(result)})
+            fresh[key] = html
+        card["ranking_html"] = mark_safe(html)  # rendered by the autoescaping template above, here or before
+        cards.append(card)
+    if situation_key and fresh:
+        cache.set_many(fresh, CARD_RANKING_TTL)
+    return cards
+
+
+def ranking_situation_key(
+    *,
+    catalog_version: str | None,
+    goal: scoring.GoalCriteria,
+    weights: scoring.Weights,
+    clinician: fit.ClinicianContext,
+) -> str | None:
+    """What a card's ranked part depends on besides its program, as one digest; None (do not cache) without
+    a catalog version. The programs' rows move the catalog version; the goal, the weights and the whole
+    fit situation (the notes read all of it) are in; so is the code that words and writes the part."""
+    if catalog_version is None:
+        return None
+    parts = [catalog_version, _canonical(goal), _canonical(weights), _canonical(clinician), _CARD_MARKUP]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    """A value as JSON can hold it whatever the process: dataclasses as dicts, sets sorted."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: _canonical(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, (set, frozenset)):
+        return sorted(_canonical(item) for item in value)  # type: ignore[type-var]
+    if isinstance(value, Mapping):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    return value
+
+
+def source_fingerprint(*paths: Path) -> str:
+    """A digest of source files (and Django's version): a cache key holding it is never read across a deploy."""
+    digest = hashlib.sha256(django.get_version().encode())
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_HERE = Path(__file__).resolve().parent
+_CARD_MARKUP = source_fingerprint(
+    settings.BASE_DIR / "templates" / "programs" / "catalog.html",
+    Path(__file__),
+    *(_HERE / "ranking" / name for name in ("scoring.py", "fit.py", "queries.py")),
+)

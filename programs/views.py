@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import hashlib
+from functools import partial
+from pathlib import Path
 from typing import cast
 
+import django
+from django.conf import settings
 from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,11 +20,14 @@ from supervision.ledger import ledger_for
 from supervision.selectors import program_on_record, ranking_context_for_request
 
 from . import announcements, presenters, selectors
-from .forms import CatalogFilterForm
+from . import forms as forms_module
+from .forms import CatalogFilterForm, FilterVocabulary
 from .models import Program
+from .ranking import forms as ranking_forms_module
 from .ranking import queries
 from .ranking.compare import MAX_COMPARE, MIN_COMPARE, program_comparison
 from .ranking.forms import RankingForm
+from .ranking.scoring import Weights
 
 
 @require_GET
@@ -31,9 +39,10 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
     goal unless the sliders override them) and carry scores, reasons and fit badges.
     """
     goal_context = ranking_context_for_request(request)
-    form = CatalogFilterForm(request.GET, ranked=goal_context is not None)
+    vocabulary = FilterVocabulary()
+    form = CatalogFilterForm(request.GET, ranked=goal_context is not None, vocabulary=vocabulary)
     filters = form.cleaned_filters()
-    ranking_form = ranked = ranking_choice = None
+    ranking_form = ranked = ranking_choice = situation_key = None
     page: Page[int] | Page[Program]
     if goal_context is not None:
         ranking_form = RankingForm(request.GET, goal_weights=goal_context.weights)
@@ -50,13 +59,19 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
             catalog_version=goal_context.catalog_version,
         )
         page = ranked.page
+        situation_key = presenters.ranking_situation_key(
+            catalog_version=goal_context.catalog_version,
+            goal=goal_context.goal,
+            weights=ranking_choice.weights,
+            clinician=goal_context.clinician,
+        )
     else:
         page = selectors.catalog_page(filters=filters, page_number=request.GET.get("page"))
     context = {
         "form": form,
         "filters": filters,
         "page": page,
-        "cards": _cards(request, ranked=ranked, page=page),
+        "cards": _cards(request, ranked=ranked, page=page, situation_key=situation_key),
         "next_url": request.get_full_path(),  # where each card's shortlist button returns to
         "ranked": ranked,
         "ranking_form": ranking_form,
@@ -65,8 +80,10 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
         "compare_limits": (MIN_COMPARE, MAX_COMPARE),
         "ranking_rule": queries.ranking_rule(filters.sort),
         "query_without_page": _query_without_page(request),
-        "topic_options": selectors.catalog_tag_labels("topics"),
-        "specialty_options": selectors.catalog_tag_labels("specialties"),
+        "filter_vocabulary": vocabulary,  # read only by the full page's filter form (the partial has none)
+        "filter_form_key": partial(
+            _filter_form_key, request, vocabulary=vocabulary, weights=goal_context.weights if goal_context else None
+        ),
         "live_status": live_status(
             request,
             announcements.catalog_status(
@@ -133,7 +150,11 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _cards(
-    request: AuthenticatedHttpRequest, *, ranked: queries.RankedPage | None, page: Page[int] | Page[Program]
+    request: AuthenticatedHttpRequest,
+    *,
+    ranked: queries.RankedPage | None,
+    page: Page[int] | Page[Program],
+    situation_key: str | None = None,
 ) -> list[presenters.ProgramCard]:
     """The page's result cards, with the viewer's shortlist for the page's programs read in one query."""
     if ranked is not None:
@@ -145,8 +166,34 @@ def _cards(
     if programs and actions:
         shortlisted = shortlisted_program_ids(user=request.user, program_ids=[program.pk for program in programs])
     if ranked is not None:
-        return presenters.ranked_cards(ranked.results, shortlisted=shortlisted, actions=actions)
+        return presenters.ranked_cards(
+            ranked.results, shortlisted=shortlisted, actions=actions, situation_key=situation_key
+        )
     return presenters.program_cards(programs, shortlisted=shortlisted, actions=actions)
+
+
+def _markup_fingerprint() -> str:
+    """A digest of the code that writes the catalog's filter form, so a deploy never serves a form cached before it."""
+    sources = [
+        settings.BASE_DIR / "templates" / name
+        for name in ("programs/catalog.html", "_field.html", "_field_help.html", "_field_errors.html")
+    ]
+    sources += [Path(forms_module.__file__ or ""), Path(ranking_forms_module.__file__ or "")]
+    digest = hashlib.sha256(django.get_version().encode())
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+_FILTER_FORM_MARKUP = _markup_fingerprint()
+
+
+def _filter_form_key(request: HttpRequest, *, vocabulary: FilterVocabulary, weights: Weights | None) -> str:
+    """What the catalog's rendered filter form depends on, as one digest: the query (every value, so the
+    form's values and errors), the goal's weights (the sliders' starting values; None unranked), the values
+    the filters offer, and the markup. The page caches the form under it ({% cache %} in catalog.html)."""
+    inputs = (sorted(request.GET.lists()), repr(weights), vocabulary.fingerprint(), _FILTER_FORM_MARKUP)
+    return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -4,21 +4,25 @@ A request's costs fall on one day (`FundingRequest.costs_on`: the program's star
 or the day of asking when it is on demand or already running), and count in the
 policy year containing that day: approved requests use the allowance, pending ones
 reserve it. `supervision.ledger` adds the clinician's own budget and plan to this
-and is what pages read. Depends on accounts and supervision models (and the pure rule
+and is what pages read. Depends on accounts, supervision and careers models (and the pure rule
 `programs.ranking.fit.costs_fall_on`, the rule for `costs_on`) only, so every supervision module can import it.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import JSONField, Model, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from accounts.models import TeamMembership, User
+from accounts.models import Team, TeamMembership, User
+from careers.models import ClinicianProfile
 
 from .models import APPROVED_STATUSES, EmployerCmePolicy, FundingRequest, RequestStatus
 
@@ -259,6 +263,61 @@ def policy_for_user(*, user_id: int, profession: str | None) -> EmployerCmePolic
         .order_by("pk")
     )
     return next((policy for policy in policies if policy.team_id), None) or next(iter(policies), None)
+
+
+# The policy columns the allowance and the ledger read; a policy read inside another query holds these only
+# (any other field is deferred: reading it costs a query, as for any deferred field).
+POLICY_ALLOWANCE_FIELDS = (
+    "id",
+    "team_id",
+    "organization_id",
+    "profession",
+    "yearly_reimbursement_amount",
+    "paid_leave_days",
+    "year_starts_month",
+)
+_POLICY_ANNOTATION = "policy_for_user_row"
+
+
+def policy_for_user_annotations(*, model: type[Model], user_field: str) -> dict[str, RawSQL]:
+    """An annotation that reads, inside a query of another model, the policy `policy_for_user` picks for its user.
+
+    `model` is that query's model and `user_field` its column holding the user's id (CareerGoal, "user_id").
+    The same rule as `policy_for_user` (tests/supervision/test_policy_in_another_query.py holds them equal):
+    the profession a supervisor confirmed on the user's profile (none confirmed: no policy), their current
+    team's policy for it, else their organization's, the lowest id first. Written in SQL because the ORM
+    spent milliseconds compiling the nested subqueries on every ranked page: one subquery giving the row as a
+    JSON object, every value as text so decimals stay exact. Give the annotated row to `policy_from_annotations`.
+    """
+    quote = connection.ops.quote_name
+    user_column = f"{quote(model._meta.db_table)}.{quote(user_field)}"
+    policy, profile = quote(EmployerCmePolicy._meta.db_table), quote(ClinicianProfile._meta.db_table)
+    membership, team = quote(TeamMembership._meta.db_table), quote(Team._meta.db_table)
+    build = "JSONB_BUILD_OBJECT" if connection.vendor == "postgresql" else "JSON_OBJECT"
+    values = ", ".join(f"'{name}', CAST(p.{quote(name)} AS TEXT)" for name in POLICY_ALLOWANCE_FIELDS)
+    # One current membership per user (constraint membership_one_current_team), so the joins give one row per policy.
+    sql = (
+        f"SELECT {build}({values}) FROM {policy} p "  # noqa: S608 - names from the models, no input
+        f"JOIN {profile} cp ON cp.user_id = {user_column} AND cp.confirmed_profession = p.profession "
+        f"JOIN {membership} m ON m.user_id = {user_column} AND m.ended_at IS NULL "
+        f"JOIN {team} t ON t.id = m.team_id "
+        "WHERE cp.confirmed_profession <> '' "
+        "AND (p.team_id = m.team_id OR (p.team_id IS NULL AND p.organization_id = t.organization_id)) "
+        "ORDER BY CASE WHEN p.team_id IS NULL THEN 1 ELSE 0 END, p.id LIMIT 1"
+    )
+    return {_POLICY_ANNOTATION: RawSQL(f"({sql})", (), output_field=JSONField())}  # noqa: S611 - no input in it
+
+
+def policy_from_annotations(row: object) -> EmployerCmePolicy | None:
+    """The policy read by `policy_for_user_annotations` on `row`, or None when no policy applies."""
+    read: dict[str, str | None] | str | None = getattr(row, _POLICY_ANNOTATION)
+    found: dict[str, str | None] | None = json.loads(read) if isinstance(read, str) else read  # SQLite: text
+    if found is None:
+        return None
+    fields = [field for field in EmployerCmePolicy._meta.concrete_fields if field.attname in POLICY_ALLOWANCE_FIELDS]
+    # from_db takes the values of a partial row in the model's field order.
+    values = [None if found[field.attname] is None else field.to_python(found[field.attname]) for field in fields]
+    return EmployerCmePolicy.from_db(None, [field.attname for field in fields], values)
 
 
 def allowances_by_day_for_user(

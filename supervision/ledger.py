@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -38,7 +39,7 @@ from .allowance import (
     employer_allowances_by_day,
     policy_for_user,
 )
-from .models import APPROVED_STATUSES, FundingRequest, RequestStatus
+from .models import APPROVED_STATUSES, EmployerCmePolicy, FundingRequest, RequestStatus
 
 ZERO = Decimal("0")
 
@@ -206,15 +207,21 @@ def ledgers_for_days(
 
 
 def ledgers_for_ranking(
-    *, user: User, profile: ClinicianProfile | None, days: set[datetime.date]
+    *,
+    user: User,
+    profile: ClinicianProfile | None,
+    days: set[datetime.date],
+    policy: EmployerCmePolicy | Literal[False] | None = False,
 ) -> tuple[dict[datetime.date, Ledger], frozenset[int]]:
     """`ledgers_for_days(with_plan=False)` for a profile already read, and the programs already requested.
 
-    The ranking's bulk path: two queries (the employer policy; every pending or approved request of
-    the user, which gives both the allowance's figures and the programs whose own request reserves
-    their costs), the same arithmetic as every other ledger.
+    The ranking's bulk path: two queries (the employer policy, unless the caller read it with
+    `allowance.policy_for_user_annotations`; every pending or approved request of the user, which
+    gives both the allowance's figures and the programs whose own request reserves their costs),
+    the same arithmetic as every other ledger.
     """
-    policy = policy_for_user(user_id=user.pk, profession=profile.confirmed_profession if profile else None)
+    if policy is False:
+        policy = policy_for_user(user_id=user.pk, profession=profile.confirmed_profession if profile else None)
     rows = list(
         FundingRequest.objects.filter(
             requester=user, status__in=[RequestStatus.PENDING, *APPROVED_STATUSES]

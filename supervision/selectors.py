@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Literal, cast
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -35,7 +36,14 @@ from programs.ranking.fit import format_date
 from programs.selectors import program_signals
 
 from . import disclosure, equity, rules
-from .allowance import Allowance, employer_allowance_for_user, employer_allowances_for_users, profession_of
+from .allowance import (
+    Allowance,
+    employer_allowance_for_user,
+    employer_allowances_for_users,
+    policy_for_user_annotations,
+    policy_from_annotations,
+    profession_of,
+)
 from .ledger import ledgers_for_ranking
 from .models import (
     APPROVED_STATUSES,
@@ -192,62 +200,92 @@ def ranking_context_for_user(*, user: User | None, today: datetime.date | None =
     The money and leave are the ledger's (supervision.ledger) for this policy year and
     the next five, so each program is checked against the year its costs fall in.
     Composed here because supervision is the layer that may see both careers and
-    the allowance. Five queries whatever the clinician has: the active goal with the
-    profile and the catalog version (read with it, so a ranked page pays no query for
-    it); the employer policy; the pending and approved requests; the licences with
-    their topic requirements; their credit in the current cycles. One without an
-    active goal. Pages call `ranking_context_for_request`, which reads it once per request.
+    the allowance. Four queries whatever the clinician has: the active goal with the
+    profile, the employer policy and the catalog version (read with it, so a ranked page
+    pays no query for them); the pending and approved requests; the licences with their
+    topic requirements; their credit in the current cycles. One without an active goal.
+    Pages call `ranking_context_for_request`, which reads it once per request.
     """
+    return _ranking_context_read(user=user, today=today)[0]
+
+
+def _ranking_context_read(
+    *, user: User | None, today: datetime.date | None
+) -> tuple[RankingContext | None, int | None]:
+    """`ranking_context_for_user`, and the user's unread notification count read with the goal (None without one)."""
     if user is None or not user.is_authenticated:
-        return None
+        return None, None
     today = today or timezone.localdate()
     goal = (
         CareerGoal.objects.filter(user=user, is_active=True)
         .select_related("user__clinician_profile")
-        .annotate(**version_annotations())
+        .annotate(
+            **version_annotations(),
+            **policy_for_user_annotations(model=CareerGoal, user_field="user_id"),
+            notifications_unread=_unread_count_of(OuterRef("user_id")),
+        )
         .first()
     )
     if goal is None:
-        return None
+        return None, None
     profile = getattr(goal.user, "clinician_profile", None)
-    annotated = cast(Any, goal)  # the version_annotations
-    return ranking_context_with_profile(
+    annotated = cast(Any, goal)  # the annotations above
+    context = ranking_context_with_profile(
         goal=goal,
         profile=profile,
         user=user,
-        money=money_situation(user=user, today=today, profile=profile),
+        money=money_situation(user=user, today=today, profile=profile, policy=policy_from_annotations(goal)),
         today=today,
         catalog_version=version_token(annotated.catalog_version, annotated.catalog_changed_here),
     )
+    return context, annotated.notifications_unread
 
 
 _REQUEST_MEMO = "_ranking_context_memo"
+_UNREAD_MEMO = "_notifications_unread_memo"
 
 
 def ranking_context_for_request(request: HttpRequest) -> RankingContext | None:
     """`ranking_context_for_user` for the request's user, assembled at most once per request.
 
     Kept on the request object (never in the process), so the catalog, its htmx partial, the
-    program and compare pages and the API share one assembly path and pay for it once.
+    program and compare pages and the API share one assembly path and pay for it once. The
+    unread notification count read with the goal is kept too, for the navigation
+    (`notifications_unread_for_request`).
     """
     memo: dict[datetime.date, RankingContext | None] | None = getattr(request, _REQUEST_MEMO, None)
     today = timezone.localdate()
     if memo is None or today not in memo:
-        memo = {today: ranking_context_for_user(user=getattr(request, "user", None), today=today)}
+        context, unread = _ranking_context_read(user=getattr(request, "user", None), today=today)
+        memo = {today: context}
         setattr(request, _REQUEST_MEMO, memo)
+        if unread is not None:
+            setattr(request, _UNREAD_MEMO, unread)
     return memo[today]
 
 
+def notifications_unread_for_request(request: HttpRequest, *, user: User) -> int:
+    """The user's unread notification count for this request's navigation: the one read with the ranking
+    context when this request assembled it (no query), else `notifications_unread_count`."""
+    found: int | None = getattr(request, _UNREAD_MEMO, None)
+    return found if found is not None else notifications_unread_count(user=user)
+
+
 def money_situation(
-    *, user: User, today: datetime.date, profile: ClinicianProfile | bool | None = False
+    *,
+    user: User,
+    today: datetime.date,
+    profile: ClinicianProfile | bool | None = False,
+    policy: EmployerCmePolicy | Literal[False] | None = False,
 ) -> MoneySituation:
     """The ledger's money and leave per policy year, for this year and the next five, and the programs already
-    requested, whose own request reserves their costs (two queries, three without `profile`)."""
+    requested, whose own request reserves their costs (two queries, three without `profile`; one less with
+    `policy`, read by the caller with `allowance.policy_for_user_annotations`)."""
     days = {datetime.date(today.year + k, today.month, min(today.day, 28)) for k in range(1, RANKED_YEARS)} | {today}
     if profile is False:
         profile = ClinicianProfile.objects.filter(user=user).first()
     assert profile is None or isinstance(profile, ClinicianProfile)
-    ledgers, requested = ledgers_for_ranking(user=user, profile=profile, days=days)
+    ledgers, requested = ledgers_for_ranking(user=user, profile=profile, days=days, policy=policy)
     years: dict[datetime.date, fit.MoneyYear] = {}
     for ledger in ledgers.values():
         years[ledger.year_start] = fit.MoneyYear(
@@ -781,6 +819,12 @@ def team_enrolment_counts(*, team: Team, rows: list[MemberRow] | None = None) ->
 def notifications_unread_count(*, user: User) -> int:
     """How many of the user's notifications are unread: one count on the (user, read_at) index."""
     return Reminder.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def _unread_count_of(user_id: OuterRef) -> Coalesce:
+    """`notifications_unread_count` as an expression inside another query (`user_id` refers to its user)."""
+    unread = Reminder.objects.filter(user_id=user_id, read_at__isnull=True).order_by().values("user_id")
+    return Coalesce(Subquery(unread.annotate(count=Count("pk")).values("count")), 0)
 
 
 def follow_up_for_user(*, user: User, entry_id: int, months: int) -> tuple[ShortlistEntry, Reminder] | None:

@@ -199,3 +199,32 @@ def test_filter_panel_starts_open_only_when_a_filter_is_set(client, world):
     filtered = client.get(reverse("programs:catalog"), {"profession": "nurse"}).content.decode()
     assert '<details class="filter-group" open data-open-on-wide-screens>' in filtered
     assert "Filters (some set)" in filtered
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """A real cache, so the catalog's filter form is served from it (the test settings may have none)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "filters"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_cached_filter_form_follows_the_query_and_the_values_offered(client, world, shared_cache):
+    from django.core.cache import cache
+
+    client.force_login(world.owner)
+    ProgramFactory(title="First", provider=ProviderFactory(name="Alpha Institute"))
+    first = client.get(reverse("programs:catalog"), {"q": "sepsis"}).content.decode()
+    assert 'value="sepsis"' in first and "Alpha Institute" in first
+    again = client.get(reverse("programs:catalog"), {"q": "sepsis"}).content.decode()
+    assert again.count("Alpha Institute") == first.count("Alpha Institute")
+    other_query = client.get(reverse("programs:catalog"), {"q": "opioids", "min_cost": "x"}).content.decode()
+    assert 'value="opioids"' in other_query and 'value="sepsis"' not in other_query
+    assert 'id="id_min_cost_error"' in other_query  # the errors are the query's, not a cached form's
+    ProgramFactory(title="Second", provider=ProviderFactory(name="Beta College"))
+    cache.delete("catalog-provider-options")  # the options' own ten-minute cache, as when it expires
+    later = client.get(reverse("programs:catalog"), {"q": "sepsis"}).content.decode()
+    assert "Beta College" in later  # new values offered: a new form, not the cached one
