@@ -16,7 +16,6 @@ from typing import cast
 
 from django.db.models import (
     BigIntegerField,
-    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -27,10 +26,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models import Max as MaxOf
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from accounts.models import User
@@ -53,7 +51,7 @@ from .models import (
     TranscriptMapping,
 )
 from .progress import ClaimCredits, LicenceProgress, LicenceTerms
-from .queries import CycleStart
+from .queries import CodeBit, CycleStart
 
 
 @dataclass(frozen=True)
@@ -234,16 +232,13 @@ def licence_hours_for_users(
     user_ids = list(dict.fromkeys(user_ids))
     result: dict[int, list[LicenceHours]] = {user_id: [] for user_id in user_ids}
     every_type = codes_to_mask(CreditType.values, CreditType)
-    type_bit = Case(
-        *[When(credit_type=code, then=Value(1 << index)) for index, code in enumerate(CreditType.values)],
-        default=Value(0),
-        output_field=BigIntegerField(),
-    )
     claim_hours = (
         CreditAmount.objects.filter(claim_id=OuterRef("pk"), amount__gt=0)
         .alias(
             accepted=ExpressionWrapper(
-                type_bit.bitand(OuterRef(OuterRef("accepted_mask"))),  # type: ignore[arg-type]  # stubs: int only
+                CodeBit("credit_type", choices=CreditType).bitand(
+                    OuterRef(OuterRef("accepted_mask"))  # type: ignore[arg-type]  # stubs: int only
+                ),
                 BigIntegerField(),
             )
         )
@@ -268,11 +263,9 @@ def licence_hours_for_users(
         Licence.objects.filter(user_id__in=user_ids)
         .annotate(
             cycle_starts_on=CycleStart("renewal_date", "cycle_months"),
-            # No type ticked means any type counts.
-            accepted_mask=Case(
-                When(accepted_credit_types=[], then=Value(every_type)),
-                default=F("accepted_credit_types"),
-                output_field=BigIntegerField(),
+            # No type ticked (an empty mask) means any type counts.
+            accepted_mask=Coalesce(
+                NullIf(F("accepted_credit_types"), Value(0)), Value(every_type), output_field=BigIntegerField()
             ),
         )
         .annotate(earned=Coalesce(Subquery(cycle_hours, output_field=hours_field), Value(Decimal("0"), hours_field)))

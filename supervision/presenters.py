@@ -25,9 +25,8 @@ from programs.ranking.fit import format_amount, format_date, format_money
 from . import disclosure, equity
 from .allowance import Allowance
 from .ledger import Ledger
-from .models import FundingRequest
 from .rules import days_text
-from .selectors import MemberRow
+from .selectors import MemberRow, PendingRequestRow
 
 PROFESSION_LABELS: dict[str, str] = {str(code): str(label) for code, label in Profession.choices} | {
     "not_entered": "Profession not entered"
@@ -489,8 +488,8 @@ class PendingLine:
     decide_url: str
 
 
-def pending_lines(requests: list[FundingRequest], *, viewer_id: int) -> list[PendingLine]:
-    """The dashboard's pending requests, worded. Expects requester and program selected. No queries."""
+def pending_lines(requests: list[PendingRequestRow], *, viewer_id: int) -> list[PendingLine]:
+    """The dashboard's pending requests, worded. No queries."""
     detail_url = url_for_ids("supervision:request_detail")
     decide_url = url_for_ids("supervision:request_decide")
     lines = []
@@ -503,15 +502,15 @@ def pending_lines(requests: list[FundingRequest], *, viewer_id: int) -> list[Pen
             asked.append(f"{format_amount(leave)} leave day{_plural(leave)}")
         lines.append(
             PendingLine(
-                request_id=request.pk,
-                requester=str(request.requester),
-                program_title=request.program.title,
+                request_id=request.request_id,
+                requester=request.requester,
+                program_title=request.program_title,
                 over_allowance=request.exceeds_allowance,
                 asked=", ".join(asked),
                 since=date_filter(request.created_at, "M j, Y"),
                 own=request.requester_id == viewer_id,
-                detail_url=detail_url(request.pk),
-                decide_url=decide_url(request.pk),
+                detail_url=detail_url(request.request_id),
+                decide_url=decide_url(request.request_id),
             )
         )
     return lines

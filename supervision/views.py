@@ -126,7 +126,7 @@ def _dashboard_context(
         "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
         "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
         "pending": presenters.pending_lines(
-            list(selectors.pending_requests_for_dashboard(team=team)), viewer_id=request.user.pk
+            selectors.pending_requests_for_dashboard(team=team), viewer_id=request.user.pk
         ),
         "invitations": list(selectors.open_invitations_for_team(team=team)),
         "sorts": selectors.DASHBOARD_SORTS,
@@ -175,7 +175,7 @@ def dashboard_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespon
 def equity_view(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """Access to CME by profession, with the four-fifths flag and small groups suppressed."""
     team = supervised_team_or_404(request.user, team_id)
-    rows = selectors.team_member_rows(team=team)
+    rows = selectors.team_member_access(team=team)
     report = equity.equity_report(selectors.team_member_figures(team=team, rows=rows))
     page = presenters.equity_page(report)
     context = {
