@@ -487,6 +487,21 @@ class PendingLine:
     detail_url: str
     decide_url: str
 
+    @property
+    def subject(self) -> str:
+        """What the row's controls name: "Member 3’s request for Leading teams"."""
+        return f"{self.requester}’s request for {self.program_title}"
+
+    @property
+    def reason_id(self) -> str:
+        """The id of the row's quick approval's reason field."""
+        return quick_decision_auto_id(self.request_id) % "reason"
+
+
+def quick_decision_auto_id(request_id: int) -> str:
+    """The ids of a dashboard row's quick approval (one form per pending request on one page)."""
+    return f"decide-{request_id}-%s"
+
 
 def pending_lines(requests: list[PendingRequestRow], *, viewer_id: int) -> list[PendingLine]:
     """The dashboard's pending requests, worded. No queries."""

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -144,6 +145,7 @@ def _dashboard_context(
                 refused=view.refused,
             ),
         ),
+        "csrf_input": csrf_input(request),  # once for the pending rows' forms, not a {% csrf_token %} per row
         "quick_decision_for": quick_decision[0] if quick_decision else None,
         "quick_decision_form": quick_decision[1] if quick_decision else None,
     }
@@ -422,7 +424,7 @@ def request_decide(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
     """
     funding_request = _request_for_viewer_or_404(request, request_id)
     from_dashboard = _decided_on_dashboard(request)
-    auto_id = _quick_decision_auto_id(funding_request.pk) if from_dashboard else "id_%s"
+    auto_id = presenters.quick_decision_auto_id(funding_request.pk) if from_dashboard else "id_%s"
     form = DecisionForm(request.POST, auto_id=auto_id)
     if form.is_valid():
         try:
@@ -455,11 +457,6 @@ def request_decide(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
         context = _dashboard_context(request, team, quick_decision=(funding_request.pk, form))
         return render(request, "supervision/dashboard.html", context, status=400)
     return _request_detail_page(request, funding_request, decision_form=form, status=400)
-
-
-def _quick_decision_auto_id(request_id: int) -> str:
-    """The ids of a dashboard row's quick approval (one form per pending request on one page)."""
-    return f"decide-{request_id}-%s"
 
 
 def _decided_on_dashboard(request: HttpRequest) -> bool:
