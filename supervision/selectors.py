@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -534,18 +535,24 @@ def team_member_access(*, team: Team, today: datetime.date | None = None) -> lis
     ]
 
 
-def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[MemberRow]:
+def team_member_rows(
+    *, team: Team, today: datetime.date | None = None, pending: Sequence[PendingRequestRow] | None = None
+) -> list[MemberRow]:
     """Every current member's dashboard line: `team_member_access` and, summed in SQL, their licences' hours this
-    cycle and their pending requests. Six queries whatever the team's size and history."""
+    cycle and their pending requests. Six queries whatever the team's size and history; five when the caller
+    already read the team's `pending` requests (`pending_requests_for_dashboard`), which are then counted."""
     today = today or timezone.localdate()
     members = team_member_access(team=team, today=today)
     user_ids = [member.user_id for member in members]
-    pending = dict(
-        FundingRequest.objects.filter(team=team, requester_id__in=user_ids, status=RequestStatus.PENDING)
-        .values("requester_id")
-        .annotate(n=Count("id"))
-        .values_list("requester_id", "n")
-    )
+    if pending is None:
+        pending_counts = dict(
+            FundingRequest.objects.filter(team=team, requester_id__in=user_ids, status=RequestStatus.PENDING)
+            .values("requester_id")
+            .annotate(n=Count("id"))
+            .values_list("requester_id", "n")
+        )
+    else:
+        pending_counts = Counter(request.requester_id for request in pending)
     progress = licence_hours_for_users(user_ids=user_ids, today=today) if user_ids else {}
     rows = []
     for member in members:
@@ -568,7 +575,7 @@ def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[
                 allowance=member.allowance,
                 funding_used=member.funding_used,
                 leave_used=member.leave_used,
-                pending_requests=pending.get(member.user_id, 0),
+                pending_requests=pending_counts.get(member.user_id, 0),
                 profession_waiting=waiting,
             )
         )

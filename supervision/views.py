@@ -105,7 +105,8 @@ def _dashboard_context(
     """The dashboard's context; `quick_decision`: a pending request's quick approval sent back with its errors."""
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
-    member_rows = selectors.team_member_rows(team=team)
+    pending = selectors.pending_requests_for_dashboard(team=team)
+    member_rows = selectors.team_member_rows(team=team, pending=pending)
     view = selectors.dashboard_view(member_rows, **filters)
     params = request.GET.copy()
     params.pop("sort", None)
@@ -126,9 +127,7 @@ def _dashboard_context(
         "member_count": len(view.all_rows),
         "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
         "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
-        "pending": presenters.pending_lines(
-            selectors.pending_requests_for_dashboard(team=team), viewer_id=request.user.pk
-        ),
+        "pending": presenters.pending_lines(pending, viewer_id=request.user.pk),
         "invitations": list(selectors.open_invitations_for_team(team=team)),
         "sorts": selectors.DASHBOARD_SORTS,
         "query_without_sort": params.urlencode(),
