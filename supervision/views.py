@@ -36,7 +36,7 @@ from accounts.submissions import submitted_once
 from careers.models import ClinicianProfile
 from cme_portal.confirmation import confirmation_page
 from cme_portal.downloads import stored_file_response
-from cme_portal.htmx import live_status, page_or_partial, vary_on_htmx
+from cme_portal.htmx import live_status, page_or_partial, vary_on_htmx, wants_partial
 from cme_portal.redirects import allowed_choice
 from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 from programs.models import Program
@@ -93,7 +93,8 @@ def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The team's CME access: participation, credits against licences, at-risk, allowances, pending requests."""
     team = supervised_team_or_404(request.user, team_id)
     template = page_or_partial(request, "supervision/dashboard.html", "members")
-    return vary_on_htmx(render(request, template, _dashboard_context(request, team)))
+    context = _dashboard_context(request, team, members_only=wants_partial(request))
+    return vary_on_htmx(render(request, template, context))
 
 
 def _dashboard_context(
@@ -101,8 +102,10 @@ def _dashboard_context(
     team: Team,
     *,
     quick_decision: tuple[int, DecisionForm] | None = None,
+    members_only: bool = False,
 ) -> dict[str, Any]:
-    """The dashboard's context; `quick_decision`: a pending request's quick approval sent back with its errors."""
+    """The dashboard's context; `quick_decision`: a pending request's quick approval sent back with its errors;
+    `members_only`: for the members partial alone (htmx), without what only the rest of the page shows."""
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
     pending = selectors.pending_requests_for_dashboard(team=team)
@@ -112,7 +115,7 @@ def _dashboard_context(
     params.pop("sort", None)
     params.pop("order", None)
     dashboard_url = reverse("supervision:dashboard", args=[team.pk])
-    return {
+    context = {
         "team": team,
         "form": form,
         "filters": filters,
@@ -125,15 +128,8 @@ def _dashboard_context(
         "professions_url": reverse("supervision:professions", args=[team.pk]),
         "refused": view.refused,
         "member_count": len(view.all_rows),
-        "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
-        "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
-        "pending": presenters.pending_lines(pending, viewer_id=request.user.pk),
-        "invitations": list(selectors.open_invitations_for_team(team=team)),
         "sorts": selectors.DASHBOARD_SORTS,
         "query_without_sort": params.urlencode(),
-        "invite_form": InviteForm(),
-        "enrolment": presenters.enrolment_rows(selectors.team_enrolment_counts(team=team, rows=member_rows)),
-        "groups_not_shown_text": disclosure.GROUPS_NOT_SHOWN_TEXT,
         "live_status": live_status(
             request,
             presenters.members_status(
@@ -144,6 +140,17 @@ def _dashboard_context(
                 refused=view.refused,
             ),
         ),
+    }
+    if members_only:
+        return context
+    return context | {
+        "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
+        "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
+        "pending": presenters.pending_lines(pending, viewer_id=request.user.pk),
+        "invitations": list(selectors.open_invitations_for_team(team=team)),
+        "invite_form": InviteForm(),
+        "enrolment": presenters.enrolment_rows(selectors.team_enrolment_counts(team=team, rows=member_rows)),
+        "groups_not_shown_text": disclosure.GROUPS_NOT_SHOWN_TEXT,
         "csrf_input": csrf_input(request),  # once for the pending rows' forms, not a {% csrf_token %} per row
         "quick_decision_for": quick_decision[0] if quick_decision else None,
         "quick_decision_form": quick_decision[1] if quick_decision else None,
