@@ -108,7 +108,8 @@ def _dashboard_context(
     `members_only`: for the members partial alone (htmx), without what only the rest of the page shows."""
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
-    pending = selectors.pending_requests_for_dashboard(team=team)
+    # The whole page lists the pending requests, and counts them per member from that list; the partial only counts.
+    pending = None if members_only else selectors.pending_requests_for_dashboard(team=team)
     member_rows = selectors.team_member_rows(team=team, pending=pending)
     view = selectors.dashboard_view(member_rows, **filters)
     params = request.GET.copy()
@@ -141,7 +142,7 @@ def _dashboard_context(
             ),
         ),
     }
-    if members_only:
+    if pending is None:  # members_only
         return context
     return context | {
         "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
