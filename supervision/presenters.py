@@ -424,9 +424,17 @@ def _plural(amount: Decimal | int) -> str:
 
 @dataclass(frozen=True)
 class MemberLine:
-    """One member's line of the dashboard's table, every cell worded (the template only places them)."""
+    """One member's line of the dashboard's table, every cell worded (the template only places them).
 
-    row: MemberRow
+    Flat, so each cell is one lookup for the template (50 rows of a dozen cells each add up).
+    """
+
+    name: str
+    at_risk: bool
+    profession_label: str
+    profession_waiting: str  # the stated profession waiting for confirmation (label), or ""
+    activities_12_months: int
+    pending_requests: int
     licences: tuple[str, ...]  # "California Licence: 12 / 50 (38 short)"; empty: no licence entered
     renewal: str
     hours_short: str
@@ -457,7 +465,12 @@ def member_lines(rows: list[MemberRow], *, remove_url: Callable[[int], str]) -> 
             leave_used = format_amount(row.leave_used)
         lines.append(
             MemberLine(
-                row=row,
+                name=row.name,
+                at_risk=row.at_risk,
+                profession_label=row.profession_label,
+                profession_waiting=row.profession_waiting,
+                activities_12_months=row.activities_12_months,
+                pending_requests=row.pending_requests,
                 licences=licences,
                 renewal=f"{days} day{_plural(days)}" if days is not None else "–",
                 hours_short=_hours_text(row.hours_short_total) if row.licences else "–",
