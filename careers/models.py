@@ -20,6 +20,11 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def stated_profession_pending(*, stated: str, confirmed: str, declined: str) -> bool:
+    """`ClinicianProfile.profession_pending` for a profile read as plain values (a team's member list)."""
+    return bool(stated) and stated not in (confirmed, declined)
+
+
 class ClinicianProfile(models.Model):
     """Who the clinician is and what they can spend on CME this year."""
 
@@ -103,7 +108,9 @@ class ClinicianProfile(models.Model):
     @property
     def profession_pending(self) -> bool:
         """The stated profession differs from the confirmed one and waits for a supervisor's confirmation."""
-        return bool(self.profession) and self.profession not in (self.confirmed_profession, self.declined_profession)
+        return stated_profession_pending(
+            stated=self.profession, confirmed=self.confirmed_profession, declined=self.declined_profession
+        )
 
     @property
     def profession_declined(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import DateField, Func
+from django.db.models import BigIntegerField, DateField, Func, TextChoices
 
 
 class CycleStart(Func):
@@ -30,3 +30,23 @@ class CycleStart(Func):
             f"date({month}, '+1 month', '-1 day'))"
         )
         return sql, [*renewal[1], *months[1], *renewal[1], *renewal[1], *months[1]]
+
+
+class CodeBit(Func):
+    """The bit `programs.fields.codes_to_mask` gives a code of `choices` (0 for an unknown code), in SQL.
+
+    One CASE over the choices' codes, written as SQL text once: a handful of `When`
+    expressions would be resolved and copied again for every query that nests it.
+    """
+
+    output_field = BigIntegerField()
+    arity = 1
+
+    def __init__(self, expression: Any, *, choices: type[TextChoices]) -> None:
+        super().__init__(expression)
+        self.codes = tuple(str(code) for code in choices.values)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        column, column_params = compiler.compile(self.source_expressions[0])
+        whens = " ".join(f"WHEN %s THEN {1 << index}" for index in range(len(self.codes)))
+        return f"CASE {column} {whens} ELSE 0 END", [*column_params, *self.codes]

@@ -7,16 +7,16 @@ licences, claims or users involved.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from django.db.models import (
     BigIntegerField,
-    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -27,10 +27,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models import Max as MaxOf
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from accounts.models import User
@@ -53,7 +52,7 @@ from .models import (
     TranscriptMapping,
 )
 from .progress import ClaimCredits, LicenceProgress, LicenceTerms
-from .queries import CycleStart
+from .queries import CodeBit, CycleStart
 
 
 @dataclass(frozen=True)
@@ -220,30 +219,21 @@ class LicenceHours:
         return max(Decimal("0"), self.hours_required - self.hours_earned)
 
 
-def licence_hours_for_users(
-    *, user_ids: Iterable[int], today: datetime.date | None = None
-) -> dict[int, list[LicenceHours]]:
-    """Each user's licences (renewal order) with the hours earned this cycle, summed in SQL: one query.
+@functools.cache
+def _licences_with_cycle_hours() -> QuerySet[Licence, tuple[Any, ...]]:
+    """Every licence with the hours earned in its current cycle, as `licence_hours_for_users` reads them.
 
-    The same figure as `licence_progress_for_users` (careers.progress: a claim counts in the
-    cycle window, once, for the largest amount among the credit types the licence accepts),
-    but aggregated by the database, so the cost does not grow with the claims' history.
-    Topic hours are not computed. Users without licences map to an empty list.
+    Built once per process: resolving the nested subqueries costs more than running them, and
+    nothing in it depends on the request (each use clones it and adds its own filter).
     """
-    today = today or timezone.localdate()
-    user_ids = list(dict.fromkeys(user_ids))
-    result: dict[int, list[LicenceHours]] = {user_id: [] for user_id in user_ids}
     every_type = codes_to_mask(CreditType.values, CreditType)
-    type_bit = Case(
-        *[When(credit_type=code, then=Value(1 << index)) for index, code in enumerate(CreditType.values)],
-        default=Value(0),
-        output_field=BigIntegerField(),
-    )
     claim_hours = (
         CreditAmount.objects.filter(claim_id=OuterRef("pk"), amount__gt=0)
         .alias(
             accepted=ExpressionWrapper(
-                type_bit.bitand(OuterRef(OuterRef("accepted_mask"))),  # type: ignore[arg-type]  # stubs: int only
+                CodeBit("credit_type", choices=CreditType).bitand(
+                    OuterRef(OuterRef("accepted_mask"))  # type: ignore[arg-type]  # stubs: int only
+                ),
                 BigIntegerField(),
             )
         )
@@ -264,21 +254,34 @@ def licence_hours_for_users(
         .values("total")
     )
     hours_field: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=2)
-    licences = (
-        Licence.objects.filter(user_id__in=user_ids)
-        .annotate(
+    return (
+        Licence.objects.annotate(
             cycle_starts_on=CycleStart("renewal_date", "cycle_months"),
-            # No type ticked means any type counts.
-            accepted_mask=Case(
-                When(accepted_credit_types=[], then=Value(every_type)),
-                default=F("accepted_credit_types"),
-                output_field=BigIntegerField(),
+            # No type ticked (an empty mask) means any type counts.
+            accepted_mask=Coalesce(
+                NullIf(F("accepted_credit_types"), Value(0)), Value(every_type), output_field=BigIntegerField()
             ),
         )
         .annotate(earned=Coalesce(Subquery(cycle_hours, output_field=hours_field), Value(Decimal("0"), hours_field)))
         .order_by("user_id", "renewal_date", "id")
         .values_list("pk", "user_id", "jurisdiction", "licence_type", "renewal_date", "hours_required", "earned")
     )
+
+
+def licence_hours_for_users(
+    *, user_ids: Iterable[int], today: datetime.date | None = None
+) -> dict[int, list[LicenceHours]]:
+    """Each user's licences (renewal order) with the hours earned this cycle, summed in SQL: one query.
+
+    The same figure as `licence_progress_for_users` (careers.progress: a claim counts in the
+    cycle window, once, for the largest amount among the credit types the licence accepts),
+    but aggregated by the database, so the cost does not grow with the claims' history.
+    Topic hours are not computed. Users without licences map to an empty list.
+    """
+    today = today or timezone.localdate()
+    user_ids = list(dict.fromkeys(user_ids))
+    result: dict[int, list[LicenceHours]] = {user_id: [] for user_id in user_ids}
+    licences = _licences_with_cycle_hours().filter(user_id__in=user_ids)
     for licence_id, user_id, jurisdiction, licence_type, renewal_date, required, earned in licences:
         result[user_id].append(
             LicenceHours(

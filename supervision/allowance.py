@@ -136,30 +136,38 @@ def employer_allowances_for_users(
     today: datetime.date | None = None,
     on: datetime.date | None = None,
     excluding_request_id: int | None = None,
+    scopes: list[MemberScope] | None = None,
 ) -> dict[int, Allowance | None]:
     """Each user's employer allowance in the policy year containing `on` (default today); None without a policy.
 
     `excluding_request_id` leaves one pending request out of the reservations (the one
-    being decided). Three queries whatever the number of users.
+    being decided). Three queries whatever the number of users; two when the caller
+    already read the users' `scopes` (as `member_scopes` gives them).
     """
     on = on or today or timezone.localdate()
     return {
         user_id: by_year.get(on) if by_year is not None else None
         for user_id, by_year in employer_allowances_by_day(
-            days_by_user={user_id: {on} for user_id in user_ids}, excluding_request_id=excluding_request_id
+            days_by_user={user_id: {on} for user_id in user_ids},
+            excluding_request_id=excluding_request_id,
+            scopes=scopes,
         ).items()
     }
 
 
 def employer_allowances_by_day(
-    *, days_by_user: dict[int, set[datetime.date]], excluding_request_id: int | None = None
+    *,
+    days_by_user: dict[int, set[datetime.date]],
+    excluding_request_id: int | None = None,
+    scopes: list[MemberScope] | None = None,
 ) -> dict[int, dict[datetime.date, Allowance] | None]:
-    """For each user and each day asked, the allowance of the policy year containing that day. Three queries.
+    """For each user and each day asked, the allowance of the policy year containing that day. Three queries
+    (two with `scopes`).
 
     None for a user without a policy. Requests count in the year their costs fall in.
     """
     user_ids = list(days_by_user)
-    policies = policies_for_members(members=member_scopes(user_ids=user_ids))
+    policies = policies_for_members(members=scopes if scopes is not None else member_scopes(user_ids=user_ids))
     years: dict[int, dict[datetime.date, tuple[datetime.date, datetime.date]]] = {}
     for user_id, policy in policies.items():
         if policy is not None:

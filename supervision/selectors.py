@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal, cast
@@ -13,7 +15,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership, User
-from careers.models import CareerGoal, ClinicianProfile, CreditClaim, ShortlistEntry, ShortlistStatus
+from careers.models import (
+    CareerGoal,
+    ClinicianProfile,
+    CreditClaim,
+    ShortlistEntry,
+    ShortlistStatus,
+    stated_profession_pending,
+)
 from careers.selectors import (
     LicenceHours,
     MoneySituation,
@@ -38,11 +47,11 @@ from programs.selectors import program_signals
 from . import disclosure, equity, rules
 from .allowance import (
     Allowance,
+    MemberScope,
     employer_allowance_for_user,
     employer_allowances_for_users,
     policy_for_user_annotations,
     policy_from_annotations,
-    profession_of,
 )
 from .ledger import ledgers_for_ranking
 from .models import (
@@ -63,6 +72,7 @@ from .models import (
 )
 
 AT_RISK_DAYS = 90
+PROFESSION_CHOICE_LABELS: dict[str, str] = {str(code): str(label) for code, label in Profession.choices}
 RANKED_YEARS = 6  # policy years the catalog checks money against: this one and the next five
 
 
@@ -486,50 +496,120 @@ def _licence_line(item: LicenceHours) -> LicenceLine:
     )
 
 
-def team_member_rows(*, team: Team, today: datetime.date | None = None) -> list[MemberRow]:
-    """Every current member's dashboard line, in a fixed number of queries whatever the team size."""
+@dataclass(frozen=True)
+class MemberAccess:
+    """A current member as the equity figures read them (and the dashboard line starts from): who they are,
+    their confirmed profession, their CME in the last 12 months, their employer allowance this policy year."""
+
+    user_id: int
+    name: str
+    email: str
+    profession: str  # confirmed ("" when none): what policy and equity follow
+    stated_profession: str | None  # None without a profile
+    stated_profession_pending: bool
+    activities_12_months: int
+    allowance: Allowance | None
+
+    @property
+    def participated(self) -> bool:
+        return self.activities_12_months > 0
+
+    @property
+    def funding_used(self) -> Decimal:
+        return self.allowance.amount_used if self.allowance else Decimal("0")
+
+    @property
+    def leave_used(self) -> Decimal:
+        return self.allowance.leave_used if self.allowance else Decimal("0")
+
+
+def team_member_access(*, team: Team, today: datetime.date | None = None) -> list[MemberAccess]:
+    """Every current member's access figures, by name: four queries whatever the team's size and history.
+
+    Read as plain values (no model instances): the memberships with each user's profile, the
+    activities counted in SQL, the policies and the requests the allowances sum.
+    """
     today = today or timezone.localdate()
     memberships = list(
         TeamMembership.objects.current()
         .filter(team=team)
-        .select_related("user__clinician_profile", "team")
         .order_by("user__full_name", "user__email")
+        .values_list(
+            "user_id",
+            "user__full_name",
+            "user__email",
+            "user__clinician_profile__id",
+            "user__clinician_profile__profession",
+            "user__clinician_profile__confirmed_profession",
+            "user__clinician_profile__declined_profession",
+        )
     )
-    user_ids = [m.user_id for m in memberships]
+    user_ids = [membership[0] for membership in memberships]
     activities = activities_last_12_months_for_users(user_ids=user_ids, today=today)
-    pending = dict(
-        FundingRequest.objects.filter(team=team, requester_id__in=user_ids, status=RequestStatus.PENDING)
-        .values("requester_id")
-        .annotate(n=Count("id"))
-        .values_list("requester_id", "n")
-    )
-    allowances = employer_allowances_for_users(user_ids=user_ids, today=today)
+    # profession_of's rule: the confirmed profession, or None (no profile, or none confirmed yet).
+    scopes = [
+        MemberScope(user_id, team.pk, team.organization_id, confirmed or None)
+        for user_id, _, _, _, _, confirmed, _ in memberships
+    ]
+    allowances = employer_allowances_for_users(user_ids=user_ids, today=today, scopes=scopes)
+    return [
+        MemberAccess(
+            user_id=user_id,
+            name=full_name or email,  # as User.__str__
+            email=email,
+            profession=confirmed or "",
+            stated_profession=stated if profile_id is not None else None,
+            stated_profession_pending=profile_id is not None
+            and stated_profession_pending(stated=stated, confirmed=confirmed, declined=declined),
+            activities_12_months=activities[user_id],
+            allowance=allowances.get(user_id),
+        )
+        for user_id, full_name, email, profile_id, stated, confirmed, declined in memberships
+    ]
+
+
+def team_member_rows(
+    *, team: Team, today: datetime.date | None = None, pending: Sequence[PendingRequestRow] | None = None
+) -> list[MemberRow]:
+    """Every current member's dashboard line: `team_member_access` and, summed in SQL, their licences' hours this
+    cycle and their pending requests. Six queries whatever the team's size and history; five when the caller
+    already read the team's `pending` requests (`pending_requests_for_dashboard`), which are then counted."""
+    today = today or timezone.localdate()
+    members = team_member_access(team=team, today=today)
+    user_ids = [member.user_id for member in members]
+    if pending is None:
+        pending_counts = dict(
+            FundingRequest.objects.filter(team=team, requester_id__in=user_ids, status=RequestStatus.PENDING)
+            .values("requester_id")
+            .annotate(n=Count("id"))
+            .values_list("requester_id", "n")
+        )
+    else:
+        pending_counts = Counter(request.requester_id for request in pending)
     progress = licence_hours_for_users(user_ids=user_ids, today=today) if user_ids else {}
-    labels = dict(Profession.choices)
     rows = []
-    for membership in memberships:
-        user = membership.user
-        profession = profession_of(user) or ""
-        lines = [_licence_line(item) for item in progress.get(user.pk, [])]
+    for member in members:
+        lines = [_licence_line(item) for item in progress.get(member.user_id, [])]
         upcoming = [line.days_to_renewal for line in lines if line.days_to_renewal >= 0]
-        allowance = allowances.get(user.pk)
-        stated = getattr(user, "clinician_profile", None)
+        stated = member.stated_profession
+        not_confirmed = "Not confirmed" if stated is not None else "Not entered"
+        waiting = PROFESSION_CHOICE_LABELS.get(stated or "", stated or "") if member.stated_profession_pending else ""
         rows.append(
             MemberRow(
-                user_id=user.pk,
-                name=str(user),
-                email=user.email,
-                profession=profession,
-                profession_label=labels.get(profession, "Not confirmed" if stated else "Not entered"),
-                activities_12_months=activities[user.pk],
+                user_id=member.user_id,
+                name=member.name,
+                email=member.email,
+                profession=member.profession,
+                profession_label=PROFESSION_CHOICE_LABELS.get(member.profession, not_confirmed),
+                activities_12_months=member.activities_12_months,
                 licences=lines,
                 days_to_next_renewal=min(upcoming) if upcoming else None,
                 at_risk=any(0 <= line.days_to_renewal <= AT_RISK_DAYS and line.hours_short > 0 for line in lines),
-                allowance=allowance,
-                funding_used=allowance.amount_used if allowance else Decimal("0"),
-                leave_used=allowance.leave_used if allowance else Decimal("0"),
-                pending_requests=pending.get(user.pk, 0),
-                profession_waiting=stated.get_profession_display() if stated and stated.profession_pending else "",
+                allowance=member.allowance,
+                funding_used=member.funding_used,
+                leave_used=member.leave_used,
+                pending_requests=pending_counts.get(member.user_id, 0),
+                profession_waiting=waiting,
             )
         )
     return rows
@@ -625,22 +705,39 @@ def pending_requests_for_team(*, team: Team) -> QuerySet[FundingRequest]:
     )
 
 
-def pending_requests_for_dashboard(*, team: Team) -> QuerySet[FundingRequest]:
-    """`pending_requests_for_team` with only the columns the dashboard's table words (one query)."""
-    return pending_requests_for_team(team=team).only(
-        "id",
-        "requester_id",
-        "program_id",
-        "amount_requested",
-        "leave_days_requested",
-        "exceeds_allowance",
-        "created_at",
-        "requester__id",
-        "requester__email",
-        "requester__full_name",
-        "program__id",
-        "program__title",
-    )
+@dataclass(frozen=True)
+class PendingRequestRow:
+    """A pending request as the dashboard's table words it (supervision.presenters.pending_lines)."""
+
+    request_id: int
+    requester_id: int
+    requester: str  # as User.__str__
+    program_title: str
+    amount_requested: Decimal
+    leave_days_requested: Decimal
+    exceeds_allowance: bool
+    created_at: datetime.datetime
+
+
+def pending_requests_for_dashboard(*, team: Team) -> list[PendingRequestRow]:
+    """`pending_requests_for_team`, oldest first, as plain values with only what the dashboard's table words
+    (one query, no model instances)."""
+    return [
+        PendingRequestRow(request_id, requester_id, full_name or email, title, amount, leave, exceeds, created_at)
+        for request_id, requester_id, full_name, email, title, amount, leave, exceeds, created_at in (
+            pending_requests_for_team(team=team).values_list(
+                "id",
+                "requester_id",
+                "requester__full_name",
+                "requester__email",
+                "program__title",
+                "amount_requested",
+                "leave_days_requested",
+                "exceeds_allowance",
+                "created_at",
+            )
+        )
+    ]
 
 
 def pending_request_count_of_member(*, team: Team, user: User) -> int:
@@ -678,13 +775,14 @@ def open_invitations_for_team(*, team: Team) -> QuerySet[Invitation]:
 
 
 def team_member_figures(
-    *, team: Team, rows: list[MemberRow] | None = None, today: datetime.date | None = None
+    *, team: Team, rows: Sequence[MemberAccess | MemberRow] | None = None, today: datetime.date | None = None
 ) -> list[equity.MemberFigures]:
     """Equity inputs for the team's current members: participation, approvals and decision times.
 
-    One query beyond the rows: per decided request its requester, status and days to the decision."""
+    `rows`: the equity view's `team_member_access` or the dashboard's `team_member_rows` (the
+    same figures). One query beyond the rows: per decided request its requester, status and days to the decision."""
     today = today or timezone.localdate()
-    rows = rows if rows is not None else team_member_rows(team=team, today=today)
+    rows = rows if rows is not None else team_member_access(team=team, today=today)
     user_ids = [row.user_id for row in rows]
     # A pre-approval made with an enrolment proposal was never asked for: its money counts (through the
     # allowance, in funding_used), but not as a request decided, nor in the days to a decision.
@@ -804,10 +902,12 @@ def proposal_for_member(*, user: User, proposal_id: int) -> EnrolmentProposal | 
     )
 
 
-def team_enrolment_counts(*, team: Team, rows: list[MemberRow] | None = None) -> equity.EnrolmentCounts:
+def team_enrolment_counts(
+    *, team: Team, rows: Sequence[MemberAccess | MemberRow] | None = None
+) -> equity.EnrolmentCounts:
     """Proposals and acceptances by confirmed profession over the team's current members: the one home of
     these figures, read by the dashboard and the equity view. One query beyond the rows."""
-    rows = rows if rows is not None else team_member_rows(team=team)
+    rows = rows if rows is not None else team_member_access(team=team)
     statuses: dict[int, list[str]] = {row.user_id: [] for row in rows}
     for member_id, status in EnrolmentProposal.objects.filter(team=team, member_id__in=list(statuses)).values_list(
         "member_id", "status"

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,7 +36,7 @@ from accounts.submissions import submitted_once
 from careers.models import ClinicianProfile
 from cme_portal.confirmation import confirmation_page
 from cme_portal.downloads import stored_file_response
-from cme_portal.htmx import live_status, page_or_partial, vary_on_htmx
+from cme_portal.htmx import live_status, page_or_partial, vary_on_htmx, wants_partial
 from cme_portal.redirects import allowed_choice
 from cme_portal.storage import FILE_NOT_STORED_MESSAGE, FileNotStored
 from programs.models import Program
@@ -92,7 +93,8 @@ def dashboard(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """The team's CME access: participation, credits against licences, at-risk, allowances, pending requests."""
     team = supervised_team_or_404(request.user, team_id)
     template = page_or_partial(request, "supervision/dashboard.html", "members")
-    return vary_on_htmx(render(request, template, _dashboard_context(request, team)))
+    context = _dashboard_context(request, team, members_only=wants_partial(request))
+    return vary_on_htmx(render(request, template, context))
 
 
 def _dashboard_context(
@@ -100,17 +102,21 @@ def _dashboard_context(
     team: Team,
     *,
     quick_decision: tuple[int, DecisionForm] | None = None,
+    members_only: bool = False,
 ) -> dict[str, Any]:
-    """The dashboard's context; `quick_decision`: a pending request's quick approval sent back with its errors."""
+    """The dashboard's context; `quick_decision`: a pending request's quick approval sent back with its errors;
+    `members_only`: for the members partial alone (htmx), without what only the rest of the page shows."""
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
-    member_rows = selectors.team_member_rows(team=team)
+    # The whole page lists the pending requests, and counts them per member from that list; the partial only counts.
+    pending = None if members_only else selectors.pending_requests_for_dashboard(team=team)
+    member_rows = selectors.team_member_rows(team=team, pending=pending)
     view = selectors.dashboard_view(member_rows, **filters)
     params = request.GET.copy()
     params.pop("sort", None)
     params.pop("order", None)
     dashboard_url = reverse("supervision:dashboard", args=[team.pk])
-    return {
+    context = {
         "team": team,
         "form": form,
         "filters": filters,
@@ -123,17 +129,8 @@ def _dashboard_context(
         "professions_url": reverse("supervision:professions", args=[team.pk]),
         "refused": view.refused,
         "member_count": len(view.all_rows),
-        "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
-        "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
-        "pending": presenters.pending_lines(
-            list(selectors.pending_requests_for_dashboard(team=team)), viewer_id=request.user.pk
-        ),
-        "invitations": list(selectors.open_invitations_for_team(team=team)),
         "sorts": selectors.DASHBOARD_SORTS,
         "query_without_sort": params.urlencode(),
-        "invite_form": InviteForm(),
-        "enrolment": presenters.enrolment_rows(selectors.team_enrolment_counts(team=team, rows=member_rows)),
-        "groups_not_shown_text": disclosure.GROUPS_NOT_SHOWN_TEXT,
         "live_status": live_status(
             request,
             presenters.members_status(
@@ -144,6 +141,18 @@ def _dashboard_context(
                 refused=view.refused,
             ),
         ),
+    }
+    if pending is None:  # members_only
+        return context
+    return context | {
+        "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
+        "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
+        "pending": presenters.pending_lines(pending, viewer_id=request.user.pk),
+        "invitations": list(selectors.open_invitations_for_team(team=team)),
+        "invite_form": InviteForm(),
+        "enrolment": presenters.enrolment_rows(selectors.team_enrolment_counts(team=team, rows=member_rows)),
+        "groups_not_shown_text": disclosure.GROUPS_NOT_SHOWN_TEXT,
+        "csrf_input": csrf_input(request),  # once for the pending rows' forms, not a {% csrf_token %} per row
         "quick_decision_for": quick_decision[0] if quick_decision else None,
         "quick_decision_form": quick_decision[1] if quick_decision else None,
     }
@@ -175,7 +184,7 @@ def dashboard_csv(request: AuthenticatedHttpRequest, team_id: int) -> HttpRespon
 def equity_view(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """Access to CME by profession, with the four-fifths flag and small groups suppressed."""
     team = supervised_team_or_404(request.user, team_id)
-    rows = selectors.team_member_rows(team=team)
+    rows = selectors.team_member_access(team=team)
     report = equity.equity_report(selectors.team_member_figures(team=team, rows=rows))
     page = presenters.equity_page(report)
     context = {
@@ -422,7 +431,7 @@ def request_decide(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
     """
     funding_request = _request_for_viewer_or_404(request, request_id)
     from_dashboard = _decided_on_dashboard(request)
-    auto_id = _quick_decision_auto_id(funding_request.pk) if from_dashboard else "id_%s"
+    auto_id = presenters.quick_decision_auto_id(funding_request.pk) if from_dashboard else "id_%s"
     form = DecisionForm(request.POST, auto_id=auto_id)
     if form.is_valid():
         try:
@@ -455,11 +464,6 @@ def request_decide(request: AuthenticatedHttpRequest, request_id: int) -> HttpRe
         context = _dashboard_context(request, team, quick_decision=(funding_request.pk, form))
         return render(request, "supervision/dashboard.html", context, status=400)
     return _request_detail_page(request, funding_request, decision_form=form, status=400)
-
-
-def _quick_decision_auto_id(request_id: int) -> str:
-    """The ids of a dashboard row's quick approval (one form per pending request on one page)."""
-    return f"decide-{request_id}-%s"
 
 
 def _decided_on_dashboard(request: HttpRequest) -> bool:

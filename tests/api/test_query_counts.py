@@ -22,7 +22,7 @@ CEILINGS = {
     "credits": 4,
     "licence_progress": 5,
     "plan": 9,
-    "team_figures": 10,
+    "team_figures": 7,
     "funding_requests": 5,
     "funding_request": 6,
     "funding_request_create": 33,
