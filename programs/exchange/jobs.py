@@ -18,11 +18,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -185,6 +188,28 @@ class _Heartbeat:
         self.last = time.monotonic()
 
 
+@contextlib.contextmanager
+def _collector_kept_to_the_run() -> Iterator[None]:
+    """Let the cyclic garbage collector look only at objects allocated during the block.
+
+    Why: each batch keeps tens of thousands of objects alive for a moment; as
+    they age, full collections run and each walks the whole long-lived heap
+    (Django, the apps, the worker), which cost a large part of an import's CPU.
+    The objects alive at the start are set aside (`gc.freeze`) and handed back
+    to the collector at the end (`gc.unfreeze`), so nothing lives longer than
+    it would have, and garbage made during the run is still collected. A
+    process that froze its heap itself (a preforking server) is left alone.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def import_job_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> ImportJob | None:
     """Run (or resume) an import job to its end state; safe to call any number of times.
 
@@ -198,7 +223,8 @@ def import_job_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> ImportJob | 
     if job is None:
         return ImportJob.objects.filter(pk=job_id).first()
     try:
-        _run_claimed(job, token, batch_size)
+        with _collector_kept_to_the_run():
+            _run_claimed(job, token, batch_size)
     except FileRejected as rejection:
         _finish(job, token, ImportJobStatus.REJECTED, str(rejection))
     except LeaseLost:
