@@ -32,12 +32,11 @@ from ..models import (
 from ..ranking import scoring
 from ..selectors import program_signals
 from ..services import change_entry, program_apply_record
-from .bulk import bulk_insert, bulk_insert_programs, bulk_update_rows
+from .bulk import bulk_insert, bulk_insert_programs, bulk_insert_values, bulk_update_rows
 from .format import (
     PROGRAM_COLUMNS,
     PROVIDER_FIELDS,
     listing_record,
-    program_record,
     provider_record,
     record_changes,
     record_diff,
@@ -103,12 +102,14 @@ def records_write(
 
 # A credit offering as the batch holds it: (its id, None while staged and unsaved; credit type; amount).
 Credit = tuple[int | None, str, Decimal]
-CreditPlan = tuple[Program, list[Credit], list[CreditOffering]]  # listing, stored credits, wanted offerings
+# listing, its stored credits, the (credit type, amount) pairs it should have, sorted by type
+CreditPlan = tuple[Program, list[Credit], list[tuple[str, Decimal]]]
 
 # Every concrete column of Program, in model order: a stored listing is read as one values row of these.
 _PROGRAM_ATTNAMES: tuple[str, ...] = tuple(field.attname for field in Program._meta.concrete_fields)
 _EXCHANGE_COLUMN_AT: tuple[int, ...] = tuple(_PROGRAM_ATTNAMES.index(name) for name in PROGRAM_COLUMNS)
 _STATUS_AT = _PROGRAM_ATTNAMES.index("status")
+_PROGRAM_COLUMN_SET = frozenset(PROGRAM_COLUMNS)
 
 
 @dataclass
@@ -169,6 +170,9 @@ class _Batch:
     dirty_providers: dict[int, Provider] = field(default_factory=dict)
     new_programs: list[Program] = field(default_factory=list)
     changed_programs: list[Program] = field(default_factory=list)
+    # The exchange-format columns some changed listing of the batch changes: the only ones its UPDATE sets
+    # (the search document's trigger fires only when one of its columns is set).
+    changed_columns: set[str] = field(default_factory=set)
     credit_plans: dict[int, CreditPlan] = field(default_factory=dict)  # by id() of the listing: its last plan
     entries: list[ChangeLogEntry] = field(default_factory=list)
     # A listing's entry, with the record before and the provider fields as its row left them.
@@ -244,8 +248,11 @@ def _record_stage(batch: _Batch, incoming: dict[str, Any]) -> str:
         return _hold_for_review(batch, stored, record)
     provider = _provider_apply(batch, record)
     before = stored.record(batch.credits[stored.pk]) if stored is not None else None
-    if before is not None and not record_changes(before, record):
-        return "unchanged"
+    if before is not None:
+        changes = record_changes(before, record)
+        if not changes:
+            return "unchanged"
+        batch.changed_columns.update(name for name in changes if name in _PROGRAM_COLUMN_SET)
     program = _program_stage(batch, stored.program() if stored is not None else None, provider, record)
     _history_stage(batch, program, provider, before)
     return "created" if before is None else "updated"
@@ -265,16 +272,13 @@ def _program_stage(batch: _Batch, program: Program | None, provider: Provider, r
     # Verified outcome evidence (the program's own flag, False for a new listing) keeps its points.
     scores = scoring.static_scores(program_signals(program, credits=credits))
     program.static_points_set(scores)
-    offerings = [
-        CreditOffering(program=program, credit_type=credit_type, amount=amount)
-        for credit_type, amount in sorted(credits.items())
-    ]
-    # A listing staged again (the review queue) is planned from what is stored, to its latest offerings.
+    wanted = sorted(credits.items())
+    # A listing staged again (the review queue) is planned from what is stored, to its latest credits.
     plan = batch.credit_plans.get(id(program))
     stored_credits = plan[1] if plan is not None else batch.credits.get(program.pk, []) if program.pk else []
-    batch.credit_plans[id(program)] = (program, stored_credits, offerings)
+    batch.credit_plans[id(program)] = (program, stored_credits, wanted)
     if program.pk is not None:
-        batch.credits[program.pk] = [(None, offering.credit_type, offering.amount) for offering in offerings]
+        batch.credits[program.pk] = [(None, credit_type, amount) for credit_type, amount in wanted]
     return program
 
 
@@ -306,11 +310,12 @@ def _batch_save(batch: _Batch) -> None:
         batch_size=BATCH_SIZE,
     )
     bulk_insert_programs(batch.new_programs)
-    bulk_update_rows(Program, batch.changed_programs, [*PROGRAM_COLUMNS, *Program.STATIC_POINT_FIELDS, "updated_at"])
+    changed_columns = [name for name in PROGRAM_COLUMNS if name in batch.changed_columns]
+    bulk_update_rows(Program, batch.changed_programs, [*changed_columns, *Program.STATIC_POINT_FIELDS, "updated_at"])
     _credits_write(list(batch.credit_plans.values()))
-    staged_offerings = {key: offerings for key, (_program, _stored, offerings) in batch.credit_plans.items()}
     for entry, program, before, provider_now in batch.program_entries:
-        after = program_record(program, staged_offerings[id(program)])
+        columns = [getattr(program, name) for name in PROGRAM_COLUMNS]
+        after = listing_record(program.provider, columns, batch.credit_plans[id(program)][2])
         entry.changes = record_diff(before, {**after, **provider_now})
         entry.program_id = program.pk  # saved just now; change_entry saw the new listing without its id
     for entry in batch.entries:
@@ -383,22 +388,23 @@ def _hold_for_review(batch: _Batch, stored: _StoredListing, record: dict[str, An
 
 
 def _credits_write(plans: list[CreditPlan]) -> None:
+    """Bring each listing's stored credit offerings to its wanted ones: delete, update amounts, insert."""
     delete_ids: list[int] = []
     to_update: list[CreditOffering] = []
-    to_create: list[CreditOffering] = []
-    for program, stored_credits, new_offerings in plans:
-        old = {credit_type: (pk, amount) for pk, credit_type, amount in stored_credits}
-        wanted = {offering.credit_type for offering in new_offerings}
-        delete_ids.extend(pk for credit_type, (pk, _amount) in old.items() if credit_type not in wanted and pk)
-        for new in new_offerings:
-            stored = old.get(new.credit_type)
-            if stored is None:
-                to_create.append(new)
-            elif stored[1] != new.amount:
+    to_create: list[tuple[int, str, Decimal]] = []
+    for program, stored_credits, wanted in plans:
+        stored = {credit_type: (pk, amount) for pk, credit_type, amount in stored_credits}
+        wanted_types = {credit_type for credit_type, _amount in wanted}
+        delete_ids.extend(pk for credit_type, (pk, _amount) in stored.items() if credit_type not in wanted_types and pk)
+        for credit_type, amount in wanted:
+            found = stored.get(credit_type)
+            if found is None:
+                to_create.append((program.pk, credit_type, amount))
+            elif found[1] != amount:
                 to_update.append(
-                    CreditOffering(pk=stored[0], program_id=program.pk, credit_type=new.credit_type, amount=new.amount)
+                    CreditOffering(pk=found[0], program_id=program.pk, credit_type=credit_type, amount=amount)
                 )
     if delete_ids:
         CreditOffering.objects.filter(pk__in=delete_ids).delete()
     bulk_update_rows(CreditOffering, to_update, ["amount"])
-    bulk_insert(CreditOffering, to_create)
+    bulk_insert_values(CreditOffering, ["program_id", "credit_type", "amount"], to_create)

@@ -162,6 +162,13 @@ def test_a_change_in_only_the_provider_matches_the_service():
     assert ChangeLogEntry.objects.filter(provider__name="Mercy CME", action="updated").count() == 1
 
 
+def test_a_batch_changing_columns_the_search_document_does_not_read_matches_the_service():
+    # The batch's UPDATE sets only the columns some row changes: here no column of the search document.
+    first = [good_row(n) for n in range(1, 4)]
+    second = [good_row(1, fee_amount="300"), good_row(2, start_date="2030-02-01", delivery="hybrid"), good_row(3)]
+    assert _compare_with_the_one_by_one_service(first, second) == ["updated", "updated", "unchanged"]
+
+
 def test_stored_points_follow_a_change_and_stay_for_an_unchanged_row():
     first = [good_row(1), good_row(2)]
     second = [
