@@ -8,7 +8,9 @@ Usage (against the database in DATABASE_URL; migrate it first):
 Prints rows/s of the import run (file storage + scan + validate + batched
 writes) and the process's max RSS; with --tracemalloc also the peak Python
 memory of the run (tracemalloc makes the run several times slower, so time
-and memory are best measured in separate runs). The CPU time of this
+and memory are best measured in separate runs); with --profile a cProfile of
+each import (sorted by own time; the psycopg `wait` line is time spent waiting
+for the database server). The CPU time of this
 process (Python: reading, validation, staging) is printed too: on a shared
 machine it varies less than wall time, which includes the database server's. With --again it
 imports the same file a second time (every row unchanged); with --changed it
