@@ -236,13 +236,17 @@ def record_canonical(record: dict[str, Any]) -> dict[str, Any]:
     return {name: canonical(get(name)) for name, canonical in _CANONICALISERS}
 
 
-def record_changes(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, list[Any]]:
+def record_changes(
+    stored: dict[str, Any], incoming: dict[str, Any], *, canonical_already: bool = False
+) -> dict[str, list[Any]]:
     """What importing `incoming` would change in the stored listing.
 
     Provider fields the incoming record leaves blank are not changes: a row
-    need not restate its provider's accreditation.
+    need not restate its provider's accreditation. `canonical_already`: the
+    caller holds `incoming` in canonical form (validation.row_validate's
+    records are), so it is not canonicalised a second time.
     """
-    canonical = record_canonical(incoming)
+    canonical = dict(incoming) if canonical_already else record_canonical(incoming)
     for name in PROVIDER_FIELDS:
         if canonical.get(name) is None:
             canonical[name] = stored.get(name)

@@ -317,7 +317,9 @@ def _records_store(
 
     def write(records: list[dict[str, Any]]) -> list[str]:
         with transaction.atomic():
-            return records_write(records=records, actor=actor, publish=job.publish, import_job_id=job.pk)
+            return records_write(
+                records=records, actor=actor, publish=job.publish, import_job_id=job.pk, canonical=True
+            )
 
     records = [record for _row_number, record in checked]
     try:

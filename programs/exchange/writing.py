@@ -67,6 +67,7 @@ def records_write(
     import_job_id: int | None,
     source: str = ChangeSource.IMPORT,
     origins: Sequence[tuple[int | None, str]] | None = None,
+    canonical: bool = False,
 ) -> list[str]:
     """Upsert a batch of validated records; returns each record's outcome.
 
@@ -77,7 +78,9 @@ def records_write(
     batch. Must run inside the caller's transaction; identities must be unique
     within the batch. `origins`, one (import job id, note) per record, gives
     each record's history entry its own job and note (the review queue
-    approving changes from several imports and edits at once).
+    approving changes from several imports and edits at once). `canonical`:
+    the records are in canonical form already (validation.row_validate's
+    output), so they are compared with the stored listings as they are.
     """
     records = list(records)
     if not records:
@@ -89,6 +92,7 @@ def records_write(
         import_job_id=import_job_id,
         source=source,
     )
+    batch.canonical = canonical
     if origins is None:
         outcomes = [_record_stage(batch, record) for record in records]
     else:
@@ -182,6 +186,7 @@ class _Batch:
     new_revisions: list[ProgramRevision] = field(default_factory=list)
     changed_revisions: list[ProgramRevision] = field(default_factory=list)
     note: str = ""  # the history note of the record being staged
+    canonical: bool = False  # the records are canonical already (records_write's `canonical`)
 
 
 def _batch_load(
@@ -249,7 +254,7 @@ def _record_stage(batch: _Batch, incoming: dict[str, Any]) -> str:
     provider = _provider_apply(batch, record)
     before = stored.record(batch.credits[stored.pk]) if stored is not None else None
     if before is not None:
-        changes = record_changes(before, record)
+        changes = record_changes(before, record, canonical_already=batch.canonical)
         if not changes:
             return "unchanged"
         batch.changed_columns.update(name for name in changes if name in _PROGRAM_COLUMN_SET)
@@ -357,7 +362,7 @@ def _provider_apply(batch: _Batch, record: dict[str, Any]) -> Provider:
 def _hold_for_review(batch: _Batch, stored: _StoredListing, record: dict[str, Any]) -> str:
     """Keep a change to a published listing as a pending revision; the live listing stays as it is."""
     revision = batch.pending.get(stored.pk)
-    changes = record_changes(stored.record(batch.credits[stored.pk]), record)
+    changes = record_changes(stored.record(batch.credits[stored.pk]), record, canonical_already=batch.canonical)
     if not changes:
         if revision is not None:
             # The file now agrees with the live listing: the older proposal is moot.
