@@ -8,7 +8,9 @@ Usage (against the database in DATABASE_URL; migrate it first):
 Prints rows/s of the import run (file storage + scan + validate + batched
 writes) and the process's max RSS; with --tracemalloc also the peak Python
 memory of the run (tracemalloc makes the run several times slower, so time
-and memory are best measured in separate runs). The CPU time of this
+and memory are best measured in separate runs); with --profile a cProfile of
+each import (sorted by own time; the psycopg `wait` line is time spent waiting
+for the database server). The CPU time of this
 process (Python: reading, validation, staging) is printed too: on a shared
 machine it varies less than wall time, which includes the database server's. With --again it
 imports the same file a second time (every row unchanged); with --changed it
@@ -20,8 +22,10 @@ collide; delete them afterwards if the database matters.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import os
+import pstats
 import resource
 import sys
 import tempfile
@@ -77,14 +81,19 @@ def write_csv(path: Path, rows: int, run: str, title: str = "sepsis quality impr
             )
 
 
-def timed_import(path: Path, publish: bool, trace: bool) -> None:
+def timed_import(path: Path, publish: bool, trace: bool, profile: bool = False) -> None:
     if trace:
         tracemalloc.start()
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
     started = time.perf_counter()
     cpu_started = time.process_time()
     with path.open("rb") as handle:
         job = jobs.import_job_create(upload=handle, file_name=path.name, actor=None, publish=publish)
     job = jobs.import_job_run(job_id=job.pk)
+    if profiler is not None:
+        profiler.disable()
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     peak = 0
@@ -98,6 +107,8 @@ def timed_import(path: Path, publish: bool, trace: bool) -> None:
         f"errors {job.error_count}; this process's CPU {cpu:.2f} s = {rows / max(cpu, 1e-9):,.0f} rows per CPU s"
         + (f"; peak traced memory {peak / 1e6:.1f} MB (tracemalloc slows the run)" if trace else "")
     )
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def main() -> None:
@@ -107,6 +118,7 @@ def main() -> None:
     parser.add_argument("--changed", action="store_true", help="Then import a file changing every row.")
     parser.add_argument("--draft", action="store_true", help="Import as drafts (default: --publish).")
     parser.add_argument("--tracemalloc", action="store_true", help="Also measure peak Python memory (slower).")
+    parser.add_argument("--profile", action="store_true", help="Print a cProfile of each import (slower).")
     args = parser.parse_args()
     settings.DEBUG = False  # DEBUG keeps every SQL statement in memory; workers run without it
     settings.IMPORT_MAX_BYTES = max(settings.IMPORT_MAX_BYTES, 400 * 1024 * 1024)
@@ -116,13 +128,13 @@ def main() -> None:
         run = uuid.uuid4().hex[:8]
         write_csv(path, args.rows, run)
         print(f"{settings.DATABASES['default']['ENGINE']}: {path.stat().st_size / 1e6:.1f} MB file")
-        timed_import(path, publish=not args.draft, trace=args.tracemalloc)
+        timed_import(path, publish=not args.draft, trace=args.tracemalloc, profile=args.profile)
         if args.again:
-            timed_import(path, publish=not args.draft, trace=args.tracemalloc)
+            timed_import(path, publish=not args.draft, trace=args.tracemalloc, profile=args.profile)
         if args.changed:
             changed = Path(tmp) / f"bench-{args.rows}-changed.csv"
             write_csv(changed, args.rows, run, title="sepsis quality improvement, revised")
-            timed_import(changed, publish=not args.draft, trace=args.tracemalloc)
+            timed_import(changed, publish=not args.draft, trace=args.tracemalloc, profile=args.profile)
     print(f"max RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

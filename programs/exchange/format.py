@@ -7,7 +7,7 @@ records, so they cannot disagree about what a listing says.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, overload
 
@@ -107,6 +107,54 @@ def decimal_text(value: Decimal | None) -> str | None:
     return text
 
 
+def _date_text(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _list_copy(value: Any) -> list[Any]:
+    return list(value or [])
+
+
+def _blank_as_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _column_reader(name: str) -> Callable[[Any], Any]:
+    """How `listing_record` turns one stored program column into its exchange-format value."""
+    if name in DECIMAL_FIELDS:
+        return decimal_text
+    if name in DATE_FIELDS:
+        return _date_text
+    if name in MULTI_VALUED_FIELDS:
+        return _list_copy
+    return _blank_as_none
+
+
+# One reader per PROGRAM_COLUMNS entry, in that order.
+_COLUMN_READERS: tuple[Callable[[Any], Any], ...] = tuple(_column_reader(name) for name in PROGRAM_COLUMNS)
+
+
+def listing_record(
+    provider: Provider, columns: Sequence[Any], credits: Iterable[tuple[str, Decimal]]
+) -> dict[str, Any]:
+    """A listing in exchange-format terms from its stored values: the one home of that mapping.
+
+    `columns` holds the listing's PROGRAM_COLUMNS values in that order (its
+    attributes, or a `values_list` row the importer reads without building
+    instances); `credits` its (credit type, amount) pairs in any order.
+    """
+    record: dict[str, Any] = {
+        "provider_name": provider.name,
+        "provider_accreditor": provider.accreditor or None,
+        "provider_accreditation_status": provider.accreditation_status or None,
+        "jointly_accredited": provider.jointly_accredited,
+        "credits": {credit_type: decimal_text(amount) for credit_type, amount in sorted(credits)},
+    }
+    for name, read, value in zip(PROGRAM_COLUMNS, _COLUMN_READERS, columns, strict=True):
+        record[name] = read(value)
+    return {name: record[name] for name in FIELDS}
+
+
 def program_record(program: Program, offerings: Iterable[CreditOffering] | None = None) -> dict[str, Any]:
     """The listing in exchange-format terms, with JSON-ready values.
 
@@ -115,30 +163,14 @@ def program_record(program: Program, offerings: Iterable[CreditOffering] | None 
     the importer, which would otherwise build a queryset per listing); select
     and prefetch them when building records for many programs.
     """
-    record: dict[str, Any] = {}
-    provider = program.provider
-    record["provider_name"] = provider.name
-    record["provider_accreditor"] = provider.accreditor or None
-    record["provider_accreditation_status"] = provider.accreditation_status or None
-    record["jointly_accredited"] = provider.jointly_accredited
-    for name in PROGRAM_COLUMNS:
-        value = getattr(program, name)
-        if name in DECIMAL_FIELDS:
-            value = decimal_text(value)
-        elif name in DATE_FIELDS:
-            value = value.isoformat() if value else None
-        elif name in MULTI_VALUED_FIELDS:
-            value = list(value or [])
-        elif value == "":
-            value = None
-        record[name] = value
-    record["credits"] = {
-        offering.credit_type: decimal_text(offering.amount)
-        for offering in sorted(
-            program.credit_offerings.all() if offerings is None else offerings, key=lambda o: o.credit_type
-        )
-    }
-    return {name: record[name] for name in FIELDS}
+    return listing_record(
+        program.provider,
+        [getattr(program, name) for name in PROGRAM_COLUMNS],
+        (
+            (offering.credit_type, offering.amount)
+            for offering in (program.credit_offerings.all() if offerings is None else offerings)
+        ),
+    )
 
 
 def provider_record(program_provider: Provider) -> dict[str, Any]:
@@ -163,41 +195,58 @@ def record_diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> 
     }
 
 
-def _in_declaration_order(codes: Iterable[str], order: list[str]) -> list[str]:
-    """`codes` without repeats, in the order of `order`; codes outside it go last."""
-    return sorted(set(codes), key=lambda code: order.index(code) if code in order else len(order))
+def _in_declaration_order(order: list[str]) -> Callable[[Any], list[str]]:
+    """A canonicaliser of one code set: codes without repeats, in the order of `order`; codes outside it go last."""
+    positions = {code: position for position, code in enumerate(order)}
+    outside = len(order)
+    return lambda codes: sorted(set(codes or []), key=lambda code: positions.get(code, outside))
+
+
+def _credits_canonical(value: Any) -> dict[str, str]:
+    return {key: decimal_text(Decimal(str(amount))) for key, amount in sorted((value or {}).items())}
+
+
+def _decimal_canonical(value: Any) -> str | None:
+    return decimal_text(Decimal(str(value))) if value not in (None, "") else None
+
+
+def _canonicaliser(name: str) -> Callable[[Any], Any]:
+    """How `record_canonical` puts one field's valid value in the form `program_record` produces."""
+    if name in CODE_SET_FIELDS:
+        return _in_declaration_order(CODE_SET_FIELDS[name])
+    if name in MULTI_VALUED_FIELDS:
+        return _list_copy
+    if name == "credits":
+        return _credits_canonical
+    if name in DECIMAL_FIELDS:
+        return _decimal_canonical
+    if name == "fee_currency":
+        return lambda value: value or "USD"
+    if name == "status":
+        return lambda value: value or "draft"
+    return _blank_as_none
+
+
+_CANONICALISERS: tuple[tuple[str, Callable[[Any], Any]], ...] = tuple((name, _canonicaliser(name)) for name in FIELDS)
 
 
 def record_canonical(record: dict[str, Any]) -> dict[str, Any]:
     """A valid incoming record in the exact form `program_record` produces."""
-    canonical: dict[str, Any] = {}
-    for name in FIELDS:
-        value = record.get(name)
-        if name in CODE_SET_FIELDS:
-            value = _in_declaration_order(value or [], CODE_SET_FIELDS[name])
-        elif name in MULTI_VALUED_FIELDS:
-            value = list(value or [])
-        elif name == "credits":
-            value = {key: decimal_text(Decimal(str(amount))) for key, amount in sorted((value or {}).items())}
-        elif name in DECIMAL_FIELDS:
-            value = decimal_text(Decimal(str(value))) if value not in (None, "") else None
-        elif name == "fee_currency":
-            value = value or "USD"
-        elif name == "status":
-            value = value or "draft"
-        elif value == "":
-            value = None
-        canonical[name] = value
-    return canonical
+    get = record.get
+    return {name: canonical(get(name)) for name, canonical in _CANONICALISERS}
 
 
-def record_changes(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, list[Any]]:
+def record_changes(
+    stored: dict[str, Any], incoming: dict[str, Any], *, canonical_already: bool = False
+) -> dict[str, list[Any]]:
     """What importing `incoming` would change in the stored listing.
 
     Provider fields the incoming record leaves blank are not changes: a row
-    need not restate its provider's accreditation.
+    need not restate its provider's accreditation. `canonical_already`: the
+    caller holds `incoming` in canonical form (validation.row_validate's
+    records are), so it is not canonicalised a second time.
     """
-    canonical = record_canonical(incoming)
+    canonical = dict(incoming) if canonical_already else record_canonical(incoming)
     for name in PROVIDER_FIELDS:
         if canonical.get(name) is None:
             canonical[name] = stored.get(name)

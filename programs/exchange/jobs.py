@@ -18,11 +18,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -56,6 +59,9 @@ from .writing import BATCH_SIZE, records_write
 
 logger = logging.getLogger(__name__)
 
+# Rows validated and written per transaction: each batch pays a dozen round trips (the job's lock, the
+# reads, the counters, the commit), so more rows per batch cost less per row; memory per batch stays bounded.
+IMPORT_BATCH_ROWS = 1000
 LEASE_SECONDS = 10  # a run that has not renewed its lease for this long is presumed dead
 HEARTBEAT_SECONDS = 2  # how often a run renews its lease (each batch commit renews it too)
 # What the database raises for a value or row it will not store (UnicodeEncodeError is a ValueError).
@@ -185,7 +191,29 @@ class _Heartbeat:
         self.last = time.monotonic()
 
 
-def import_job_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> ImportJob | None:
+@contextlib.contextmanager
+def _collector_kept_to_the_run() -> Iterator[None]:
+    """Let the cyclic garbage collector look only at objects allocated during the block.
+
+    Why: each batch keeps tens of thousands of objects alive for a moment; as
+    they age, full collections run and each walks the whole long-lived heap
+    (Django, the apps, the worker), which cost a large part of an import's CPU.
+    The objects alive at the start are set aside (`gc.freeze`) and handed back
+    to the collector at the end (`gc.unfreeze`), so nothing lives longer than
+    it would have, and garbage made during the run is still collected. A
+    process that froze its heap itself (a preforking server) is left alone.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def import_job_run(*, job_id: int, batch_size: int = IMPORT_BATCH_ROWS) -> ImportJob | None:
     """Run (or resume) an import job to its end state; safe to call any number of times.
 
     At most one run works on a job at a time (a lease on the job row). Each
@@ -198,7 +226,8 @@ def import_job_run(*, job_id: int, batch_size: int = BATCH_SIZE) -> ImportJob | 
     if job is None:
         return ImportJob.objects.filter(pk=job_id).first()
     try:
-        _run_claimed(job, token, batch_size)
+        with _collector_kept_to_the_run():
+            _run_claimed(job, token, batch_size)
     except FileRejected as rejection:
         _finish(job, token, ImportJobStatus.REJECTED, str(rejection))
     except LeaseLost:
@@ -288,7 +317,9 @@ def _records_store(
 
     def write(records: list[dict[str, Any]]) -> list[str]:
         with transaction.atomic():
-            return records_write(records=records, actor=actor, publish=job.publish, import_job_id=job.pk)
+            return records_write(
+                records=records, actor=actor, publish=job.publish, import_job_id=job.pk, canonical=True
+            )
 
     records = [record for _row_number, record in checked]
     try:

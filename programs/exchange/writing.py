@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,13 +32,20 @@ from ..models import (
 from ..ranking import scoring
 from ..selectors import program_signals
 from ..services import change_entry, program_apply_record
-from .bulk import bulk_insert, bulk_insert_programs, bulk_update_rows
-from .format import PROGRAM_COLUMNS, PROVIDER_FIELDS, program_record, provider_record, record_changes, record_diff
+from .bulk import bulk_insert, bulk_insert_programs, bulk_insert_values, bulk_update_rows
+from .format import (
+    PROGRAM_COLUMNS,
+    PROVIDER_FIELDS,
+    listing_record,
+    provider_record,
+    record_changes,
+    record_diff,
+)
 
 BATCH_SIZE = 500
 
 
-def _status_for(*, stated: str | None, publish: bool, existing: Program | None) -> str:
+def _status_for(*, stated: str | None, publish: bool, stored_status: str | None) -> str:
     """The status a record is written with.
 
     Without `publish`, new listings arrive as drafts and existing ones keep
@@ -46,8 +54,8 @@ def _status_for(*, stated: str | None, publish: bool, existing: Program | None) 
     """
     if publish:
         return stated or ProgramStatus.PUBLISHED
-    if existing is not None:
-        return existing.status
+    if stored_status is not None:
+        return stored_status
     return ProgramStatus.DRAFT
 
 
@@ -59,6 +67,7 @@ def records_write(
     import_job_id: int | None,
     source: str = ChangeSource.IMPORT,
     origins: Sequence[tuple[int | None, str]] | None = None,
+    canonical: bool = False,
 ) -> list[str]:
     """Upsert a batch of validated records; returns each record's outcome.
 
@@ -69,7 +78,9 @@ def records_write(
     batch. Must run inside the caller's transaction; identities must be unique
     within the batch. `origins`, one (import job id, note) per record, gives
     each record's history entry its own job and note (the review queue
-    approving changes from several imports and edits at once).
+    approving changes from several imports and edits at once). `canonical`:
+    the records are in canonical form already (validation.row_validate's
+    output), so they are compared with the stored listings as they are.
     """
     records = list(records)
     if not records:
@@ -81,6 +92,7 @@ def records_write(
         import_job_id=import_job_id,
         source=source,
     )
+    batch.canonical = canonical
     if origins is None:
         outcomes = [_record_stage(batch, record) for record in records]
     else:
@@ -92,7 +104,52 @@ def records_write(
     return outcomes
 
 
-CreditPlan = tuple[Program, list[CreditOffering], list[CreditOffering]]  # listing, stored offerings, wanted ones
+# A credit offering as the batch holds it: (its id, None while staged and unsaved; credit type; amount).
+Credit = tuple[int | None, str, Decimal]
+# listing, its stored credits, the (credit type, amount) pairs it should have, sorted by type
+CreditPlan = tuple[Program, list[Credit], list[tuple[str, Decimal]]]
+
+# Every concrete column of Program, in model order: a stored listing is read as one values row of these.
+_PROGRAM_ATTNAMES: tuple[str, ...] = tuple(field.attname for field in Program._meta.concrete_fields)
+_EXCHANGE_COLUMN_AT: tuple[int, ...] = tuple(_PROGRAM_ATTNAMES.index(name) for name in PROGRAM_COLUMNS)
+_STATUS_AT = _PROGRAM_ATTNAMES.index("status")
+_PROGRAM_COLUMN_SET = frozenset(PROGRAM_COLUMNS)
+
+
+@dataclass
+class _StoredListing:
+    """A stored listing the batch names, as read (locked): a values row, an instance only if the batch changes it.
+
+    Why not instances: most rows of a re-imported file are unchanged, and building
+    a model instance for each cost more than comparing it.
+    """
+
+    row: tuple[Any, ...]  # the values of _PROGRAM_ATTNAMES
+    provider: Provider
+    instance: Program | None = None
+
+    @property
+    def pk(self) -> int:
+        return int(self.row[0])
+
+    @property
+    def status(self) -> str:
+        return str(self.instance.status if self.instance is not None else self.row[_STATUS_AT])
+
+    def record(self, credits: list[Credit]) -> dict[str, Any]:
+        """The listing's program_record as stored (as staged, once the batch changed it)."""
+        if self.instance is not None:
+            columns = [getattr(self.instance, name) for name in PROGRAM_COLUMNS]
+        else:
+            columns = [self.row[at] for at in _EXCHANGE_COLUMN_AT]
+        return listing_record(self.provider, columns, ((credit_type, amount) for _pk, credit_type, amount in credits))
+
+    def program(self) -> Program:
+        """The listing as a model instance, built once, with its provider."""
+        if self.instance is None:
+            self.instance = Program.from_db(connection.alias, list(_PROGRAM_ATTNAMES), self.row)
+            self.instance.provider = self.provider
+        return self.instance
 
 
 @dataclass
@@ -110,14 +167,17 @@ class _Batch:
     source: str
     now: datetime.datetime
     providers: dict[str, Provider]  # by name: the stored ones, then those the batch creates
-    existing: dict[tuple[str, str], Program]  # stored listings by (provider name, external_id), locked
-    offerings: dict[int, list[CreditOffering]]  # credit offerings by program id: stored, then as staged
+    existing: dict[tuple[str, str], _StoredListing]  # stored listings by (provider name, external_id), locked
+    credits: dict[int, list[Credit]]  # credit offerings by program id: stored, then as staged
     pending: dict[int, ProgramRevision]  # pending revisions by program id, locked
     new_providers: list[Provider] = field(default_factory=list)
     dirty_providers: dict[int, Provider] = field(default_factory=dict)
     new_programs: list[Program] = field(default_factory=list)
     changed_programs: list[Program] = field(default_factory=list)
-    credit_plans: list[CreditPlan] = field(default_factory=list)
+    # The exchange-format columns some changed listing of the batch changes: the only ones its UPDATE sets
+    # (the search document's trigger fires only when one of its columns is set).
+    changed_columns: set[str] = field(default_factory=set)
+    credit_plans: dict[int, CreditPlan] = field(default_factory=dict)  # by id() of the listing: its last plan
     entries: list[ChangeLogEntry] = field(default_factory=list)
     # A listing's entry, with the record before and the provider fields as its row left them.
     program_entries: list[tuple[ChangeLogEntry, Program, dict[str, Any] | None, dict[str, Any]]] = field(
@@ -126,6 +186,7 @@ class _Batch:
     new_revisions: list[ProgramRevision] = field(default_factory=list)
     changed_revisions: list[ProgramRevision] = field(default_factory=list)
     note: str = ""  # the history note of the record being staged
+    canonical: bool = False  # the records are canonical already (records_write's `canonical`)
 
 
 def _batch_load(
@@ -136,14 +197,15 @@ def _batch_load(
     names = {record["provider_name"] for record in records}
     providers = {provider.name: provider for provider in Provider.objects.filter(name__in=names)}
     existing = _programs_locked(records, providers)
-    offerings: dict[int, list[CreditOffering]] = {program.pk: [] for program in existing.values()}
-    # Unordered: the default ordering by program joins the listings again; program_record sorts them.
-    for offering in CreditOffering.objects.filter(program__in=list(offerings)).order_by():
-        offerings[offering.program_id].append(offering)
+    credits: dict[int, list[Credit]] = {stored.pk: [] for stored in existing.values()}
+    # Unordered: the default ordering by program joins the listings again; listing_record sorts them.
+    stored_credits = CreditOffering.objects.filter(program__in=list(credits)).order_by()
+    for program_id, pk, credit_type, amount in stored_credits.values_list("program_id", "pk", "credit_type", "amount"):
+        credits[program_id].append((pk, credit_type, amount))
     pending = {
         revision.program_id: revision
         for revision in ProgramRevision.objects.select_for_update().filter(
-            program__in=[p.pk for p in existing.values()], status=RevisionStatus.PENDING
+            program__in=list(credits), status=RevisionStatus.PENDING
         )
     }
     return _Batch(
@@ -154,51 +216,60 @@ def _batch_load(
         now=now,
         providers=providers,
         existing=existing,
-        offerings=offerings,
+        credits=credits,
         pending=pending,
     )
 
 
-def _programs_locked(records: list[dict[str, Any]], providers: dict[str, Provider]) -> dict[tuple[str, str], Program]:
-    """The stored listings the records name, locked, with their verified-evidence marks."""
-    existing: dict[tuple[str, str], Program] = {}
+def _programs_locked(
+    records: list[dict[str, Any]], providers: dict[str, Provider]
+) -> dict[tuple[str, str], _StoredListing]:
+    """The stored listings the records name, locked, as values rows (with their verified-evidence marks)."""
+    existing: dict[tuple[str, str], _StoredListing] = {}
     if not providers:
         return existing
-    candidates = Program.objects.select_for_update(of=("self",)).filter(
-        provider__in=list(providers.values()), external_id__in={r["external_id"] for r in records}
+    candidates = (
+        Program.objects.select_for_update(of=("self",))
+        .filter(provider__in=list(providers.values()), external_id__in={r["external_id"] for r in records})
+        .order_by()
+        .values_list(*_PROGRAM_ATTNAMES)
     )
     provider_by_id = {provider.pk: provider for provider in providers.values()}
-    for program in candidates:
-        program.provider = provider_by_id[program.provider_id]
-        existing[(program.provider.name, program.external_id)] = program
+    provider_at = _PROGRAM_ATTNAMES.index("provider_id")
+    external_id_at = _PROGRAM_ATTNAMES.index("external_id")
+    for row in candidates:
+        provider = provider_by_id[row[provider_at]]
+        existing[(provider.name, row[external_id_at])] = _StoredListing(row=row, provider=provider)
     return existing
 
 
 def _record_stage(batch: _Batch, incoming: dict[str, Any]) -> str:
     """Stage one record in memory; returns its outcome. Nothing is saved yet."""
-    program = batch.existing.get((incoming["provider_name"], incoming["external_id"]))
-    record = {**incoming, "status": _status_for(stated=incoming["status"], publish=batch.publish, existing=program)}
-    if program is not None and not batch.publish and program.status == ProgramStatus.PUBLISHED:
-        return _hold_for_review(batch, program, record)
+    stored = batch.existing.get((incoming["provider_name"], incoming["external_id"]))
+    stored_status = stored.status if stored is not None else None
+    status = _status_for(stated=incoming["status"], publish=batch.publish, stored_status=stored_status)
+    record = {**incoming, "status": status}
+    if stored is not None and not batch.publish and stored_status == ProgramStatus.PUBLISHED:
+        return _hold_for_review(batch, stored, record)
     provider = _provider_apply(batch, record)
-    if program is not None:
-        program.provider = provider
-    before = program_record(program, batch.offerings[program.pk]) if program is not None else None
-    if before is not None and not record_changes(before, record):
-        return "unchanged"
-    program = _program_stage(batch, program, provider, record)
+    before = stored.record(batch.credits[stored.pk]) if stored is not None else None
+    if before is not None:
+        changes = record_changes(before, record, canonical_already=batch.canonical)
+        if not changes:
+            return "unchanged"
+        batch.changed_columns.update(name for name in changes if name in _PROGRAM_COLUMN_SET)
+    program = _program_stage(batch, stored.program() if stored is not None else None, provider, record)
     _history_stage(batch, program, provider, before)
     return "created" if before is None else "updated"
 
 
 def _program_stage(batch: _Batch, program: Program | None, provider: Provider, record: dict[str, Any]) -> Program:
     """The listing (new when `program` is None) with the record applied, scores set and credits planned."""
-    old_offerings: list[CreditOffering] = []
     if program is None:
         program = Program(provider=provider)
         batch.new_programs.append(program)
     else:
-        old_offerings = batch.offerings[program.pk]
+        program.provider = provider
         batch.changed_programs.append(program)
     program_apply_record(program, record)
     program.updated_at = batch.now
@@ -206,16 +277,13 @@ def _program_stage(batch: _Batch, program: Program | None, provider: Provider, r
     # Verified outcome evidence (the program's own flag, False for a new listing) keeps its points.
     scores = scoring.static_scores(program_signals(program, credits=credits))
     program.static_points_set(scores)
-    offerings = [
-        CreditOffering(program=program, credit_type=credit_type, amount=amount)
-        for credit_type, amount in sorted(credits.items())
-    ]
-    # The history diff reads the credits through the related manager; the same
-    # unsaved offerings are inserted by _credits_write where they are new.
-    program._prefetched_objects_cache = {"credit_offerings": offerings}  # type: ignore[attr-defined]  # Django's prefetch cache; not in django-stubs
-    batch.credit_plans.append((program, old_offerings, offerings))
+    wanted = sorted(credits.items())
+    # A listing staged again (the review queue) is planned from what is stored, to its latest credits.
+    plan = batch.credit_plans.get(id(program))
+    stored_credits = plan[1] if plan is not None else batch.credits.get(program.pk, []) if program.pk else []
+    batch.credit_plans[id(program)] = (program, stored_credits, wanted)
     if program.pk is not None:
-        batch.offerings[program.pk] = offerings
+        batch.credits[program.pk] = [(None, credit_type, amount) for credit_type, amount in wanted]
     return program
 
 
@@ -247,12 +315,14 @@ def _batch_save(batch: _Batch) -> None:
         batch_size=BATCH_SIZE,
     )
     bulk_insert_programs(batch.new_programs)
-    bulk_update_rows(Program, batch.changed_programs, [*PROGRAM_COLUMNS, *Program.STATIC_POINT_FIELDS, "updated_at"])
-    _credits_write(batch.credit_plans)
-    staged_offerings = {id(program): offerings for program, _stored, offerings in batch.credit_plans}
+    changed_columns = [name for name in PROGRAM_COLUMNS if name in batch.changed_columns]
+    bulk_update_rows(Program, batch.changed_programs, [*changed_columns, *Program.STATIC_POINT_FIELDS, "updated_at"])
+    _credits_write(list(batch.credit_plans.values()))
     for entry, program, before, provider_now in batch.program_entries:
-        after = program_record(program, staged_offerings[id(program)])
+        columns = [getattr(program, name) for name in PROGRAM_COLUMNS]
+        after = listing_record(program.provider, columns, batch.credit_plans[id(program)][2])
         entry.changes = record_diff(before, {**after, **provider_now})
+        entry.program_id = program.pk  # saved just now; change_entry saw the new listing without its id
     for entry in batch.entries:
         entry.created_at = batch.now
     bulk_insert(ChangeLogEntry, batch.entries)
@@ -289,10 +359,10 @@ def _provider_apply(batch: _Batch, record: dict[str, Any]) -> Provider:
     return provider
 
 
-def _hold_for_review(batch: _Batch, program: Program, record: dict[str, Any]) -> str:
+def _hold_for_review(batch: _Batch, stored: _StoredListing, record: dict[str, Any]) -> str:
     """Keep a change to a published listing as a pending revision; the live listing stays as it is."""
-    revision = batch.pending.get(program.pk)
-    changes = record_changes(program_record(program, batch.offerings[program.pk]), record)
+    revision = batch.pending.get(stored.pk)
+    changes = record_changes(stored.record(batch.credits[stored.pk]), record, canonical_already=batch.canonical)
     if not changes:
         if revision is not None:
             # The file now agrees with the live listing: the older proposal is moot.
@@ -311,7 +381,7 @@ def _hold_for_review(batch: _Batch, program: Program, record: dict[str, Any]) ->
         return "held"
     batch.new_revisions.append(
         ProgramRevision(
-            program=program,
+            program_id=stored.pk,
             record=record,
             changes=changes,
             import_job_id=batch.import_job_id,
@@ -323,21 +393,23 @@ def _hold_for_review(batch: _Batch, program: Program, record: dict[str, Any]) ->
 
 
 def _credits_write(plans: list[CreditPlan]) -> None:
+    """Bring each listing's stored credit offerings to its wanted ones: delete, update amounts, insert."""
     delete_ids: list[int] = []
     to_update: list[CreditOffering] = []
-    to_create: list[CreditOffering] = []
-    for _program, old_offerings, new_offerings in plans:
-        old = {offering.credit_type: offering for offering in old_offerings}
-        wanted = {offering.credit_type for offering in new_offerings}
-        delete_ids.extend(offering.pk for credit_type, offering in old.items() if credit_type not in wanted)
-        for new in new_offerings:
-            offering = old.get(new.credit_type)
-            if offering is None:
-                to_create.append(new)
-            elif offering.amount != new.amount:
-                offering.amount = new.amount
-                to_update.append(offering)
+    to_create: list[tuple[int, str, Decimal]] = []
+    for program, stored_credits, wanted in plans:
+        stored = {credit_type: (pk, amount) for pk, credit_type, amount in stored_credits}
+        wanted_types = {credit_type for credit_type, _amount in wanted}
+        delete_ids.extend(pk for credit_type, (pk, _amount) in stored.items() if credit_type not in wanted_types and pk)
+        for credit_type, amount in wanted:
+            found = stored.get(credit_type)
+            if found is None:
+                to_create.append((program.pk, credit_type, amount))
+            elif found[1] != amount:
+                to_update.append(
+                    CreditOffering(pk=found[0], program_id=program.pk, credit_type=credit_type, amount=amount)
+                )
     if delete_ids:
         CreditOffering.objects.filter(pk__in=delete_ids).delete()
     bulk_update_rows(CreditOffering, to_update, ["amount"])
-    bulk_insert(CreditOffering, to_create)
+    bulk_insert_values(CreditOffering, ["program_id", "credit_type", "amount"], to_create)
