@@ -189,10 +189,16 @@ _FILTER_FORM_MARKUP = _markup_fingerprint()
 
 
 def _filter_form_key(request: HttpRequest, *, vocabulary: FilterVocabulary, weights: Weights | None) -> str:
-    """What the catalog's rendered filter form depends on, as one digest: the query (every value, so the
-    form's values and errors), the goal's weights (the sliders' starting values; None unranked), the values
-    the filters offer, and the markup. The page caches the form under it ({% cache %} in catalog.html)."""
-    inputs = (sorted(request.GET.lists()), repr(weights), vocabulary.fingerprint(), _FILTER_FORM_MARKUP)
+    """The cache key of the unfiltered catalog's rendered filter form, or "" when the request holds a query.
+
+    The form of the page clinicians open most (no filter; any page number, which the form does not show)
+    depends only on the goal's weights (the sliders' starting values; None unranked), the values the filters
+    offer and the markup, digested here; the page caches it under that ({% cache %} in catalog.html). A query
+    is rendered afresh: keyed on what a visitor types, the cache would hold a form per made-up query string.
+    """
+    if any(name != "page" for name in request.GET):
+        return ""
+    inputs = (repr(weights), vocabulary.fingerprint(), _FILTER_FORM_MARKUP)
     return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 

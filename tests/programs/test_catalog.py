@@ -212,19 +212,31 @@ def shared_cache(settings):
     cache.clear()
 
 
-def test_the_cached_filter_form_follows_the_query_and_the_values_offered(client, world, shared_cache):
+def _filter_form_entries() -> int:
+    from django.core.cache import cache
+
+    return sum(1 for key in cache._cache if "catalog-filter-form" in key)  # type: ignore[attr-defined]  # locmem
+
+
+def test_the_cached_filter_form_follows_the_values_offered_and_a_query_is_rendered_afresh(client, world, shared_cache):
     from django.core.cache import cache
 
     client.force_login(world.owner)
     ProgramFactory(title="First", provider=ProviderFactory(name="Alpha Institute"))
-    first = client.get(reverse("programs:catalog"), {"q": "sepsis"}).content.decode()
-    assert 'value="sepsis"' in first and "Alpha Institute" in first
-    again = client.get(reverse("programs:catalog"), {"q": "sepsis"}).content.decode()
-    assert again.count("Alpha Institute") == first.count("Alpha Institute")
+    first = client.get(reverse("programs:catalog")).content.decode()
+    assert "Alpha Institute" in first and _filter_form_entries() == 1
+    page_two = client.get(reverse("programs:catalog"), {"page": "2"}).content.decode()
+    assert page_two.count("Alpha Institute") == first.count("Alpha Institute") and _filter_form_entries() == 1
+    searched = client.get(reverse("programs:catalog"), {"q": "sepsis"}).content.decode()
+    assert 'value="sepsis"' in searched
     other_query = client.get(reverse("programs:catalog"), {"q": "opioids", "min_cost": "x"}).content.decode()
     assert 'value="opioids"' in other_query and 'value="sepsis"' not in other_query
-    assert 'id="id_min_cost_error"' in other_query  # the errors are the query's, not a cached form's
+    assert 'id="id_min_cost_error"' in other_query  # the errors are the query's
+    # A made-up query string (what a visitor types, or a crawler's parameters) adds nothing to the cache.
+    for junk in ("a", "b", "c"):
+        client.get(reverse("programs:catalog"), {"utm_source": junk, "q": junk})
+    assert _filter_form_entries() == 1
     ProgramFactory(title="Second", provider=ProviderFactory(name="Beta College"))
     cache.delete("catalog-provider-options")  # the options' own ten-minute cache, as when it expires
-    later = client.get(reverse("programs:catalog"), {"q": "sepsis"}).content.decode()
+    later = client.get(reverse("programs:catalog")).content.decode()
     assert "Beta College" in later  # new values offered: a new form, not the cached one
