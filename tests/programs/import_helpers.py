@@ -6,10 +6,15 @@ import csv
 import hashlib
 import io
 import json
+from typing import Any
 
-from programs.exchange import jobs
+from django.db import connection, transaction
+
+from programs.exchange import jobs, validation, writing
 from programs.exchange.format import program_record
-from programs.models import ChangeLogEntry, ImportJob, Program, ProgramRevision
+from programs.models import ChangeLogEntry, CreditOffering, ImportJob, Program, ProgramRevision, Provider
+from programs.services import program_upsert_from_record
+from tests.factories import AdminFactory
 
 HEADER = "external_id,title,provider_name,format"
 
@@ -66,3 +71,93 @@ def catalog_checksum() -> str:
         "history": ChangeLogEntry.objects.count(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def import_snapshot() -> dict[str, Any]:
+    """Everything an import writes, keyed by identity rather than by id (ids differ between runs)."""
+    programs = Program.objects.select_related("provider").prefetch_related("credit_offerings").order_by("external_id")
+    job_order = {pk: n for n, pk in enumerate(ImportJob.objects.order_by("pk").values_list("pk", flat=True))}
+    snapshot: dict[str, Any] = {
+        "programs": [
+            (
+                program_record(p),
+                p.status,
+                [getattr(p, name) for name in Program.STATIC_POINT_FIELDS],
+            )
+            for p in programs
+        ],
+        "offerings": sorted(
+            CreditOffering.objects.values_list(
+                "program__provider__name", "program__external_id", "credit_type", "amount"
+            )
+        ),
+        "history": [
+            (
+                entry.action,
+                entry.object_repr,
+                entry.changes,
+                entry.source,
+                entry.note,
+                job_order.get(entry.import_job_id),
+            )
+            for entry in ChangeLogEntry.objects.order_by("pk")
+        ],
+        "revisions": [
+            (r.program.external_id, r.record, r.changes, r.status, r.source, job_order.get(r.import_job_id))
+            for r in ProgramRevision.objects.select_related("program").order_by("pk")
+        ],
+        "providers": list(
+            Provider.objects.order_by("name").values_list(
+                "name", "accreditor", "accreditation_status", "jointly_accredited"
+            )
+        ),
+        "jobs": list(
+            ImportJob.objects.order_by("pk").values_list(
+                "status", "created_count", "updated_count", "unchanged_count", "held_count", "error_count"
+            )
+        ),
+    }
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT external_id, search_document::text FROM programs_program ORDER BY external_id, provider_id"
+            )
+            snapshot["search_documents"] = cursor.fetchall()
+    return snapshot
+
+
+def published_records(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Each row as validation reads it (every row must be valid), to be written as published."""
+    out = []
+    for row in rows:
+        record, problems = validation.row_validate(row)
+        assert not problems and record is not None
+        record["status"] = "published"
+        out.append(record)
+    return out
+
+
+def one_by_one_and_batch(
+    first: list[dict[str, str]], second: list[dict[str, str]], *, keys: tuple[str, ...], canonical: bool = False
+) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """Import `first` with the one-by-one service, then `second` both ways (the service in a rolled-back
+    savepoint, then the importer's batch write): the `keys` of each end state, and the batch's outcomes."""
+    admin = AdminFactory()
+
+    def snapshot() -> dict[str, Any]:
+        full = import_snapshot()
+        return {key: full.get(key) for key in keys}
+
+    for record in published_records(first):
+        program_upsert_from_record(record=record, actor=admin, source="import")
+    with transaction.atomic():
+        savepoint = transaction.savepoint()
+        for record in published_records(second):
+            program_upsert_from_record(record=record, actor=admin, source="import")
+        one_by_one = snapshot()
+        transaction.savepoint_rollback(savepoint)
+    with transaction.atomic():
+        outcomes = writing.records_write(
+            records=published_records(second), actor=admin, publish=True, import_job_id=None, canonical=canonical
+        )
+    return one_by_one, snapshot(), outcomes

@@ -18,10 +18,10 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.exchange import bulk, jobs, validation, writing
 from programs.exchange.format import program_record
-from programs.models import ChangeLogEntry, CreditOffering, ImportJob, Program, ProgramRevision, Provider
+from programs.models import ChangeLogEntry, ImportJob, Program
 from tests.factories import AdminFactory
 
-from .import_helpers import csv_text, errors_of, good_row, run_import
+from .import_helpers import csv_text, errors_of, good_row, import_snapshot, one_by_one_and_batch, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -29,59 +29,6 @@ pytestmark = pytest.mark.django_db
 def _old_bulk_update(model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]) -> None:
     """The write the importer used before bulk_update_rows."""
     model._default_manager.bulk_update(objects, list(fields), batch_size=writing.BATCH_SIZE)
-
-
-def _snapshot() -> dict[str, Any]:
-    """Everything an import writes, keyed by identity rather than by id (ids differ between runs)."""
-    programs = Program.objects.select_related("provider").prefetch_related("credit_offerings").order_by("external_id")
-    job_order = {pk: n for n, pk in enumerate(ImportJob.objects.order_by("pk").values_list("pk", flat=True))}
-    snapshot: dict[str, Any] = {
-        "programs": [
-            (
-                program_record(p),
-                p.status,
-                [getattr(p, name) for name in Program.STATIC_POINT_FIELDS],
-            )
-            for p in programs
-        ],
-        "offerings": sorted(
-            CreditOffering.objects.values_list(
-                "program__provider__name", "program__external_id", "credit_type", "amount"
-            )
-        ),
-        "history": [
-            (
-                entry.action,
-                entry.object_repr,
-                entry.changes,
-                entry.source,
-                entry.note,
-                job_order.get(entry.import_job_id),
-            )
-            for entry in ChangeLogEntry.objects.order_by("pk")
-        ],
-        "revisions": [
-            (r.program.external_id, r.record, r.changes, r.status, r.source, job_order.get(r.import_job_id))
-            for r in ProgramRevision.objects.select_related("program").order_by("pk")
-        ],
-        "providers": list(
-            Provider.objects.order_by("name").values_list(
-                "name", "accreditor", "accreditation_status", "jointly_accredited"
-            )
-        ),
-        "jobs": list(
-            ImportJob.objects.order_by("pk").values_list(
-                "status", "created_count", "updated_count", "unchanged_count", "held_count", "error_count"
-            )
-        ),
-    }
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT external_id, search_document::text FROM programs_program ORDER BY external_id, provider_id"
-            )
-            snapshot["search_documents"] = cursor.fetchall()
-    return snapshot
 
 
 def _rows(n: int, **overrides: str) -> list[dict[str, str]]:
@@ -135,7 +82,7 @@ def test_the_bulk_path_writes_exactly_what_the_old_path_wrote(scenario, monkeypa
     def run_all() -> dict[str, Any]:
         for rows, publish in files:
             run_import(csv_text(rows, columns=sorted({k for r in rows for k in r})), publish=publish, actor=admin)
-        return _snapshot()
+        return import_snapshot()
 
     with transaction.atomic():
         savepoint = transaction.savepoint()
@@ -154,9 +101,6 @@ def test_the_bulk_path_writes_exactly_what_the_old_path_wrote(scenario, monkeypa
 
 def test_updates_match_the_one_by_one_service():
     """records_write updating listings gives what program_upsert_from_record gives per record."""
-    from programs.services import program_upsert_from_record
-
-    admin = AdminFactory()
     first = _rows(6, provider_accreditor="state")
     second = [
         good_row(1, title="Renamed", credits="ama_pra_1:8;ancc:2"),
@@ -166,32 +110,11 @@ def test_updates_match_the_one_by_one_service():
         good_row(5),
         good_row(6, description="Changed", commercial_support="none", publishes_outcomes="true"),
     ]
-
-    def records(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
-        out = []
-        for row in rows:
-            record, problems = validation.row_validate(row)
-            assert not problems and record is not None
-            record["status"] = "published"
-            out.append(record)
-        return out
-
-    def snapshot() -> tuple[Any, ...]:
-        full = _snapshot()
-        return full["programs"], full["offerings"], full["history"], full.get("search_documents")
-
-    for record in records(first):
-        program_upsert_from_record(record=record, actor=admin, source="import")
-    with transaction.atomic():
-        savepoint = transaction.savepoint()
-        for record in records(second):
-            program_upsert_from_record(record=record, actor=admin, source="import")
-        one_by_one = snapshot()
-        transaction.savepoint_rollback(savepoint)
-    with transaction.atomic():
-        outcomes = writing.records_write(records=records(second), actor=admin, publish=True, import_job_id=None)
+    one_by_one, batch, outcomes = one_by_one_and_batch(
+        first, second, keys=("programs", "offerings", "history", "search_documents")
+    )
     assert outcomes == ["updated", "updated", "updated", "updated", "unchanged", "updated"]
-    assert snapshot() == one_by_one
+    assert batch == one_by_one
 
 
 def _queries_of_import(rows: list[dict[str, str]], publish: bool = True) -> tuple[int, ImportJob]:

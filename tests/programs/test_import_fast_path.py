@@ -18,14 +18,17 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from programs.exchange import validation, writing
+from programs.exchange import validation
 from programs.exchange.format import FIELDS, program_record, record_canonical
 from programs.models import ChangeLogEntry, CreditOffering, Program
-from programs.services import program_upsert_from_record
-from tests.factories import AdminFactory
 
-from .import_helpers import csv_text, errors_of, good_row, run_import
-from .test_import_bulk import _snapshot
+from .import_helpers import (
+    csv_text,
+    errors_of,
+    good_row,
+    one_by_one_and_batch,
+    run_import,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -88,38 +91,13 @@ def test_a_validated_record_is_already_canonical(raw):
     assert list(record) == list(FIELDS)
 
 
-def _records(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for row in rows:
-        record, problems = validation.row_validate(row)
-        assert not problems and record is not None
-        record["status"] = "published"
-        out.append(record)
-    return out
-
-
 def _compare_with_the_one_by_one_service(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[str]:
     """Import `first`, then `second` both ways; assert the same end state; return the batch's outcomes."""
-    admin = AdminFactory()
-
-    def snapshot() -> dict[str, Any]:
-        full = _snapshot()
-        return {key: full.get(key) for key in ("programs", "offerings", "history", "providers", "search_documents")}
-
-    for record in _records(first):
-        program_upsert_from_record(record=record, actor=admin, source="import")
-    with transaction.atomic():
-        savepoint = transaction.savepoint()
-        for record in _records(second):
-            program_upsert_from_record(record=record, actor=admin, source="import")
-        one_by_one = snapshot()
-        transaction.savepoint_rollback(savepoint)
-    with transaction.atomic():
-        # As the importer calls it: validation's records are canonical, compared as they are.
-        outcomes = writing.records_write(
-            records=_records(second), actor=admin, publish=True, import_job_id=None, canonical=True
-        )
-    assert snapshot() == one_by_one
+    # As the importer calls it: validation's records are canonical, compared as they are.
+    one_by_one, batch, outcomes = one_by_one_and_batch(
+        first, second, keys=("programs", "offerings", "history", "providers", "search_documents"), canonical=True
+    )
+    assert batch == one_by_one
     return outcomes
 
 
