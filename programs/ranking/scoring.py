@@ -866,12 +866,23 @@ def _tenths(value: int, *, signed: bool = False) -> str:
 
 
 def _shares(scored: ScoredProgram) -> dict[Factor, int]:
-    """Each factor's weighted share of the total as shown, in tenths, adding up to it exactly."""
+    """Each factor's weighted share of the total as shown, in tenths, adding up to it exactly.
+
+    A share's exact value is weight x points / total weight tenths. Each share is that rounded down,
+    and the tenths the shown total has beyond them go to the largest remainders (factor order breaks
+    ties), so every share is within a tenth of its exact value. Shares of the rounded total in
+    proportion would not be: 6, 150 and 600 weighted points over a total weight of 8 show 9.4, and
+    the exact 75.0 of the third would become 74.6, then 74.
+    """
     target = round(scored.total * 10)
-    weights = scored.weights.as_dict()
-    raw = {factor: weights[factor] * scored.factor(factor).points for factor in Factor}
-    shares = _share_out(target, {str(factor): value for factor, value in raw.items()})
-    return {factor: shares.get(str(factor), 0) for factor in Factor}
+    weights, total_weight = scored.weights.as_dict(), scored.weights.total
+    exact = {factor: divmod(weights[factor] * scored.factor(factor).points, total_weight) for factor in Factor}
+    shares = {factor: whole for factor, (whole, _) in exact.items()}
+    order = list(Factor)
+    by_remainder = sorted(Factor, key=lambda factor: (-exact[factor][1], order.index(factor)))
+    for factor in by_remainder[: target - sum(shares.values())]:
+        shares[factor] += 1
+    return shares
 
 
 def _rescored(scored: ScoredProgram, weights: Weights) -> ScoredProgram:

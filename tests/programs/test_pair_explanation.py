@@ -197,3 +197,23 @@ def test_no_single_change_names_where_the_lower_one_leads():
         "No change to a single weight (each 0 to 5) would put “Both” above “Strong”: "
         "its lead on outcome tracking and interprofessional design is too small to make up the rest."
     )
+
+
+def test_a_share_stays_within_a_tenth_of_its_exact_value_when_the_total_rounds_down():
+    # Found by hypothesis in CI: 6, 150 and 600 weighted points over a total weight of 8 are 94.5 tenths, shown
+    # as 9.4; shares of the shown total in proportion had made the third factor's exact 75.0 tenths into 74.
+    factors = tuple(
+        scoring.FactorScore(
+            factor=factor,
+            reasons=(scoring.Reason(text="given", points=points),),
+            shortfalls=(scoring.Shortfall(text="the rest", points=scoring.FULL - points),),
+        )
+        for factor, points in zip(Factor, (6, 50, 150, 0), strict=True)
+    )
+    weighting = scoring.Weights(outcome=1, independence=3, interprofessional=4, career=0)
+    scored = scoring.combine(program_id=1, title="A", factors=factors, weights=weighting)
+    shares = scoring._shares(scored)
+    assert sum(shares.values()) == round(scored.total * 10) == 94
+    assert shares[Factor.INTERPROFESSIONAL] == 75
+    for factor, points in zip(Factor, (6, 50, 150, 0), strict=True):
+        assert abs(shares[factor] - weighting.as_dict()[factor] * points / weighting.total) < 1
