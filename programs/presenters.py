@@ -26,10 +26,9 @@ them, as every template does).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -53,6 +52,7 @@ from .choices import (
 )
 from .models import Program
 from .ranking import fit, scoring
+from .ranking.queries import cache_key_part
 from .ranking.scoring import listing_claim_source
 
 if TYPE_CHECKING:
@@ -467,21 +467,8 @@ def ranking_situation_key(
     fit situation (the notes read all of it) are in; so is the code that words and writes the part."""
     if catalog_version is None:
         return None
-    parts = [catalog_version, _canonical(goal), _canonical(weights), _canonical(clinician), _CARD_MARKUP]
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _canonical(value: object) -> object:
-    """A value as JSON can hold it whatever the process: dataclasses as dicts, sets sorted."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: _canonical(getattr(value, field.name)) for field in dataclasses.fields(value)}
-    if isinstance(value, (set, frozenset)):
-        return sorted(_canonical(item) for item in value)  # type: ignore[type-var]
-    if isinstance(value, Mapping):
-        return {str(key): _canonical(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_canonical(item) for item in value]
-    return value
+    parts = [catalog_version, goal, weights, clinician, _CARD_MARKUP]
+    return hashlib.sha256(json.dumps(cache_key_part(parts), sort_keys=True, default=str).encode()).hexdigest()
 
 
 def source_fingerprint(*paths: Path) -> str:

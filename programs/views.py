@@ -5,7 +5,6 @@ from functools import partial
 from pathlib import Path
 from typing import cast
 
-import django
 from django.conf import settings
 from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
@@ -172,20 +171,15 @@ def _cards(
     return presenters.program_cards(programs, shortlisted=shortlisted, actions=actions)
 
 
-def _markup_fingerprint() -> str:
-    """A digest of the code that writes the catalog's filter form, so a deploy never serves a form cached before it."""
-    sources = [
+# The code that writes the catalog's filter form, so a deploy never serves a form cached before it.
+_FILTER_FORM_MARKUP = presenters.source_fingerprint(
+    *(
         settings.BASE_DIR / "templates" / name
         for name in ("programs/catalog.html", "_field.html", "_field_help.html", "_field_errors.html")
-    ]
-    sources += [Path(forms_module.__file__ or ""), Path(ranking_forms_module.__file__ or "")]
-    digest = hashlib.sha256(django.get_version().encode())
-    for source in sources:
-        digest.update(source.read_bytes())
-    return digest.hexdigest()
-
-
-_FILTER_FORM_MARKUP = _markup_fingerprint()
+    ),
+    Path(forms_module.__file__ or ""),
+    Path(ranking_forms_module.__file__ or ""),
+)
 
 
 def _filter_form_key(request: HttpRequest, *, vocabulary: FilterVocabulary, weights: Weights | None) -> str:

@@ -381,16 +381,16 @@ class PointClasses:
         return self.takeable_programs if fits_only else self.programs
 
 
-def _canonical(value: object) -> object:
+def cache_key_part(value: object) -> object:
     """A JSON-able form of a cache-key part that is the same in every process (sets sorted, no hash order)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {item.name: _canonical(getattr(value, item.name)) for item in dataclasses.fields(value)}
+        return {item.name: cache_key_part(getattr(value, item.name)) for item in dataclasses.fields(value)}
     if isinstance(value, (set, frozenset)):
-        return sorted((_canonical(item) for item in value), key=repr)
+        return sorted((cache_key_part(item) for item in value), key=repr)
     if isinstance(value, dict):
-        return sorted(([str(key), _canonical(item)] for key, item in value.items()), key=repr)
+        return sorted(([str(key), cache_key_part(item)] for key, item in value.items()), key=repr)
     if isinstance(value, (list, tuple)):
-        return [_canonical(item) for item in value]
+        return [cache_key_part(item) for item in value]
     if isinstance(value, (Decimal, datetime.date)):
         return str(value)
     return value
@@ -421,7 +421,7 @@ def point_classes_key(
         "situation": situation,
         "filters": dataclasses.replace(filters, sort=""),
     }
-    text = json.dumps(_canonical(parts), sort_keys=True, default=str)
+    text = json.dumps(cache_key_part(parts), sort_keys=True, default=str)
     return "ranking-classes-v2:" + hashlib.sha256(text.encode()).hexdigest()
 
 
