@@ -195,3 +195,15 @@ def test_the_licence_hours_query_kept_by_the_process_is_only_ever_cloned():
     assert list(licence_hours_for_users(user_ids=[first.pk])) == [first.pk]
     assert [item.user_id for item in licence_hours_for_users(user_ids=[second.pk])[second.pk]] == [second.pk]
     assert _licences_with_cycle_hours()._result_cache is None
+
+
+def test_pending_counts_are_the_same_counted_in_sql_or_from_the_rows_the_page_read(world):
+    # The htmx members partial counts in SQL; the full page counts the pending requests it lists.
+    from supervision.selectors import pending_requests_for_dashboard, team_member_rows
+
+    _add_members(world.team, world.team_supervisor, 5, months=9)
+    counted_in_sql = {row.user_id: row.pending_requests for row in team_member_rows(team=world.team)}
+    pending = pending_requests_for_dashboard(team=world.team)
+    from_rows = {row.user_id: row.pending_requests for row in team_member_rows(team=world.team, pending=pending)}
+    assert counted_in_sql == from_rows
+    assert sum(from_rows.values()) == len(pending) > 0
