@@ -12,7 +12,10 @@ and memory are best measured in separate runs); with --profile a cProfile of
 each import (sorted by own time; the psycopg `wait` line is time spent waiting
 for the database server). The CPU time of this
 process (Python: reading, validation, staging) is printed too: on a shared
-machine it varies less than wall time, which includes the database server's. With --again it
+machine it varies less than wall time, which includes the database server's; so is,
+when PostgreSQL runs on this machine, the CPU time of this connection's server
+process (read from /proc): the two together are what the import costs on idle
+cores, whatever else the machine runs. With --again it
 imports the same file a second time (every row unchanged); with --changed it
 then imports a file that changes every row's title (every row updated). Listings are
 written with a unique provider name per run, so repeated benchmarks do not
@@ -42,6 +45,7 @@ import django
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from programs.exchange import jobs  # noqa: E402
 from programs.exchange.format import FIELDS  # noqa: E402
@@ -81,12 +85,28 @@ def write_csv(path: Path, rows: int, run: str, title: str = "sepsis quality impr
             )
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU time of this connection's PostgreSQL server process so far; None when it is not readable here."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None  # the server runs elsewhere (or another pid namespace)
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def timed_import(path: Path, publish: bool, trace: bool, profile: bool = False) -> None:
     if trace:
         tracemalloc.start()
     profiler = cProfile.Profile() if profile else None
     if profiler is not None:
         profiler.enable()
+    server_started = server_cpu_seconds()
     started = time.perf_counter()
     cpu_started = time.process_time()
     with path.open("rb") as handle:
@@ -96,6 +116,8 @@ def timed_import(path: Path, publish: bool, trace: bool, profile: bool = False) 
         profiler.disable()
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    server_ended = server_cpu_seconds()
+    server = None if server_started is None or server_ended is None else server_ended - server_started
     peak = 0
     if trace:
         _, peak = tracemalloc.get_traced_memory()
@@ -105,6 +127,11 @@ def timed_import(path: Path, publish: bool, trace: bool, profile: bool = False) 
         f"job #{job.pk} {job.status}: {rows} rows in {elapsed:.2f} s = {rows / max(elapsed, 1e-9):,.0f} rows/s; "
         f"created {job.created_count}, updated {job.updated_count}, unchanged {job.unchanged_count}, "
         f"errors {job.error_count}; this process's CPU {cpu:.2f} s = {rows / max(cpu, 1e-9):,.0f} rows per CPU s"
+        + (
+            ""
+            if server is None
+            else f"; PostgreSQL server CPU {server:.2f} s; both: {rows / max(cpu + server, 1e-9):,.0f} rows per CPU s"
+        )
         + (f"; peak traced memory {peak / 1e6:.1f} MB (tracemalloc slows the run)" if trace else "")
     )
     if profiler is not None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import F, Lookup, Q
 
 from ..fields import CodeSetField
 from ..models import Program
@@ -67,6 +68,34 @@ def bulk_insert_values(model: type[models.Model], names: Sequence[str], rows: Se
             copy.write_row(
                 [value if convert is None else convert(value) for value, convert in zip(row, converters, strict=True)]
             )
+
+
+class _AnyOf(Lookup[Any]):
+    """`column = ANY(%s)`, the values bound as one array parameter."""
+
+    lookup_name = "any_of"  # used as an expression (`among`), never registered on a field
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+def among(name: str, values: Collection[Any]) -> Q | Lookup[Any]:
+    """A filter condition: the field `name` (an attname) holds one of `values`.
+
+    Why not `__in` on PostgreSQL: it binds one parameter per value, so a batch's
+    thousand ids cost Django a lookup preparation each and psycopg a parse of a
+    statement too long for its cache on every call (about a third of the CPU of
+    reading a batch's stored listings). An array parameter is one value.
+    """
+    if connection.vendor != "postgresql":
+        return Q(**{f"{name}__in": values})
+    return _AnyOf(F(name), list(values))
 
 
 def _related_unresolved(obj: models.Model, field: models.ForeignObject[Any, Any]) -> bool:
@@ -185,5 +214,6 @@ def _copy_converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | Non
     if isinstance(field, CodeSetField):
         return field.get_prep_value
     if isinstance(field, models.JSONField):
-        return lambda value: json.dumps(value, cls=field.encoder)
+        # Most tag lists are empty: their text is known without a call to the encoder (a third of a listing's COPY).
+        return lambda value: "[]" if value == [] else json.dumps(value, cls=field.encoder)
     return None

@@ -32,7 +32,7 @@ from ..models import (
 from ..ranking import scoring
 from ..selectors import program_signals
 from ..services import change_entry, program_apply_record
-from .bulk import bulk_insert, bulk_insert_programs, bulk_insert_values, bulk_update_rows
+from .bulk import among, bulk_insert, bulk_insert_programs, bulk_insert_values, bulk_update_rows
 from .format import (
     PROGRAM_COLUMNS,
     PROVIDER_FIELDS,
@@ -198,16 +198,20 @@ def _batch_load(
     providers = {provider.name: provider for provider in Provider.objects.filter(name__in=names)}
     existing = _programs_locked(records, providers)
     credits: dict[int, list[Credit]] = {stored.pk: [] for stored in existing.values()}
-    # Unordered: the default ordering by program joins the listings again; listing_record sorts them.
-    stored_credits = CreditOffering.objects.filter(program__in=list(credits)).order_by()
-    for program_id, pk, credit_type, amount in stored_credits.values_list("program_id", "pk", "credit_type", "amount"):
-        credits[program_id].append((pk, credit_type, amount))
-    pending = {
-        revision.program_id: revision
-        for revision in ProgramRevision.objects.select_for_update().filter(
-            program__in=list(credits), status=RevisionStatus.PENDING
-        )
-    }
+    pending: dict[int, ProgramRevision] = {}
+    if credits:
+        # Unordered: the default ordering by program joins the listings again; listing_record sorts them.
+        stored_credits = CreditOffering.objects.filter(among("program_id", credits)).order_by()
+        for program_id, pk, credit, amount in stored_credits.values_list("program_id", "pk", "credit_type", "amount"):
+            credits[program_id].append((pk, credit, amount))
+    if credits and not publish:
+        # Only a job that does not publish holds changes for review (_hold_for_review).
+        pending = {
+            revision.program_id: revision
+            for revision in ProgramRevision.objects.select_for_update().filter(
+                among("program_id", credits), status=RevisionStatus.PENDING
+            )
+        }
     return _Batch(
         actor=actor,
         publish=publish,
@@ -230,7 +234,9 @@ def _programs_locked(
         return existing
     candidates = (
         Program.objects.select_for_update(of=("self",))
-        .filter(provider__in=list(providers.values()), external_id__in={r["external_id"] for r in records})
+        .filter(
+            among("external_id", {record["external_id"] for record in records}), provider__in=list(providers.values())
+        )
         .order_by()
         .values_list(*_PROGRAM_ATTNAMES)
     )

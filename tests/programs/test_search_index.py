@@ -164,3 +164,37 @@ def test_an_approved_held_change_refreshes_the_document():
     review.review_decide(revision_ids=[revision.pk], approve=True, actor=AdminFactory())
     assert _found("xray yankee") == {"Xray"}
     assert _found("whiskey") == set()
+
+
+def _stale_documents() -> list[str]:
+    """Titles of listings whose stored document differs from cme_program_search_vector of their words now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.title FROM programs_program p JOIN programs_provider v ON v.id = p.provider_id "
+            "WHERE p.search_document IS DISTINCT FROM cme_program_search_vector("
+            "p.title, p.topics, p.specialties, v.name, p.location_city, p.description)"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_batch_where_only_some_rows_change_their_words_keeps_every_document():
+    # One UPDATE sets the title of every changed row of the batch; the trigger recomputes only where a word differs.
+    rows = [good_row(n, title=f"Quebec {n}") for n in range(1, 5)]
+    run_import(csv_text(rows), publish=True)
+    rows[0]["title"] = "Zulu renamed"
+    rows[1]["fee_amount"] = "99"
+    rows[2]["topics"] = "ethics"
+    run_import(csv_text(rows), publish=True)
+    assert _found("zulu") == {"Zulu renamed"}
+    assert _found("quebec") == {"Quebec 2", "Quebec 3", "Quebec 4"}
+    assert _found("ethics") == {"Quebec 3"}
+    assert _stale_documents() == []
+
+
+def test_setting_the_words_to_what_they_were_leaves_the_document_and_a_rename_recomputes_it():
+    program = ProgramFactory(title="Alpha", provider=ProviderFactory(name="Kilo Health"))
+    Program.objects.filter(pk=program.pk).update(title="Alpha", topics=program.topics)
+    assert _found("alpha kilo") == {"Alpha"}
+    Provider.objects.filter(pk=program.provider_id).update(name="Lima Health")
+    assert _found("alpha lima") == {"Alpha"}
+    assert _stale_documents() == []
