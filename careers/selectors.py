@@ -21,6 +21,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -312,26 +313,19 @@ def licence_need(item: LicenceProgress) -> fit.LicenceNeed:
     )
 
 
-def activities_last_12_months_for_users(
-    *, user_ids: Iterable[int], today: datetime.date | None = None
-) -> dict[int, int]:
-    """Per user, how many CME activities they logged as completed in the 12 months up to today.
-
-    One aggregate query, no per-user query; every user asked about has an entry (0 when none).
-    """
-    today = today or timezone.localdate()
-    user_ids = list(dict.fromkeys(user_ids))
+def activities_last_12_months_count(*, user_id: OuterRef, today: datetime.date) -> Coalesce:
+    """How many CME activities the user in `user_id` (an OuterRef of another query) logged as completed in the
+    12 months up to `today`, as an annotation: counted in SQL with that query's rows, no query of its own, 0
+    when none."""
     since = progress.months_before(today, 12)
-    result = dict.fromkeys(user_ids, 0)
-    counts = (
-        CreditClaim.objects.filter(user_id__in=user_ids, completed_on__gt=since, completed_on__lte=today)
-        .values_list("user_id")
+    counted = (
+        CreditClaim.objects.filter(user_id=user_id, completed_on__gt=since, completed_on__lte=today)
+        .order_by()
+        .values("user_id")
         .annotate(n=Count("id"))
-        .order_by("user_id")
+        .values("n")
     )
-    for user_id, n in counts:
-        result[user_id] = n
-    return result
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 # --- Ranking context ----------------------------------------------------------

@@ -5,11 +5,23 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,7 +40,7 @@ from careers.selectors import (
     MoneySituation,
     RankingContext,
     active_goal_for_user,
-    activities_last_12_months_for_users,
+    activities_last_12_months_count,
     goal_criteria,
     goal_weights,
     licence_hours_for_users,
@@ -445,35 +457,6 @@ class LicenceLine:
     days_to_renewal: int
 
 
-@dataclass
-class MemberRow:
-    """One member's line on the team dashboard: access figures, never private notes or goals."""
-
-    user_id: int
-    name: str
-    email: str
-    profession: str
-    profession_label: str
-    activities_12_months: int
-    licences: list[LicenceLine] = field(default_factory=list)
-    days_to_next_renewal: int | None = None
-    at_risk: bool = False
-    allowance: Allowance | None = None
-    funding_used: Decimal = Decimal("0")
-    leave_used: Decimal = Decimal("0")
-    pending_requests: int = 0
-    profession_shown: bool = True  # False: a small group's member, whose profession the dashboard withholds
-    profession_waiting: str = ""  # a stated profession waiting for confirmation (label), not in force
-
-    @property
-    def participated(self) -> bool:
-        return self.activities_12_months > 0
-
-    @property
-    def hours_short_total(self) -> Decimal:
-        return sum((line.hours_short for line in self.licences), Decimal("0"))
-
-
 DASHBOARD_SORTS: dict[str, str] = {
     "name": "Name",
     "profession": "Profession",
@@ -523,16 +506,57 @@ class MemberAccess:
         return self.allowance.leave_used if self.allowance else Decimal("0")
 
 
-def team_member_access(*, team: Team, today: datetime.date | None = None) -> list[MemberAccess]:
-    """Every current member's access figures, by name: four queries whatever the team's size and history.
+@dataclass(frozen=True)
+class MemberRow(MemberAccess):
+    """One member's line on the team dashboard: their access figures and, beyond them, their licences' hours,
+    renewal and pending requests; never private notes or goals."""
 
-    Read as plain values (no model instances): the memberships with each user's profile, the
+    profession_label: str
+    licences: list[LicenceLine] = field(default_factory=list)
+    days_to_next_renewal: int | None = None
+    at_risk: bool = False
+    pending_requests: int = 0
+    profession_shown: bool = True  # False: a small group's member, whose profession the dashboard withholds
+    profession_waiting: str = ""  # a stated profession waiting for confirmation (label), not in force
+
+    @property
+    def hours_short_total(self) -> Decimal:
+        return sum((line.hours_short for line in self.licences), Decimal("0"))
+
+
+_ACCESS_FIELDS = tuple(item.name for item in fields(MemberAccess))
+
+
+def team_member_access(*, team: Team, today: datetime.date | None = None) -> list[MemberAccess]:
+    """Every current member's access figures, by name: three queries whatever the team's size and history.
+
+    Read as plain values (no model instances): the memberships with each user's profile and their
     activities counted in SQL, the policies and the requests the allowances sum.
     """
-    today = today or timezone.localdate()
+    return _team_member_access_read(team=team, today=today or timezone.localdate(), count_pending=False)[0]
+
+
+def _team_member_access_read(
+    *, team: Team, today: datetime.date, count_pending: bool
+) -> tuple[list[MemberAccess], dict[int, int]]:
+    """`team_member_access` and, with `count_pending`, each member's pending requests in this team, counted in
+    the memberships' query (else an empty dict)."""
+    annotations: dict[str, Any] = {
+        "activities": activities_last_12_months_count(user_id=OuterRef("user_id"), today=today)
+    }
+    if count_pending:
+        pending = (
+            FundingRequest.objects.filter(team=team, requester_id=OuterRef("user_id"), status=RequestStatus.PENDING)
+            .order_by()
+            .values("requester_id")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        annotations["pending"] = Coalesce(Subquery(pending, output_field=IntegerField()), Value(0))
     memberships = list(
         TeamMembership.objects.current()
         .filter(team=team)
+        .annotate(**annotations)
         .order_by("user__full_name", "user__email")
         .values_list(
             "user_id",
@@ -542,17 +566,14 @@ def team_member_access(*, team: Team, today: datetime.date | None = None) -> lis
             "user__clinician_profile__profession",
             "user__clinician_profile__confirmed_profession",
             "user__clinician_profile__declined_profession",
+            *annotations,
         )
     )
     user_ids = [membership[0] for membership in memberships]
-    activities = activities_last_12_months_for_users(user_ids=user_ids, today=today)
     # profession_of's rule: the confirmed profession, or None (no profile, or none confirmed yet).
-    scopes = [
-        MemberScope(user_id, team.pk, team.organization_id, confirmed or None)
-        for user_id, _, _, _, _, confirmed, _ in memberships
-    ]
+    scopes = [MemberScope(row[0], team.pk, team.organization_id, row[5] or None) for row in memberships]
     allowances = employer_allowances_for_users(user_ids=user_ids, today=today, scopes=scopes)
-    return [
+    members = [
         MemberAccess(
             user_id=user_id,
             name=full_name or email,  # as User.__str__
@@ -561,30 +582,25 @@ def team_member_access(*, team: Team, today: datetime.date | None = None) -> lis
             stated_profession=stated if profile_id is not None else None,
             stated_profession_pending=profile_id is not None
             and stated_profession_pending(stated=stated, confirmed=confirmed, declined=declined),
-            activities_12_months=activities[user_id],
+            activities_12_months=activities,
             allowance=allowances.get(user_id),
         )
-        for user_id, full_name, email, profile_id, stated, confirmed, declined in memberships
+        for user_id, full_name, email, profile_id, stated, confirmed, declined, activities, *_ in memberships
     ]
+    return members, {row[0]: row[8] for row in memberships} if count_pending else {}
 
 
 def team_member_rows(
     *, team: Team, today: datetime.date | None = None, pending: Sequence[PendingRequestRow] | None = None
 ) -> list[MemberRow]:
     """Every current member's dashboard line: `team_member_access` and, summed in SQL, their licences' hours this
-    cycle and their pending requests. Six queries whatever the team's size and history; five when the caller
-    already read the team's `pending` requests (`pending_requests_for_dashboard`), which are then counted."""
+    cycle and their pending requests. Four queries whatever the team's size and history: the pending requests
+    are counted in the memberships' query, or from the team's `pending` requests when the caller already read
+    them (`pending_requests_for_dashboard`)."""
     today = today or timezone.localdate()
-    members = team_member_access(team=team, today=today)
+    members, pending_counts = _team_member_access_read(team=team, today=today, count_pending=pending is None)
     user_ids = [member.user_id for member in members]
-    if pending is None:
-        pending_counts = dict(
-            FundingRequest.objects.filter(team=team, requester_id__in=user_ids, status=RequestStatus.PENDING)
-            .values("requester_id")
-            .annotate(n=Count("id"))
-            .values_list("requester_id", "n")
-        )
-    else:
+    if pending is not None:
         pending_counts = Counter(request.requester_id for request in pending)
     progress = licence_hours_for_users(user_ids=user_ids, today=today) if user_ids else {}
     rows = []
@@ -596,18 +612,11 @@ def team_member_rows(
         waiting = PROFESSION_CHOICE_LABELS.get(stated or "", stated or "") if member.stated_profession_pending else ""
         rows.append(
             MemberRow(
-                user_id=member.user_id,
-                name=member.name,
-                email=member.email,
-                profession=member.profession,
+                **{name: getattr(member, name) for name in _ACCESS_FIELDS},
                 profession_label=PROFESSION_CHOICE_LABELS.get(member.profession, not_confirmed),
-                activities_12_months=member.activities_12_months,
                 licences=lines,
                 days_to_next_renewal=min(upcoming) if upcoming else None,
                 at_risk=any(0 <= line.days_to_renewal <= AT_RISK_DAYS and line.hours_short > 0 for line in lines),
-                allowance=member.allowance,
-                funding_used=member.funding_used,
-                leave_used=member.leave_used,
                 pending_requests=pending_counts.get(member.user_id, 0),
                 profession_waiting=waiting,
             )
@@ -646,7 +655,8 @@ def dashboard_rows_filtered(
 def rows_disclosed(rows: list[MemberRow]) -> tuple[list[MemberRow], disclosure.Disclosure]:
     """The rows with the profession withheld for members of groups supervision.disclosure suppresses.
 
-    A withheld row carries no profession code at all, so no filter, sort or template can reveal it.
+    A withheld row carries no profession code at all, confirmed or stated, so no filter, sort or template can
+    reveal it.
     """
     decided = disclosure.disclosure_for_professions(row.profession for row in rows)
     shown = [
@@ -655,6 +665,7 @@ def rows_disclosed(rows: list[MemberRow]) -> tuple[list[MemberRow], disclosure.D
         else replace(
             row,
             profession="",
+            stated_profession=None if row.stated_profession is None else "",
             profession_label=disclosure.PROFESSION_NOT_SHOWN,
             profession_shown=False,
             profession_waiting="another profession" if row.profession_waiting else "",
@@ -775,7 +786,7 @@ def open_invitations_for_team(*, team: Team) -> QuerySet[Invitation]:
 
 
 def team_member_figures(
-    *, team: Team, rows: Sequence[MemberAccess | MemberRow] | None = None, today: datetime.date | None = None
+    *, team: Team, rows: Sequence[MemberAccess] | None = None, today: datetime.date | None = None
 ) -> list[equity.MemberFigures]:
     """Equity inputs for the team's current members: participation, approvals and decision times.
 
@@ -902,9 +913,7 @@ def proposal_for_member(*, user: User, proposal_id: int) -> EnrolmentProposal | 
     )
 
 
-def team_enrolment_counts(
-    *, team: Team, rows: Sequence[MemberAccess | MemberRow] | None = None
-) -> equity.EnrolmentCounts:
+def team_enrolment_counts(*, team: Team, rows: Sequence[MemberAccess] | None = None) -> equity.EnrolmentCounts:
     """Proposals and acceptances by confirmed profession over the team's current members: the one home of
     these figures, read by the dashboard and the equity view. One query beyond the rows."""
     rows = rows if rows is not None else team_member_access(team=team)

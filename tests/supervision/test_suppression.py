@@ -2,6 +2,7 @@
 and sort, and the team CSV (supervision.disclosure decides; every path asks it)."""
 
 import csv
+import datetime
 import io
 from dataclasses import replace
 from decimal import Decimal
@@ -14,12 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from programs.choices import Profession
+from supervision.allowance import Allowance
 from supervision.disclosure import (
     MIN_GROUP_SIZE,
     PROFESSION_NOT_SHOWN,
     disclosure_for,
 )
 from supervision.equity import MemberFigures, equity_report
+from supervision.models import EmployerCmePolicy
 from supervision.presenters import equity_page
 from supervision.selectors import MemberRow, dashboard_view
 from tests.factories import ClinicianFactory, TeamMembershipFactory
@@ -218,15 +221,27 @@ PROFESSIONS = ["physician", "nurse", "pharmacist", "nurse_practitioner", ""]
 
 
 def _row(index: int, profession: str, funding: Decimal, at_risk: bool, activities: int) -> MemberRow:
+    """A member whose employer allowance this year has `funding` used (what the pages show as funding used)."""
+    allowance = Allowance(
+        policy=EmployerCmePolicy(),
+        year_start=datetime.date(2026, 1, 1),
+        year_end=datetime.date(2027, 1, 1),
+        amount_total=Decimal("2500"),
+        amount_used=funding,
+        leave_total=Decimal("0"),
+        leave_used=Decimal("0"),
+    )
     return MemberRow(
         user_id=index,
         name=f"Member {index:02d}",
         email=f"m{index}@example.test",
         profession=profession,
-        profession_label=dict(Profession.choices).get(profession, "Not entered"),
+        stated_profession=profession,
+        stated_profession_pending=False,
         activities_12_months=activities,
+        allowance=allowance,
+        profession_label=dict(Profession.choices).get(profession, "Not entered"),
         at_risk=at_risk,
-        funding_used=funding,
     )
 
 
