@@ -9,11 +9,14 @@ member changes. No queries.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import conditional_escape
@@ -22,10 +25,13 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.models import Team, User
 from cme_portal.confirmation import Confirmation, counted
 from programs.choices import Profession
+from programs.presenters import source_fingerprint
 from programs.ranking.fit import format_amount, format_date, format_money
 
 from . import disclosure, equity
+from . import forms as forms_module
 from .allowance import Allowance
+from .forms import DashboardFilterForm
 from .ledger import Ledger
 from .rules import days_text
 from .selectors import MemberRow, PendingRequestRow
@@ -544,6 +550,30 @@ def pending_lines(requests: list[PendingRequestRow], *, viewer_id: int) -> list[
             )
         )
     return lines
+
+
+# The code that writes the dashboard's filter fields, so a deploy never serves fields cached before it.
+_FILTER_FIELDS_MARKUP = source_fingerprint(
+    *(
+        settings.BASE_DIR / "templates" / name
+        for name in ("supervision/dashboard.html", "_field.html", "_field_help.html", "_field_errors.html")
+    ),
+    Path(forms_module.__file__ or ""),
+)
+
+
+def filter_fields_cache_key(form: DashboardFilterForm) -> str:
+    """The cache key of the dashboard filter form's rendered fields, or "" when the form has errors.
+
+    The fields show their values (the choices are fixed in the form), so a valid form's values and the markup,
+    digested here, are all they depend on; the page caches them under that ({% cache %} in dashboard.html). The
+    valid values are a few hundred combinations at most; an invalid form, whose errors show what was typed, is
+    rendered afresh.
+    """
+    if not form.is_valid():
+        return ""
+    inputs = (tuple((bound.name, bound.value()) for bound in form), _FILTER_FIELDS_MARKUP)
+    return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
 # --- The dashboard's table rows, as markup ---------------------------------------------------------

@@ -150,6 +150,7 @@ def _dashboard_context(
         return context
     pending_lines = presenters.pending_lines(pending, viewer_id=request.user.pk)
     return context | {
+        "filter_fields_key": presenters.filter_fields_cache_key(form),
         "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
         "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
         "pending": pending_lines,
