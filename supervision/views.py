@@ -163,7 +163,6 @@ def _dashboard_context(
             quick_decision_form=quick_decision[1] if quick_decision else None,
         ),
         "invitations": list(selectors.open_invitations_for_team(team=team)),
-        "invite_form": InviteForm(),
         "enrolment": presenters.enrolment_rows(selectors.team_enrolment_counts(team=team, rows=member_rows)),
         "groups_not_shown_text": disclosure.GROUPS_NOT_SHOWN_TEXT,
         "quick_decision_form": quick_decision[1] if quick_decision else None,

@@ -332,3 +332,15 @@ def test_property_no_hidden_groups_figure_can_be_derived_from_what_is_shown(memb
             differs = differs or alternative_total != total
         # ...and unless every hidden member has the same figure, the group's own total is not determined.
         assert differs or len(funding) == 1 or len(_alternatives(rows, group, hidden)) == 0
+
+
+def test_a_withheld_row_carries_neither_its_confirmed_nor_its_stated_profession():
+    """MemberRow extends MemberAccess: the stated profession it inherits is withheld with the confirmed one."""
+    # One pharmacist is hidden, with the next smallest group (five physicians); the six nurses are shown.
+    professions = ["pharmacist", *["nurse"] * 6, *["physician"] * 5]
+    rows = [_row(i, profession, Decimal("0"), False, 1) for i, profession in enumerate(professions)]
+    view = dashboard_view(rows)
+    (withheld,) = [row for row in view.all_rows if row.user_id == 0]
+    assert (withheld.profession, withheld.stated_profession, withheld.profession_shown) == ("", "", False)
+    assert withheld.profession_label == PROFESSION_NOT_SHOWN
+    assert {row.stated_profession for row in view.all_rows if row.profession_shown} == {"nurse"}
