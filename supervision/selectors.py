@@ -5,11 +5,24 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
@@ -28,7 +41,7 @@ from careers.selectors import (
     MoneySituation,
     RankingContext,
     active_goal_for_user,
-    activities_last_12_months_for_users,
+    activities_last_12_months_count,
     goal_criteria,
     goal_weights,
     licence_hours_for_users,
@@ -434,46 +447,6 @@ def funding_request_snapshot(*, program: Program, user: User) -> dict[str, Any]:
 # --- Team dashboard ---------------------------------------------------------
 
 
-@dataclass
-class LicenceLine:
-    licence_id: int
-    name: str
-    renewal_date: datetime.date
-    hours_required: Decimal
-    hours_earned: Decimal
-    hours_short: Decimal
-    days_to_renewal: int
-
-
-@dataclass
-class MemberRow:
-    """One member's line on the team dashboard: access figures, never private notes or goals."""
-
-    user_id: int
-    name: str
-    email: str
-    profession: str
-    profession_label: str
-    activities_12_months: int
-    licences: list[LicenceLine] = field(default_factory=list)
-    days_to_next_renewal: int | None = None
-    at_risk: bool = False
-    allowance: Allowance | None = None
-    funding_used: Decimal = Decimal("0")
-    leave_used: Decimal = Decimal("0")
-    pending_requests: int = 0
-    profession_shown: bool = True  # False: a small group's member, whose profession the dashboard withholds
-    profession_waiting: str = ""  # a stated profession waiting for confirmation (label), not in force
-
-    @property
-    def participated(self) -> bool:
-        return self.activities_12_months > 0
-
-    @property
-    def hours_short_total(self) -> Decimal:
-        return sum((line.hours_short for line in self.licences), Decimal("0"))
-
-
 DASHBOARD_SORTS: dict[str, str] = {
     "name": "Name",
     "profession": "Profession",
@@ -482,18 +455,6 @@ DASHBOARD_SORTS: dict[str, str] = {
     "funding": "Funding used",
     "pending": "Pending requests",
 }
-
-
-def _licence_line(item: LicenceHours) -> LicenceLine:
-    return LicenceLine(
-        licence_id=item.licence_id,
-        name=item.name,
-        renewal_date=item.renewal_date,
-        hours_required=item.hours_required,
-        hours_earned=item.hours_earned,
-        hours_short=item.hours_short,
-        days_to_renewal=item.days_to_renewal,
-    )
 
 
 @dataclass(frozen=True)
@@ -523,16 +484,50 @@ class MemberAccess:
         return self.allowance.leave_used if self.allowance else Decimal("0")
 
 
-def team_member_access(*, team: Team, today: datetime.date | None = None) -> list[MemberAccess]:
-    """Every current member's access figures, by name: four queries whatever the team's size and history.
+@dataclass(frozen=True)
+class MemberRow(MemberAccess):
+    """One member's line on the team dashboard: their access figures and, beyond them, their licences' hours,
+    renewal and pending requests; never private notes or goals."""
 
-    Read as plain values (no model instances): the memberships with each user's profile, the
+    profession_label: str
+    licences: list[LicenceHours] = field(default_factory=list)  # renewal order
+    days_to_next_renewal: int | None = None
+    at_risk: bool = False
+    pending_requests: int = 0
+    profession_shown: bool = True  # False: a small group's member, whose profession the dashboard withholds
+    profession_waiting: str = ""  # a stated profession waiting for confirmation (label), not in force
+
+    @property
+    def hours_short_total(self) -> Decimal:
+        return sum((line.hours_short for line in self.licences), Decimal("0"))
+
+
+_ACCESS_FIELDS = tuple(item.name for item in fields(MemberAccess))
+
+
+def team_member_access(*, team: Team, today: datetime.date | None = None) -> list[MemberAccess]:
+    """Every current member's access figures, by name: three queries whatever the team's size and history.
+
+    Read as plain values (no model instances): the memberships with each user's profile and their
     activities counted in SQL, the policies and the requests the allowances sum.
     """
-    today = today or timezone.localdate()
+    return _team_member_access_read(team=team, today=today or timezone.localdate(), count_pending=False)[0]
+
+
+def _team_member_access_read(
+    *, team: Team, today: datetime.date, count_pending: bool
+) -> tuple[list[MemberAccess], dict[int, int]]:
+    """`team_member_access` and, with `count_pending`, each member's pending requests in this team, counted in
+    the memberships' query (else an empty dict)."""
+    annotations: dict[str, RawSQL] = {
+        "activities": activities_last_12_months_count(model=TeamMembership, user_field="user_id", today=today)
+    }
+    if count_pending:
+        annotations["pending"] = _pending_requests_count(team=team)
     memberships = list(
         TeamMembership.objects.current()
         .filter(team=team)
+        .annotate(**annotations)
         .order_by("user__full_name", "user__email")
         .values_list(
             "user_id",
@@ -542,17 +537,14 @@ def team_member_access(*, team: Team, today: datetime.date | None = None) -> lis
             "user__clinician_profile__profession",
             "user__clinician_profile__confirmed_profession",
             "user__clinician_profile__declined_profession",
+            *annotations,
         )
     )
     user_ids = [membership[0] for membership in memberships]
-    activities = activities_last_12_months_for_users(user_ids=user_ids, today=today)
     # profession_of's rule: the confirmed profession, or None (no profile, or none confirmed yet).
-    scopes = [
-        MemberScope(user_id, team.pk, team.organization_id, confirmed or None)
-        for user_id, _, _, _, _, confirmed, _ in memberships
-    ]
+    scopes = [MemberScope(row[0], team.pk, team.organization_id, row[5] or None) for row in memberships]
     allowances = employer_allowances_for_users(user_ids=user_ids, today=today, scopes=scopes)
-    return [
+    members = [
         MemberAccess(
             user_id=user_id,
             name=full_name or email,  # as User.__str__
@@ -561,53 +553,54 @@ def team_member_access(*, team: Team, today: datetime.date | None = None) -> lis
             stated_profession=stated if profile_id is not None else None,
             stated_profession_pending=profile_id is not None
             and stated_profession_pending(stated=stated, confirmed=confirmed, declined=declined),
-            activities_12_months=activities[user_id],
+            activities_12_months=activities,
             allowance=allowances.get(user_id),
         )
-        for user_id, full_name, email, profile_id, stated, confirmed, declined in memberships
+        for user_id, full_name, email, profile_id, stated, confirmed, declined, activities, *_ in memberships
     ]
+    return members, {row[0]: row[8] for row in memberships} if count_pending else {}
+
+
+def _pending_requests_count(*, team: Team) -> RawSQL:
+    """The pending requests in `team` of the member of a TeamMembership query's row, as its annotation. In SQL,
+    as `activities_last_12_months_count`: the ORM's subquery cost more to compile than to run."""
+    quote = connection.ops.quote_name
+    requests, membership = quote(FundingRequest._meta.db_table), quote(TeamMembership._meta.db_table)
+    sql = (
+        f"(SELECT COUNT(*) FROM {requests} r "  # noqa: S608 - names from the models, no input
+        f"WHERE r.{quote('requester_id')} = {membership}.{quote('user_id')} "
+        f"AND r.{quote('team_id')} = %s AND r.{quote('status')} = %s)"
+    )
+    return RawSQL(sql, (team.pk, RequestStatus.PENDING.value), output_field=IntegerField())  # noqa: S611
 
 
 def team_member_rows(
     *, team: Team, today: datetime.date | None = None, pending: Sequence[PendingRequestRow] | None = None
 ) -> list[MemberRow]:
     """Every current member's dashboard line: `team_member_access` and, summed in SQL, their licences' hours this
-    cycle and their pending requests. Six queries whatever the team's size and history; five when the caller
-    already read the team's `pending` requests (`pending_requests_for_dashboard`), which are then counted."""
+    cycle and their pending requests. Four queries whatever the team's size and history: the pending requests
+    are counted in the memberships' query, or from the team's `pending` requests when the caller already read
+    them (`pending_requests_for_dashboard`)."""
     today = today or timezone.localdate()
-    members = team_member_access(team=team, today=today)
+    members, pending_counts = _team_member_access_read(team=team, today=today, count_pending=pending is None)
     user_ids = [member.user_id for member in members]
-    if pending is None:
-        pending_counts = dict(
-            FundingRequest.objects.filter(team=team, requester_id__in=user_ids, status=RequestStatus.PENDING)
-            .values("requester_id")
-            .annotate(n=Count("id"))
-            .values_list("requester_id", "n")
-        )
-    else:
+    if pending is not None:
         pending_counts = Counter(request.requester_id for request in pending)
     progress = licence_hours_for_users(user_ids=user_ids, today=today) if user_ids else {}
     rows = []
     for member in members:
-        lines = [_licence_line(item) for item in progress.get(member.user_id, [])]
+        lines = progress.get(member.user_id, [])
         upcoming = [line.days_to_renewal for line in lines if line.days_to_renewal >= 0]
         stated = member.stated_profession
         not_confirmed = "Not confirmed" if stated is not None else "Not entered"
         waiting = PROFESSION_CHOICE_LABELS.get(stated or "", stated or "") if member.stated_profession_pending else ""
         rows.append(
             MemberRow(
-                user_id=member.user_id,
-                name=member.name,
-                email=member.email,
-                profession=member.profession,
+                **{name: getattr(member, name) for name in _ACCESS_FIELDS},
                 profession_label=PROFESSION_CHOICE_LABELS.get(member.profession, not_confirmed),
-                activities_12_months=member.activities_12_months,
                 licences=lines,
                 days_to_next_renewal=min(upcoming) if upcoming else None,
                 at_risk=any(0 <= line.days_to_renewal <= AT_RISK_DAYS and line.hours_short > 0 for line in lines),
-                allowance=member.allowance,
-                funding_used=member.funding_used,
-                leave_used=member.leave_used,
                 pending_requests=pending_counts.get(member.user_id, 0),
                 profession_waiting=waiting,
             )
@@ -646,7 +639,8 @@ def dashboard_rows_filtered(
 def rows_disclosed(rows: list[MemberRow]) -> tuple[list[MemberRow], disclosure.Disclosure]:
     """The rows with the profession withheld for members of groups supervision.disclosure suppresses.
 
-    A withheld row carries no profession code at all, so no filter, sort or template can reveal it.
+    A withheld row carries no profession code at all, confirmed or stated, so no filter, sort or template can
+    reveal it.
     """
     decided = disclosure.disclosure_for_professions(row.profession for row in rows)
     shown = [
@@ -655,6 +649,7 @@ def rows_disclosed(rows: list[MemberRow]) -> tuple[list[MemberRow], disclosure.D
         else replace(
             row,
             profession="",
+            stated_profession=None if row.stated_profession is None else "",
             profession_label=disclosure.PROFESSION_NOT_SHOWN,
             profession_shown=False,
             profession_waiting="another profession" if row.profession_waiting else "",
@@ -775,7 +770,7 @@ def open_invitations_for_team(*, team: Team) -> QuerySet[Invitation]:
 
 
 def team_member_figures(
-    *, team: Team, rows: Sequence[MemberAccess | MemberRow] | None = None, today: datetime.date | None = None
+    *, team: Team, rows: Sequence[MemberAccess] | None = None, today: datetime.date | None = None
 ) -> list[equity.MemberFigures]:
     """Equity inputs for the team's current members: participation, approvals and decision times.
 
@@ -902,9 +897,7 @@ def proposal_for_member(*, user: User, proposal_id: int) -> EnrolmentProposal | 
     )
 
 
-def team_enrolment_counts(
-    *, team: Team, rows: Sequence[MemberAccess | MemberRow] | None = None
-) -> equity.EnrolmentCounts:
+def team_enrolment_counts(*, team: Team, rows: Sequence[MemberAccess] | None = None) -> equity.EnrolmentCounts:
     """Proposals and acceptances by confirmed profession over the team's current members: the one home of
     these figures, read by the dashboard and the equity view. One query beyond the rows."""
     rows = rows if rows is not None else team_member_access(team=team)

@@ -6,6 +6,7 @@ The invitation page is public: its secret token is the only key.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -116,17 +117,20 @@ def _dashboard_context(
     params.pop("sort", None)
     params.pop("order", None)
     dashboard_url = reverse("supervision:dashboard", args=[team.pk])
+    professions_url = reverse("supervision:professions", args=[team.pk])
     context = {
         "team": team,
         "form": form,
         "filters": filters,
         "rows": view.rows,
-        "member_lines": presenters.member_lines(
-            view.rows, remove_url=presenters.url_for_ids("supervision:member_remove", team.pk)
+        "member_rows": presenters.member_rows_html(
+            presenters.member_lines(view.rows, remove_url=presenters.url_for_ids("supervision:member_remove", team.pk)),
+            professions_url=professions_url,
+            dashboard_here=f"{dashboard_url}?{request.GET.urlencode()}" if request.GET else dashboard_url,
+            refused=view.refused,
         ),
         "dashboard_url": dashboard_url,
-        "dashboard_here": f"{dashboard_url}?{request.GET.urlencode()}" if request.GET else dashboard_url,
-        "professions_url": reverse("supervision:professions", args=[team.pk]),
+        "professions_url": professions_url,
         "refused": view.refused,
         "member_count": len(view.all_rows),
         "sorts": selectors.DASHBOARD_SORTS,
@@ -144,16 +148,23 @@ def _dashboard_context(
     }
     if pending is None:  # members_only
         return context
+    pending_lines = presenters.pending_lines(pending, viewer_id=request.user.pk)
     return context | {
+        "filter_fields_key": presenters.filter_fields_cache_key(form),
         "at_risk_count": sum(1 for row in view.all_rows if row.at_risk),
         "professions_waiting": sum(1 for row in view.all_rows if row.profession_waiting),
-        "pending": presenters.pending_lines(pending, viewer_id=request.user.pk),
+        "pending": pending_lines,
+        # Called by the template as it renders (a callable): a row sent back with errors renders _field_errors.html.
+        "pending_rows": functools.partial(
+            presenters.pending_rows_html,
+            pending_lines,
+            csrf_input=csrf_input(request),  # once for all rows' forms, not a {% csrf_token %} per row
+            quick_decision_for=quick_decision[0] if quick_decision else None,
+            quick_decision_form=quick_decision[1] if quick_decision else None,
+        ),
         "invitations": list(selectors.open_invitations_for_team(team=team)),
-        "invite_form": InviteForm(),
         "enrolment": presenters.enrolment_rows(selectors.team_enrolment_counts(team=team, rows=member_rows)),
         "groups_not_shown_text": disclosure.GROUPS_NOT_SHOWN_TEXT,
-        "csrf_input": csrf_input(request),  # once for the pending rows' forms, not a {% csrf_token %} per row
-        "quick_decision_for": quick_decision[0] if quick_decision else None,
         "quick_decision_form": quick_decision[1] if quick_decision else None,
     }
 

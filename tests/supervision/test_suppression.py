@@ -2,6 +2,7 @@
 and sort, and the team CSV (supervision.disclosure decides; every path asks it)."""
 
 import csv
+import datetime
 import io
 from dataclasses import replace
 from decimal import Decimal
@@ -14,12 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from programs.choices import Profession
+from supervision.allowance import Allowance
 from supervision.disclosure import (
     MIN_GROUP_SIZE,
     PROFESSION_NOT_SHOWN,
     disclosure_for,
 )
 from supervision.equity import MemberFigures, equity_report
+from supervision.models import EmployerCmePolicy
 from supervision.presenters import equity_page
 from supervision.selectors import MemberRow, dashboard_view
 from tests.factories import ClinicianFactory, TeamMembershipFactory
@@ -218,15 +221,27 @@ PROFESSIONS = ["physician", "nurse", "pharmacist", "nurse_practitioner", ""]
 
 
 def _row(index: int, profession: str, funding: Decimal, at_risk: bool, activities: int) -> MemberRow:
+    """A member whose employer allowance this year has `funding` used (what the pages show as funding used)."""
+    allowance = Allowance(
+        policy=EmployerCmePolicy(),
+        year_start=datetime.date(2026, 1, 1),
+        year_end=datetime.date(2027, 1, 1),
+        amount_total=Decimal("2500"),
+        amount_used=funding,
+        leave_total=Decimal("0"),
+        leave_used=Decimal("0"),
+    )
     return MemberRow(
         user_id=index,
         name=f"Member {index:02d}",
         email=f"m{index}@example.test",
         profession=profession,
-        profession_label=dict(Profession.choices).get(profession, "Not entered"),
+        stated_profession=profession,
+        stated_profession_pending=False,
         activities_12_months=activities,
+        allowance=allowance,
+        profession_label=dict(Profession.choices).get(profession, "Not entered"),
         at_risk=at_risk,
-        funding_used=funding,
     )
 
 
@@ -317,3 +332,15 @@ def test_property_no_hidden_groups_figure_can_be_derived_from_what_is_shown(memb
             differs = differs or alternative_total != total
         # ...and unless every hidden member has the same figure, the group's own total is not determined.
         assert differs or len(funding) == 1 or len(_alternatives(rows, group, hidden)) == 0
+
+
+def test_a_withheld_row_carries_neither_its_confirmed_nor_its_stated_profession():
+    """MemberRow extends MemberAccess: the stated profession it inherits is withheld with the confirmed one."""
+    # One pharmacist is hidden, with the next smallest group (five physicians); the six nurses are shown.
+    professions = ["pharmacist", *["nurse"] * 6, *["physician"] * 5]
+    rows = [_row(i, profession, Decimal("0"), False, 1) for i, profession in enumerate(professions)]
+    view = dashboard_view(rows)
+    (withheld,) = [row for row in view.all_rows if row.user_id == 0]
+    assert (withheld.profession, withheld.stated_profession, withheld.profession_shown) == ("", "", False)
+    assert withheld.profession_label == PROFESSION_NOT_SHOWN
+    assert {row.stated_profession for row in view.all_rows if row.profession_shown} == {"nurse"}
