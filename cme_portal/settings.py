@@ -125,7 +125,15 @@ TEMPLATES = [
             ],
             "libraries": {"site_tags": "cme_portal.templatetags.site_tags"},  # cme_portal is not an app
         },
-    }
+    },
+    {
+        # The table rows a page writes by the hundred (cme_portal/fragments.py); never a page of its own.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "fragments"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "cme_portal.fragments.environment"},
+    },
 ]
 
 DATABASES = {

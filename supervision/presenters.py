@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Team, User
 from cme_portal.confirmation import Confirmation, counted
+from cme_portal.fragments import render_fragment
 from programs.choices import Profession
 from programs.presenters import source_fingerprint
 from programs.ranking.fit import format_amount, format_date, format_money
@@ -576,76 +576,19 @@ def filter_fields_cache_key(form: DashboardFilterForm) -> str:
     return hashlib.sha256(repr(inputs).encode()).hexdigest()
 
 
-# --- The dashboard's table rows, as markup ---------------------------------------------------------
+# --- The dashboard's table rows ---------------------------------------------------------------------
 #
-# The members' and pending requests' rows are written here, not by a {% for %} in dashboard.html: the
-# template engine spent about 0.2 ms a row on them (a lookup, localization and escaping per cell), half the
-# whole page's CPU for a team of 50. Every value is escaped (conditional_escape); the markup is the one the
-# template wrote before, which tests/supervision/test_dashboard.py and the browser tests read.
-
-
-def _e(text: object) -> str:
-    """conditional_escape without its keep_lazy wrapper, which cost more than the escaping (a thousand calls a
-    page); str() resolves a lazy string here instead."""
-    if hasattr(text, "__html__"):
-        return str(text.__html__())
-    return html.escape(str(text))  # what django.utils.html.escape does, as a SafeString
-
-
-_AT_RISK_CLASS = ' class="row-at-risk"'
-_AT_RISK_BADGE = ' <span class="badge badge-bad">at risk</span>'
-_NO_ACTIVITY_BADGE = ' <span class="badge badge-warn">none</span>'
-_OVER_ALLOWANCE_BADGE = ' <span class="badge badge-warn">over allowance</span>'
+# Written by Jinja2 fragments (cme_portal/fragments.py), not by a {% for %} in dashboard.html: the Django
+# template language spent about 0.2 ms a row on them (a lookup, localization and escaping per cell), half the
+# whole page's CPU for a team of 50. The markup is the one the template wrote before, autoescaped the same.
 
 
 def member_rows_html(lines: list[MemberLine], *, professions_url: str, dashboard_here: str, refused: str) -> SafeString:
     """The <tr> rows of the dashboard's members table (or its one row saying why none is shown)."""
-    if not lines:
-        said = f"<strong data-refused>{_e(refused)}</strong>" if refused else "No member matches these filters."
-        return mark_safe(f'<tr><td colspan="10">{said}</td></tr>\n')
-    waiting_link = f': <a href="{_e(professions_url)}">waiting for confirmation</a></div>'
-    next_field = f'<input type="hidden" name="next" value="{_e(dashboard_here)}">'
-    parts = []
-    for line in lines:
-        name = _e(line.name)
-        at_risk = line.at_risk
-        waiting = (
-            f'<div class="hint">States {_e(line.profession_waiting)}{waiting_link}' if line.profession_waiting else ""
-        )
-        activities = line.activities_12_months
-        licences = "".join(f"<div>{_e(text)}</div>" for text in line.licences) or "No licence entered"
-        funding_left = (
-            f'<div class="hint"><span data-ledger="employer_money_left">{_e(line.funding_left)}</span> left after '
-            f"pending ({_e(line.funding_pending)})</div>"
-            if line.funding_left
-            else ""
-        )
-        leave_left = (
-            f'<div class="hint"><span data-ledger="employer_leave_left">{_e(line.leave_left)}</span> left after '
-            "pending</div>"
-            if line.leave_left
-            else ""
-        )
-        parts.append(
-            f"<tr{_AT_RISK_CLASS if at_risk else ''}>\n"
-            f'  <th scope="row">{name}{_AT_RISK_BADGE if at_risk else ""}</th>\n'
-            f'  <td data-label="Profession">{_e(line.profession_label)}{waiting}</td>\n'
-            f'  <td data-label="CME activities, last 12 months">{activities}'
-            f"{'' if activities else _NO_ACTIVITY_BADGE}</td>\n"
-            f'  <td data-label="Hours this cycle / entered as required">{licences}</td>\n'
-            f'  <td data-label="Next renewal">{_e(line.renewal)}</td>\n'
-            f'  <td data-label="Hours short">{_e(line.hours_short)}</td>\n'
-            f'  <td data-label="Funding used">{_e(line.funding_used)}{funding_left}</td>\n'
-            f'  <td data-label="Pending requests">{line.pending_requests}</td>\n'
-            f'  <td data-label="Leave days used">{_e(line.leave_used)}{leave_left}</td>\n'
-            "  <td>\n"
-            f'    <form method="get" action="{_e(line.remove_url)}" class="inline-form">{next_field}\n'
-            f'      <button type="submit" class="link-button">Remove {name} from team</button>\n'
-            "    </form>\n"
-            "  </td>\n"
-            "</tr>\n"
-        )
-    return mark_safe("".join(parts))
+    return render_fragment(
+        "supervision/_member_rows.html",
+        {"lines": lines, "professions_url": professions_url, "dashboard_here": dashboard_here, "refused": refused},
+    )
 
 
 def pending_rows_html(
@@ -656,48 +599,20 @@ def pending_rows_html(
     `csrf_input` is what a {% csrf_token %} writes, made once for all rows; the request `quick_decision_for`
     sent back with errors shows `quick_decision_form`'s reason as typed, with its errors (_field_errors.html).
     """
-    parts = []
-    for line in lines:
-        subject = _e(line.subject)
-        detail_url = _e(line.detail_url)
-        over = _OVER_ALLOWANCE_BADGE if line.over_allowance else ""
-        if line.own:
-            decide = "Your own request: another supervisor decides."
-        else:
-            reason_id = _e(line.reason_id)
-            if line.request_id == quick_decision_for:
-                field = quick_decision_form["reason"]
-                typed = _e(field.value() or "")
-                errors = render_to_string("_field_errors.html", {"field": field})
-                invalid = f' aria-invalid="true" aria-describedby="{_e(field.auto_id)}_error"' if field.errors else ""
-                reason = (
-                    f'<input type="text" id="{reason_id}" name="reason" required maxlength="4000" '
-                    f'value="{typed}"{invalid}>\n'
-                    f"      {errors}\n"
-                )
-            else:
-                reason = f'<input type="text" id="{reason_id}" name="reason" required maxlength="4000">\n'
-            decide = (
-                "\n"
-                f'    <form method="post" action="{_e(line.decide_url)}#pending" class="quick-decision">{csrf_input}\n'
-                '      <input type="hidden" name="outcome" value="approved">\n'
-                '      <input type="hidden" name="return_to" value="dashboard">\n'
-                f'      <label for="{reason_id}">Reason for approving {subject}</label>\n'
-                f"      {reason}"
-                '      <button type="submit" class="button button-small">Approve in full'
-                f'<span class="visually-hidden"> {subject}</span></button>\n'
-                "    </form>\n"
-                f'    <a href="{detail_url}">Partial approval or decline'
-                f'<span class="visually-hidden"> of {subject}</span></a>\n'
-                "  "
-            )
-        parts.append(
-            "<tr>\n"
-            f'  <td data-label="Member">{_e(line.requester)}</td>\n'
-            f'  <td data-label="Program"><a href="{detail_url}">{_e(line.program_title)}</a>{over}</td>\n'
-            f'  <td data-label="Asked">{_e(line.asked)}</td>\n'
-            f'  <td data-label="Since">{_e(line.since)}</td>\n'
-            f'  <td data-label="Decide">{decide}</td>\n'
-            "</tr>\n"
-        )
-    return mark_safe("".join(parts))
+    typed, errors, errors_id = "", "", ""
+    if quick_decision_for is not None:
+        field = quick_decision_form["reason"]
+        typed = field.value() or ""
+        errors = render_to_string("_field_errors.html", {"field": field})
+        errors_id = f"{field.auto_id}_error" if field.errors else ""
+    return render_fragment(
+        "supervision/_pending_rows.html",
+        {
+            "lines": lines,
+            "csrf_input": csrf_input,
+            "quick_decision_for": quick_decision_for,
+            "quick_decision_typed": typed,
+            "quick_decision_errors": mark_safe(errors),
+            "quick_decision_errors_id": errors_id,
+        },
+    )
