@@ -26,6 +26,7 @@ them, as every template does).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Sequence
@@ -56,7 +57,8 @@ from .ranking.queries import cache_key_part
 from .ranking.scoring import listing_claim_source
 
 if TYPE_CHECKING:
-    from .ranking.queries import RankedResult
+    from .ranking.queries import RankedListing, ScoredResult
+    from .selectors import CatalogListing
 
 NOT_VERIFIED = "not verified by the CME office"
 VERIFIED_EVIDENCE = "Published outcome evidence of past cohorts"
@@ -121,16 +123,26 @@ def _listing_source(program: Program) -> tuple[str, bool]:
 
 def accreditation_claim(program: Program) -> Claim:
     provider = program.provider
-    if not provider.accreditor:
+    return _accreditation_claim(
+        accreditor=provider.accreditor,
+        status=provider.accreditation_status,
+        jointly_accredited=bool(provider.jointly_accredited),
+        verified_on=program.last_verified_on,
+    )
+
+
+def _accreditation_claim(
+    *, accreditor: str, status: str, jointly_accredited: bool, verified_on: datetime.date | None
+) -> Claim:
+    if not accreditor:
         return Claim("Accreditation", "Not stated")
-    value = str(Accreditor(provider.accreditor).label)
-    if provider.accreditation_status and provider.accreditor != Accreditor.NONE:
+    value = str(Accreditor(accreditor).label)
+    if status and accreditor != Accreditor.NONE:
         # "Accreditation with commendation (6 years)" -> "accreditation with commendation"
-        value += f", {str(AccreditationStatus(provider.accreditation_status).label).split(' (')[0].lower()}"
-    if provider.jointly_accredited:
+        value += f", {str(AccreditationStatus(status).label).split(' (')[0].lower()}"
+    if jointly_accredited:
         value += "; jointly accredited (JA-IPCE)"
-    source, verified = _listing_source(program)
-    return Claim("Accreditation", value, source, verified)
+    return Claim("Accreditation", value, listing_claim_source(verified_on), verified_on is not None)
 
 
 def outcome_level_claim(program: Program) -> Claim:
@@ -320,7 +332,7 @@ def factor_line(factor: scoring.FactorScore, weight: int) -> FactorLine:
     )
 
 
-def card_ranking(result: RankedResult) -> CardRanking:
+def card_ranking(result: ScoredResult) -> CardRanking:
     """The ranked part of a card, worded as programs/catalog.html shows it."""
     return CardRanking(
         total=f"{result.scored.total:.1f}",
@@ -341,7 +353,7 @@ def whole_or_cents(amount: Decimal) -> str:
     return f"{amount.quantize(_CENT, ROUND_HALF_UP)}"
 
 
-def program_dates(program: Program) -> str:
+def program_dates(program: Program | scoring.ProgramSignals) -> str:
     """ "Feb 14, 2027 – Mar 16, 2027", one date for a one-day program, or "On demand"."""
     if program.start_date is None:
         return "On demand"
@@ -350,24 +362,31 @@ def program_dates(program: Program) -> str:
     return scoring.format_date(program.start_date)
 
 
-def program_cost(program: Program) -> str:
+def program_cost(program: Program | scoring.ProgramSignals) -> str:
     """ "USD 1,235" (whole units, rounded half up), "Free" or "Cost not stated"."""
     if program.fee_amount is None:
         return "Cost not stated"
-    if program.is_free:
+    if program.fee_amount == 0:  # Program.is_free
         return "Free"
     return f"{program.fee_currency} {int(program.fee_amount.quantize(_ONE, ROUND_HALF_UP)):,}"
 
 
 def _card_facts(program: Program) -> tuple[str, ...]:
-    kind = _FORMAT_LABELS.get(program.format, program.format)
-    if program.delivery:
-        kind += f", {_DELIVERY_LABELS.get(program.delivery, program.delivery).lower()}"
-    credits = (
-        f"{whole_or_cents(offering.amount)} {_CREDIT_TYPE_LABELS.get(offering.credit_type, offering.credit_type)}"
-        for offering in program.credit_offerings.all()
+    credits = ((offering.credit_type, offering.amount) for offering in program.credit_offerings.all())
+    return _facts(program.format, program.delivery, program, credits)
+
+
+def _facts(
+    format_: str, delivery: str, dated: Program | scoring.ProgramSignals, credits: Iterable[tuple[str, Decimal]]
+) -> tuple[str, ...]:
+    kind = _FORMAT_LABELS.get(format_, format_)
+    if delivery:
+        kind += f", {_DELIVERY_LABELS.get(delivery, delivery).lower()}"
+    credit_lines = (
+        f"{whole_or_cents(amount)} {_CREDIT_TYPE_LABELS.get(credit_type, credit_type)}"
+        for credit_type, amount in credits
     )
-    return (kind, program_dates(program), program_cost(program), *credits)
+    return (kind, program_dates(dated), program_cost(dated), *credit_lines)
 
 
 def _card_meta(program: Program) -> str:
@@ -375,6 +394,19 @@ def _card_meta(program: Program) -> str:
     if provider.accreditor and provider.accreditor != Accreditor.NONE:
         return f"{provider.name} · {accreditation_claim(program).text}"
     return provider.name
+
+
+def _listing_meta(listing: CatalogListing) -> str:
+    signals = listing.signals
+    if signals.accreditor and signals.accreditor != Accreditor.NONE:
+        claim = _accreditation_claim(
+            accreditor=signals.accreditor,
+            status=signals.accreditation_status or "",
+            jointly_accredited=bool(signals.jointly_accredited),
+            verified_on=signals.listing_verified_on,
+        )
+        return f"{listing.provider_name} · {claim.text}"
+    return listing.provider_name
 
 
 class _UrlWithId:
@@ -414,6 +446,22 @@ def _card(program: Program, links: _CardLinks, *, shortlisted: Collection[int]) 
     )
 
 
+def _listing_card(listing: CatalogListing, links: _CardLinks, *, shortlisted: Collection[int]) -> ProgramCard:
+    """The card of `_card`, from a listing's plain values (selectors.CatalogListing)."""
+    pk, signals = listing.pk, listing.signals
+    return ProgramCard(
+        pk=str(pk),
+        title=signals.title,
+        url=links.detail(pk),
+        meta=_listing_meta(listing),
+        facts=_facts(listing.format, listing.delivery, signals, signals.credits.items()),
+        toggle_url=links.toggle(pk) if links.toggle else "",
+        on_shortlist=pk in shortlisted,
+        funding_url=f"{links.funding}{pk}" if links.funding else "",
+        ranking_html="",
+    )
+
+
 def program_cards(programs: Iterable[Program], *, shortlisted: Collection[int], actions: bool) -> list[ProgramCard]:
     """The catalog's cards for programs loaded by selectors.catalog_base (provider and credits prefetched).
 
@@ -429,7 +477,7 @@ CARD_RANKING_TTL = 600  # seconds; the key changes with the catalog, the goal, t
 
 
 def ranked_cards(
-    results: Sequence[RankedResult], *, shortlisted: Collection[int], actions: bool, situation_key: str | None = None
+    results: Sequence[RankedListing], *, shortlisted: Collection[int], actions: bool, situation_key: str | None = None
 ) -> list[ProgramCard]:
     """The ranked catalog's cards: each program's card with its score, reasons and fit (see program_cards).
 
@@ -438,12 +486,12 @@ def ranked_cards(
     in the cache and read back for all the page in one call; None renders every part.
     """
     links = _CardLinks(actions=actions)
-    keys = {result.program.pk: f"card-ranking:{situation_key}:{result.program.pk}" for result in results}
+    keys = {result.listing.pk: f"card-ranking:{situation_key}:{result.listing.pk}" for result in results}
     cached: dict[str, str] = cache.get_many(list(keys.values())) if situation_key else {}
     cards, fresh = [], {}
     for result in results:
-        card = _card(result.program, links, shortlisted=shortlisted)
-        key = keys[result.program.pk]
+        card = _listing_card(result.listing, links, shortlisted=shortlisted)
+        key = keys[result.listing.pk]
         html = cached.get(key)
         if html is None:
             html = render_to_string(CARD_RANKING_TEMPLATE, {"card": card, "ranking": card_ranking(result)})

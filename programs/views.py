@@ -46,7 +46,7 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
     if goal_context is not None:
         ranking_form = RankingForm(request.GET, goal_weights=goal_context.weights)
         ranking_choice = ranking_form.choice()
-        ranked = queries.ranked_catalog_page(
+        ranked = queries.ranked_catalog_listings(
             goal=goal_context.goal,
             weights=ranking_choice.weights,
             clinician=goal_context.clinician,
@@ -151,19 +151,20 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _cards(
     request: AuthenticatedHttpRequest,
     *,
-    ranked: queries.RankedPage | None,
+    ranked: queries.RankedListingsPage | None,
     page: Page[int] | Page[Program],
     situation_key: str | None = None,
 ) -> list[presenters.ProgramCard]:
     """The page's result cards, with the viewer's shortlist for the page's programs read in one query."""
+    programs = [] if ranked is not None else list(cast("Page[Program]", page).object_list)
     if ranked is not None:
-        programs = [result.program for result in ranked.results]
+        program_ids = [result.listing.pk for result in ranked.results]
     else:
-        programs = list(cast("Page[Program]", page).object_list)
+        program_ids = [program.pk for program in programs]
     actions = request.user.is_clinician
     shortlisted: set[int] = set()
-    if programs and actions:
-        shortlisted = shortlisted_program_ids(user=request.user, program_ids=[program.pk for program in programs])
+    if program_ids and actions:
+        shortlisted = shortlisted_program_ids(user=request.user, program_ids=program_ids)
     if ranked is not None:
         return presenters.ranked_cards(
             ranked.results, shortlisted=shortlisted, actions=actions, situation_key=situation_key
