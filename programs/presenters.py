@@ -33,7 +33,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import django
 from django.conf import settings
@@ -216,6 +216,7 @@ class FactorLine(TypedDict):
     weight: str
     reasons: tuple[PointsLine, ...]
     shortfalls: tuple[PointsLine, ...]
+    evidence_html: SafeString | str  # on a card: the reasons and shortfalls (catalog.html#card-factor-evidence)
 
 
 class TopReason(TypedDict):
@@ -329,6 +330,7 @@ def factor_line(factor: scoring.FactorScore, weight: int) -> FactorLine:
         weight=str(weight),
         reasons=_points_lines(factor.reasons),
         shortfalls=_points_lines(factor.shortfalls),
+        evidence_html="",
     )
 
 
@@ -473,34 +475,95 @@ def program_cards(programs: Iterable[Program], *, shortlisted: Collection[int], 
 
 
 CARD_RANKING_TEMPLATE = "programs/catalog.html#card-ranking"
+CARD_EVIDENCE_TEMPLATE = "programs/catalog.html#card-factor-evidence"
 CARD_RANKING_TTL = 600  # seconds; the key changes with the catalog, the goal, the weights and the situation anyway
 
 
 def ranked_cards(
-    results: Sequence[RankedListing], *, shortlisted: Collection[int], actions: bool, situation_key: str | None = None
+    results: Sequence[RankedListing],
+    *,
+    shortlisted: Collection[int],
+    actions: bool,
+    situation_key: str | None = None,
+    evidence_keys: CardEvidenceKeys | None = None,
 ) -> list[ProgramCard]:
     """The ranked catalog's cards: each program's card with its score, reasons and fit (see program_cards).
 
     The ranked part is the catalog.html#card-ranking partial, rendered here. With `situation_key`
     (`ranking_situation_key`: everything it depends on but the program) each program's part is kept
-    in the cache and read back for all the page in one call; None renders every part.
+    in the cache and read back for all the page in one call; None renders every part. A part rendered
+    takes each factor's reasons (catalog.html#card-factor-evidence) from the cache under `evidence_keys`
+    (`card_evidence_keys`: the three goal-independent factors per catalog version, career per goal too),
+    so new weights or another clinician render only the parts around them.
     """
     links = _CardLinks(actions=actions)
     keys = {result.listing.pk: f"card-ranking:{situation_key}:{result.listing.pk}" for result in results}
     cached: dict[str, str] = cache.get_many(list(keys.values())) if situation_key else {}
-    cards, fresh = [], {}
+    cards, missing = [], []
     for result in results:
         card = _listing_card(result.listing, links, shortlisted=shortlisted)
-        key = keys[result.listing.pk]
+        html = cached.get(keys[result.listing.pk])
+        if html is None:
+            missing.append((card, result))
+        else:
+            card["ranking_html"] = mark_safe(html)  # rendered by the autoescaping template below, before
+        cards.append(card)
+    if missing:
+        fresh = {}
+        rankings = _with_evidence([(result, card_ranking(result)) for _, result in missing], evidence_keys)
+        for (card, result), ranking in zip(missing, rankings, strict=True):
+            html = render_to_string(CARD_RANKING_TEMPLATE, {"card": card, "ranking": ranking})
+            fresh[keys[result.listing.pk]] = html
+            card["ranking_html"] = mark_safe(html)  # rendered by the autoescaping template above
+        if situation_key:
+            cache.set_many(fresh, CARD_RANKING_TTL)
+    return cards
+
+
+class CardEvidenceKeys(NamedTuple):
+    """What a factor's reasons on a card depend on besides the program, as digests (`card_evidence_keys`)."""
+
+    static: str  # the catalog version and the code: the outcome, independence and interprofessional factors
+    career: str  # and the goal: the career factor
+
+
+def card_evidence_keys(*, catalog_version: str | None, goal: scoring.GoalCriteria) -> CardEvidenceKeys | None:
+    """The digests a card's factor reasons are cached under; None (do not cache) without a catalog version.
+
+    A factor's reasons read only the program (which moves the catalog version) and, for career, the goal."""
+    if catalog_version is None:
+        return None
+    static = hashlib.sha256(json.dumps([catalog_version, _CARD_MARKUP]).encode()).hexdigest()
+    career = hashlib.sha256(
+        json.dumps(cache_key_part([static, goal]), sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return CardEvidenceKeys(static=static, career=career)
+
+
+def _with_evidence(
+    rankings: list[tuple[RankedListing, CardRanking]], keys: CardEvidenceKeys | None
+) -> list[CardRanking]:
+    """Each ranking with its factors' `evidence_html`: from the cache under `keys` (all the page's in one call),
+    else rendered (and kept)."""
+    wanted: dict[str, FactorLine] = {}
+    for index, (result, ranking) in enumerate(rankings):
+        for line, (factor, _) in zip(ranking["factors"], result.scored.weighted_factors, strict=True):
+            if keys is None:
+                key = f"{index}:{factor.factor}"
+            else:
+                digest = keys.career if factor.factor == scoring.Factor.CAREER else keys.static
+                key = f"card-evidence:{digest}:{result.listing.pk}:{factor.factor}"
+            wanted[key] = line
+    cached: dict[str, str] = cache.get_many(list(wanted)) if keys is not None else {}
+    fresh = {}
+    for key, line in wanted.items():
         html = cached.get(key)
         if html is None:
-            html = render_to_string(CARD_RANKING_TEMPLATE, {"card": card, "ranking": card_ranking(result)})
-            fresh[key] = html
-        card["ranking_html"] = mark_safe(html)  # rendered by the autoescaping template above, here or before
-        cards.append(card)
-    if situation_key and fresh:
+            html = fresh[key] = render_to_string(CARD_EVIDENCE_TEMPLATE, {"factor": line})
+        line["evidence_html"] = mark_safe(html)  # rendered by the autoescaping template, here or before
+    if keys is not None and fresh:
         cache.set_many(fresh, CARD_RANKING_TTL)
-    return cards
+    return [ranking for _, ranking in rankings]
 
 
 def ranking_situation_key(
