@@ -41,6 +41,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import overload
 
 from django.core.cache import cache
@@ -303,9 +304,8 @@ def ranked_queryset(
     return catalog_order(queryset, filters.effective_sort)
 
 
-@dataclass(frozen=True)
 class ScoredResult:
-    """A program's scores, reasons and fit checks for one goal, weights and clinician."""
+    """A program's scores, reasons and fit checks for one goal, weights and clinician (`scored`, `checks`)."""
 
     scored: scoring.ScoredProgram
     checks: tuple[fit.FitCheck, ...]
@@ -332,13 +332,29 @@ class RankedResult(ScoredResult):
     """One program on the page with its scores, reasons and fit badges."""
 
     program: Program
+    scored: scoring.ScoredProgram
+    checks: tuple[fit.FitCheck, ...]
 
 
 @dataclass(frozen=True)
 class RankedListing(ScoredResult):
-    """One listing on the ranked catalog's page (a plain `CatalogListing`, no model) with its scores and fit."""
+    """One listing on the ranked catalog's page (a plain `CatalogListing`, no model) with its scores and fit.
+
+    Scored when first asked: a card whose ranked part is cached never asks.
+    """
 
     listing: CatalogListing
+    goal: scoring.GoalCriteria
+    weights: scoring.Weights
+    clinician: fit.ClinicianContext
+
+    @cached_property
+    def scored(self) -> scoring.ScoredProgram:  # type: ignore[override]
+        return scoring.score_program(self.listing.signals, self.goal, self.weights)
+
+    @cached_property
+    def checks(self) -> tuple[fit.FitCheck, ...]:  # type: ignore[override]
+        return fit.fit_checks(self.listing.signals, self.clinician)
 
 
 POINT_CLASSES_TTL = 6 * 3600  # seconds; a new catalog version or day makes a new key long before
@@ -774,7 +790,7 @@ def ranked_catalog_listings(
     catalog_version: str | None,
 ) -> RankedListingsPage:
     """`ranked_catalog_page` for the catalog's cards: the page's listings as plain values (`catalog_listings`,
-    cached under the catalog version: no query once any page showed them), scored in Python."""
+    cached under the catalog version: no query once any page showed them), scored in Python when asked."""
     page = ranked_catalog_ids(
         goal=goal,
         weights=weights,
@@ -788,14 +804,7 @@ def ranked_catalog_listings(
         catalog_version=catalog_version,
     )
     listings = catalog_listings(program_ids=list(page.object_list), version=catalog_version)
-    results = [
-        RankedListing(
-            listing=listing,
-            scored=scoring.score_program(listing.signals, goal, weights),
-            checks=fit.fit_checks(listing.signals, clinician),
-        )
-        for listing in listings
-    ]
+    results = [RankedListing(listing=listing, goal=goal, weights=weights, clinician=clinician) for listing in listings]
     return RankedListingsPage(page=page, results=results)
 
 

@@ -62,12 +62,7 @@ def test_a_listing_has_the_signals_and_the_card_of_its_program(shared_cache):
     clinician = fit.ClinicianContext(today=timezone.localdate(), remaining_budget=Decimal("600"))
     weights = scoring.Weights(3, 1, 2, 4)
     results = [
-        queries.RankedListing(
-            listing=listing,
-            scored=scoring.score_program(listing.signals, goal, weights),
-            checks=fit.fit_checks(listing.signals, clinician),
-        )
-        for listing in cached
+        queries.RankedListing(listing=listing, goal=goal, weights=weights, clinician=clinician) for listing in cached
     ]
     listing_cards = presenters.ranked_cards(results, shortlisted={ids[0]}, actions=True)
     assert [{**card, "ranking_html": ""} for card in listing_cards] == model_cards
