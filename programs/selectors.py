@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
@@ -285,6 +287,8 @@ class CatalogListing:
 
 
 LISTING_TTL = 6 * 3600  # seconds; the key holds the catalog version, which every write to a listing moves
+# The code that shapes a listing, in its cache key: a deploy never unpickles a listing of another shape.
+_LISTING_CODE = hashlib.sha256(b"".join(Path(path).read_bytes() for path in (__file__, scoring.__file__))).hexdigest()
 
 
 def _offerings_sql() -> str:
@@ -322,7 +326,7 @@ def catalog_listings(*, program_ids: list[int], version: str | None) -> list[Cat
     (programs.catalog_version: every write to a program, its offerings or its provider moves it);
     `version` None (this transaction changed the catalog) reads and writes no cache.
     """
-    keys = {program_id: f"catalog-listing:{version}:{program_id}" for program_id in program_ids}
+    keys = {program_id: f"catalog-listing:{_LISTING_CODE}:{version}:{program_id}" for program_id in program_ids}
     found: dict[int, CatalogListing] = {}
     if version is not None:
         cached = cache.get_many(list(keys.values()))
