@@ -287,7 +287,9 @@ if REDIS_URL:
         }
     }
 elif DEBUG:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the ranked catalog's per-program entries (listings, cards' parts) of a few pages: at the default
+    # 300 a page culled a third of the cache, option lists included, which Redis never does.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
 else:
     # Production without Redis: no cache rather than one per process, which replicas would not share
     # (a catalog edit would stay stale on the others). tests/test_process_state.py checks this.

@@ -26,13 +26,14 @@ them, as every template does).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 import django
 from django.conf import settings
@@ -56,7 +57,8 @@ from .ranking.queries import cache_key_part
 from .ranking.scoring import listing_claim_source
 
 if TYPE_CHECKING:
-    from .ranking.queries import RankedResult
+    from .ranking.queries import RankedListing, ScoredResult
+    from .selectors import CatalogListing
 
 NOT_VERIFIED = "not verified by the CME office"
 VERIFIED_EVIDENCE = "Published outcome evidence of past cohorts"
@@ -121,16 +123,26 @@ def _listing_source(program: Program) -> tuple[str, bool]:
 
 def accreditation_claim(program: Program) -> Claim:
     provider = program.provider
-    if not provider.accreditor:
+    return _accreditation_claim(
+        accreditor=provider.accreditor,
+        status=provider.accreditation_status,
+        jointly_accredited=bool(provider.jointly_accredited),
+        verified_on=program.last_verified_on,
+    )
+
+
+def _accreditation_claim(
+    *, accreditor: str, status: str, jointly_accredited: bool, verified_on: datetime.date | None
+) -> Claim:
+    if not accreditor:
         return Claim("Accreditation", "Not stated")
-    value = str(Accreditor(provider.accreditor).label)
-    if provider.accreditation_status and provider.accreditor != Accreditor.NONE:
+    value = str(Accreditor(accreditor).label)
+    if status and accreditor != Accreditor.NONE:
         # "Accreditation with commendation (6 years)" -> "accreditation with commendation"
-        value += f", {str(AccreditationStatus(provider.accreditation_status).label).split(' (')[0].lower()}"
-    if provider.jointly_accredited:
+        value += f", {str(AccreditationStatus(status).label).split(' (')[0].lower()}"
+    if jointly_accredited:
         value += "; jointly accredited (JA-IPCE)"
-    source, verified = _listing_source(program)
-    return Claim("Accreditation", value, source, verified)
+    return Claim("Accreditation", value, listing_claim_source(verified_on), verified_on is not None)
 
 
 def outcome_level_claim(program: Program) -> Claim:
@@ -204,6 +216,7 @@ class FactorLine(TypedDict):
     weight: str
     reasons: tuple[PointsLine, ...]
     shortfalls: tuple[PointsLine, ...]
+    evidence_html: SafeString | str  # on a card: the reasons and shortfalls (catalog.html#card-factor-evidence)
 
 
 class TopReason(TypedDict):
@@ -317,10 +330,11 @@ def factor_line(factor: scoring.FactorScore, weight: int) -> FactorLine:
         weight=str(weight),
         reasons=_points_lines(factor.reasons),
         shortfalls=_points_lines(factor.shortfalls),
+        evidence_html="",
     )
 
 
-def card_ranking(result: RankedResult) -> CardRanking:
+def card_ranking(result: ScoredResult) -> CardRanking:
     """The ranked part of a card, worded as programs/catalog.html shows it."""
     return CardRanking(
         total=f"{result.scored.total:.1f}",
@@ -341,7 +355,7 @@ def whole_or_cents(amount: Decimal) -> str:
     return f"{amount.quantize(_CENT, ROUND_HALF_UP)}"
 
 
-def program_dates(program: Program) -> str:
+def program_dates(program: Program | scoring.ProgramSignals) -> str:
     """ "Feb 14, 2027 – Mar 16, 2027", one date for a one-day program, or "On demand"."""
     if program.start_date is None:
         return "On demand"
@@ -350,24 +364,31 @@ def program_dates(program: Program) -> str:
     return scoring.format_date(program.start_date)
 
 
-def program_cost(program: Program) -> str:
+def program_cost(program: Program | scoring.ProgramSignals) -> str:
     """ "USD 1,235" (whole units, rounded half up), "Free" or "Cost not stated"."""
     if program.fee_amount is None:
         return "Cost not stated"
-    if program.is_free:
+    if program.fee_amount == 0:  # Program.is_free
         return "Free"
     return f"{program.fee_currency} {int(program.fee_amount.quantize(_ONE, ROUND_HALF_UP)):,}"
 
 
 def _card_facts(program: Program) -> tuple[str, ...]:
-    kind = _FORMAT_LABELS.get(program.format, program.format)
-    if program.delivery:
-        kind += f", {_DELIVERY_LABELS.get(program.delivery, program.delivery).lower()}"
-    credits = (
-        f"{whole_or_cents(offering.amount)} {_CREDIT_TYPE_LABELS.get(offering.credit_type, offering.credit_type)}"
-        for offering in program.credit_offerings.all()
+    credits = ((offering.credit_type, offering.amount) for offering in program.credit_offerings.all())
+    return _facts(program.format, program.delivery, program, credits)
+
+
+def _facts(
+    format_: str, delivery: str, dated: Program | scoring.ProgramSignals, credits: Iterable[tuple[str, Decimal]]
+) -> tuple[str, ...]:
+    kind = _FORMAT_LABELS.get(format_, format_)
+    if delivery:
+        kind += f", {_DELIVERY_LABELS.get(delivery, delivery).lower()}"
+    credit_lines = (
+        f"{whole_or_cents(amount)} {_CREDIT_TYPE_LABELS.get(credit_type, credit_type)}"
+        for credit_type, amount in credits
     )
-    return (kind, program_dates(program), program_cost(program), *credits)
+    return (kind, program_dates(dated), program_cost(dated), *credit_lines)
 
 
 def _card_meta(program: Program) -> str:
@@ -375,6 +396,19 @@ def _card_meta(program: Program) -> str:
     if provider.accreditor and provider.accreditor != Accreditor.NONE:
         return f"{provider.name} · {accreditation_claim(program).text}"
     return provider.name
+
+
+def _listing_meta(listing: CatalogListing) -> str:
+    signals = listing.signals
+    if signals.accreditor and signals.accreditor != Accreditor.NONE:
+        claim = _accreditation_claim(
+            accreditor=signals.accreditor,
+            status=signals.accreditation_status or "",
+            jointly_accredited=bool(signals.jointly_accredited),
+            verified_on=signals.listing_verified_on,
+        )
+        return f"{listing.provider_name} · {claim.text}"
+    return listing.provider_name
 
 
 class _UrlWithId:
@@ -414,6 +448,22 @@ def _card(program: Program, links: _CardLinks, *, shortlisted: Collection[int]) 
     )
 
 
+def _listing_card(listing: CatalogListing, links: _CardLinks, *, shortlisted: Collection[int]) -> ProgramCard:
+    """The card of `_card`, from a listing's plain values (selectors.CatalogListing)."""
+    pk, signals = listing.pk, listing.signals
+    return ProgramCard(
+        pk=str(pk),
+        title=signals.title,
+        url=links.detail(pk),
+        meta=_listing_meta(listing),
+        facts=_facts(listing.format, listing.delivery, signals, signals.credits.items()),
+        toggle_url=links.toggle(pk) if links.toggle else "",
+        on_shortlist=pk in shortlisted,
+        funding_url=f"{links.funding}{pk}" if links.funding else "",
+        ranking_html="",
+    )
+
+
 def program_cards(programs: Iterable[Program], *, shortlisted: Collection[int], actions: bool) -> list[ProgramCard]:
     """The catalog's cards for programs loaded by selectors.catalog_base (provider and credits prefetched).
 
@@ -425,34 +475,95 @@ def program_cards(programs: Iterable[Program], *, shortlisted: Collection[int], 
 
 
 CARD_RANKING_TEMPLATE = "programs/catalog.html#card-ranking"
+CARD_EVIDENCE_TEMPLATE = "programs/catalog.html#card-factor-evidence"
 CARD_RANKING_TTL = 600  # seconds; the key changes with the catalog, the goal, the weights and the situation anyway
 
 
 def ranked_cards(
-    results: Sequence[RankedResult], *, shortlisted: Collection[int], actions: bool, situation_key: str | None = None
+    results: Sequence[RankedListing],
+    *,
+    shortlisted: Collection[int],
+    actions: bool,
+    situation_key: str | None = None,
+    evidence_keys: CardEvidenceKeys | None = None,
 ) -> list[ProgramCard]:
     """The ranked catalog's cards: each program's card with its score, reasons and fit (see program_cards).
 
     The ranked part is the catalog.html#card-ranking partial, rendered here. With `situation_key`
     (`ranking_situation_key`: everything it depends on but the program) each program's part is kept
-    in the cache and read back for all the page in one call; None renders every part.
+    in the cache and read back for all the page in one call; None renders every part. A part rendered
+    takes each factor's reasons (catalog.html#card-factor-evidence) from the cache under `evidence_keys`
+    (`card_evidence_keys`: the three goal-independent factors per catalog version, career per goal too),
+    so new weights or another clinician render only the parts around them.
     """
     links = _CardLinks(actions=actions)
-    keys = {result.program.pk: f"card-ranking:{situation_key}:{result.program.pk}" for result in results}
+    keys = {result.listing.pk: f"card-ranking:{situation_key}:{result.listing.pk}" for result in results}
     cached: dict[str, str] = cache.get_many(list(keys.values())) if situation_key else {}
-    cards, fresh = [], {}
+    cards, missing = [], []
     for result in results:
-        card = _card(result.program, links, shortlisted=shortlisted)
-        key = keys[result.program.pk]
+        card = _listing_card(result.listing, links, shortlisted=shortlisted)
+        html = cached.get(keys[result.listing.pk])
+        if html is None:
+            missing.append((card, result))
+        else:
+            card["ranking_html"] = mark_safe(html)  # rendered by the autoescaping template below, before
+        cards.append(card)
+    if missing:
+        fresh = {}
+        rankings = _with_evidence([(result, card_ranking(result)) for _, result in missing], evidence_keys)
+        for (card, result), ranking in zip(missing, rankings, strict=True):
+            html = render_to_string(CARD_RANKING_TEMPLATE, {"card": card, "ranking": ranking})
+            fresh[keys[result.listing.pk]] = html
+            card["ranking_html"] = mark_safe(html)  # rendered by the autoescaping template above
+        if situation_key:
+            cache.set_many(fresh, CARD_RANKING_TTL)
+    return cards
+
+
+class CardEvidenceKeys(NamedTuple):
+    """What a factor's reasons on a card depend on besides the program, as digests (`card_evidence_keys`)."""
+
+    static: str  # the catalog version and the code: the outcome, independence and interprofessional factors
+    career: str  # and the goal: the career factor
+
+
+def card_evidence_keys(*, catalog_version: str | None, goal: scoring.GoalCriteria) -> CardEvidenceKeys | None:
+    """The digests a card's factor reasons are cached under; None (do not cache) without a catalog version.
+
+    A factor's reasons read only the program (which moves the catalog version) and, for career, the goal."""
+    if catalog_version is None:
+        return None
+    static = hashlib.sha256(json.dumps([catalog_version, _CARD_MARKUP]).encode()).hexdigest()
+    career = hashlib.sha256(
+        json.dumps(cache_key_part([static, goal]), sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return CardEvidenceKeys(static=static, career=career)
+
+
+def _with_evidence(
+    rankings: list[tuple[RankedListing, CardRanking]], keys: CardEvidenceKeys | None
+) -> list[CardRanking]:
+    """Each ranking with its factors' `evidence_html`: from the cache under `keys` (all the page's in one call),
+    else rendered (and kept)."""
+    wanted: dict[str, FactorLine] = {}
+    for index, (result, ranking) in enumerate(rankings):
+        for line, (factor, _) in zip(ranking["factors"], result.scored.weighted_factors, strict=True):
+            if keys is None:
+                key = f"{index}:{factor.factor}"
+            else:
+                digest = keys.career if factor.factor == scoring.Factor.CAREER else keys.static
+                key = f"card-evidence:{digest}:{result.listing.pk}:{factor.factor}"
+            wanted[key] = line
+    cached: dict[str, str] = cache.get_many(list(wanted)) if keys is not None else {}
+    fresh = {}
+    for key, line in wanted.items():
         html = cached.get(key)
         if html is None:
-            html = render_to_string(CARD_RANKING_TEMPLATE, {"card": card, "ranking": card_ranking(result)})
-            fresh[key] = html
-        card["ranking_html"] = mark_safe(html)  # rendered by the autoescaping template above, here or before
-        cards.append(card)
-    if situation_key and fresh:
+            html = fresh[key] = render_to_string(CARD_EVIDENCE_TEMPLATE, {"factor": line})
+        line["evidence_html"] = mark_safe(html)  # rendered by the autoescaping template, here or before
+    if keys is not None and fresh:
         cache.set_many(fresh, CARD_RANKING_TTL)
-    return cards
+    return [ranking for _, ranking in rankings]
 
 
 def ranking_situation_key(

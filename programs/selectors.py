@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.db.models.expressions import OrderBy
+from django.db.models.expressions import OrderBy, RawSQL
 
 from . import vocabulary
 from .choices import RECOGNIZED_ACCREDITORS, CommercialSupport, Delivery, ProgramStatus
@@ -165,6 +168,78 @@ def program_for_record(*, program_id: int) -> Program:
     )
 
 
+# The program's columns the scoring reads, each under its ProgramSignals name (program_signals, listing rows).
+_SIGNAL_COLUMNS = {
+    "outcome_level_measured": "outcome_level_measured",
+    "designed_to_change": "designed_to_change",
+    "publishes_outcomes": "publishes_outcomes",
+    "requires_practice_project": "requires_practice_project",
+    "description": "description",
+    "commercial_support": "commercial_support",
+    "commercial_supporters": "commercial_supporters",
+    "disclosures_published": "disclosures_published",
+    "ancillary_marketing": "ancillary_marketing",
+    "professions": "professions",
+    "planning_professions": "planning_professions",
+    "ipce_credit": "ipce_credit",
+    "competencies": "competencies",
+    "career_tracks": "career_tracks",
+    "ehr_integration": "ehr_integration",
+    "fee_amount": "fee_amount",
+    "fee_currency": "fee_currency",
+    "leave_days": "leave_days",
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "topics": "topics",
+    "listing_verified_on": "last_verified_on",
+}
+
+
+def _signals(
+    column: dict[str, Any],
+    *,
+    program_id: int,
+    title: str,
+    accreditor: str,
+    accreditation_status: str,
+    jointly_accredited: bool | None,
+    credits: dict[str, Decimal],
+    has_verified_outcome_evidence: bool,
+) -> scoring.ProgramSignals:
+    """The scoring module's view of a listing from its columns (`column`: ProgramSignals name -> value)."""
+    return scoring.ProgramSignals(
+        program_id=program_id,
+        title=title,
+        outcome_level_measured=column["outcome_level_measured"] or None,
+        designed_to_change=frozenset(column["designed_to_change"]),
+        publishes_outcomes=column["publishes_outcomes"],
+        has_verified_outcome_evidence=has_verified_outcome_evidence,
+        requires_practice_project=column["requires_practice_project"],
+        description=column["description"],
+        accreditor=accreditor or None,
+        accreditation_status=accreditation_status or None,
+        commercial_support=column["commercial_support"] or None,
+        commercial_supporters=tuple(column["commercial_supporters"]),
+        disclosures_published=column["disclosures_published"],
+        ancillary_marketing=column["ancillary_marketing"],
+        professions=frozenset(column["professions"]),
+        planning_professions=frozenset(column["planning_professions"]),
+        ipce_credit=column["ipce_credit"],
+        jointly_accredited=jointly_accredited,
+        credits=credits,
+        competencies=frozenset(column["competencies"]),
+        career_tracks=frozenset(column["career_tracks"]),
+        ehr_integration=column["ehr_integration"],
+        fee_amount=column["fee_amount"],
+        fee_currency=column["fee_currency"],
+        leave_days=column["leave_days"],
+        start_date=column["start_date"],
+        end_date=column["end_date"],
+        topics=frozenset(column["topics"]),
+        listing_verified_on=column["listing_verified_on"],
+    )
+
+
 def program_signals(
     program: Program,
     *,
@@ -182,37 +257,105 @@ def program_signals(
         has_verified_outcome_evidence = program.has_verified_outcome_evidence
     if credits is None:
         credits = {offering.credit_type: offering.amount for offering in program.credit_offerings.all()}
-    return scoring.ProgramSignals(
+    return _signals(
+        {name: getattr(program, column) for name, column in _SIGNAL_COLUMNS.items()},
         program_id=program.pk or 0,
         title=program.title,
-        outcome_level_measured=program.outcome_level_measured or None,
-        designed_to_change=frozenset(program.designed_to_change),
-        publishes_outcomes=program.publishes_outcomes,
-        has_verified_outcome_evidence=has_verified_outcome_evidence,
-        requires_practice_project=program.requires_practice_project,
-        description=program.description,
-        accreditor=provider.accreditor or None,
-        accreditation_status=provider.accreditation_status or None,
-        commercial_support=program.commercial_support or None,
-        commercial_supporters=tuple(program.commercial_supporters),
-        disclosures_published=program.disclosures_published,
-        ancillary_marketing=program.ancillary_marketing,
-        professions=frozenset(program.professions),
-        planning_professions=frozenset(program.planning_professions),
-        ipce_credit=program.ipce_credit,
+        accreditor=provider.accreditor,
+        accreditation_status=provider.accreditation_status,
         jointly_accredited=provider.jointly_accredited,
         credits=credits,
-        competencies=frozenset(program.competencies),
-        career_tracks=frozenset(program.career_tracks),
-        ehr_integration=program.ehr_integration,
-        fee_amount=program.fee_amount,
-        fee_currency=program.fee_currency,
-        leave_days=program.leave_days,
-        start_date=program.start_date,
-        end_date=program.end_date,
-        topics=frozenset(program.topics),
-        listing_verified_on=program.last_verified_on,
+        has_verified_outcome_evidence=has_verified_outcome_evidence,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogListing:
+    """A published listing as the ranked catalog's card and its scoring read it: plain values, no model.
+
+    `signals` is what `program_signals` gives for the program (its credits in credit type order).
+    """
+
+    signals: scoring.ProgramSignals
+    format: str
+    delivery: str
+    provider_name: str
+
+    @property
+    def pk(self) -> int:
+        return self.signals.program_id
+
+
+LISTING_TTL = 6 * 3600  # seconds; the key holds the catalog version, which every write to a listing moves
+# The code that shapes a listing, in its cache key: a deploy never unpickles a listing of another shape.
+_LISTING_CODE = hashlib.sha256(b"".join(Path(path).read_bytes() for path in (__file__, scoring.__file__))).hexdigest()
+
+
+def _offerings_sql() -> str:
+    """Each row's credit offerings as "type amount,type amount" (any order), in the listing's one query."""
+    pair = "o.credit_type || ' ' || CAST(o.amount AS TEXT)"
+    joined = f"string_agg({pair}, ',')" if connection.vendor == "postgresql" else f"group_concat({pair}, ',')"
+    return f'(SELECT {joined} FROM "programs_creditoffering" o WHERE o."program_id" = "programs_program"."id")'  # noqa: S608
+
+
+_CREDIT_PLACES = Decimal(1).scaleb(-CreditOffering._meta.get_field("amount").decimal_places)
+
+
+def _listing_from_row(row: dict[str, Any]) -> CatalogListing:
+    pairs = sorted(pair.split(" ") for pair in row["offerings"].split(",")) if row["offerings"] else []
+    credits = {credit_type: Decimal(amount).quantize(_CREDIT_PLACES) for credit_type, amount in pairs}
+    signals = _signals(
+        {name: row[column] for name, column in _SIGNAL_COLUMNS.items()},
+        program_id=row["id"],
+        title=row["title"],
+        accreditor=row["provider__accreditor"],
+        accreditation_status=row["provider__accreditation_status"],
+        jointly_accredited=row["provider__jointly_accredited"],
+        credits=credits,
+        has_verified_outcome_evidence=row["has_verified_outcome_evidence"],
+    )
+    return CatalogListing(
+        signals=signals, format=row["format"], delivery=row["delivery"], provider_name=row["provider__name"]
+    )
+
+
+def catalog_listings(*, program_ids: list[int], version: str | None) -> list[CatalogListing]:
+    """The listings of these published, current programs, in the order of `program_ids` (an id not visible is left out).
+
+    One query for those not in the cache, which keeps each listing under the catalog version
+    (programs.catalog_version: every write to a program, its offerings or its provider moves it);
+    `version` None (this transaction changed the catalog) reads and writes no cache.
+    """
+    keys = {program_id: f"catalog-listing:{_LISTING_CODE}:{version}:{program_id}" for program_id in program_ids}
+    found: dict[int, CatalogListing] = {}
+    if version is not None:
+        cached = cache.get_many(list(keys.values()))
+        found = {program_id: cached[key] for program_id, key in keys.items() if key in cached}
+    missing = [program_id for program_id in program_ids if program_id not in found]
+    if missing:
+        rows = (
+            Program.objects.visible_in_catalog()
+            .filter(pk__in=missing)
+            .annotate(offerings=RawSQL(_offerings_sql(), []))  # noqa: S611 - constant SQL
+            .values(
+                "id",
+                "title",
+                "format",
+                "delivery",
+                "has_verified_outcome_evidence",
+                "provider__name",
+                "provider__accreditor",
+                "provider__accreditation_status",
+                "provider__jointly_accredited",
+                "offerings",
+                *set(_SIGNAL_COLUMNS.values()),
+            )
+        )
+        loaded = {row["id"]: _listing_from_row(row) for row in rows}
+        found.update(loaded)
+        if version is not None and loaded:
+            cache.set_many({keys[program_id]: listing for program_id, listing in loaded.items()}, LISTING_TTL)
+    return [found[program_id] for program_id in program_ids if program_id in found]
 
 
 def program_static_factors(program: Program) -> list[scoring.FactorScore]:

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.backends.utils import csrf_input
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from accounts.access import AuthenticatedHttpRequest, signed_in_required
@@ -41,12 +43,12 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
     vocabulary = FilterVocabulary()
     form = CatalogFilterForm(request.GET, ranked=goal_context is not None, vocabulary=vocabulary)
     filters = form.cleaned_filters()
-    ranking_form = ranked = ranking_choice = situation_key = None
+    ranking_form = ranked = ranking_choice = situation_key = evidence_keys = None
     page: Page[int] | Page[Program]
     if goal_context is not None:
         ranking_form = RankingForm(request.GET, goal_weights=goal_context.weights)
         ranking_choice = ranking_form.choice()
-        ranked = queries.ranked_catalog_page(
+        ranked = queries.ranked_catalog_listings(
             goal=goal_context.goal,
             weights=ranking_choice.weights,
             clinician=goal_context.clinician,
@@ -64,14 +66,19 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
             weights=ranking_choice.weights,
             clinician=goal_context.clinician,
         )
+        evidence_keys = presenters.card_evidence_keys(
+            catalog_version=goal_context.catalog_version, goal=goal_context.goal
+        )
     else:
         page = selectors.catalog_page(filters=filters, page_number=request.GET.get("page"))
     context = {
         "form": form,
         "filters": filters,
         "page": page,
-        "cards": _cards(request, ranked=ranked, page=page, situation_key=situation_key),
+        "cards": _cards(request, ranked=ranked, page=page, situation_key=situation_key, evidence_keys=evidence_keys),
         "next_url": request.get_full_path(),  # where each card's shortlist button returns to
+        # Each card's shortlist form's token field ({% csrf_token %}'s markup), masked once for the page, when shown.
+        "csrf_input": SimpleLazyObject(partial(csrf_input, request)),
         "ranked": ranked,
         "ranking_form": ranking_form,
         "ranking_choice": ranking_choice,
@@ -151,22 +158,28 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _cards(
     request: AuthenticatedHttpRequest,
     *,
-    ranked: queries.RankedPage | None,
+    ranked: queries.RankedListingsPage | None,
     page: Page[int] | Page[Program],
     situation_key: str | None = None,
+    evidence_keys: presenters.CardEvidenceKeys | None = None,
 ) -> list[presenters.ProgramCard]:
     """The page's result cards, with the viewer's shortlist for the page's programs read in one query."""
+    programs = [] if ranked is not None else list(cast("Page[Program]", page).object_list)
     if ranked is not None:
-        programs = [result.program for result in ranked.results]
+        program_ids = [result.listing.pk for result in ranked.results]
     else:
-        programs = list(cast("Page[Program]", page).object_list)
+        program_ids = [program.pk for program in programs]
     actions = request.user.is_clinician
     shortlisted: set[int] = set()
-    if programs and actions:
-        shortlisted = shortlisted_program_ids(user=request.user, program_ids=[program.pk for program in programs])
+    if program_ids and actions:
+        shortlisted = shortlisted_program_ids(user=request.user, program_ids=program_ids)
     if ranked is not None:
         return presenters.ranked_cards(
-            ranked.results, shortlisted=shortlisted, actions=actions, situation_key=situation_key
+            ranked.results,
+            shortlisted=shortlisted,
+            actions=actions,
+            situation_key=situation_key,
+            evidence_keys=evidence_keys,
         )
     return presenters.program_cards(programs, shortlisted=shortlisted, actions=actions)
 

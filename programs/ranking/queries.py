@@ -41,6 +41,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import overload
 
 from django.core.cache import cache
@@ -67,8 +68,10 @@ from ..catalog_version import current_version_token
 from ..models import CreditOffering, Program, ProgramQuerySet
 from ..selectors import (
     CatalogFilters,
+    CatalogListing,
     catalog_base,
     catalog_filter,
+    catalog_listings,
     catalog_order,
     program_signals,
 )
@@ -301,11 +304,9 @@ def ranked_queryset(
     return catalog_order(queryset, filters.effective_sort)
 
 
-@dataclass(frozen=True)
-class RankedResult:
-    """One program on the page with its scores, reasons and fit badges."""
+class ScoredResult:
+    """A program's scores, reasons and fit checks for one goal, weights and clinician (`scored`, `checks`)."""
 
-    program: Program
     scored: scoring.ScoredProgram
     checks: tuple[fit.FitCheck, ...]
 
@@ -324,6 +325,36 @@ class RankedResult:
         ordered = sorted(self.scored.factors, key=lambda item: (-weights[item.factor] * item.points, item.factor))
         reasons = [(item, item.top_reason) for item in ordered if weights[item.factor] and item.top_reason is not None]
         return reasons[:3]
+
+
+@dataclass(frozen=True)
+class RankedResult(ScoredResult):
+    """One program on the page with its scores, reasons and fit badges."""
+
+    program: Program
+    scored: scoring.ScoredProgram
+    checks: tuple[fit.FitCheck, ...]
+
+
+@dataclass(frozen=True)
+class RankedListing(ScoredResult):
+    """One listing on the ranked catalog's page (a plain `CatalogListing`, no model) with its scores and fit.
+
+    Scored when first asked: a card whose ranked part is cached never asks.
+    """
+
+    listing: CatalogListing
+    goal: scoring.GoalCriteria
+    weights: scoring.Weights
+    clinician: fit.ClinicianContext
+
+    @cached_property
+    def scored(self) -> scoring.ScoredProgram:  # type: ignore[override]
+        return scoring.score_program(self.listing.signals, self.goal, self.weights)
+
+    @cached_property
+    def checks(self) -> tuple[fit.FitCheck, ...]:  # type: ignore[override]
+        return fit.fit_checks(self.listing.signals, self.clinician)
 
 
 POINT_CLASSES_TTL = 6 * 3600  # seconds; a new catalog version or day makes a new key long before
@@ -623,7 +654,8 @@ def _stored_points_in(stored: set[tuple[int, int, int]]) -> Q:
 class _RankedIds(Sequence[int]):
     """The ranked program ids as a sequence the paginator slices; a slice reads only its classes' rows.
 
-    Keeps the programs it loaded (provider and offerings with them) for `programs_for`.
+    `fetch` reads the ids of a slice; when it reads the programs themselves (models with their
+    provider and offerings), it keeps them in `loaded` for `ranked_catalog_page`.
     """
 
     def __init__(
@@ -631,13 +663,12 @@ class _RankedIds(Sequence[int]):
         *,
         count: int,
         classes_between: Callable[[int, int], list[_OrderedClass]],
-        fetch: Callable[[tuple[int, int], Q, int, int], list[Program]],
+        fetch: Callable[[tuple[int, int], Q, int, int], list[int]],
     ) -> None:
         self._count = count
         self._classes_between = classes_between
-        self._window: list[Program] = []  # the first programs of the ranking, when `preload` read them
+        self._window: list[int] = []  # the first ids of the ranking, when `preload` read them
         self._fetch = fetch
-        self.loaded: dict[int, Program] = {}
 
     def __len__(self) -> int:
         return self._count
@@ -653,25 +684,22 @@ class _RankedIds(Sequence[int]):
         if step != 1 or start >= stop:
             return []
         if stop <= len(self._window):
-            return [program.pk for program in self._window[start:stop]]
+            return self._window[start:stop]
         overlapping = self._classes_between(start, stop)
         # Exactly the rows of these classes: their keys are one contiguous run, so a range of the packed key
         # says it; the stored points narrow the rows through the program_points index first.
         key_range = (_packed_key(overlapping[-1].key), _packed_key(overlapping[0].key))
         narrowed = _stored_points_in({member for item in overlapping for member in item.members})
         offset = start - overlapping[0].start
-        programs = self._fetch(key_range, narrowed, offset, offset + stop - start)
-        self.loaded.update((program.pk, program) for program in programs)
-        return [program.pk for program in programs]
+        return self._fetch(key_range, narrowed, offset, offset + stop - start)
 
     def __iter__(self) -> Iterator[int]:
         return iter(self[0 : self._count])
 
     def preload(self, stop: int) -> list[int]:
-        """Read the first `stop` programs in one query; later slices within them read nothing."""
-        ids = list(self[0:stop])
-        self._window = [self.loaded[program_id] for program_id in ids]
-        return ids
+        """Read the first `stop` ids in one query; later slices within them read nothing."""
+        self._window = list(self[0:stop])
+        return self._window
 
 
 @dataclass(frozen=True)
@@ -717,16 +745,123 @@ def ranked_catalog_page(
     per_page: int = PER_PAGE,
     catalog_version: str | None = READ_VERSION,
 ) -> RankedPage:
-    """One page of the catalog ranked for a goal, in exactly `ranked_queryset`'s order, whatever the catalog size.
+    """One page of the catalog ranked for a goal (`ranked_catalog_ids`), its programs loaded as models and scored.
 
-    Queries: the page's programs with their providers, and their credit offerings; before them the
-    point classes when not cached (one GROUP BY); the catalog version too unless the caller read it
-    (`catalog_version`, e.g. with the ranking context; None: do not cache). The first
-    RANKED_WINDOW ids and the count are cached per weights, so a page among them reads neither the
-    classes nor the rows of the others; otherwise the first page read fills them in the same query.
+    Queries: `ranked_catalog_ids`'s, the page's programs with their providers, and their credit offerings; when
+    the ids are not cached, the query of the ids reads the programs themselves (then offerings).
+    """
+    loaded: dict[int, Program] = {}
+    page = _ranked_ids(
+        goal=goal,
+        weights=weights,
+        clinician=clinician,
+        filters=filters,
+        page_number=page_number,
+        fits_only=fits_only,
+        order_by_fit=order_by_fit,
+        takeable_first=takeable_first,
+        per_page=per_page,
+        catalog_version=catalog_version,
+        loaded=loaded,
+    )
+    if any(program_id not in loaded for program_id in page.object_list):
+        loaded = catalog_base().in_bulk(list(page.object_list))
+    programs = [loaded[program_id] for program_id in page.object_list]
+    return RankedPage(page=page, results=ranked_results(programs, goal=goal, weights=weights, clinician=clinician))
+
+
+@dataclass(frozen=True)
+class RankedListingsPage:
+    page: Page[int]  # of program ids, in ranked order
+    results: list[RankedListing]
+
+
+def ranked_catalog_listings(
+    *,
+    goal: scoring.GoalCriteria,
+    weights: scoring.Weights,
+    clinician: fit.ClinicianContext,
+    filters: CatalogFilters,
+    page_number: str | int | None,
+    fits_only: bool = False,
+    order_by_fit: bool = True,
+    takeable_first: bool = True,
+    per_page: int = PER_PAGE,
+    catalog_version: str | None,
+) -> RankedListingsPage:
+    """`ranked_catalog_page` for the catalog's cards: the page's listings as plain values (`catalog_listings`,
+    cached under the catalog version: no query once any page showed them), scored in Python when asked."""
+    page = ranked_catalog_ids(
+        goal=goal,
+        weights=weights,
+        clinician=clinician,
+        filters=filters,
+        page_number=page_number,
+        fits_only=fits_only,
+        order_by_fit=order_by_fit,
+        takeable_first=takeable_first,
+        per_page=per_page,
+        catalog_version=catalog_version,
+    )
+    listings = catalog_listings(program_ids=list(page.object_list), version=catalog_version)
+    results = [RankedListing(listing=listing, goal=goal, weights=weights, clinician=clinician) for listing in listings]
+    return RankedListingsPage(page=page, results=results)
+
+
+def ranked_catalog_ids(
+    *,
+    goal: scoring.GoalCriteria,
+    weights: scoring.Weights,
+    clinician: fit.ClinicianContext,
+    filters: CatalogFilters,
+    page_number: str | int | None,
+    fits_only: bool = False,
+    order_by_fit: bool = True,
+    takeable_first: bool = True,
+    per_page: int = PER_PAGE,
+    catalog_version: str | None = READ_VERSION,
+) -> Page[int]:
+    """The ids of one page of the catalog ranked for a goal, in exactly `ranked_queryset`'s order, whatever the
+    catalog size.
+
+    Queries: the point classes when not cached (one GROUP BY), then the page's ids (none when cached); the
+    catalog version too unless the caller read it (`catalog_version`, e.g. with the ranking context; None: do
+    not cache). The first RANKED_WINDOW ids and the count are cached per weights, so a page among them reads
+    neither the classes nor the rows of the others; otherwise the first page read fills them in the same query.
     The count is exact.
     With another sort than the ranking (`order_by_fit` False) the page is ordered in SQL by it.
     """
+    return _ranked_ids(
+        goal=goal,
+        weights=weights,
+        clinician=clinician,
+        filters=filters,
+        page_number=page_number,
+        fits_only=fits_only,
+        order_by_fit=order_by_fit,
+        takeable_first=takeable_first,
+        per_page=per_page,
+        catalog_version=catalog_version,
+        loaded=None,
+    )
+
+
+def _ranked_ids(
+    *,
+    goal: scoring.GoalCriteria,
+    weights: scoring.Weights,
+    clinician: fit.ClinicianContext,
+    filters: CatalogFilters,
+    page_number: str | int | None,
+    fits_only: bool,
+    order_by_fit: bool,
+    takeable_first: bool,
+    per_page: int,
+    catalog_version: str | None,
+    loaded: dict[int, Program] | None,
+) -> Page[int]:
+    """`ranked_catalog_ids`; with `loaded`, a query of the ranking reads the programs (with provider and
+    offerings) rather than their ids alone and keeps them there."""
     version = current_version_token() if catalog_version == READ_VERSION else catalog_version
     leads = takeable_first and not fits_only
     window_key = None
@@ -738,13 +873,10 @@ def ranked_catalog_page(
         if cached is not None:
             found = _page_from_window(cached, page_number=page_number, per_page=per_page)
             if found is not None:
-                programs_by_id = catalog_base().in_bulk(list(found.object_list))
-                programs = [programs_by_id[program_id] for program_id in found.object_list]
-                results = ranked_results(programs, goal=goal, weights=weights, clinician=clinician)
-                return RankedPage(page=found, results=results)
+                return found
     classes = point_classes(goal=goal, clinician=clinician, filters=filters, version=version)
     if not order_by_fit:
-        return _sorted_catalog_page(
+        return _sorted_catalog_ids(
             goal=goal,
             weights=weights,
             clinician=clinician,
@@ -755,14 +887,19 @@ def ranked_catalog_page(
             count=classes.ranked_count(fits_only=fits_only),
         )
 
-    def fetch(key_range: tuple[int, int], narrowed: Q, start: int, stop: int) -> list[Program]:
+    def fetch(key_range: tuple[int, int], narrowed: Q, start: int, stop: int) -> list[int]:
         queryset = (
             rank_annotate(ranking_candidates(clinician=clinician, filters=filters, fits_only=fits_only), goal, weights)
             .annotate(takeable=takeable_expression(clinician))
             .alias(packed_key=packed_key_expression(leads=leads, weights=weights))
         )
         condition = narrowed & Q(packed_key__range=key_range)
-        return list(rank_order(queryset.filter(condition), weights, clinician if leads else None)[start:stop])
+        ordered = rank_order(queryset.filter(condition), weights, clinician if leads else None)
+        if loaded is None:
+            return list(ordered.values_list("pk", flat=True)[start:stop])
+        programs = list(ordered[start:stop])
+        loaded.update((program.pk, program) for program in programs)
+        return [program.pk for program in programs]
 
     def classes_between(start: int, stop: int) -> list[_OrderedClass]:
         return ordered_classes_between(
@@ -775,12 +912,9 @@ def ranked_catalog_page(
         fetch=fetch,
     )
     if window_key is not None and _page_bounds(len(ids), page_number, per_page)[1] <= RANKED_WINDOW:
-        # One query reads the first programs; the page comes from them, their ids are kept for the next pages.
+        # One query reads the first ids; the page comes from them, they are kept for the next pages.
         cache.set(window_key, (len(ids), ids.preload(min(RANKED_WINDOW, len(ids)))), POINT_CLASSES_TTL)
-    page = Paginator(ids, per_page).get_page(page_number)
-    programs = [ids.loaded[program_id] for program_id in page.object_list]
-    results = ranked_results(programs, goal=goal, weights=weights, clinician=clinician)
-    return RankedPage(page=page, results=results)
+    return Paginator(ids, per_page).get_page(page_number)
 
 
 RANKED_WINDOW = 100  # ranked ids kept per weights (five pages of 20); pages past them read their classes
@@ -804,7 +938,7 @@ def _page_from_window(
     return Page(window[start:stop], paginator.get_page(page_number).number, paginator)
 
 
-def _sorted_catalog_page(
+def _sorted_catalog_ids(
     *,
     goal: scoring.GoalCriteria,
     weights: scoring.Weights,
@@ -814,16 +948,12 @@ def _sorted_catalog_page(
     fits_only: bool,
     per_page: int,
     count: int,
-) -> RankedPage:
-    """The ranked cards in a catalog sort (date, title, cost...): ids by that sort, then the page's programs."""
+) -> Page[int]:
+    """The ids of a page of the ranked cards in a catalog sort (date, title, cost...), in that sort."""
     queryset = ranked_queryset(
         goal=goal, weights=weights, clinician=clinician, filters=filters, fits_only=fits_only, order_by_fit=False
     )
     paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
     paginator.count = count  # from the point classes: no COUNT over the catalog
     page = paginator.get_page(page_number)
-    ids = list(page.object_list)
-    by_id = catalog_base().in_bulk(ids)
-    programs = [by_id[program_id] for program_id in ids]
-    results = ranked_results(programs, goal=goal, weights=weights, clinician=clinician)
-    return RankedPage(page=page, results=results)
+    return Page(list(page.object_list), page.number, paginator)
