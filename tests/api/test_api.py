@@ -156,7 +156,7 @@ def test_ranking_order_and_scores_match_the_catalog_page(client, api):
     response = api.get("/api/v1/programs/?page=2", **bearer(user))
     body = response.json()
     assert body["ranked"] is True and body["page"] == 2
-    assert [item["program"]["id"] for item in body["results"]] == [r.program.pk for r in page_results]
+    assert [item["program"]["id"] for item in body["results"]] == [r.listing.pk for r in page_results]
     assert [item["ranking"]["total"] for item in body["results"]] == [r.scored.total for r in page_results]
     first = body["results"][0]["ranking"]
     assert {factor["factor"] for factor in first["factors"]} == {str(f.factor) for f in page_results[0].scored.factors}
