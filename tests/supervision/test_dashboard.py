@@ -151,3 +151,24 @@ def test_team_csv_is_safe_with_a_full_name_payload_split_on_any_separator(client
     text = client.get(reverse("supervision:dashboard_csv", args=[world.team.pk])).content.decode()
     _assert_safe_whatever_the_separator(text)
     assert any(r[0] == "Maya;'=HYPERLINK(\"http://evil\");|'-2+3,'@SUM(A1)\t'=1" for r in csv.reader(io.StringIO(text)))
+
+
+def test_hostile_names_titles_and_licences_are_escaped_in_the_rows_page_and_partial(client, world):
+    """The rows are Jinja2 fragments (fragments/supervision/): every value a member or a listing supplies escaped."""
+    hostile = '<script>alert("x")</script>'
+    world.owner.first_name, world.owner.last_name = hostile, "O'Hara"
+    world.owner.save()
+    profile(world.owner, "nurse")
+    policy(team=world.team, profession="nurse")
+    history(world.owner, renewal_in_days=20)
+    world.owner.licences.update(jurisdiction=hostile)
+    pending = funding_request(world.owner, world.team, amount="250")
+    pending.program.__class__.objects.filter(pk=pending.program_id).update(title=f"{hostile} course")
+    client.force_login(world.team_supervisor)
+    url = reverse("supervision:dashboard", args=[world.team.pk])
+    for response in (client.get(url), client.get(url, HTTP_HX_REQUEST="true")):
+        html = response.content.decode()
+        assert hostile not in html
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    page = client.get(url).content.decode()
+    assert page.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; course") >= 1  # the pending request's program
