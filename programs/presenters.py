@@ -391,24 +391,16 @@ def _facts(
     return (kind, program_dates(dated), program_cost(dated), *credit_lines)
 
 
-def _card_meta(program: Program) -> str:
-    provider = program.provider
-    if provider.accreditor and provider.accreditor != Accreditor.NONE:
-        return f"{provider.name} · {accreditation_claim(program).text}"
-    return provider.name
-
-
-def _listing_meta(listing: CatalogListing) -> str:
-    signals = listing.signals
-    if signals.accreditor and signals.accreditor != Accreditor.NONE:
+def _card_meta(
+    provider_name: str, *, accreditor: str, status: str, jointly_accredited: bool, verified_on: datetime.date | None
+) -> str:
+    """The card's provider line: the provider, and its accreditation when it has one."""
+    if accreditor and accreditor != Accreditor.NONE:
         claim = _accreditation_claim(
-            accreditor=signals.accreditor,
-            status=signals.accreditation_status or "",
-            jointly_accredited=bool(signals.jointly_accredited),
-            verified_on=signals.listing_verified_on,
+            accreditor=accreditor, status=status, jointly_accredited=jointly_accredited, verified_on=verified_on
         )
-        return f"{listing.provider_name} · {claim.text}"
-    return listing.provider_name
+        return f"{provider_name} · {claim.text}"
+    return provider_name
 
 
 class _UrlWithId:
@@ -434,29 +426,40 @@ class _CardLinks:
 
 
 def _card(program: Program, links: _CardLinks, *, shortlisted: Collection[int]) -> ProgramCard:
-    pk = program.pk
-    return ProgramCard(
-        pk=str(pk),
-        title=program.title,
-        url=links.detail(pk),
-        meta=_card_meta(program),
-        facts=_card_facts(program),
-        toggle_url=links.toggle(pk) if links.toggle else "",
-        on_shortlist=pk in shortlisted,
-        funding_url=f"{links.funding}{pk}" if links.funding else "",
-        ranking_html="",
+    provider = program.provider
+    meta = _card_meta(
+        provider.name,
+        accreditor=provider.accreditor,
+        status=provider.accreditation_status,
+        jointly_accredited=bool(provider.jointly_accredited),
+        verified_on=program.last_verified_on,
     )
+    return _card_of(program.pk, program.title, meta, _card_facts(program), links, shortlisted=shortlisted)
 
 
 def _listing_card(listing: CatalogListing, links: _CardLinks, *, shortlisted: Collection[int]) -> ProgramCard:
     """The card of `_card`, from a listing's plain values (selectors.CatalogListing)."""
-    pk, signals = listing.pk, listing.signals
+    signals = listing.signals
+    meta = _card_meta(
+        listing.provider_name,
+        accreditor=signals.accreditor or "",
+        status=signals.accreditation_status or "",
+        jointly_accredited=bool(signals.jointly_accredited),
+        verified_on=signals.listing_verified_on,
+    )
+    facts = _facts(listing.format, listing.delivery, signals, signals.credits.items())
+    return _card_of(listing.pk, signals.title, meta, facts, links, shortlisted=shortlisted)
+
+
+def _card_of(
+    pk: int, title: str, meta: str, facts: tuple[str, ...], links: _CardLinks, *, shortlisted: Collection[int]
+) -> ProgramCard:
     return ProgramCard(
         pk=str(pk),
-        title=signals.title,
+        title=title,
         url=links.detail(pk),
-        meta=_listing_meta(listing),
-        facts=_facts(listing.format, listing.delivery, signals, signals.credits.items()),
+        meta=meta,
+        facts=facts,
         toggle_url=links.toggle(pk) if links.toggle else "",
         on_shortlist=pk in shortlisted,
         funding_url=f"{links.funding}{pk}" if links.funding else "",
