@@ -46,12 +46,10 @@ class Timing:
     per_second: float
 
 
-def measure(client: Any, name: str, url: str, params: dict[str, str], headers: dict[str, str], requests: int) -> Timing:
-    """Warm up, count the queries of one request, then time `requests` requests and print one line."""
+def queries_of(client: Any, url: str, params: dict[str, str], headers: dict[str, str]) -> int:
+    """The number of queries one request of `url` runs (call it after a warm-up request)."""
     from django.db import connection
 
-    response = client.get(url, params, **headers)
-    assert response.status_code == 200, (name, response.status_code)
     queries: list[str] = []
 
     def count(execute: Any, sql: str, sql_params: Any, many: bool, context: Any) -> Any:
@@ -60,6 +58,14 @@ def measure(client: Any, name: str, url: str, params: dict[str, str], headers: d
 
     with connection.execute_wrapper(count):
         client.get(url, params, **headers)
+    return len(queries)
+
+
+def measure(client: Any, name: str, url: str, params: dict[str, str], headers: dict[str, str], requests: int) -> Timing:
+    """Warm up, count the queries of one request, then time `requests` requests and print one line."""
+    response = client.get(url, params, **headers)
+    assert response.status_code == 200, (name, response.status_code)
+    queries = queries_of(client, url, params, headers)
     timings = []
     for _ in range(requests):
         started = time.perf_counter()
@@ -69,7 +75,7 @@ def measure(client: Any, name: str, url: str, params: dict[str, str], headers: d
     timings.sort()
     result = Timing(
         name=name,
-        queries=len(queries),
+        queries=queries,
         p50_ms=statistics.median(timings),
         p95_ms=timings[max(0, int(len(timings) * 0.95) - 1)],
         max_ms=timings[-1],

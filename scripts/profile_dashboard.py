@@ -23,7 +23,7 @@ import statistics
 import time
 from typing import Any
 
-from _bench import django_setup
+from _bench import django_setup, queries_of
 
 
 def _cpu_ms(client: Any, url: str, params: dict[str, str], headers: dict[str, str], requests: int) -> list[float]:
@@ -34,20 +34,6 @@ def _cpu_ms(client: Any, url: str, params: dict[str, str], headers: dict[str, st
         timings.append((time.process_time() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     return timings
-
-
-def _queries(client: Any, url: str, params: dict[str, str], headers: dict[str, str]) -> int:
-    from django.db import connection
-
-    found: list[str] = []
-
-    def count(execute: Any, sql: str, sql_params: Any, many: bool, context: Any) -> Any:
-        found.append(sql)
-        return execute(sql, sql_params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(url, params, **headers)
-    return len(found)
 
 
 def main() -> None:
@@ -73,7 +59,7 @@ def main() -> None:
     }
     for name, (url, params, headers) in scenarios.items():
         client.get(url, params, **headers)
-        queries = _queries(client, url, params, headers)
+        queries = queries_of(client, url, params, headers)
         timings = _cpu_ms(client, url, params, headers, args.requests)
         print(
             f"{name:<10} queries={queries:>2}  CPU per request: median {statistics.median(timings):6.2f} ms  "
