@@ -178,15 +178,15 @@ def catalog(request: Request) -> Response:
     if goal_context is not None:
         choice = RankingForm(request.query_params, goal_weights=goal_context.weights).choice()
         ranked = queries.ranked_catalog_page(
-            goal=goal_context.goal,
-            weights=choice.weights,
-            clinician=goal_context.clinician,
-            filters=filters,
-            page_number=number,
-            fits_only=choice.fits_only,
-            order_by_fit=filters.sort in ("", queries.RANKED_SORT, queries.SCORE_SORT),
-            takeable_first=filters.sort != queries.SCORE_SORT,
-            catalog_version=goal_context.catalog_version,
+            queries.RankingQuery.for_sort(
+                goal=goal_context.goal,
+                weights=choice.weights,
+                clinician=goal_context.clinician,
+                filters=filters,
+                page_number=number,
+                fits_only=choice.fits_only,
+                catalog_version=goal_context.catalog_version,
+            )
         )
         page: Any = ranked.page
         programs = [result.program for result in ranked.results]

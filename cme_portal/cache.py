@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,27 @@ def _without_credentials(location: str) -> str:
     return ",".join(parts)
 
 
+class ReusedRedisCacheClient(RedisCacheClient):
+    """Django's RedisCacheClient that keeps one redis-py client per connection pool.
+
+    Django builds a new redis-py client for every call, and its constructor (about 170 response
+    callbacks) cost a tenth of a millisecond of CPU each time, more than the round trip. A client is
+    only the pool and those callbacks: sharing it between calls (and threads) is what redis-py intends.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        django_client: Any = self  # its pools and redis-py class are untyped in django-stubs
+        pool = django_client._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = django_client._client(connection_pool=pool)
+        return client
+
+
 class FailSafeRedisCache(RedisCache):
     """RedisCache whose failures are misses (see the module docstring).
 
@@ -95,6 +116,7 @@ class FailSafeRedisCache(RedisCache):
         options = dict(params.get("OPTIONS") or {})
         retry_after = float(options.pop("retry_after", 10))
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusedRedisCacheClient
         self.location = _without_credentials(str(server))
         self.breaker = _breaker_for(str(server), retry_after)
 

@@ -49,15 +49,15 @@ def catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
         ranking_form = RankingForm(request.GET, goal_weights=goal_context.weights)
         ranking_choice = ranking_form.choice()
         ranked = queries.ranked_catalog_listings(
-            goal=goal_context.goal,
-            weights=ranking_choice.weights,
-            clinician=goal_context.clinician,
-            filters=filters,
-            page_number=request.GET.get("page"),
-            fits_only=ranking_choice.fits_only,
-            order_by_fit=filters.sort in ("", queries.RANKED_SORT, queries.SCORE_SORT),
-            takeable_first=filters.sort != queries.SCORE_SORT,
-            catalog_version=goal_context.catalog_version,
+            queries.RankingQuery.for_sort(
+                goal=goal_context.goal,
+                weights=ranking_choice.weights,
+                clinician=goal_context.clinician,
+                filters=filters,
+                page_number=request.GET.get("page"),
+                fits_only=ranking_choice.fits_only,
+                catalog_version=goal_context.catalog_version,
+            )
         )
         page = ranked.page
         situation_key = presenters.ranking_situation_key(

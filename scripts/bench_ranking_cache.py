@@ -46,11 +46,9 @@ def main() -> None:
         queries_before = len(connection.queries)
         started, cpu_started = time.perf_counter(), time.process_time()
         queries.ranked_catalog_page(
-            goal=context.goal,
-            weights=weights,
-            clinician=context.clinician,
-            filters=CatalogFilters(),
-            page_number=1,
+            queries.RankingQuery(
+                goal=context.goal, weights=weights, clinician=context.clinician, filters=CatalogFilters()
+            )
         )
         wall, cpu = (time.perf_counter() - started) * 1000, (time.process_time() - cpu_started) * 1000
         ran = connection.queries[queries_before:]

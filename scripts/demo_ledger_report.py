@@ -26,7 +26,6 @@ def main() -> None:
 
     from accounts.models import User
     from programs.ranking import queries
-    from programs.selectors import CatalogFilters
     from supervision import rules, services
     from supervision.ledger import ledger_for
     from supervision.models import FundingRequest, RequestStatus
@@ -39,7 +38,7 @@ def main() -> None:
     context = ranking_context_for_user(user=physician)
     assert context is not None
     page = queries.ranked_catalog_page(
-        goal=context.goal, weights=context.weights, clinician=context.clinician, filters=CatalogFilters(), page_number=1
+        queries.RankingQuery(goal=context.goal, weights=context.weights, clinician=context.clinician)
     )
     requested = set(FundingRequest.objects.filter(requester=physician).values_list("program_id", flat=True))
     results = [r for r in page.results if r.program.fee_amount and r.program.pk not in requested]

@@ -40,12 +40,14 @@ def main() -> None:
     if context is None:
         raise SystemExit(f"{args.email} has no active goal.")
     page = queries.ranked_catalog_page(
-        goal=context.goal,
-        weights=context.weights,
-        clinician=context.clinician,
-        filters=CatalogFilters(),
-        page_number=1,
-        per_page=max(args.top, 1),
+        queries.RankingQuery(
+            goal=context.goal,
+            weights=context.weights,
+            clinician=context.clinician,
+            filters=CatalogFilters(),
+            page_number=1,
+            per_page=max(args.top, 1),
+        )
     )
     for rank, result in enumerate(page.results, 1):
         program, summary = result.program, result.fit_summary

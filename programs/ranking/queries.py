@@ -729,45 +729,67 @@ def ranked_results(
     return results
 
 
-READ_VERSION = "read"  # ranked_catalog_page reads the catalog version itself
+READ_VERSION = "read"  # the ranking reads the catalog version itself
 
 
-def ranked_catalog_page(
-    *,
-    goal: scoring.GoalCriteria,
-    weights: scoring.Weights,
-    clinician: fit.ClinicianContext,
-    filters: CatalogFilters,
-    page_number: str | int | None,
-    fits_only: bool = False,
-    order_by_fit: bool = True,
-    takeable_first: bool = True,
-    per_page: int = PER_PAGE,
-    catalog_version: str | None = READ_VERSION,
-) -> RankedPage:
+@dataclass(frozen=True)
+class RankingQuery:
+    """What one page of the ranked catalog is asked for: the goal, weights and clinician it is ranked for, the
+    filters, the page, and how it is ordered (`order_by_fit`: the ranking, else the catalog sort in `filters`;
+    `takeable_first`: programs the clinician can take first). `catalog_version` is the token read with the
+    ranking context (None: do not cache; READ_VERSION: read it)."""
+
+    goal: scoring.GoalCriteria
+    weights: scoring.Weights
+    clinician: fit.ClinicianContext
+    filters: CatalogFilters = dataclasses.field(default_factory=CatalogFilters)
+    page_number: str | int | None = 1
+    fits_only: bool = False
+    order_by_fit: bool = True
+    takeable_first: bool = True
+    per_page: int = PER_PAGE
+    catalog_version: str | None = READ_VERSION
+
+    @classmethod
+    def for_sort(
+        cls,
+        *,
+        goal: scoring.GoalCriteria,
+        weights: scoring.Weights,
+        clinician: fit.ClinicianContext,
+        filters: CatalogFilters,
+        page_number: str | int | None,
+        fits_only: bool,
+        catalog_version: str | None,
+    ) -> RankingQuery:
+        """The query for the catalog's sort choice (`filters.sort`): the ranking for "" or RANKED_SORT, by score
+        alone for SCORE_SORT, otherwise that catalog sort."""
+        return cls(
+            goal=goal,
+            weights=weights,
+            clinician=clinician,
+            filters=filters,
+            page_number=page_number,
+            fits_only=fits_only,
+            order_by_fit=filters.sort in ("", RANKED_SORT, SCORE_SORT),
+            takeable_first=filters.sort != SCORE_SORT,
+            catalog_version=catalog_version,
+        )
+
+
+def ranked_catalog_page(query: RankingQuery) -> RankedPage:
     """One page of the catalog ranked for a goal (`ranked_catalog_ids`), its programs loaded as models and scored.
 
     Queries: `ranked_catalog_ids`'s, the page's programs with their providers, and their credit offerings; when
     the ids are not cached, the query of the ids reads the programs themselves (then offerings).
     """
     loaded: dict[int, Program] = {}
-    page = _ranked_ids(
-        goal=goal,
-        weights=weights,
-        clinician=clinician,
-        filters=filters,
-        page_number=page_number,
-        fits_only=fits_only,
-        order_by_fit=order_by_fit,
-        takeable_first=takeable_first,
-        per_page=per_page,
-        catalog_version=catalog_version,
-        loaded=loaded,
-    )
+    page = _ranked_ids(query, loaded=loaded)
     if any(program_id not in loaded for program_id in page.object_list):
         loaded = catalog_base().in_bulk(list(page.object_list))
     programs = [loaded[program_id] for program_id in page.object_list]
-    return RankedPage(page=page, results=ranked_results(programs, goal=goal, weights=weights, clinician=clinician))
+    results = ranked_results(programs, goal=query.goal, weights=query.weights, clinician=query.clinician)
+    return RankedPage(page=page, results=results)
 
 
 @dataclass(frozen=True)
@@ -776,51 +798,21 @@ class RankedListingsPage:
     results: list[RankedListing]
 
 
-def ranked_catalog_listings(
-    *,
-    goal: scoring.GoalCriteria,
-    weights: scoring.Weights,
-    clinician: fit.ClinicianContext,
-    filters: CatalogFilters,
-    page_number: str | int | None,
-    fits_only: bool = False,
-    order_by_fit: bool = True,
-    takeable_first: bool = True,
-    per_page: int = PER_PAGE,
-    catalog_version: str | None,
-) -> RankedListingsPage:
+def ranked_catalog_listings(query: RankingQuery) -> RankedListingsPage:
     """`ranked_catalog_page` for the catalog's cards: the page's listings as plain values (`catalog_listings`,
     cached under the catalog version: no query once any page showed them), scored in Python when asked."""
-    page = ranked_catalog_ids(
-        goal=goal,
-        weights=weights,
-        clinician=clinician,
-        filters=filters,
-        page_number=page_number,
-        fits_only=fits_only,
-        order_by_fit=order_by_fit,
-        takeable_first=takeable_first,
-        per_page=per_page,
-        catalog_version=catalog_version,
-    )
-    listings = catalog_listings(program_ids=list(page.object_list), version=catalog_version)
-    results = [RankedListing(listing=listing, goal=goal, weights=weights, clinician=clinician) for listing in listings]
+    if query.catalog_version == READ_VERSION:
+        query = dataclasses.replace(query, catalog_version=current_version_token())
+    page = ranked_catalog_ids(query)
+    listings = catalog_listings(program_ids=list(page.object_list), version=query.catalog_version)
+    results = [
+        RankedListing(listing=listing, goal=query.goal, weights=query.weights, clinician=query.clinician)
+        for listing in listings
+    ]
     return RankedListingsPage(page=page, results=results)
 
 
-def ranked_catalog_ids(
-    *,
-    goal: scoring.GoalCriteria,
-    weights: scoring.Weights,
-    clinician: fit.ClinicianContext,
-    filters: CatalogFilters,
-    page_number: str | int | None,
-    fits_only: bool = False,
-    order_by_fit: bool = True,
-    takeable_first: bool = True,
-    per_page: int = PER_PAGE,
-    catalog_version: str | None = READ_VERSION,
-) -> Page[int]:
+def ranked_catalog_ids(query: RankingQuery) -> Page[int]:
     """The ids of one page of the catalog ranked for a goal, in exactly `ranked_queryset`'s order, whatever the
     catalog size.
 
@@ -831,61 +823,29 @@ def ranked_catalog_ids(
     The count is exact.
     With another sort than the ranking (`order_by_fit` False) the page is ordered in SQL by it.
     """
-    return _ranked_ids(
-        goal=goal,
-        weights=weights,
-        clinician=clinician,
-        filters=filters,
-        page_number=page_number,
-        fits_only=fits_only,
-        order_by_fit=order_by_fit,
-        takeable_first=takeable_first,
-        per_page=per_page,
-        catalog_version=catalog_version,
-        loaded=None,
-    )
+    return _ranked_ids(query, loaded=None)
 
 
-def _ranked_ids(
-    *,
-    goal: scoring.GoalCriteria,
-    weights: scoring.Weights,
-    clinician: fit.ClinicianContext,
-    filters: CatalogFilters,
-    page_number: str | int | None,
-    fits_only: bool,
-    order_by_fit: bool,
-    takeable_first: bool,
-    per_page: int,
-    catalog_version: str | None,
-    loaded: dict[int, Program] | None,
-) -> Page[int]:
+def _ranked_ids(query: RankingQuery, *, loaded: dict[int, Program] | None) -> Page[int]:
     """`ranked_catalog_ids`; with `loaded`, a query of the ranking reads the programs (with provider and
     offerings) rather than their ids alone and keeps them there."""
-    version = current_version_token() if catalog_version == READ_VERSION else catalog_version
-    leads = takeable_first and not fits_only
+    goal, weights, clinician, filters = query.goal, query.weights, query.clinician, query.filters
+    fits_only = query.fits_only
+    version = current_version_token() if query.catalog_version == READ_VERSION else query.catalog_version
+    leads = query.takeable_first and not fits_only
     window_key = None
-    if version is not None and order_by_fit:
+    if version is not None and query.order_by_fit:
         classes_key = point_classes_key(version=version, goal=goal, clinician=clinician, filters=filters)
         parts = [classes_key, *dataclasses.astuple(weights), leads, fits_only]
         window_key = "ranking-window:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         cached = cache.get(window_key)
         if cached is not None:
-            found = _page_from_window(cached, page_number=page_number, per_page=per_page)
+            found = _page_from_window(cached, page_number=query.page_number, per_page=query.per_page)
             if found is not None:
                 return found
     classes = point_classes(goal=goal, clinician=clinician, filters=filters, version=version)
-    if not order_by_fit:
-        return _sorted_catalog_ids(
-            goal=goal,
-            weights=weights,
-            clinician=clinician,
-            filters=filters,
-            page_number=page_number,
-            fits_only=fits_only,
-            per_page=per_page,
-            count=classes.ranked_count(fits_only=fits_only),
-        )
+    if not query.order_by_fit:
+        return _sorted_catalog_ids(query, count=classes.ranked_count(fits_only=fits_only))
 
     def fetch(key_range: tuple[int, int], narrowed: Q, start: int, stop: int) -> list[int]:
         queryset = (
@@ -903,7 +863,7 @@ def _ranked_ids(
 
     def classes_between(start: int, stop: int) -> list[_OrderedClass]:
         return ordered_classes_between(
-            classes, weights, takeable_first=takeable_first, fits_only=fits_only, start=start, stop=stop
+            classes, weights, takeable_first=query.takeable_first, fits_only=fits_only, start=start, stop=stop
         )
 
     ids = _RankedIds(
@@ -911,10 +871,10 @@ def _ranked_ids(
         classes_between=classes_between,
         fetch=fetch,
     )
-    if window_key is not None and _page_bounds(len(ids), page_number, per_page)[1] <= RANKED_WINDOW:
+    if window_key is not None and _page_bounds(len(ids), query.page_number, query.per_page)[1] <= RANKED_WINDOW:
         # One query reads the first ids; the page comes from them, they are kept for the next pages.
         cache.set(window_key, (len(ids), ids.preload(min(RANKED_WINDOW, len(ids)))), POINT_CLASSES_TTL)
-    return Paginator(ids, per_page).get_page(page_number)
+    return Paginator(ids, query.per_page).get_page(query.page_number)
 
 
 RANKED_WINDOW = 100  # ranked ids kept per weights (five pages of 20); pages past them read their classes
@@ -938,22 +898,17 @@ def _page_from_window(
     return Page(window[start:stop], paginator.get_page(page_number).number, paginator)
 
 
-def _sorted_catalog_ids(
-    *,
-    goal: scoring.GoalCriteria,
-    weights: scoring.Weights,
-    clinician: fit.ClinicianContext,
-    filters: CatalogFilters,
-    page_number: str | int | None,
-    fits_only: bool,
-    per_page: int,
-    count: int,
-) -> Page[int]:
+def _sorted_catalog_ids(query: RankingQuery, *, count: int) -> Page[int]:
     """The ids of a page of the ranked cards in a catalog sort (date, title, cost...), in that sort."""
     queryset = ranked_queryset(
-        goal=goal, weights=weights, clinician=clinician, filters=filters, fits_only=fits_only, order_by_fit=False
+        goal=query.goal,
+        weights=query.weights,
+        clinician=query.clinician,
+        filters=query.filters,
+        fits_only=query.fits_only,
+        order_by_fit=False,
     )
-    paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
+    paginator = Paginator(queryset.values_list("pk", flat=True), query.per_page)
     paginator.count = count  # from the point classes: no COUNT over the catalog
-    page = paginator.get_page(page_number)
+    page = paginator.get_page(query.page_number)
     return Page(list(page.object_list), page.number, paginator)

@@ -28,13 +28,15 @@ def _ranked(physician, **options):
     context = ranking_context_for_user(user=physician)
     assert context is not None
     page = queries.ranked_catalog_page(
-        goal=context.goal,
-        weights=context.weights,
-        clinician=context.clinician,
-        filters=CatalogFilters(),
-        page_number=1,
-        per_page=100,
-        **options,
+        queries.RankingQuery(
+            goal=context.goal,
+            weights=context.weights,
+            clinician=context.clinician,
+            filters=CatalogFilters(),
+            page_number=1,
+            per_page=100,
+            **options,
+        )
     )
     return page.results
 

@@ -83,8 +83,10 @@ def test_the_ranked_listings_page_is_the_ranked_page_scored_the_same(shared_cach
     arguments = {"goal": goal, "clinician": clinician, "filters": CatalogFilters(), "catalog_version": "v2"}
     for weights in (scoring.Weights(), scoring.Weights(5, 0, 1, 2)):
         for number in (1, 2, 4):
-            models = queries.ranked_catalog_page(weights=weights, page_number=number, **arguments)
-            listings = queries.ranked_catalog_listings(weights=weights, page_number=number, **arguments)
+            models = queries.ranked_catalog_page(queries.RankingQuery(weights=weights, page_number=number, **arguments))
+            listings = queries.ranked_catalog_listings(
+                queries.RankingQuery(weights=weights, page_number=number, **arguments)
+            )
             assert list(listings.page.object_list) == list(models.page.object_list)
             assert [(r.listing.pk, r.scored, r.checks) for r in listings.results] == [
                 (r.program.pk, r.scored, r.checks) for r in models.results

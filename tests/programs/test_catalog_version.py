@@ -23,7 +23,7 @@ from programs.choices import ProgramStatus
 from programs.exchange.bulk import bulk_insert_programs
 from programs.models import CreditOffering, Program, Provider
 from programs.ranking import fit, scoring
-from programs.ranking.queries import point_classes_query, ranked_catalog_page
+from programs.ranking.queries import RankingQuery, point_classes_query, ranked_catalog_page
 from programs.selectors import CatalogFilters
 from programs.services import programs_set_status
 from tests.factories import ProgramFactory, ProviderFactory
@@ -78,12 +78,14 @@ def test_every_table_the_ranking_reads_is_versioned():
     with CaptureQueriesContext(connection) as captured:
         point_classes_query(goal=goal, clinician=clinician, filters=filters)
         ranked_catalog_page(
-            goal=goal,
-            weights=scoring.Weights(),
-            clinician=clinician,
-            filters=filters,
-            page_number=1,
-            catalog_version=None,
+            RankingQuery(
+                goal=goal,
+                weights=scoring.Weights(),
+                clinician=clinician,
+                filters=filters,
+                page_number=1,
+                catalog_version=None,
+            )
         )
     tables = set()
     for query in captured.captured_queries:

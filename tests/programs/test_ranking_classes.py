@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from demo.synthetic import synthetic_programs_create
 from programs.ranking import fit, scoring
-from programs.ranking.queries import PointClasses, ordered_classes_between, ranked_catalog_page
+from programs.ranking.queries import PointClasses, RankingQuery, ordered_classes_between, ranked_catalog_page
 from programs.selectors import CatalogFilters, catalog_base, program_signals
 from tests.factories import ProgramFactory, ProviderFactory
 from tests.programs.scoring_strategies import weights
@@ -113,17 +113,17 @@ def _big_tied_class() -> None:
 def _unseen_weights_run(goal, clinician, seen: scoring.Weights, unseen: list[scoring.Weights]):
     """Fill the classes with `seen`, then rank every page of each new combination; the queries and the ids."""
     arguments = {"goal": goal, "clinician": clinician, "filters": CatalogFilters()}
-    ranked_catalog_page(weights=seen, page_number=1, **arguments)
+    ranked_catalog_page(RankingQuery(weights=seen, page_number=1, **arguments))
     counts, pages = set(), []
     for weighting in unseen:
         with CaptureQueriesContext(connection) as captured:
-            first = ranked_catalog_page(weights=weighting, page_number=1, **arguments)
+            first = ranked_catalog_page(RankingQuery(weights=weighting, page_number=1, **arguments))
         assert not any("GROUP BY" in query["sql"] for query in captured.captured_queries)
         counts.add(len(captured))
         ids = [result.program.pk for result in first.results]
         number = 2
         while first.page.has_next() and number <= 8:
-            later = ranked_catalog_page(weights=weighting, page_number=number, per_page=7, **arguments)
+            later = ranked_catalog_page(RankingQuery(weights=weighting, page_number=number, per_page=7, **arguments))
             ids += [result.program.pk for result in later.results]
             number += 1
         pages.append((weighting, ids))

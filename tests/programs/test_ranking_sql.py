@@ -21,6 +21,7 @@ from programs.models import Program
 from programs.ranking import fit, scoring
 from programs.ranking.queries import (
     CONSTRAINT_CONDITIONS,
+    RankingQuery,
     fits_filter,
     rank_annotate,
     rank_order,
@@ -311,7 +312,7 @@ def _every_page(*, per_page: int, **arguments) -> tuple[list[int], set[int]]:
     counts = set()
     number = 1
     while True:
-        ranked = ranked_catalog_page(page_number=number, per_page=per_page, **arguments)
+        ranked = ranked_catalog_page(RankingQuery(page_number=number, per_page=per_page, **arguments))
         assert [result.program.pk for result in ranked.results] == list(ranked.page.object_list)
         ids += [result.program.pk for result in ranked.results]
         counts.add(ranked.page.paginator.count)
@@ -378,11 +379,15 @@ def test_a_page_past_the_end_or_not_a_number_and_an_empty_catalog(bump_at_once, 
     clinician = fit.ClinicianContext(today=timezone.localdate())
     expected = _takeable_first_ranking(goal, weights, clinician)
     arguments = {"goal": goal, "weights": weights, "clinician": clinician, "filters": CatalogFilters(), "per_page": 20}
-    last = ranked_catalog_page(page_number=999, **arguments)
+    last = ranked_catalog_page(RankingQuery(page_number=999, **arguments))
     assert last.page.number == last.page.paginator.num_pages
     assert [r.program.pk for r in last.results] == expected[(last.page.number - 1) * 20 :]
-    assert [r.program.pk for r in ranked_catalog_page(page_number="x", **arguments).results] == expected[:20]
-    empty = ranked_catalog_page(page_number=1, **{**arguments, "filters": CatalogFilters(q="nothingmatchesthis")})
+    assert [r.program.pk for r in ranked_catalog_page(RankingQuery(page_number="x", **arguments)).results] == expected[
+        :20
+    ]
+    empty = ranked_catalog_page(
+        RankingQuery(page_number=1, **{**arguments, "filters": CatalogFilters(q="nothingmatchesthis")})
+    )
     assert empty.results == [] and empty.page.paginator.count == 0
 
 
@@ -397,17 +402,17 @@ def test_a_listing_written_after_the_cache_was_filled_shows_on_the_next_page(bum
         "filters": CatalogFilters(),
         "page_number": 1,
     }
-    before = ranked_catalog_page(**arguments)
+    before = ranked_catalog_page(RankingQuery(**arguments))
     new = ProgramFactory(
         title="AAA new leader", competencies=["healthcare_finance"], career_tracks=["executive_leadership"]
     )
-    after = ranked_catalog_page(**arguments)
+    after = ranked_catalog_page(RankingQuery(**arguments))
     assert after.page.paginator.count == before.page.paginator.count + 1
     expected = _takeable_first_ranking(goal, weights, clinician)
     assert new.pk in expected[:20]
     assert [result.program.pk for result in after.results] == expected[:20]
     Program.objects.filter(pk=new.pk).update(status="archived")  # unpublished in bulk: no save() signal
-    again = ranked_catalog_page(**arguments)
+    again = ranked_catalog_page(RankingQuery(**arguments))
     assert again.page.paginator.count == before.page.paginator.count
     assert new.pk not in [result.program.pk for result in again.results]
     assert [r.program.pk for r in again.results] == [r.program.pk for r in before.results]
