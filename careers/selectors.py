@@ -7,38 +7,25 @@ licences, claims or users involved.
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
-    DecimalField,
-    ExpressionWrapper,
-    F,
     IntegerField,
     Model,
-    OuterRef,
     Prefetch,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
 )
-from django.db.models import Max as MaxOf
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from accounts.models import User
 from cme_portal.tokens import token_presented_digest
-from programs.choices import CreditType
-from programs.fields import codes_to_mask
 from programs.models import CreditOffering
 from programs.ranking import fit, scoring
 
@@ -55,7 +42,9 @@ from .models import (
     TranscriptMapping,
 )
 from .progress import ClaimCredits, LicenceProgress, LicenceTerms
-from .queries import CodeBit, CycleStart
+from .queries import licence_cycle_hours_sql
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -222,55 +211,6 @@ class LicenceHours:
         return max(Decimal("0"), self.hours_required - self.hours_earned)
 
 
-@functools.cache
-def _licences_with_cycle_hours() -> QuerySet[Licence, tuple[Any, ...]]:
-    """Every licence with the hours earned in its current cycle, as `licence_hours_for_users` reads them.
-
-    Built once per process: resolving the nested subqueries costs more than running them, and
-    nothing in it depends on the request (each use clones it and adds its own filter).
-    """
-    every_type = codes_to_mask(CreditType.values, CreditType)
-    claim_hours = (
-        CreditAmount.objects.filter(claim_id=OuterRef("pk"), amount__gt=0)
-        .alias(
-            accepted=ExpressionWrapper(
-                CodeBit("credit_type", choices=CreditType).bitand(
-                    OuterRef(OuterRef("accepted_mask"))  # type: ignore[arg-type]  # stubs: int only
-                ),
-                BigIntegerField(),
-            )
-        )
-        .exclude(accepted=0)
-        .values("claim_id")
-        .annotate(hours=MaxOf("amount"))
-        .values("hours")
-    )
-    cycle_hours = (
-        CreditClaim.objects.filter(
-            user_id=OuterRef("user_id"),
-            completed_on__gte=OuterRef("cycle_starts_on"),
-            completed_on__lte=OuterRef("renewal_date"),
-        )
-        .annotate(hours=Subquery(claim_hours))
-        .values("user_id")
-        .annotate(total=Sum("hours"))
-        .values("total")
-    )
-    hours_field: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=2)
-    return (
-        Licence.objects.annotate(
-            cycle_starts_on=CycleStart("renewal_date", "cycle_months"),
-            # No type ticked (an empty mask) means any type counts.
-            accepted_mask=Coalesce(
-                NullIf(F("accepted_credit_types"), Value(0)), Value(every_type), output_field=BigIntegerField()
-            ),
-        )
-        .annotate(earned=Coalesce(Subquery(cycle_hours, output_field=hours_field), Value(Decimal("0"), hours_field)))
-        .order_by("user_id", "renewal_date", "id")
-        .values_list("pk", "user_id", "jurisdiction", "licence_type", "renewal_date", "hours_required", "earned")
-    )
-
-
 def licence_hours_for_users(
     *, user_ids: Iterable[int], today: datetime.date | None = None
 ) -> dict[int, list[LicenceHours]]:
@@ -284,7 +224,11 @@ def licence_hours_for_users(
     today = today or timezone.localdate()
     user_ids = list(dict.fromkeys(user_ids))
     result: dict[int, list[LicenceHours]] = {user_id: [] for user_id in user_ids}
-    licences = _licences_with_cycle_hours().filter(user_id__in=user_ids)
+    if not user_ids:
+        return result
+    with connection.cursor() as cursor:
+        cursor.execute(licence_cycle_hours_sql(user_count=len(user_ids)), user_ids)
+        licences = cursor.fetchall()
     for licence_id, user_id, jurisdiction, licence_type, renewal_date, required, earned in licences:
         result[user_id].append(
             LicenceHours(
@@ -292,8 +236,9 @@ def licence_hours_for_users(
                 user_id=user_id,
                 name=_licence_name(jurisdiction, licence_type),
                 renewal_date=renewal_date,
-                hours_required=required,
-                hours_earned=Decimal(earned).quantize(Decimal("0.01")),
+                # SQLite gives numbers as int or float: back to the fields' cents, as the ORM would.
+                hours_required=Decimal(required).quantize(CENT),
+                hours_earned=Decimal(earned).quantize(CENT),
                 days_to_renewal=(renewal_date - today).days,
             )
         )

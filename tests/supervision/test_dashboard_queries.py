@@ -183,21 +183,6 @@ def test_licence_hours_queries_do_not_grow_with_claims():
     assert hours[user.pk][0].hours_earned == 60
 
 
-def test_the_licence_hours_query_kept_by_the_process_is_only_ever_cloned():
-    # careers.selectors memoises the built query (tests/test_process_state.py allows it): evaluated itself, it
-    # would keep every user's licences in the process.
-    from careers.selectors import _licences_with_cycle_hours
-
-    first, second = ClinicianFactory(), ClinicianFactory()
-    for user in (first, second):
-        Licence.objects.create(
-            user=user, jurisdiction="X", licence_type="Y", renewal_date=timezone.localdate(), hours_required=5
-        )
-    assert list(licence_hours_for_users(user_ids=[first.pk])) == [first.pk]
-    assert [item.user_id for item in licence_hours_for_users(user_ids=[second.pk])[second.pk]] == [second.pk]
-    assert _licences_with_cycle_hours()._result_cache is None
-
-
 def test_pending_counts_are_the_same_counted_in_sql_or_from_the_rows_the_page_read(world):
     # The htmx members partial counts in SQL; the full page counts the pending requests it lists.
     from supervision.selectors import pending_requests_for_dashboard, team_member_rows
