@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from string import Formatter
 from typing import Any
 
 from django import forms
@@ -233,18 +234,26 @@ class _TagLookup(Lookup[str]):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         template = self.postgresql_sql if connection.vendor == "postgresql" else self.sqlite_sql
-        return template.format(lhs=lhs, rhs=rhs), [*lhs_params, *rhs_params]  # compiled SQL, values are parameters
+        params_of = {"lhs": lhs_params, "rhs": rhs_params}
+        # Each side's parameters as often, and in the order, as the template names it.
+        params = [
+            param for _text, name, _spec, _conv in Formatter().parse(template) if name for param in params_of[name]
+        ]
+        return template.format(lhs=lhs, rhs=rhs), params  # compiled SQL, values are parameters
 
 
 @TagListField.register_lookup
 class HasTag(_TagLookup):
     """`topics__has_tag="opioids"`: the list contains the tag exactly.
 
-    On PostgreSQL this is `@>`, which the GIN index on the column serves.
+    On PostgreSQL the tag's key among the list's keys (which the GIN expression index of
+    HasTagKey serves) narrows the rows first, then `@>` keeps those holding the tag itself.
     """
 
     lookup_name = "has_tag"
-    postgresql_sql = "{lhs} @> jsonb_build_array({rhs}::text)"
+    postgresql_sql = (
+        "(cme_tag_keys({lhs}) @> jsonb_build_array(cme_key({rhs}::text)) AND {lhs} @> jsonb_build_array({rhs}::text))"
+    )
     sqlite_sql = "EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = {rhs})"
 
 

@@ -69,7 +69,8 @@ class ProgramQuerySet(models.QuerySet["Program"]):
 class Program(models.Model):
     """A CME activity as PARS records it, with every field of the exchange format."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="programs")
+    # No index of its own: program_unique_provider_external_id starts with it (migration 0011).
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="programs", db_index=False)
     external_id = models.CharField(max_length=200, help_text="The provider's own ID for the activity.")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -136,7 +137,12 @@ class Program(models.Model):
     source_url = models.URLField(max_length=500, blank=True, help_text="Where this listing was taken from.")
     last_verified_on = models.DateField(null=True, blank=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # program_verified_by, which leaves out the many listings nobody verified
     )
 
     # Goal-independent sub-scores in whole points (0..scoring.FULL), written from
@@ -205,13 +211,14 @@ class Program(models.Model):
             models.Index(fields=["status", "location_state"], name="program_status_state"),
             models.Index(fields=["status", "title", "id"], name="program_status_title"),
             models.Index(fields=["updated_at"], name="program_updated"),
+            models.Index(fields=["verified_by"], condition=Q(verified_by__isnull=False), name="program_verified_by"),
             # The ranking's point classes (programs.ranking.queries.ranked_catalog_page): a page is
             # read from the few rows whose stored points put them on it.
             models.Index(
                 fields=["outcome_points", "independence_points", "interprofessional_points"], name="program_points"
             ),
             # PostgreSQL-only indexes (the full-text search document, tag keys, city key)
-            # are created by migrations 0002 and 0006 so SQLite can run the same migrations.
+            # are created by migration 0006 so SQLite can run the same migrations.
         ]
 
     def __str__(self) -> str:
@@ -242,7 +249,8 @@ class Program(models.Model):
 class CreditOffering(models.Model):
     """Credit of one type that a program designates, e.g. 185 AMA PRA Category 1."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="credit_offerings")
+    # No index of its own: credit_unique_type_per_program starts with it (migration 0011).
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="credit_offerings", db_index=False)
     credit_type = models.CharField(max_length=32, choices=CreditType.choices)
     amount = models.DecimalField(max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))])
 
@@ -322,8 +330,13 @@ class ChangeLogEntry(models.Model):
     `changes` maps each changed exchange-format field to `[before, after]`.
     """
 
-    program = models.ForeignKey(Program, on_delete=models.SET_NULL, null=True, blank=True, related_name="history")
-    provider = models.ForeignKey(Provider, on_delete=models.SET_NULL, null=True, blank=True, related_name="history")
+    # No indexes of their own: change_program_time and change_provider_time start with them (migration 0011).
+    program = models.ForeignKey(
+        Program, on_delete=models.SET_NULL, null=True, blank=True, related_name="history", db_index=False
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.SET_NULL, null=True, blank=True, related_name="history", db_index=False
+    )
     object_repr = models.CharField(max_length=300)
     action = models.CharField(max_length=16, choices=ChangeAction.choices)
     source = models.CharField(max_length=16, choices=ChangeSource.choices)

@@ -75,7 +75,9 @@ def test_code_set_lookups_filter_by_any_and_all():
 def test_tag_lookup_matches_whole_tags_only():
     opioids = ProgramFactory(topics=["opioids", "pain_management"])
     ProgramFactory(topics=["opioids-free living"])
+    ProgramFactory(topics=["Opioids"], specialties=["opioids"])  # the same key, not the same tag
     assert list(Program.objects.filter(topics__has_tag="opioids")) == [opioids]
+    assert list(Program.objects.filter(topics__has_tag="Opioids")) != [opioids]
 
 
 def test_visible_in_catalog_excludes_drafts_archived_and_past_programs():

@@ -70,9 +70,11 @@ def test_topic_and_specialty_filters_use_their_key_indexes():
     assert "program_specialty_keys" in _plan(Program.objects.filter(specialties__has_tag_key="cardiology"))
 
 
-def test_exact_tag_lookup_still_uses_the_tag_index():
+def test_exact_tag_lookup_uses_the_key_index():
+    # The raw-list GIN indexes are gone (migration 0011): the key index narrows, the exact match decides.
     ProgramFactory.create_batch(5, topics=["opioids"])
-    assert "program_topics_gin" in _plan(Program.objects.filter(topics__has_tag="opioids"))
+    assert "program_topic_keys" in _plan(Program.objects.filter(topics__has_tag="opioids"))
+    assert "program_specialty_keys" in _plan(Program.objects.filter(specialties__has_tag="Cardiology"))
 
 
 def test_location_filters_use_their_indexes():
@@ -198,3 +200,15 @@ def test_setting_the_words_to_what_they_were_leaves_the_document_and_a_rename_re
     Provider.objects.filter(pk=program.provider_id).update(name="Lima Health")
     assert _found("alpha lima") == {"Alpha"}
     assert _stale_documents() == []
+
+
+def test_the_index_key_functions_run_with_an_empty_search_path():
+    # As pg_restore builds the indexes (and PostgreSQL 17's VACUUM, ANALYZE and REINDEX run them).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        schema = cursor.fetchone()[0]
+        cursor.execute("SET LOCAL search_path = ''")
+        cursor.execute(
+            f'SELECT "{schema}".cme_tag_keys(%s::jsonb), "{schema}".cme_key(%s)', ['["Pain_Management"]', " Québec "]
+        )
+        assert cursor.fetchone() == ('["pain management"]', "quebec")
